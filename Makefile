@@ -1,0 +1,109 @@
+# linli: one GNU Makefile.  `make` builds linlid and linlictl, `make check`
+# runs every test, `make demo` runs a hub and ten communities with demo data.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BUILD ?= build
+SANITIZE ?=
+
+PKGS := libzmq libprotobuf-c lmdb libsodium
+# Debian packages that provide the build and test dependencies.
+DEBS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
+	liblmdb-dev libsodium-dev libcmocka-dev python3
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP -I. -I$(BUILD) \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+ifneq ($(SANITIZE),)
+ALL_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+GEN := $(BUILD)/proto/linli.pb-c.c
+LIB_SRC := $(wildcard proto/*.c) $(wildcard store/*.c)
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN:.c=.o)
+DAEMON_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard daemon/*.c))
+CTL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard ctl/*.c))
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+all: deps $(BUILD)/linlid $(BUILD)/linlictl
+
+.PHONY: all deps check demo bench install clean
+
+# Installs what is missing (as root) or prints the exact command.
+deps:
+	$(Q)missing=""; for p in $(DEBS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "installing:$$missing"; \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null || \
+			{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; } || \
+			{ echo "apt-get install failed for:$$missing" >&2; exit 1; }; \
+		else \
+			echo "missing Debian packages; run: sudo apt-get install -y$$missing" >&2; exit 1; \
+		fi; \
+	fi
+
+$(BUILD)/proto/linli.pb-c.c: proto/linli.proto | deps
+	@mkdir -p $(dir $@)
+	$(Q)protoc-c --proto_path=proto --c_out=$(BUILD)/proto $<
+
+$(BUILD)/proto/linli.pb-c.h: $(BUILD)/proto/linli.pb-c.c
+
+$(BUILD)/%.o: %.c $(BUILD)/proto/linli.pb-c.h
+	@mkdir -p $(dir $@)
+	@[ "$(V)" = 1 ] || echo "  CC $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# Generated code is not ours to warn about.
+$(BUILD)/proto/linli.pb-c.o: $(BUILD)/proto/linli.pb-c.c
+	$(Q)$(CC) -std=c11 $(CFLAGS) -MMD -MP -I$(BUILD) $(shell pkg-config --cflags libprotobuf-c) \
+		$(if $(SANITIZE),-fsanitize=$(SANITIZE)) -c -o $@ $<
+
+$(BUILD)/liblinli.a: $(LIB_OBJ)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/linlid: $(DAEMON_OBJ) $(BUILD)/liblinli.a
+	@[ "$(V)" = 1 ] || echo "  LD $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/linlictl: $(CTL_OBJ) $(BUILD)/liblinli.a
+	@[ "$(V)" = 1 ] || echo "  LD $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblinli.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblinli.a $(LIBS) -lcmocka
+
+$(BUILD)/tests/linli-inject: tests/tools/inject.c $(BUILD)/liblinli.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblinli.a $(LIBS)
+
+check: all $(UNIT_BIN) $(BUILD)/tests/linli-inject
+	$(Q)BUILD=$(abspath $(BUILD)) tests/run $(UNIT_BIN)
+
+demo: all
+	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/demo.py
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/doc/linli
+	install -m 0755 $(BUILD)/linlid $(BUILD)/linlictl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 deploy/linlid-node.service deploy/linlid-hub.service $(DESTDIR)$(PREFIX)/lib/systemd/system/
+	install -m 0644 deploy/node.conf deploy/hub.conf $(DESTDIR)$(PREFIX)/share/doc/linli/
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,182 @@
+/*
+ * client: one request, one reply over linlid's control socket (see client.h).
+ */
+#include "ctl/client.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "ctl/ctl.h"
+#include "ctl/output.h"
+
+/* Connecting is done by the daemon's I/O thread whatever its main loop is
+ * busy with, so a short wait to connect tells a stale socket file from a
+ * busy daemon; the reply itself may take long (a big import commits). */
+#define CONNECT_TIMEOUT_MS 5000
+
+struct client {
+	void *ctx;
+	void *sock;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+client_t *client_new(const char *path)
+{
+	struct stat st;
+	if (strlen(path) >= sizeof(((client_t *)0)->path)) {
+		ctl_fail("control socket path '%s' is too long (at most %zu bytes)", path,
+			 sizeof(((client_t *)0)->path) - 1);
+		return NULL;
+	}
+	if (stat(path, &st) != 0) {
+		if (errno == ENOENT)
+			ctl_fail("no daemon at %s (is linlid running?)", path);
+		else
+			ctl_fail("%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		ctl_fail("%s is not a socket", path);
+		return NULL;
+	}
+	/* ZeroMQ retries a refused connect silently; say it now instead. */
+	if (access(path, R_OK | W_OK) != 0) {
+		ctl_fail("%s: %s (linlictl needs write access to the control socket)", path,
+			 strerror(errno));
+		return NULL;
+	}
+
+	client_t *c = calloc(1, sizeof(*c));
+	if (c == NULL) {
+		ctl_fail("out of memory");
+		return NULL;
+	}
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	char endpoint[sizeof(c->path) + 8];
+	snprintf(endpoint, sizeof(endpoint), "ipc://%s", path);
+	/* Linger 0: nothing we sent matters once we give up on the reply.
+	 * Immediate: a send waits for a real connection, so a socket file
+	 * nobody listens on shows as a connect failure, not a 60 s silence. */
+	int linger = 0, rcvtimeo = CLIENT_TIMEOUT_MS, sndtimeo = CONNECT_TIMEOUT_MS, immediate = 1;
+	if ((c->ctx = zmq_ctx_new()) == NULL || (c->sock = zmq_socket(c->ctx, ZMQ_REQ)) == NULL ||
+	    zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
+	    zmq_setsockopt(c->sock, ZMQ_RCVTIMEO, &rcvtimeo, sizeof(rcvtimeo)) != 0 ||
+	    zmq_setsockopt(c->sock, ZMQ_SNDTIMEO, &sndtimeo, sizeof(sndtimeo)) != 0 ||
+	    zmq_setsockopt(c->sock, ZMQ_IMMEDIATE, &immediate, sizeof(immediate)) != 0 ||
+	    zmq_connect(c->sock, endpoint) != 0) {
+		ctl_fail("cannot connect to %s: %s", path, zmq_strerror(zmq_errno()));
+		client_destroy(&c);
+		return NULL;
+	}
+	return c;
+}
+
+void client_destroy(client_t **c)
+{
+	if (c == NULL || *c == NULL)
+		return;
+	if ((*c)->sock != NULL)
+		zmq_close((*c)->sock);
+	if ((*c)->ctx != NULL)
+		zmq_ctx_term((*c)->ctx);
+	free(*c);
+	*c = NULL;
+}
+
+void client_reply_free(Linli__CtlReply **reply)
+{
+	if (reply == NULL || *reply == NULL)
+		return;
+	linli__ctl_reply__free_unpacked(*reply, NULL);
+	*reply = NULL;
+}
+
+static int send_request(client_t *c, const Linli__CtlRequest *req)
+{
+	size_t len = linli__ctl_request__get_packed_size(req);
+	uint8_t *buf = malloc(len ? len : 1);
+	if (buf == NULL)
+		return ctl_fail("out of memory packing a %zu-byte request", len), -1;
+	linli__ctl_request__pack(req, buf);
+	int rc;
+	while ((rc = zmq_send(c->sock, buf, len, 0)) < 0 && zmq_errno() == EINTR)
+		;
+	free(buf);
+	if (rc < 0) {
+		if (zmq_errno() == EAGAIN)
+			ctl_fail("cannot connect to linlid at %s within %d s (is linlid running?)",
+				 c->path, CONNECT_TIMEOUT_MS / 1000);
+		else
+			ctl_fail("sending to linlid at %s: %s", c->path, zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	return 0;
+}
+
+/* Receives the one-frame reply; the caller closes msg. */
+static int recv_reply(client_t *c, zmq_msg_t *msg)
+{
+	int rc;
+	while ((rc = zmq_msg_recv(msg, c->sock, 0)) < 0 && zmq_errno() == EINTR)
+		;
+	if (rc < 0) {
+		if (zmq_errno() == EAGAIN)
+			ctl_fail("no reply from linlid at %s within %d s", c->path,
+				 CLIENT_TIMEOUT_MS / 1000);
+		else
+			ctl_fail("receiving from linlid at %s: %s", c->path,
+				 zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	if (zmq_msg_more(msg)) {
+		ctl_fail("reply from linlid at %s has more than one frame", c->path);
+		return -1;
+	}
+	return 0;
+}
+
+int client_call(client_t *c, const Linli__CtlRequest *req, Linli__CtlReply **reply)
+{
+	*reply = NULL;
+	if (send_request(c, req) != 0)
+		return -1;
+	zmq_msg_t msg;
+	zmq_msg_init(&msg);
+	if (recv_reply(c, &msg) != 0) {
+		zmq_msg_close(&msg);
+		return -1;
+	}
+	Linli__CtlReply *r = linli__ctl_reply__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
+	zmq_msg_close(&msg);
+	if (r == NULL) {
+		ctl_fail("reply from linlid at %s is not a control reply", c->path);
+		return -1;
+	}
+	if (!r->ok) {
+		char *why = out_clean(r->error[0] ? r->error : "request refused (no reason given)",
+				      0, NULL);
+		ctl_fail("%s", why ? why : "request refused");
+		free(why);
+		client_reply_free(&r);
+		return -1;
+	}
+	*reply = r;
+	return 0;
+}
+
+int client_call_once(const char *path, const Linli__CtlRequest *req, Linli__CtlReply **reply)
+{
+	*reply = NULL;
+	client_t *c = client_new(path);
+	if (c == NULL)
+		return -1;
+	int rc = client_call(c, req, reply);
+	client_destroy(&c);
+	return rc;
+}

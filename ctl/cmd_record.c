@@ -1,0 +1,411 @@
+/*
+ * cmd_record: KIND add | set | remove | show | list.
+ *
+ * Fields are given as FIELD=VALUE in the text form of proto/record.h, and
+ * checked here before anything is sent: a typo should be caught with the
+ * argument quoted, not come back as a refusal from the daemon.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ctl/client.h"
+#include "ctl/ctl.h"
+#include "ctl/output.h"
+
+/* linli_record_get of a repeated field joins up to LINLI_ITEMS_MAX items. */
+#define VALUE_MAX ((size_t)LINLI_ITEMS_MAX * (LINLI_TEXT_MAX + 1))
+
+void ctl_field_list(linli_kind_t kind, char *buf, size_t len)
+{
+	size_t off = 0;
+	buf[0] = '\0';
+	for (size_t i = 0; i < linli_field_count(kind) && off < len; i++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
+					linli_field_name(kind, i));
+}
+
+static int check_id(const char *id)
+{
+	if (!linli_id_valid(id))
+		return ctl_fail("'%s' is not a record id (1-%d of A-Z a-z 0-9 . _ -)", id,
+				LINLI_ID_MAX);
+	return CTL_OK;
+}
+
+/* The field named by "FIELD=VALUE": its index, or -1 after printing why. */
+static int field_of(const ctl_t *ctl, const char *arg, const char **value, int *rc)
+{
+	const char *eq = strchr(arg, '=');
+	if (eq == NULL || eq == arg) {
+		*rc = ctl_usage(ctl, "'%s' is not FIELD=VALUE", arg);
+		return -1;
+	}
+	char name[64];
+	size_t n = (size_t)(eq - arg);
+	int idx = -1;
+	if (n < sizeof(name)) {
+		memcpy(name, arg, n);
+		name[n] = '\0';
+		idx = linli_field_index(ctl->kind, name);
+	}
+	if (idx < 0) {
+		char fields[512];
+		ctl_field_list(ctl->kind, fields, sizeof(fields));
+		*rc = ctl_fail("'%s': a %s has no field '%.*s' (fields: %s)", arg,
+			       linli_kind_name(ctl->kind), (int)n, arg, fields);
+		return -1;
+	}
+	*value = eq + 1;
+	return idx;
+}
+
+/* A record of the command's kind with every FIELD=VALUE of argv set;
+ * given[i] (if not NULL) marks the fields named. */
+static int build(const ctl_t *ctl, const char *id, int argc, char **argv, bool *given,
+		 linli_record_t **out)
+{
+	char err[LINLI_ERR_MAX];
+	int rc = CTL_OK;
+	linli_record_t *rec = linli_record_new(ctl->kind, id);
+	if (rec == NULL)
+		return ctl_fail("out of memory");
+	for (int i = 0; i < argc; i++) {
+		const char *value;
+		int idx = field_of(ctl, argv[i], &value, &rc);
+		if (idx < 0)
+			goto fail;
+		if (linli_record_set(rec, linli_field_name(ctl->kind, (size_t)idx), value, err,
+				     sizeof(err)) != 0) {
+			rc = ctl_fail("'%s': %s", argv[i], err);
+			goto fail;
+		}
+		if (given != NULL)
+			given[idx] = true;
+	}
+	*out = rec;
+	return CTL_OK;
+fail:
+	linli_record_destroy(&rec);
+	return rc;
+}
+
+static Linli__CtlRequest request(const ctl_t *ctl, const char *verb)
+{
+	Linli__CtlRequest req = LINLI__CTL_REQUEST__INIT;
+	req.verb = (char *)verb;
+	req.kind = (char *)linli_kind_name(ctl->kind);
+	return req;
+}
+
+/* Sends a request that changes something and says it was done. */
+static int call_done(const ctl_t *ctl, const Linli__CtlRequest *req, const char *done,
+		     const char *id)
+{
+	Linli__CtlReply *reply;
+	if (client_call_once(ctl->socket, req, &reply) != 0)
+		return CTL_FAIL;
+	client_reply_free(&reply);
+	if (ctl->json)
+		puts("{\"ok\":true}");
+	else
+		printf("%s %s %s\n", done, linli_kind_name(ctl->kind), id);
+	return CTL_OK;
+}
+
+int cmd_add(ctl_t *ctl, int argc, char **argv)
+{
+	char err[LINLI_ERR_MAX];
+	linli_record_t *rec = NULL;
+	if (argc < 1)
+		return ctl_usage(ctl, "add needs an id");
+	int rc = check_id(argv[0]);
+	if (rc == CTL_OK)
+		rc = build(ctl, argv[0], argc - 1, argv + 1, NULL, &rec);
+	if (rc != CTL_OK)
+		return rc;
+	if (linli_record_validate(rec, err, sizeof(err)) != 0) {
+		rc = ctl_fail("%s %s: %s", linli_kind_name(ctl->kind), argv[0], err);
+	} else {
+		Linli__CtlRequest req = request(ctl, "add");
+		req.record = rec;
+		rc = call_done(ctl, &req, "added", argv[0]);
+	}
+	linli_record_destroy(&rec);
+	return rc;
+}
+
+int cmd_set(ctl_t *ctl, int argc, char **argv)
+{
+	size_t nf = linli_field_count(ctl->kind);
+	bool given[64] = {false};
+	char *names[64];
+	linli_record_t *rec = NULL;
+	if (argc < 2)
+		return ctl_usage(ctl, argc < 1 ? "set needs an id" : "set needs FIELD=VALUE");
+	if (nf > sizeof(given) / sizeof(given[0]))
+		return ctl_fail("%s has too many fields", linli_kind_name(ctl->kind));
+	int rc = check_id(argv[0]);
+	if (rc == CTL_OK)
+		rc = build(ctl, argv[0], argc - 1, argv + 1, given, &rec);
+	if (rc != CTL_OK)
+		return rc;
+	/* No linli_record_validate: the record is partial by design, the
+	 * daemon checks the merged result. */
+	Linli__CtlRequest req = request(ctl, "set");
+	req.record = rec;
+	req.fields = names;
+	for (size_t i = 0; i < nf; i++)
+		if (given[i])
+			names[req.n_fields++] = (char *)linli_field_name(ctl->kind, i);
+	rc = call_done(ctl, &req, "updated", argv[0]);
+	linli_record_destroy(&rec);
+	return rc;
+}
+
+int cmd_remove(ctl_t *ctl, int argc, char **argv)
+{
+	if (argc != 1)
+		return ctl_usage(ctl, "remove takes exactly one id");
+	int rc = check_id(argv[0]);
+	if (rc != CTL_OK)
+		return rc;
+	linli_record_t *rec = linli_record_new(ctl->kind, argv[0]);
+	if (rec == NULL)
+		return ctl_fail("out of memory");
+	Linli__CtlRequest req = request(ctl, "remove");
+	req.record = rec;
+	rc = call_done(ctl, &req, "removed", argv[0]);
+	linli_record_destroy(&rec);
+	return rc;
+}
+
+/* --owner CODE among argv; everything else goes to rest[] (argv order). */
+static int split_args(const ctl_t *ctl, int argc, char **argv, const char **owner, char **rest,
+		      int *nrest)
+{
+	*nrest = 0;
+	for (int i = 0; i < argc; i++) {
+		int m = ctl_option(ctl, argc, argv, &i, "--owner", owner);
+		if (m < 0)
+			return CTL_USAGE;
+		if (m > 0)
+			continue;
+		if (argv[i][0] == '-' && argv[i][1] == '-')
+			return ctl_usage(ctl, "unknown option '%s'%s", argv[i],
+					 strcmp(argv[i], "--json") == 0
+					     ? " (global options go before the command)"
+					     : "");
+		rest[(*nrest)++] = argv[i];
+	}
+	return ctl_check_owner(*owner);
+}
+
+/* The entries of a reply that hold a record of the command's kind. */
+static bool usable(const ctl_t *ctl, const Linli__Entry *e)
+{
+	return e != NULL && e->record != NULL && linli_record_kind(e->record) == ctl->kind;
+}
+
+static int print_record(const ctl_t *ctl, const Linli__Entry *e)
+{
+	if (ctl->json) {
+		linli_record_json(e->record, e->owner, stdout);
+		putchar('\n');
+		return CTL_OK;
+	}
+	size_t nf = linli_field_count(ctl->kind), n = nf + 2;
+	const char **names = calloc(n, sizeof(char *));
+	char **values = calloc(n, sizeof(char *)), *buf = malloc(VALUE_MAX);
+	int rc = CTL_FAIL;
+	if (names == NULL || values == NULL || buf == NULL)
+		goto done;
+	names[0] = "owner";
+	names[1] = "id";
+	values[0] = strdup(e->owner);
+	values[1] = strdup(linli_record_id(e->record));
+	for (size_t i = 0; i < nf; i++) {
+		names[i + 2] = linli_field_name(ctl->kind, i);
+		linli_record_get(e->record, i, buf, VALUE_MAX);
+		values[i + 2] = strdup(buf);
+	}
+	for (size_t i = 0; i < n; i++)
+		if (values[i] == NULL)
+			goto done;
+	out_pairs(stdout, names, (const char *const *)values, n, false);
+	rc = CTL_OK;
+done:
+	if (rc != CTL_OK)
+		ctl_fail("out of memory");
+	for (size_t i = 0; values != NULL && i < n; i++)
+		free(values[i]);
+	free(values);
+	free(names);
+	free(buf);
+	return rc;
+}
+
+int cmd_show(ctl_t *ctl, int argc, char **argv)
+{
+	const char *owner = NULL;
+	char **rest = calloc((size_t)argc + 1, sizeof(char *));
+	int nrest, rc = rest ? split_args(ctl, argc, argv, &owner, rest, &nrest) : CTL_FAIL;
+	if (rc == CTL_OK && nrest != 1)
+		rc = ctl_usage(ctl, "show takes exactly one id");
+	if (rc == CTL_OK)
+		rc = check_id(rest[0]);
+	if (rc != CTL_OK) {
+		free(rest);
+		return rc;
+	}
+	linli_record_t *rec = linli_record_new(ctl->kind, rest[0]);
+	Linli__CtlRequest req = request(ctl, "show");
+	Linli__CtlReply *reply = NULL;
+	req.record = rec;
+	req.owner = (char *)(owner ? owner : "");
+	if (rec == NULL)
+		rc = ctl_fail("out of memory");
+	else if (client_call_once(ctl->socket, &req, &reply) != 0)
+		rc = CTL_FAIL;
+	else if (reply->n_entries == 0 || !usable(ctl, reply->entries[0]))
+		rc = ctl_fail("no %s '%s'%s%s", linli_kind_name(ctl->kind), rest[0],
+			      owner ? " of " : "", owner ? owner : "");
+	else
+		rc = print_record(ctl, reply->entries[0]);
+	client_reply_free(&reply);
+	linli_record_destroy(&rec);
+	free(rest);
+	return rc;
+}
+
+static int print_list(const ctl_t *ctl, const Linli__CtlReply *reply)
+{
+	if (ctl->json) {
+		fputc('[', stdout);
+		for (size_t i = 0, k = 0; i < reply->n_entries; i++) {
+			if (!usable(ctl, reply->entries[i]))
+				continue;
+			fputs(k++ ? ",\n" : "\n", stdout);
+			linli_record_json(reply->entries[i]->record, reply->entries[i]->owner,
+					  stdout);
+		}
+		fputs("\n]\n", stdout);
+		return CTL_OK;
+	}
+	size_t nf = linli_field_count(ctl->kind), n = nf + 2;
+	out_col_t *cols = calloc(n, sizeof(*cols));
+	char **cells = calloc(n, sizeof(char *)), *buf = malloc(VALUE_MAX);
+	out_table_t *t = NULL;
+	int rc = CTL_FAIL;
+	if (cols == NULL || cells == NULL || buf == NULL)
+		goto done;
+	cols[0] = (out_col_t){"owner", "owner", OUT_TEXT};
+	cols[1] = (out_col_t){"id", "id", OUT_TEXT};
+	for (size_t i = 0; i < nf; i++)
+		cols[i + 2] = (out_col_t){linli_field_name(ctl->kind, i),
+					  linli_field_name(ctl->kind, i), OUT_TEXT};
+	if ((t = out_table_new(NULL, cols, n, OUT_CELL_MAX)) == NULL)
+		goto done;
+	for (size_t r = 0; r < reply->n_entries; r++) {
+		const Linli__Entry *e = reply->entries[r];
+		if (!usable(ctl, e))
+			continue;
+		cells[0] = strdup(e->owner);
+		cells[1] = strdup(linli_record_id(e->record));
+		for (size_t i = 0; i < nf; i++) {
+			linli_record_get(e->record, i, buf, VALUE_MAX);
+			cells[i + 2] = strdup(buf);
+		}
+		bool ok = true;
+		for (size_t i = 0; i < n; i++)
+			ok = ok && cells[i] != NULL;
+		if (ok)
+			ok = out_table_add(t, (const char *const *)cells) == 0;
+		for (size_t i = 0; i < n; i++) {
+			free(cells[i]);
+			cells[i] = NULL;
+		}
+		if (!ok)
+			goto done;
+	}
+	out_table_print(t, stdout, false);
+	rc = CTL_OK;
+done:
+	if (rc != CTL_OK)
+		ctl_fail("out of memory");
+	out_table_destroy(&t);
+	free(cols);
+	free(cells);
+	free(buf);
+	return rc;
+}
+
+/* FIELD=VALUE filters, values in the canonical text form linli_record_get
+ * writes ("food-safety", "2024-05-01 00:00:00"), which is what the daemon
+ * compares them with. */
+static int build_filters(const ctl_t *ctl, int n, char **args, Linli__Filter *filters,
+			 Linli__Filter **ptrs)
+{
+	char err[LINLI_ERR_MAX], *buf = malloc(VALUE_MAX);
+	linli_record_t *scratch = linli_record_new(ctl->kind, "filter");
+	int rc = CTL_OK;
+	if (buf == NULL || scratch == NULL) {
+		rc = ctl_fail("out of memory");
+		goto done;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *value;
+		int idx = field_of(ctl, args[i], &value, &rc);
+		if (idx < 0)
+			goto done;
+		const char *name = linli_field_name(ctl->kind, (size_t)idx);
+		if (linli_record_set(scratch, name, value, err, sizeof(err)) != 0) {
+			rc = ctl_fail("'%s': %s", args[i], err);
+			goto done;
+		}
+		linli_record_get(scratch, (size_t)idx, buf, VALUE_MAX);
+		linli__filter__init(&filters[i]);
+		filters[i].field = (char *)name;
+		if ((filters[i].value = strdup(buf)) == NULL) {
+			rc = ctl_fail("out of memory");
+			goto done;
+		}
+		ptrs[i] = &filters[i];
+	}
+done:
+	linli_record_destroy(&scratch);
+	free(buf);
+	return rc;
+}
+
+int cmd_list(ctl_t *ctl, int argc, char **argv)
+{
+	const char *owner = NULL;
+	int nrest = 0, rc;
+	char **rest = calloc((size_t)argc + 1, sizeof(char *));
+	Linli__Filter *filters = calloc((size_t)argc + 1, sizeof(*filters));
+	Linli__Filter **ptrs = calloc((size_t)argc + 1, sizeof(*ptrs));
+	Linli__CtlReply *reply = NULL;
+	if (rest == NULL || filters == NULL || ptrs == NULL)
+		rc = ctl_fail("out of memory");
+	else
+		rc = split_args(ctl, argc, argv, &owner, rest, &nrest);
+	if (rc == CTL_OK)
+		rc = build_filters(ctl, nrest, rest, filters, ptrs);
+	if (rc == CTL_OK) {
+		Linli__CtlRequest req = request(ctl, "list");
+		req.owner = (char *)(owner ? owner : "");
+		req.filters = ptrs;
+		req.n_filters = (size_t)nrest;
+		if (client_call_once(ctl->socket, &req, &reply) != 0)
+			rc = CTL_FAIL;
+		else
+			rc = print_list(ctl, reply);
+	}
+	client_reply_free(&reply);
+	for (int i = 0; filters != NULL && i < nrest; i++)
+		free(filters[i].value);
+	free(filters);
+	free(ptrs);
+	free(rest);
+	return rc;
+}

@@ -1,0 +1,259 @@
+/*
+ * cmd_stats: stats [--owner CODE].
+ *
+ * Three tables for people, one row per community (and a "total" row when
+ * the daemon reports several): how the "1+6+X" services are covered, what
+ * records there are, and how far replication has got.  JSON carries every
+ * Stats field by its proto name instead, for scripts to compute their own.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ctl/client.h"
+#include "ctl/ctl.h"
+#include "ctl/output.h"
+#include "proto/stats.h"
+
+#define NCAT 8 /* categories 1..8 */
+
+/* "45s", "12m05s", "3h12m", "2d04h". */
+static void duration(uint64_t s, char *buf, size_t len)
+{
+	if (s < 60)
+		snprintf(buf, len, "%" PRIu64 "s", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, len, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s % 86400 / 3600);
+}
+
+static uint64_t services(const Linli__Stats *s, int cat)
+{
+	return (size_t)cat < s->n_services ? s->services[cat] : 0;
+}
+
+static const char *label(const Linli__Stats *s)
+{
+	return s->name[0] ? s->name : s->owner;
+}
+
+static bool is_total(const Linli__Stats *s)
+{
+	return strcmp(s->owner, "total") == 0;
+}
+
+typedef char cell_t[96]; /* fits the longest "missing" list */
+
+static int add_row(out_table_t *t, cell_t *cells, size_t n)
+{
+	const char *row[16];
+	for (size_t i = 0; i < n; i++)
+		row[i] = cells[i];
+	return out_table_add(t, row);
+}
+
+static int service_table(const Linli__CtlReply *r, out_table_t *t)
+{
+	for (size_t i = 0; i < r->n_stats; i++) {
+		const Linli__Stats *s = r->stats[i];
+		cell_t c[NCAT + 3];
+		uint64_t total = 0;
+		size_t off = 0;
+		snprintf(c[0], sizeof(c[0]), "%s", label(s));
+		for (int k = 1; k <= NCAT; k++) {
+			snprintf(c[k], sizeof(c[k]), "%" PRIu64, services(s, k));
+			total += services(s, k);
+		}
+		snprintf(c[NCAT + 1], sizeof(c[0]), "%" PRIu64, total);
+		/* The "1+6" are what every centre should have; X is optional. */
+		c[NCAT + 2][0] = '\0';
+		for (int k = 1; k < NCAT; k++)
+			if (services(s, k) == 0 && off < sizeof(c[0]))
+				off +=
+				    (size_t)snprintf(c[NCAT + 2] + off, sizeof(c[0]) - off, "%s%s",
+						     off ? "," : "", linli_category_name(k));
+		if (off == 0)
+			snprintf(c[NCAT + 2], sizeof(c[0]), "-");
+		if (add_row(t, c, NCAT + 3) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int record_table(const Linli__CtlReply *r, out_table_t *t)
+{
+	for (size_t i = 0; i < r->n_stats; i++) {
+		const Linli__Stats *s = r->stats[i];
+		const uint64_t v[] = {
+		    s->partners, s->items,   s->grids_l1, s->grids_l2,	    s->households,
+		    s->rented,	 s->central, s->linked,	  s->requests_open, s->requests_resolved};
+		cell_t c[14];
+		size_t n = 0;
+		snprintf(c[n++], sizeof(c[0]), "%s", label(s));
+		for (size_t k = 0; k < sizeof(v) / sizeof(v[0]); k++)
+			snprintf(c[n++], sizeof(c[0]), "%" PRIu64, v[k]);
+		if (s->requests_resolved == 0)
+			snprintf(c[n], sizeof(c[0]), "-");
+		else
+			duration(s->median_resolve_s, c[n], sizeof(c[0]));
+		n++;
+		snprintf(c[n++], sizeof(c[0]), "%" PRIu64, s->events);
+		snprintf(c[n++], sizeof(c[0]), "%" PRIu64, s->participants);
+		if (add_row(t, c, n) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int replication_table(const Linli__CtlReply *r, out_table_t *t)
+{
+	uint64_t now = (uint64_t)time(NULL);
+	for (size_t i = 0; i < r->n_stats; i++) {
+		const Linli__Stats *s = r->stats[i];
+		cell_t c[7];
+		snprintf(c[0], sizeof(c[0]), "%s", s->owner);
+		snprintf(c[1], sizeof(c[0]), "%s", s->name);
+		snprintf(c[2], sizeof(c[0]), "%" PRIu64, s->seq_public);
+		snprintf(c[3], sizeof(c[0]), "%" PRIu64, s->seq_personal);
+		/* A head of 0 means the owner never told us how far it is. */
+		uint64_t head = s->head_public + s->head_personal,
+			 have = s->seq_public + s->seq_personal;
+		if (head == 0)
+			snprintf(c[4], sizeof(c[0]), "-");
+		else
+			snprintf(c[4], sizeof(c[0]), "%" PRIu64, head > have ? head - have : 0);
+		if (is_total(s)) {
+			snprintf(c[5], sizeof(c[0]), "-");
+		} else if (s->last_heard == 0) {
+			snprintf(c[5], sizeof(c[0]), "never");
+		} else {
+			char d[32];
+			duration(now > s->last_heard ? now - s->last_heard : 0, d, sizeof(d));
+			snprintf(c[5], sizeof(c[0]), "%s ago", d);
+		}
+		snprintf(c[6], sizeof(c[0]), "%" PRIu64, s->refused);
+		if (add_row(t, c, 7) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int print_tables(const Linli__CtlReply *r)
+{
+	out_col_t scols[NCAT + 3] = {{"name", "name", OUT_TEXT}};
+	for (int k = 1; k <= NCAT; k++)
+		scols[k] = (out_col_t){linli_category_name(k), linli_category_name(k), OUT_NUMBER};
+	scols[NCAT + 1] = (out_col_t){"total", "total", OUT_NUMBER};
+	scols[NCAT + 2] = (out_col_t){"missing", "missing", OUT_TEXT};
+	static const out_col_t rcols[] = {
+	    {"name", "name", OUT_TEXT},
+	    {"partners", "partners", OUT_NUMBER},
+	    {"items", "items", OUT_NUMBER},
+	    {"grids_l1", "grids L1", OUT_NUMBER},
+	    {"grids_l2", "grids L2", OUT_NUMBER},
+	    {"households", "households", OUT_NUMBER},
+	    {"rented", "rented", OUT_NUMBER},
+	    {"central", "central", OUT_NUMBER},
+	    {"linked", "linked", OUT_NUMBER},
+	    {"requests_open", "req open", OUT_NUMBER},
+	    {"requests_resolved", "req resolved", OUT_NUMBER},
+	    {"median_resolve", "median resolve", OUT_NUMBER},
+	    {"events", "events", OUT_NUMBER},
+	    {"participants", "participants", OUT_NUMBER},
+	};
+	static const out_col_t pcols[] = {
+	    {"owner", "owner", OUT_TEXT},
+	    {"name", "name", OUT_TEXT},
+	    {"seq_public", "seq public", OUT_NUMBER},
+	    {"seq_personal", "seq personal", OUT_NUMBER},
+	    {"behind", "behind", OUT_NUMBER},
+	    {"last_heard", "last heard", OUT_NUMBER},
+	    {"refused", "refused", OUT_NUMBER},
+	};
+	out_table_t *ts = out_table_new("Services by 1+6+X category", scols, NCAT + 3, 0);
+	out_table_t *tr = out_table_new("Records", rcols, sizeof(rcols) / sizeof(rcols[0]), 0);
+	out_table_t *tp = out_table_new("Replication", pcols, sizeof(pcols) / sizeof(pcols[0]), 0);
+	int rc = CTL_OK;
+	if (ts == NULL || tr == NULL || tp == NULL || service_table(r, ts) != 0 ||
+	    record_table(r, tr) != 0 || replication_table(r, tp) != 0) {
+		rc = ctl_fail("out of memory");
+	} else {
+		out_table_print(ts, stdout, false);
+		putchar('\n');
+		out_table_print(tr, stdout, false);
+		putchar('\n');
+		out_table_print(tp, stdout, false);
+	}
+	out_table_destroy(&ts);
+	out_table_destroy(&tr);
+	out_table_destroy(&tp);
+	return rc;
+}
+
+/* One Stats as JSON, walking its descriptor so a field added to the
+ * schema shows up without touching this file. */
+static void stats_json(const Linli__Stats *s, FILE *out)
+{
+	const ProtobufCMessageDescriptor *d = &linli__stats__descriptor;
+	fputc('{', out);
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const void *member = (const char *)s + f->offset;
+		fprintf(out, "%s\"%s\":", i ? "," : "", f->name);
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			/* Only services is repeated: counts indexed by category. */
+			fputc('{', out);
+			for (int k = 1; k <= NCAT; k++)
+				fprintf(out, "%s\"%s\":%" PRIu64, k > 1 ? "," : "",
+					linli_category_name(k), services(s, k));
+			fputc('}', out);
+		} else if (f->type == PROTOBUF_C_TYPE_STRING) {
+			linli_json_string(out, *(char *const *)member);
+		} else if (f->type == PROTOBUF_C_TYPE_UINT64) {
+			fprintf(out, "%" PRIu64, *(const uint64_t *)member);
+		} else {
+			fputs("null", out);
+		}
+	}
+	fputc('}', out);
+}
+
+int cmd_stats(ctl_t *ctl, int argc, char **argv)
+{
+	const char *owner = NULL;
+	for (int i = 0; i < argc; i++) {
+		int m = ctl_option(ctl, argc, argv, &i, "--owner", &owner);
+		if (m < 0)
+			return CTL_USAGE;
+		if (m == 0)
+			return ctl_usage(ctl, "unexpected argument '%s'", argv[i]);
+	}
+	if (ctl_check_owner(owner) != CTL_OK)
+		return CTL_FAIL;
+	Linli__CtlRequest req = LINLI__CTL_REQUEST__INIT;
+	Linli__CtlReply *reply;
+	req.verb = (char *)"stats";
+	req.owner = (char *)(owner ? owner : "");
+	if (client_call_once(ctl->socket, &req, &reply) != 0)
+		return CTL_FAIL;
+	int rc = CTL_OK;
+	if (ctl->json) {
+		fputc('[', stdout);
+		for (size_t i = 0; i < reply->n_stats; i++) {
+			fputs(i ? ",\n" : "\n", stdout);
+			stats_json(reply->stats[i], stdout);
+		}
+		fputs(reply->n_stats ? "\n]\n" : "]\n", stdout);
+	} else if (reply->n_stats == 0) {
+		rc = ctl_fail("linlid reported no statistics%s%s", owner ? " for " : "",
+			      owner ? owner : "");
+	} else {
+		rc = print_tables(reply);
+	}
+	client_reply_free(&reply);
+	return rc;
+}

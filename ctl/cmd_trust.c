@@ -1,0 +1,82 @@
+/*
+ * cmd_trust: trust add CODE PUBKEY NAME | trust list.
+ *
+ * The trust list says whose signed change sets the daemon accepts, so the
+ * key is checked here as well: a mistyped key would otherwise only show as
+ * every change set of that community being refused.
+ */
+#include <string.h>
+
+#include "ctl/client.h"
+#include "ctl/ctl.h"
+#include "ctl/output.h"
+#include "proto/keys.h"
+
+#define NAME_MAX_BYTES 128
+
+int cmd_trust_add(ctl_t *ctl, int argc, char **argv)
+{
+	uint8_t pub[LINLI_PUB_LEN];
+	if (argc != 3)
+		return ctl_usage(ctl, "trust add takes CODE PUBKEY NAME");
+	const char *owner = argv[0], *pubkey = argv[1], *name = argv[2];
+	if (ctl_check_owner(owner) != CTL_OK)
+		return CTL_FAIL;
+	if (strlen(pubkey) != 2 * LINLI_PUB_LEN || linli_unhex(pubkey, pub, sizeof(pub)) != 0)
+		return ctl_fail("'%s' is not a public key (%d hex digits, as keygen prints)",
+				pubkey, 2 * LINLI_PUB_LEN);
+	if (name[0] == '\0' || !linli_text_valid(name, NAME_MAX_BYTES))
+		return ctl_fail("'%s' is not a name (1-%d bytes of UTF-8 text)", name,
+				NAME_MAX_BYTES);
+
+	Linli__TrustEntry entry = LINLI__TRUST_ENTRY__INIT;
+	Linli__CtlRequest req = LINLI__CTL_REQUEST__INIT;
+	Linli__CtlReply *reply;
+	char hex[2 * LINLI_PUB_LEN + 1];
+	/* Sent in lower case whatever the operator typed. */
+	linli_hex(pub, sizeof(pub), hex);
+	entry.owner = (char *)owner;
+	entry.pubkey = hex;
+	entry.name = (char *)name;
+	req.verb = (char *)"trust-add";
+	req.trust = &entry;
+	if (client_call_once(ctl->socket, &req, &reply) != 0)
+		return CTL_FAIL;
+	client_reply_free(&reply);
+	if (ctl->json)
+		puts("{\"ok\":true}");
+	else
+		printf("trusted %s %s\n", owner, hex);
+	return CTL_OK;
+}
+
+int cmd_trust_list(ctl_t *ctl, int argc, char **argv)
+{
+	static const out_col_t cols[] = {
+	    {"owner", "owner", OUT_TEXT},
+	    {"name", "name", OUT_TEXT},
+	    {"pubkey", "pubkey", OUT_TEXT},
+	};
+	if (argc > 0)
+		return ctl_usage(ctl, "unexpected argument '%s'", argv[0]);
+	Linli__CtlRequest req = LINLI__CTL_REQUEST__INIT;
+	Linli__CtlReply *reply;
+	req.verb = (char *)"trust-list";
+	if (client_call_once(ctl->socket, &req, &reply) != 0)
+		return CTL_FAIL;
+	int rc = CTL_OK;
+	out_table_t *t = out_table_new(NULL, cols, 3, 0);
+	for (size_t i = 0; t != NULL && i < reply->n_trust; i++) {
+		const Linli__TrustEntry *e = reply->trust[i];
+		const char *row[] = {e->owner, e->name, e->pubkey};
+		if (out_table_add(t, row) != 0)
+			out_table_destroy(&t);
+	}
+	if (t == NULL)
+		rc = ctl_fail("out of memory");
+	else
+		out_table_print(t, stdout, ctl->json);
+	out_table_destroy(&t);
+	client_reply_free(&reply);
+	return rc;
+}

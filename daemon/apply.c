@@ -1,0 +1,141 @@
+/*
+ * apply: what a change set does to the store, the same at node and hub.
+ *
+ * Records, statistics and the log entry change in the caller's
+ * transaction, so after a crash a change set is there with all its
+ * effects or not at all.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/linlid.h"
+
+#define MEDIAN_TOTAL "total"
+
+int log_entry_split(const void *data, size_t len, const uint8_t **frame, size_t *frame_len,
+		    const uint8_t **sig)
+{
+	if (len <= LINLI_SIG_LEN)
+		return -1;
+	*frame = data;
+	*frame_len = len - LINLI_SIG_LEN;
+	*sig = (const uint8_t *)data + len - LINLI_SIG_LEN;
+	return 0;
+}
+
+int apply_log(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
+	      const uint8_t hash[LINLI_HASH_LEN], const uint8_t *frame, size_t frame_len,
+	      const uint8_t sig[LINLI_SIG_LEN])
+{
+	/* The entry is the exact bytes received, so a relay is byte for byte. */
+	uint8_t *entry = malloc(frame_len + LINLI_SIG_LEN);
+	if (entry == NULL)
+		return STORE_NOMEM;
+	memcpy(entry, frame, frame_len);
+	memcpy(entry + frame_len, sig, LINLI_SIG_LEN);
+	int rc = store_log_append(txn, owner, stream, seq, hash, entry, frame_len + LINLI_SIG_LEN);
+	free(entry);
+	return rc;
+}
+
+int counts_load(linli_txn_t *txn, const char *owner, linli_counts_t *out)
+{
+	char name[64];
+	const void *val;
+	size_t len;
+	snprintf(name, sizeof(name), "counts/%s", owner);
+	memset(out, 0, sizeof(*out));
+	out->version = LINLI_COUNTS_VERSION;
+	int rc = store_meta_get(txn, name, &val, &len);
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (len != sizeof(*out))
+		return STORE_IO;
+	memcpy(out, val, sizeof(*out));
+	return out->version == LINLI_COUNTS_VERSION ? 0 : STORE_IO;
+}
+
+int counts_save(linli_txn_t *txn, const char *owner, const linli_counts_t *c)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "counts/%s", owner);
+	return store_meta_put(txn, name, c, sizeof(*c));
+}
+
+static int median_update(linli_txn_t *txn, const char *owner, const linli_record_t *rec, int sign)
+{
+	uint64_t secs;
+	char tag[LINLI_OWNER_MAX + LINLI_ID_MAX + 2];
+	if (!linli_record_resolve_time(rec, &secs))
+		return 0;
+	snprintf(tag, sizeof(tag), "%s/%s", owner, linli_record_id(rec));
+	int rc;
+	if (sign > 0) {
+		rc = store_median_add(txn, owner, secs, tag);
+		if (rc == 0)
+			rc = store_median_add(txn, MEDIAN_TOTAL, secs, tag);
+	} else {
+		rc = store_median_del(txn, owner, secs, tag);
+		if (rc == 0)
+			rc = store_median_del(txn, MEDIAN_TOTAL, secs, tag);
+	}
+	return rc;
+}
+
+int apply_op(linli_txn_t *txn, const char *owner, bool remove, const linli_record_t *rec,
+	     linli_counts_t *counts)
+{
+	linli_kind_t kind = linli_record_kind(rec);
+	const char *id = linli_record_id(rec);
+	const void *val;
+	size_t len;
+	int rc = store_rec_get(txn, owner, (int)kind, id, &val, &len);
+	if (rc == 0) {
+		linli_record_t *old = linli_record_unpack(val, len);
+		if (old == NULL)
+			return STORE_IO;
+		linli_counts_apply(counts, old, -1);
+		rc = median_update(txn, owner, old, -1);
+		linli_record_destroy(&old);
+		if (rc != 0)
+			return rc;
+	} else if (rc != STORE_NOTFOUND) {
+		return rc;
+	}
+	if (remove)
+		return rc == STORE_NOTFOUND ? 0 : store_rec_del(txn, owner, (int)kind, id);
+
+	size_t size = linli_record_packed_size(rec);
+	uint8_t stackbuf[1024], *buf = size <= sizeof(stackbuf) ? stackbuf : malloc(size);
+	if (buf == NULL)
+		return STORE_NOMEM;
+	linli_record_pack(rec, buf);
+	rc = store_rec_put(txn, owner, (int)kind, id, buf, size);
+	if (buf != stackbuf)
+		free(buf);
+	if (rc != 0)
+		return rc;
+	linli_counts_apply(counts, rec, +1);
+	return median_update(txn, owner, rec, +1);
+}
+
+int apply_cs(linli_txn_t *txn, const linli_cs_t *cs, const uint8_t hash[LINLI_HASH_LEN],
+	     const uint8_t *frame, size_t frame_len, const uint8_t sig[LINLI_SIG_LEN])
+{
+	const char *owner = linli_cs_owner(cs);
+	linli_counts_t counts;
+	int rc = apply_log(txn, owner, linli_cs_stream(cs), linli_cs_seq(cs), hash, frame,
+			   frame_len, sig);
+	if (rc == 0)
+		rc = counts_load(txn, owner, &counts);
+	for (size_t i = 0; rc == 0 && i < linli_cs_nops(cs); i++) {
+		bool remove;
+		const linli_record_t *rec = linli_cs_op(cs, i, &remove);
+		rc = apply_op(txn, owner, remove, rec, &counts);
+	}
+	if (rc == 0)
+		rc = counts_save(txn, owner, &counts);
+	return rc;
+}

@@ -1,0 +1,208 @@
+/*
+ * config: the settings table and its parser.
+ */
+#include "daemon/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/log.h"
+
+typedef enum { T_STR, T_INT, T_ROLE, T_OWNER, T_LEVEL } type_t;
+
+typedef struct {
+	const char *name;
+	type_t type;
+	size_t offset, size; /* size: bytes for T_STR */
+	long min, max;	     /* bounds for T_INT */
+	const char *def;     /* NULL: required (for the roles in "need") */
+	int need;	     /* roles that require it, when def is NULL */
+} setting_t;
+
+#define STR(field) offsetof(config_t, field), sizeof(((config_t *)0)->field)
+#define INT(field) offsetof(config_t, field), sizeof(int)
+
+static const setting_t settings[] = {
+	{"role", T_ROLE, INT(role), 0, 0, NULL, ROLE_NODE | ROLE_HUB},
+	{"owner", T_OWNER, STR(owner), 0, 0, NULL, ROLE_NODE | ROLE_HUB},
+	{"name", T_STR, STR(name), 0, 0, "", 0},
+	{"state_dir", T_STR, STR(state_dir), 0, 0, "/var/lib/linli", 0},
+	{"key_file", T_STR, STR(key_file), 0, 0, "/etc/linli/key", 0},
+	{"trust_file", T_STR, STR(trust_file), 0, 0, "/etc/linli/trust", 0},
+	{"listen", T_STR, STR(listen), 0, 0, NULL, ROLE_HUB},
+	{"hub", T_STR, STR(hub), 0, 0, NULL, ROLE_NODE},
+	{"control", T_STR, STR(control), 0, 0, "/run/linli/control.sock", 0},
+	{"control_group", T_STR, STR(control_group), 0, 0, "", 0},
+	{"heartbeat_ms", T_INT, INT(heartbeat_ms), 100, 60000, "1000", 0},
+	{"window", T_INT, INT(window), 1, 1024, "64", 0},
+	{"batch_max", T_INT, INT(batch_max), 1, 4096, "256", 0},
+	{"log_level", T_LEVEL, INT(log_level), 0, 0, "info", 0},
+};
+#define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+static int set_value(config_t *cfg, const setting_t *s, const char *value, char *why,
+		     size_t whylen)
+{
+	void *field = (char *)cfg + s->offset;
+	switch (s->type) {
+	case T_STR:
+	case T_OWNER:
+		if (strlen(value) >= s->size) {
+			snprintf(why, whylen, "%s: longer than %zu bytes", s->name, s->size - 1);
+			return -1;
+		}
+		if (s->type == T_OWNER && !linli_owner_valid(value)) {
+			snprintf(why, whylen,
+				 "owner: '%s' is not a 9-digit subdistrict or 12-digit community "
+				 "code",
+				 value);
+			return -1;
+		}
+		snprintf(field, s->size, "%s", value);
+		return 0;
+	case T_INT: {
+		char *end;
+		errno = 0;
+		long v = strtol(value, &end, 10);
+		if (errno || end == value || *end || v < s->min || v > s->max) {
+			snprintf(why, whylen, "%s: '%s' is not a number from %ld to %ld", s->name,
+				 value, s->min, s->max);
+			return -1;
+		}
+		*(int *)field = (int)v;
+		return 0;
+	}
+	case T_ROLE:
+		if (strcmp(value, "node") == 0)
+			*(int *)field = ROLE_NODE;
+		else if (strcmp(value, "hub") == 0)
+			*(int *)field = ROLE_HUB;
+		else {
+			snprintf(why, whylen, "role: '%s' is not node or hub", value);
+			return -1;
+		}
+		return 0;
+	case T_LEVEL: {
+		int level = log_level_parse(value);
+		if (level < 0) {
+			snprintf(why, whylen,
+				 "log_level: '%s' is not error, warning, info or debug", value);
+			return -1;
+		}
+		*(int *)field = level;
+		return 0;
+	}
+	}
+	return -1;
+}
+
+static char *trim(char *s)
+{
+	while (isspace((unsigned char)*s))
+		s++;
+	char *end = s + strlen(s);
+	while (end > s && isspace((unsigned char)end[-1]))
+		*--end = '\0';
+	return s;
+}
+
+int config_load(config_t *cfg, const char *path, char *err, size_t errlen)
+{
+	char line[1024], why[LINLI_ERR_MAX];
+	int seen[NSETTINGS] = {0};
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (settings[i].def)
+			set_value(cfg, &settings[i], settings[i].def, why, sizeof(why));
+
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	int lineno = 0, rc = -1;
+	while (fgets(line, sizeof(line), f)) {
+		lineno++;
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errlen, "%s:%d: line longer than %zu bytes", path, lineno,
+				 sizeof(line) - 2);
+			goto out;
+		}
+		char *p = trim(line);
+		if (*p == '\0' || *p == '#')
+			continue;
+		char *eq = strchr(p, '=');
+		if (eq == NULL) {
+			snprintf(err, errlen, "%s:%d: expected 'name = value', got '%.60s'", path,
+				 lineno, p);
+			goto out;
+		}
+		*eq = '\0';
+		char *name = trim(p), *value = trim(eq + 1);
+		size_t i = 0;
+		while (i < NSETTINGS && strcmp(settings[i].name, name) != 0)
+			i++;
+		if (i == NSETTINGS) {
+			snprintf(err, errlen, "%s:%d: unknown setting '%.60s'", path, lineno, name);
+			goto out;
+		}
+		if (seen[i]++) {
+			snprintf(err, errlen, "%s:%d: '%s' is set twice", path, lineno, name);
+			goto out;
+		}
+		if (set_value(cfg, &settings[i], value, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+			goto out;
+		}
+	}
+	if (cfg->role == 0) {
+		snprintf(err, errlen, "%s: 'role' (node or hub) is required", path);
+		goto out;
+	}
+	for (size_t i = 0; i < NSETTINGS; i++)
+		if (!seen[i] && !settings[i].def && (settings[i].need & (int)cfg->role)) {
+			snprintf(err, errlen, "%s: '%s' is required for a %s", path,
+				 settings[i].name, cfg->role == ROLE_HUB ? "hub" : "node");
+			goto out;
+		}
+	if (cfg->role == ROLE_HUB && strlen(cfg->owner) != 9) {
+		snprintf(err, errlen, "%s: a hub's owner is the 9-digit subdistrict code", path);
+		goto out;
+	}
+	if (cfg->role == ROLE_NODE && strlen(cfg->owner) != 12) {
+		snprintf(err, errlen, "%s: a node's owner is its 12-digit community code", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	fclose(f);
+	return rc;
+}
+
+void config_print(const config_t *cfg, FILE *out)
+{
+	static const char *const levels[] = {"error", "warning", "info", "debug"};
+	for (size_t i = 0; i < NSETTINGS; i++) {
+		const setting_t *s = &settings[i];
+		const void *field = (const char *)cfg + s->offset;
+		switch (s->type) {
+		case T_STR:
+		case T_OWNER:
+			fprintf(out, "%s = %s\n", s->name, (const char *)field);
+			break;
+		case T_INT:
+			fprintf(out, "%s = %d\n", s->name, *(const int *)field);
+			break;
+		case T_ROLE:
+			fprintf(out, "%s = %s\n", s->name,
+				*(const int *)field == ROLE_HUB ? "hub" : "node");
+			break;
+		case T_LEVEL:
+			fprintf(out, "%s = %s\n", s->name, levels[*(const int *)field]);
+			break;
+		}
+	}
+}

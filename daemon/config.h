@@ -1,0 +1,42 @@
+/*
+ * config: linlid's settings, read from a "name = value" file.
+ *
+ * One table holds every setting with its bounds and default (see
+ * config.c); deploy/node.conf and deploy/hub.conf explain each one.  Unknown names, values out of
+ * bounds and missing required settings are refused with file:line.
+ */
+#ifndef LINLID_CONFIG_H
+#define LINLID_CONFIG_H
+
+#include <stdio.h>
+
+#include "proto/record.h"
+
+#define CONFIG_PATH_MAX 512
+
+typedef enum { ROLE_NODE = 1, ROLE_HUB = 2 } role_t;
+
+typedef struct {
+	role_t role;
+	char owner[LINLI_OWNER_MAX + 1];
+	char name[128];
+	char state_dir[CONFIG_PATH_MAX];
+	char key_file[CONFIG_PATH_MAX];
+	char trust_file[CONFIG_PATH_MAX];
+	char listen[CONFIG_PATH_MAX]; /* hub: ZeroMQ endpoint to bind */
+	char hub[CONFIG_PATH_MAX];    /* node: ZeroMQ endpoint of the hub */
+	char control[CONFIG_PATH_MAX];
+	char control_group[64];
+	int heartbeat_ms;
+	int window;
+	int batch_max;
+	int log_level;
+} config_t;
+
+/* Reads path into cfg (defaults first).  On error returns -1 with the
+ * reason ("file:line: ...") in err. */
+int config_load(config_t *cfg, const char *path, char *err, size_t errlen);
+/* Prints every setting, normalised (linlid -n -v). */
+void config_print(const config_t *cfg, FILE *out);
+
+#endif

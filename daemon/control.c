@@ -1,0 +1,643 @@
+/*
+ * control: linlictl's requests on the local control socket.
+ *
+ * One request (CtlRequest) gets one reply (CtlReply).  Writes are
+ * answered only after their change set is committed.  The socket file is
+ * mode 0660: root and the control_group.
+ */
+#include <errno.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "daemon/linlid.h"
+#include "daemon/log.h"
+#include "daemon/zmsg.h"
+#include "proto/linli.pb-c.h"
+
+#define CTL_MSG_MAX (64 << 20)
+#define LIST_MAX 200000
+
+typedef struct {
+	Linli__CtlReply reply;
+	char err[LINLI_ERR_MAX + 128];
+	/* Storage the reply points into, freed after it is sent. */
+	Linli__Entry **entries;
+	size_t nentries, cap;
+	Linli__Stats *stats;
+	Linli__Stats **statsp;
+	Linli__TrustEntry *trust;
+	Linli__TrustEntry **trustp;
+	char (*hex)[LINLI_PUB_LEN * 2 + 1];
+	Linli__Cursor *logs;
+	Linli__Cursor **logsp;
+	char **status;
+} reply_t;
+
+static int fail(reply_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(reply_t *r, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+static void reply_free(reply_t *r)
+{
+	for (size_t i = 0; i < r->nentries; i++) {
+		linli_record_destroy(&r->entries[i]->record);
+		free(r->entries[i]->owner);
+		free(r->entries[i]);
+	}
+	free(r->entries);
+	for (size_t i = 0; r->stats && i < r->reply.n_stats; i++)
+		free(r->stats[i].services);
+	free(r->stats);
+	free(r->statsp);
+	free(r->trust);
+	free(r->trustp);
+	free(r->hex);
+	for (size_t i = 0; r->logs && i < r->reply.n_logs; i++)
+		free(r->logs[i].owner);
+	free(r->logs);
+	free(r->logsp);
+	for (size_t i = 0; r->status && i < r->reply.n_status; i++)
+		free(r->status[i]);
+	free(r->status);
+}
+
+static int add_entry(reply_t *r, const char *owner, linli_record_t *rec)
+{
+	if (r->nentries == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 64;
+		Linli__Entry **e = realloc(r->entries, cap * sizeof(*e));
+		if (e == NULL)
+			return -1;
+		r->entries = e;
+		r->cap = cap;
+	}
+	Linli__Entry *e = malloc(sizeof(*e));
+	if (e == NULL)
+		return -1;
+	linli__entry__init(e);
+	e->owner = strdup(owner);
+	e->record = rec;
+	r->entries[r->nentries++] = e;
+	return e->owner ? 0 : -1;
+}
+
+static void add_status(reply_t *r, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add_status(reply_t *r, const char *name, const char *fmt, ...)
+{
+	char value[256], *line;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(value, sizeof(value), fmt, ap);
+	va_end(ap);
+	char **s = realloc(r->status, (r->reply.n_status + 1) * sizeof(*s));
+	if (s == NULL || asprintf(&line, "%s=%s", name, value) < 0) {
+		if (s)
+			r->status = s;
+		return;
+	}
+	r->status = s;
+	r->status[r->reply.n_status++] = line;
+}
+
+/* --- writes --- */
+
+static int record_exists(linlid_t *d, linli_kind_t kind, const char *id, linli_record_t **out)
+{
+	linli_txn_t *txn;
+	const void *val;
+	size_t len;
+	if (store_read_begin(d->store, &txn) != 0)
+		return -1;
+	int rc = store_rec_get(txn, d->cfg.owner, (int)kind, id, &val, &len);
+	if (rc == 0 && out)
+		*out = linli_record_unpack(val, len);
+	store_abort(&txn);
+	return rc == 0 ? 1 : rc == STORE_NOTFOUND ? 0 : -1;
+}
+
+static int commit_one(linlid_t *d, reply_t *r, bool remove, linli_record_t **rec)
+{
+	linli_csb_t *b[3] = {NULL, linli_csb_new(), linli_csb_new()};
+	int stream = linli_kind_stream(linli_record_kind(*rec));
+	int rc = -1;
+	if (b[1] == NULL || b[2] == NULL || linli_csb_add(b[stream], remove, rec) != 0)
+		fail(r, "out of memory");
+	else
+		rc = write_commit(d, b[1], b[2], r->err, sizeof(r->err));
+	linli_csb_destroy(&b[1]);
+	linli_csb_destroy(&b[2]);
+	return rc;
+}
+
+static int do_write(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t kind)
+{
+	char why[LINLI_ERR_MAX];
+	linli_record_t *rec = q->record, *old = NULL;
+	int rc = -1;
+	if (rec == NULL || linli_record_kind(rec) != kind || !linli_id_valid(rec->id))
+		return fail(r, "%s: a %s with a valid id is required", q->verb,
+			    linli_kind_name(kind));
+	int exists = record_exists(d, kind, rec->id, strcmp(q->verb, "set") == 0 ? &old : NULL);
+	if (exists < 0)
+		return fail(r, "store read failed");
+	if (strcmp(q->verb, "add") == 0) {
+		if (exists)
+			return fail(r, "%s %s already exists (use set to change it)",
+				    linli_kind_name(kind), rec->id);
+		if (linli_record_validate(rec, why, sizeof(why)) != 0)
+			return fail(r, "%s %s: %s", linli_kind_name(kind), rec->id, why);
+		q->record = NULL; /* the change set takes it */
+		rc = commit_one(d, r, false, &rec);
+	} else if (strcmp(q->verb, "set") == 0) {
+		if (!exists || old == NULL)
+			return fail(r, "%s %s does not exist", linli_kind_name(kind), rec->id);
+		for (size_t i = 0; i < q->n_fields; i++) {
+			int idx = linli_field_index(kind, q->fields[i]);
+			if (idx < 0 || linli_record_copy_field(old, rec, (size_t)idx) != 0) {
+				rc = fail(r, "%s has no field '%.64s'", linli_kind_name(kind),
+					  q->fields[i]);
+				goto out;
+			}
+		}
+		if (linli_record_validate(old, why, sizeof(why)) != 0) {
+			rc = fail(r, "%s %s: %s", linli_kind_name(kind), rec->id, why);
+			goto out;
+		}
+		rc = commit_one(d, r, false, &old);
+	} else {
+		if (!exists)
+			return fail(r, "%s %s does not exist", linli_kind_name(kind), rec->id);
+		q->record = NULL;
+		rc = commit_one(d, r, true, &rec);
+	}
+out:
+	linli_record_destroy(&old);
+	if (rec != q->record) /* add and remove took it from the request */
+		linli_record_destroy(&rec);
+	return rc;
+}
+
+static int do_import(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t kind)
+{
+	char why[LINLI_ERR_MAX];
+	if (q->n_records == 0 || q->n_records > LINLI_CS_MAX_OPS)
+		return fail(r, "import: 1 to %d records per request, got %zu", LINLI_CS_MAX_OPS,
+			    q->n_records);
+	for (size_t i = 0; i < q->n_records; i++) {
+		if (linli_record_kind(q->records[i]) != kind)
+			return fail(r, "import: record %zu is not a %s", i + 1, linli_kind_name(kind));
+		if (linli_record_validate(q->records[i], why, sizeof(why)) != 0)
+			return fail(r, "import: record %zu (%.64s): %s", i + 1, q->records[i]->id,
+				    why);
+	}
+	linli_csb_t *b[3] = {NULL, linli_csb_new(), linli_csb_new()};
+	int stream = linli_kind_stream(kind), rc = 0;
+	if (b[1] == NULL || b[2] == NULL)
+		rc = fail(r, "out of memory");
+	for (size_t i = 0; rc == 0 && i < q->n_records; i++)
+		if (linli_csb_add(b[stream], false, &q->records[i]) != 0)
+			rc = fail(r, "out of memory");
+	if (rc == 0 && (rc = write_commit(d, b[1], b[2], r->err, sizeof(r->err))) == 0)
+		r->reply.applied = q->n_records;
+	linli_csb_destroy(&b[1]);
+	linli_csb_destroy(&b[2]);
+	return rc;
+}
+
+/* --- reads --- */
+
+typedef struct {
+	reply_t *r;
+	Linli__CtlRequest *q;
+	linli_kind_t kind;
+	const char *id; /* show: only this id */
+	int fields[16];
+	int full;
+} list_t;
+
+static int list_one(const char *owner, int kind, const char *id, const void *val, size_t len,
+		    void *arg)
+{
+	list_t *l = arg;
+	char text[LINLI_TEXT_MAX * 2];
+	if (l->id && strcmp(id, l->id) != 0)
+		return 0;
+	if (l->r->nentries >= LIST_MAX) {
+		l->full = 1;
+		return 1;
+	}
+	linli_record_t *rec = linli_record_unpack(val, len);
+	if (rec == NULL)
+		return 0;
+	for (size_t i = 0; i < l->q->n_filters; i++) {
+		linli_record_get(rec, (size_t)l->fields[i], text, sizeof(text));
+		if (strcmp(text, l->q->filters[i]->value) != 0) {
+			linli_record_destroy(&rec);
+			return 0;
+		}
+	}
+	(void)kind;
+	if (add_entry(l->r, owner, rec) != 0) {
+		linli_record_destroy(&rec);
+		return -1;
+	}
+	return 0;
+}
+
+static int do_list(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t kind, bool show)
+{
+	list_t l = {.r = r, .q = q, .kind = kind};
+	linli_txn_t *txn;
+	if (q->owner[0] && !linli_owner_valid(q->owner))
+		return fail(r, "'%.20s' is not an owner code", q->owner);
+	if (show && (q->record == NULL || !linli_id_valid(q->record->id)))
+		return fail(r, "show: a valid id is required");
+	if (q->n_filters > 16)
+		return fail(r, "at most 16 filters");
+	for (size_t i = 0; i < q->n_filters; i++)
+		if ((l.fields[i] = linli_field_index(kind, q->filters[i]->field)) < 0)
+			return fail(r, "%s has no field '%.64s'", linli_kind_name(kind),
+				    q->filters[i]->field);
+	if (show)
+		l.id = q->record->id;
+	if (store_read_begin(d->store, &txn) != 0)
+		return fail(r, "store read failed");
+	int rc = store_rec_each(txn, q->owner[0] ? q->owner : NULL, (int)kind, list_one, &l);
+	store_abort(&txn);
+	if (rc < 0)
+		return fail(r, "store read failed");
+	if (show && r->nentries == 0)
+		return fail(r, "no %s %s%s%s", linli_kind_name(kind), q->record->id,
+			    q->owner[0] ? " of " : "", q->owner);
+	if (l.full)
+		log_warn("list: stopped at %d entries", LIST_MAX);
+	r->reply.n_entries = r->nentries;
+	r->reply.entries = r->entries;
+	return 0;
+}
+
+static uint64_t unix_of(uint64_t mono_ms)
+{
+	if (mono_ms == 0)
+		return 0;
+	return (uint64_t)time(NULL) - (now_ms() - mono_ms) / 1000u;
+}
+
+static int fill_stats(linlid_t *d, linli_txn_t *txn, Linli__Stats *s, const char *owner,
+		      const char *name, linli_counts_t *sum)
+{
+	linli_counts_t c;
+	store_head_t h;
+	uint64_t median = 0, count = 0;
+	if (counts_load(txn, owner, &c) != 0)
+		return -1;
+	linli_counts_add(sum, &c);
+	store_median_get(txn, owner, &median, &count);
+	linli__stats__init(s);
+	s->owner = (char *)owner;
+	s->name = (char *)name;
+	s->services = calloc(LINLI_CATEGORY_COUNT, sizeof(uint64_t));
+	if (s->services == NULL)
+		return -1;
+	memcpy(s->services, c.services, sizeof(c.services));
+	s->n_services = LINLI_CATEGORY_COUNT;
+	s->partners = c.partners;
+	s->items = c.items;
+	s->grids_l1 = c.grids_l1;
+	s->grids_l2 = c.grids_l2;
+	s->households = c.households;
+	s->rented = c.rented;
+	s->central = c.central;
+	s->linked = c.linked;
+	s->requests_open = c.requests_open;
+	s->requests_resolved = c.requests_resolved;
+	s->median_resolve_s = median;
+	s->events = c.events;
+	s->participants = c.participants;
+	store_head_get(txn, owner, LINLI_STREAM_PUBLIC, &h);
+	s->seq_public = h.seq;
+	store_head_get(txn, owner, LINLI_STREAM_PERSONAL, &h);
+	s->seq_personal = h.seq;
+	const peer_t *p = d->cfg.role == ROLE_HUB ? hub_peer(d, owner) : NULL;
+	if (p != NULL) {
+		s->head_public = p->head[LINLI_STREAM_PUBLIC];
+		s->head_personal = p->head[LINLI_STREAM_PERSONAL];
+		s->last_heard = unix_of(p->last_heard_ms);
+	} else if (strcmp(owner, d->cfg.owner) == 0) {
+		s->head_public = s->seq_public;
+		s->head_personal = s->seq_personal;
+		s->last_heard = (uint64_t)time(NULL);
+	}
+	return 0;
+}
+
+static int do_stats(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
+{
+	/* A node reports its own community; the hub every owner it trusts,
+	 * itself and the total. */
+	const char *owners[TRUST_MAX + 1], *names[TRUST_MAX + 1];
+	size_t n = 0;
+	if (d->cfg.role == ROLE_NODE || (q->owner[0] && strcmp(q->owner, d->cfg.owner) == 0)) {
+		owners[n] = d->cfg.owner, names[n++] = d->cfg.name;
+	} else if (q->owner[0]) {
+		const trust_entry_t *t = trust_find(&d->trust, q->owner);
+		if (t == NULL)
+			return fail(r, "%.20s is not in the trust list", q->owner);
+		owners[n] = t->owner, names[n++] = t->name;
+	} else {
+		for (size_t i = 0; i < d->trust.n; i++)
+			if (strcmp(d->trust.entries[i].owner, d->cfg.owner) != 0)
+				owners[n] = d->trust.entries[i].owner,
+				names[n++] = d->trust.entries[i].name;
+		owners[n] = d->cfg.owner, names[n++] = d->cfg.name;
+	}
+	bool total = n > 1;
+	r->stats = calloc(n + 1, sizeof(*r->stats));
+	r->statsp = calloc(n + 1, sizeof(*r->statsp));
+	linli_txn_t *txn;
+	if (r->stats == NULL || r->statsp == NULL || store_read_begin(d->store, &txn) != 0)
+		return fail(r, "out of memory or store read failed");
+	linli_counts_t sum = {0};
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		rc = fill_stats(d, txn, &r->stats[i], owners[i], names[i], &sum);
+		r->statsp[i] = &r->stats[i];
+		r->reply.n_stats = i + 1;
+	}
+	if (rc == 0 && total) {
+		Linli__Stats *t = &r->stats[n];
+		linli_counts_t ignored;
+		rc = fill_stats(d, txn, t, "total", "total", &ignored);
+		if (rc == 0) {
+			/* fill_stats read the "total" median scope; counts are the sum. */
+			uint64_t seq_pub = 0, seq_pers = 0, head_pub = 0, head_pers = 0;
+			for (size_t i = 0; i < n; i++) {
+				seq_pub += r->stats[i].seq_public;
+				seq_pers += r->stats[i].seq_personal;
+				head_pub += r->stats[i].head_public;
+				head_pers += r->stats[i].head_personal;
+			}
+			memcpy(t->services, sum.services, sizeof(sum.services));
+			t->partners = sum.partners, t->items = sum.items;
+			t->grids_l1 = sum.grids_l1, t->grids_l2 = sum.grids_l2;
+			t->households = sum.households, t->rented = sum.rented;
+			t->central = sum.central, t->linked = sum.linked;
+			t->requests_open = sum.requests_open;
+			t->requests_resolved = sum.requests_resolved;
+			t->events = sum.events, t->participants = sum.participants;
+			t->seq_public = seq_pub, t->seq_personal = seq_pers;
+			t->head_public = head_pub, t->head_personal = head_pers;
+			t->last_heard = 0;
+			const refused_t *f = &d->refused;
+			t->refused = f->bad_signature + f->unknown_owner + f->wrong_origin +
+				     f->malformed + f->chain_broken + f->fork;
+			r->statsp[n] = t;
+			r->reply.n_stats = n + 1;
+		}
+	}
+	store_abort(&txn);
+	if (rc != 0)
+		return fail(r, "store read failed");
+	r->reply.stats = r->statsp;
+	return 0;
+}
+
+static void do_status(linlid_t *d, reply_t *r)
+{
+	uint64_t used = 0, mapsize = 0, now = now_ms();
+	store_head_t pub = {0}, pers = {0};
+	linli_txn_t *txn;
+	if (store_read_begin(d->store, &txn) == 0) {
+		store_head_get(txn, d->cfg.owner, LINLI_STREAM_PUBLIC, &pub);
+		store_head_get(txn, d->cfg.owner, LINLI_STREAM_PERSONAL, &pers);
+		store_abort(&txn);
+	}
+	store_usage(d->store, &used, &mapsize);
+	add_status(r, "role", "%s", d->cfg.role == ROLE_HUB ? "hub" : "node");
+	add_status(r, "owner", "%s", d->cfg.owner);
+	add_status(r, "name", "%s", d->cfg.name);
+	add_status(r, "uptime_s", "%" PRIu64, (now - d->started_ms) / 1000u);
+	add_status(r, "state_dir", "%s", d->cfg.state_dir);
+	add_status(r, "store_used_bytes", "%" PRIu64, used);
+	add_status(r, "store_map_bytes", "%" PRIu64, mapsize);
+	add_status(r, "log_public", "%" PRIu64, pub.seq);
+	add_status(r, "log_personal", "%" PRIu64, pers.seq);
+	if (d->cfg.role == ROLE_NODE) {
+		bool up = d->hub_heard_ms && now - d->hub_heard_ms < 3u * (uint64_t)d->cfg.heartbeat_ms;
+		add_status(r, "hub", "%s", d->cfg.hub);
+		add_status(r, "hub_link", "%s", up ? "up" : "down");
+		if (d->hub_heard_ms)
+			add_status(r, "hub_last_heard_ms_ago", "%" PRIu64, now - d->hub_heard_ms);
+		else
+			add_status(r, "hub_last_heard_ms_ago", "never");
+		add_status(r, "acked_public", "%" PRIu64, d->acked[LINLI_STREAM_PUBLIC]);
+		add_status(r, "acked_personal", "%" PRIu64, d->acked[LINLI_STREAM_PERSONAL]);
+		add_status(r, "unacked", "%" PRIu64,
+			   pub.seq + pers.seq - d->acked[LINLI_STREAM_PUBLIC] -
+				   d->acked[LINLI_STREAM_PERSONAL]);
+		add_status(r, "relay_behind", "%" PRIu64, d->hub_heads_behind);
+	} else {
+		size_t live = 0;
+		for (size_t i = 0; i < d->npeers; i++)
+			if (now - d->peers[i].last_heard_ms < 3u * (uint64_t)d->cfg.heartbeat_ms)
+				live++;
+		add_status(r, "listen", "%s", d->cfg.listen);
+		add_status(r, "trusted", "%zu", d->trust.n);
+		add_status(r, "nodes_live", "%zu", live);
+		add_status(r, "duplicates", "%" PRIu64, d->duplicates);
+		add_status(r, "gaps", "%" PRIu64, d->refused.gap);
+		add_status(r, "refused_bad_signature", "%" PRIu64, d->refused.bad_signature);
+		add_status(r, "refused_unknown_owner", "%" PRIu64, d->refused.unknown_owner);
+		add_status(r, "refused_wrong_origin", "%" PRIu64, d->refused.wrong_origin);
+		add_status(r, "refused_malformed", "%" PRIu64, d->refused.malformed);
+		add_status(r, "refused_chain_broken", "%" PRIu64, d->refused.chain_broken);
+		add_status(r, "refused_fork", "%" PRIu64, d->refused.fork);
+	}
+	r->reply.status = r->status;
+}
+
+static int do_trust(linlid_t *d, Linli__CtlRequest *q, reply_t *r, bool add)
+{
+	if (add) {
+		trust_t next = d->trust;
+		uint8_t pub[LINLI_PUB_LEN];
+		const Linli__TrustEntry *e = q->trust;
+		if (e == NULL || linli_unhex(e->pubkey, pub, sizeof(pub)) != 0)
+			return fail(r, "trust add: a public key of 64 hex digits is required");
+		if (trust_set(&next, e->owner, pub, e->name, r->err, sizeof(r->err)) != 0 ||
+		    trust_save(&next, d->cfg.trust_file, r->err, sizeof(r->err)) != 0)
+			return -1;
+		d->trust = next;
+		log_info("trust list: %s (%s) added or replaced", e->owner, e->name);
+	}
+	r->trust = calloc(d->trust.n + 1, sizeof(*r->trust));
+	r->trustp = calloc(d->trust.n + 1, sizeof(*r->trustp));
+	r->hex = calloc(d->trust.n + 1, sizeof(*r->hex));
+	if (r->trust == NULL || r->trustp == NULL || r->hex == NULL)
+		return fail(r, "out of memory");
+	for (size_t i = 0; i < d->trust.n; i++) {
+		linli__trust_entry__init(&r->trust[i]);
+		r->trust[i].owner = d->trust.entries[i].owner;
+		r->trust[i].name = d->trust.entries[i].name;
+		linli_hex(d->trust.entries[i].pub, LINLI_PUB_LEN, r->hex[i]);
+		r->trust[i].pubkey = r->hex[i];
+		r->trustp[i] = &r->trust[i];
+	}
+	r->reply.n_trust = d->trust.n;
+	r->reply.trust = r->trustp;
+	return 0;
+}
+
+static int collect_log(const char *owner, int stream, const store_head_t *head, void *arg)
+{
+	reply_t *r = arg;
+	size_t n = r->reply.n_logs;
+	if (n % 64 == 0) {
+		Linli__Cursor *c = realloc(r->logs, (n + 64) * sizeof(*c));
+		if (c == NULL)
+			return -1;
+		r->logs = c;
+	}
+	linli__cursor__init(&r->logs[n]);
+	r->logs[n].owner = strdup(owner);
+	r->logs[n].stream = (Linli__Stream)stream;
+	r->logs[n].seq = head->seq;
+	r->reply.n_logs = n + 1;
+	return r->logs[n].owner ? 0 : -1;
+}
+
+/* The head of every log this daemon holds: what replicas compare. */
+static int do_logs(linlid_t *d, reply_t *r)
+{
+	linli_txn_t *txn;
+	if (store_read_begin(d->store, &txn) != 0)
+		return fail(r, "store read failed");
+	int rc = store_heads_each(txn, collect_log, r);
+	store_abort(&txn);
+	r->logsp = calloc(r->reply.n_logs + 1, sizeof(*r->logsp));
+	if (rc != 0 || r->logsp == NULL)
+		return fail(r, "store read failed");
+	for (size_t i = 0; i < r->reply.n_logs; i++)
+		r->logsp[i] = &r->logs[i];
+	r->reply.logs = r->logsp;
+	return 0;
+}
+
+static void dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
+{
+	linli_kind_t kind = linli_kind_parse(q->kind);
+	const char *v = q->verb;
+	int rc;
+	bool needs_kind = strcmp(v, "add") == 0 || strcmp(v, "set") == 0 ||
+			  strcmp(v, "remove") == 0 || strcmp(v, "show") == 0 ||
+			  strcmp(v, "list") == 0 || strcmp(v, "import") == 0;
+	if (needs_kind && kind == LINLI_KIND_NONE) {
+		rc = fail(r, "%s: unknown record kind '%.32s'", v, q->kind);
+	} else if (strcmp(v, "add") == 0 || strcmp(v, "set") == 0 || strcmp(v, "remove") == 0) {
+		rc = do_write(d, q, r, kind);
+	} else if (strcmp(v, "import") == 0) {
+		rc = do_import(d, q, r, kind);
+	} else if (strcmp(v, "show") == 0 || strcmp(v, "list") == 0) {
+		rc = do_list(d, q, r, kind, v[0] == 's');
+	} else if (strcmp(v, "stats") == 0) {
+		rc = do_stats(d, q, r);
+	} else if (strcmp(v, "logs") == 0) {
+		rc = do_logs(d, r);
+	} else if (strcmp(v, "status") == 0) {
+		do_status(d, r);
+		rc = 0;
+	} else if (strcmp(v, "trust-add") == 0 || strcmp(v, "trust-list") == 0) {
+		if (d->cfg.role != ROLE_HUB && v[6] == 'a')
+			rc = fail(r, "trust add: only at the hub; on a node edit %s and send SIGHUP",
+				  d->cfg.trust_file);
+		else
+			rc = do_trust(d, q, r, v[6] == 'a');
+	} else {
+		rc = fail(r, "unknown command '%.32s'", v);
+	}
+	r->reply.ok = rc == 0;
+	if (rc != 0)
+		r->reply.error = r->err;
+}
+
+void control_on_request(linlid_t *d)
+{
+	zmsg_t m;
+	for (int i = 0; i < 16 && zmsg_recv(d->control, &m) == 1; i++) {
+		reply_t r;
+		memset(&r, 0, sizeof(r));
+		linli__ctl_reply__init(&r.reply);
+		/* From a REQ socket: routing id, empty delimiter, request. */
+		if (m.truncated || m.n != 3 || zmsg_size(&m, 1) != 0) {
+			zmsg_close(&m);
+			continue;
+		}
+		Linli__CtlRequest *q =
+			linli__ctl_request__unpack(NULL, zmsg_size(&m, 2), zmsg_data(&m, 2));
+		if (q == NULL) {
+			fail(&r, "malformed request");
+			r.reply.error = r.err;
+		} else {
+			dispatch(d, q, &r);
+		}
+		size_t len = linli__ctl_reply__get_packed_size(&r.reply);
+		uint8_t *buf = malloc(len ? len : 1);
+		if (buf != NULL) {
+			linli__ctl_reply__pack(&r.reply, buf);
+			const void *parts[] = {zmsg_data(&m, 0), "", buf};
+			size_t lens[] = {zmsg_size(&m, 0), 0, len};
+			if (zsend(d->control, 3, parts, lens) != 0)
+				log_warn("control: reply not sent: %s", zmq_strerror(zmq_errno()));
+			free(buf);
+		}
+		if (q)
+			linli__ctl_request__free_unpacked(q, NULL);
+		reply_free(&r);
+		zmsg_close(&m);
+	}
+}
+
+int control_start(linlid_t *d)
+{
+	char endpoint[CONFIG_PATH_MAX + 8];
+	snprintf(endpoint, sizeof(endpoint), "ipc://%s", d->cfg.control);
+	d->control = zmq_socket(d->zctx, ZMQ_ROUTER);
+	if (d->control == NULL || zsock_setup(d->control, 10000, CTL_MSG_MAX) != 0) {
+		log_err("control socket: %s", zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	/* A stale socket file from a killed daemon would make bind fail. */
+	unlink(d->cfg.control);
+	mode_t old = umask(0117); /* the socket file is created 0660 */
+	int rc = zmq_bind(d->control, endpoint);
+	umask(old);
+	if (rc != 0) {
+		log_err("control socket %s: %s", d->cfg.control, zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	if (d->cfg.control_group[0]) {
+		struct group *g = getgrnam(d->cfg.control_group);
+		if (g == NULL || chown(d->cfg.control, (uid_t)-1, g->gr_gid) != 0) {
+			log_err("control_group %s: %s", d->cfg.control_group,
+				g ? strerror(errno) : "no such group");
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,430 @@
+/*
+ * hub: accepts the communities' change sets, applies them, relays the
+ * public ones.
+ *
+ * A change set is checked in this order, each failure refused with a
+ * logged reason and counted: owner in the trust list, the link it came on
+ * belongs to that owner, size and signature (before any decoding), the
+ * signed body names the same owner, sequence (a duplicate is acknowledged,
+ * not applied; a gap is answered with WANT), chain hash.  Change sets
+ * that arrive together are applied in one transaction, each in a nested
+ * one so a bad one drops alone; ACKs go out only after the commit.
+ *
+ * The node side (node.c) documents the messages.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zmq.h>
+
+#include "daemon/linlid.h"
+#include "daemon/log.h"
+#include "daemon/zmsg.h"
+#include "proto/linli.pb-c.h"
+
+#define PULL_BUDGET 256	    /* change sets relayed per PULL */
+#define WANT_REPEAT_MS 1000 /* one WANT per gap per second */
+
+static const int streams[] = {LINLI_STREAM_PUBLIC, LINLI_STREAM_PERSONAL};
+
+const peer_t *hub_peer(const linlid_t *d, const char *owner)
+{
+	for (size_t i = 0; i < d->npeers; i++)
+		if (strcmp(d->peers[i].owner, owner) == 0)
+			return &d->peers[i];
+	return NULL;
+}
+
+static peer_t *peer_get(linlid_t *d, const char *owner)
+{
+	peer_t *p = (peer_t *)hub_peer(d, owner);
+	if (p == NULL && d->npeers < TRUST_MAX) {
+		p = &d->peers[d->npeers++];
+		memset(p, 0, sizeof(*p));
+		snprintf(p->owner, sizeof(p->owner), "%s", owner);
+	}
+	return p;
+}
+
+static peer_t *peer_by_rid(linlid_t *d, const uint8_t *rid, size_t len)
+{
+	for (size_t i = 0; i < d->npeers; i++)
+		if (d->peers[i].rid_len == len && memcmp(d->peers[i].rid, rid, len) == 0)
+			return &d->peers[i];
+	return NULL;
+}
+
+static void peer_heard(peer_t *p, zmsg_t *m)
+{
+	size_t len = zmsg_size(m, 0);
+	if (len <= sizeof(p->rid)) {
+		memcpy(p->rid, zmsg_data(m, 0), len);
+		p->rid_len = len;
+	}
+	p->last_heard_ms = now_ms();
+}
+
+static void send_to(linlid_t *d, const uint8_t *rid, size_t rid_len, size_t n,
+		    const void *const *data, const size_t *lens)
+{
+	const void *parts[6] = {rid};
+	size_t plens[6] = {rid_len};
+	for (size_t i = 0; i < n && i < 5; i++) {
+		parts[i + 1] = data[i];
+		plens[i + 1] = lens[i];
+	}
+	if (zsend(d->link, n + 1, parts, plens) != 0)
+		log_debug("link: reply not sent: %s", zmq_strerror(zmq_errno()));
+}
+
+static void send_err(linlid_t *d, zmsg_t *m, const char *text)
+{
+	const void *parts[] = {"ERR", text};
+	size_t lens[] = {3, strlen(text)};
+	send_to(d, zmsg_data(m, 0), zmsg_size(m, 0), 2, parts, lens);
+}
+
+static void send_cursors(linlid_t *d, const peer_t *p, const char *type, Linli__Cursor **c,
+			 size_t n)
+{
+	Linli__Cursors msg = LINLI__CURSORS__INIT;
+	msg.n_cursors = n;
+	msg.cursors = c;
+	size_t len = linli__cursors__get_packed_size(&msg);
+	uint8_t *buf = malloc(len ? len : 1);
+	if (buf == NULL)
+		return;
+	linli__cursors__pack(&msg, buf);
+	const void *parts[] = {type, buf};
+	size_t lens[] = {strlen(type), len};
+	send_to(d, p->rid, p->rid_len, 2, parts, lens);
+	free(buf);
+}
+
+/* ACK or WANT for one owner's logs, from what txn sees. */
+static void send_ack(linlid_t *d, linli_txn_t *txn, const peer_t *p, const char *type,
+		     int only_stream)
+{
+	Linli__Cursor c[2], *cp[2];
+	size_t n = 0;
+	for (int i = 0; i < 2; i++) {
+		store_head_t h;
+		if ((only_stream && streams[i] != only_stream) ||
+		    store_head_get(txn, p->owner, streams[i], &h) != 0)
+			continue;
+		linli__cursor__init(&c[n]);
+		c[n].owner = (char *)p->owner;
+		c[n].stream = (Linli__Stream)streams[i];
+		c[n].seq = h.seq;
+		cp[n] = &c[n];
+		n++;
+	}
+	send_cursors(d, p, type, cp, n);
+}
+
+typedef struct {
+	Linli__Cursor c[TRUST_MAX];
+	Linli__Cursor *cp[TRUST_MAX];
+	char owners[TRUST_MAX][LINLI_OWNER_MAX + 1];
+	size_t n;
+} heads_t;
+
+static int collect_heads(const char *owner, int stream, const store_head_t *head, void *arg)
+{
+	heads_t *h = arg;
+	if (stream != LINLI_STREAM_PUBLIC || h->n == TRUST_MAX)
+		return 0;
+	snprintf(h->owners[h->n], sizeof(h->owners[0]), "%s", owner);
+	linli__cursor__init(&h->c[h->n]);
+	h->c[h->n].owner = h->owners[h->n];
+	h->c[h->n].stream = LINLI__STREAM__PUBLIC;
+	h->c[h->n].seq = head->seq;
+	h->cp[h->n] = &h->c[h->n];
+	h->n++;
+	return 0;
+}
+
+/* Relays up to PULL_BUDGET public change sets the node lacks. */
+static void serve_pull(linlid_t *d, linli_txn_t *txn, const peer_t *p, const heads_t *heads,
+		       const Linli__Cursors *have)
+{
+	size_t budget = PULL_BUDGET;
+	for (size_t i = 0; i < heads->n && budget > 0; i++) {
+		const char *owner = heads->owners[i];
+		uint64_t from = 0;
+		if (strcmp(owner, p->owner) == 0)
+			continue;
+		for (size_t k = 0; k < have->n_cursors; k++)
+			if (strcmp(have->cursors[k]->owner, owner) == 0 &&
+			    have->cursors[k]->stream == LINLI__STREAM__PUBLIC)
+				from = have->cursors[k]->seq;
+		for (uint64_t seq = from + 1; seq <= heads->c[i].seq && budget > 0; seq++, budget--) {
+			const void *entry;
+			size_t len, frame_len;
+			const uint8_t *frame, *sig;
+			if (store_log_get(txn, owner, LINLI_STREAM_PUBLIC, seq, &entry, &len) != 0 ||
+			    log_entry_split(entry, len, &frame, &frame_len, &sig) != 0)
+				break;
+			const void *parts[] = {"CS", owner, frame, sig};
+			size_t lens[] = {2, strlen(owner), frame_len, LINLI_SIG_LEN};
+			send_to(d, p->rid, p->rid_len, 4, parts, lens);
+		}
+	}
+}
+
+/* Sends what the batch owes each peer, now that it is committed. */
+static void flush_replies(linlid_t *d)
+{
+	linli_txn_t *txn;
+	heads_t heads = {.n = 0};
+	uint64_t now = now_ms();
+	if (store_read_begin(d->store, &txn) != 0)
+		return;
+	store_heads_each(txn, collect_heads, &heads);
+	for (size_t i = 0; i < d->npeers; i++) {
+		peer_t *p = &d->peers[i];
+		bool live = now - p->last_heard_ms < 5u * (uint64_t)d->cfg.heartbeat_ms;
+		if (p->need_ack)
+			send_ack(d, txn, p, "ACK", 0);
+		if (p->pull != NULL) {
+			serve_pull(d, txn, p, &heads, p->pull);
+			linli__cursors__free_unpacked(p->pull, NULL);
+			p->pull = NULL;
+			p->need_head = true; /* ends the answer to the PULL */
+		}
+		if (p->need_head || (d->public_advanced && live))
+			send_cursors(d, p, "HEAD", heads.cp, heads.n);
+		p->need_ack = p->need_head = false;
+	}
+	d->public_advanced = false;
+	store_abort(&txn);
+}
+
+static void refuse(linlid_t *d, zmsg_t *m, uint64_t *counter, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void refuse(linlid_t *d, zmsg_t *m, uint64_t *counter, const char *fmt, ...)
+{
+	char text[LINLI_ERR_MAX + 128];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	(*counter)++;
+	log_warn("refused: %s", text);
+	send_err(d, m, text);
+}
+
+static void on_hello(linlid_t *d, zmsg_t *m)
+{
+	char owner[LINLI_OWNER_MAX + 1];
+	Linli__Hello *h = NULL;
+	if (m->n != 3 || (h = linli__hello__unpack(NULL, zmsg_size(m, 2), zmsg_data(m, 2))) == NULL ||
+	    h->n_heads > 2 || h->n_have > 4 * TRUST_MAX || strlen(h->owner) > LINLI_OWNER_MAX) {
+		refuse(d, m, &d->refused.malformed, "malformed HELLO");
+		goto out;
+	}
+	snprintf(owner, sizeof(owner), "%s", h->owner);
+	if (trust_find(&d->trust, owner) == NULL || strcmp(owner, d->cfg.owner) == 0) {
+		refuse(d, m, &d->refused.unknown_owner, "HELLO from %.16s, not in the trust list",
+		       owner);
+		goto out;
+	}
+	peer_t *p = peer_get(d, owner);
+	if (p == NULL)
+		goto out;
+	peer_heard(p, m);
+	for (size_t i = 0; i < h->n_heads; i++) {
+		int s = (int)h->heads[i]->stream;
+		if (s == LINLI_STREAM_PUBLIC || s == LINLI_STREAM_PERSONAL)
+			p->head[s] = h->heads[i]->seq;
+	}
+	p->need_ack = p->need_head = true;
+out:
+	if (h)
+		linli__hello__free_unpacked(h, NULL);
+}
+
+static void on_pull(linlid_t *d, zmsg_t *m)
+{
+	peer_t *p = peer_by_rid(d, zmsg_data(m, 0), zmsg_size(m, 0));
+	Linli__Cursors *c = NULL;
+	if (p == NULL)
+		return; /* a PULL before HELLO: the node says HELLO every heartbeat */
+	if (m->n != 3 || (c = linli__cursors__unpack(NULL, zmsg_size(m, 2), zmsg_data(m, 2))) == NULL ||
+	    c->n_cursors > 4 * TRUST_MAX) {
+		if (c)
+			linli__cursors__free_unpacked(c, NULL);
+		refuse(d, m, &d->refused.malformed, "malformed PULL from %s", p->owner);
+		return;
+	}
+	p->last_heard_ms = now_ms();
+	if (p->pull)
+		linli__cursors__free_unpacked(p->pull, NULL);
+	p->pull = c;
+}
+
+static void want(linlid_t *d, peer_t *p, linli_txn_t *txn, int stream, uint64_t have)
+{
+	uint64_t now = now_ms();
+	if (p->want_seq[stream] == have && now - p->want_ms[stream] < WANT_REPEAT_MS)
+		return;
+	p->want_seq[stream] = have;
+	p->want_ms[stream] = now;
+	send_ack(d, txn, p, "WANT", stream);
+}
+
+static void on_cs(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
+{
+	char owner[LINLI_OWNER_MAX + 1], err[LINLI_ERR_MAX];
+	uint8_t hash[LINLI_HASH_LEN];
+	linli_cs_t *cs = NULL;
+	store_head_t head;
+
+	if (m->n != 5 || !zmsg_str(m, 2, owner, sizeof(owner))) {
+		refuse(d, m, &d->refused.malformed, "malformed CS message (%zu parts)", m->n);
+		return;
+	}
+	const trust_entry_t *t = trust_find(&d->trust, owner);
+	if (t == NULL || strcmp(owner, d->cfg.owner) == 0) {
+		refuse(d, m, &d->refused.unknown_owner, "change set from %s: not in the trust list",
+		       owner);
+		return;
+	}
+	peer_t *link = peer_by_rid(d, zmsg_data(m, 0), zmsg_size(m, 0));
+	if (link != NULL && strcmp(link->owner, owner) != 0) {
+		refuse(d, m, &d->refused.wrong_origin,
+		       "change set claims origin %s but came on the link of %s", owner, link->owner);
+		return;
+	}
+	if (linli_cs_open(zmsg_data(m, 3), zmsg_size(m, 3), zmsg_data(m, 4), zmsg_size(m, 4), t->pub,
+			  &cs, hash, err, sizeof(err)) != 0) {
+		uint64_t *counter = strstr(err, "signature") ? &d->refused.bad_signature
+							     : &d->refused.malformed;
+		refuse(d, m, counter, "change set from %s: %s", owner, err);
+		return;
+	}
+	uint64_t seq = linli_cs_seq(cs);
+	int stream = linli_cs_stream(cs);
+	if (strcmp(linli_cs_owner(cs), owner) != 0) {
+		refuse(d, m, &d->refused.wrong_origin,
+		       "change set %llu signed by %s claims origin %.16s", (unsigned long long)seq,
+		       owner, linli_cs_owner(cs));
+		goto out;
+	}
+	peer_t *p = peer_get(d, owner);
+	if (p == NULL)
+		goto out;
+	peer_heard(p, m);
+	if (store_head_get(txn, owner, stream, &head) != 0)
+		goto out;
+	if (seq <= head.seq) {
+		/* Acknowledge a duplicate, but only if it is the very change set we
+		 * have: the same sequence with other content is a forked log. */
+		const void *entry;
+		size_t len, frame_len;
+		const uint8_t *frame, *sig;
+		if (store_log_get(txn, owner, stream, seq, &entry, &len) == 0 &&
+		    log_entry_split(entry, len, &frame, &frame_len, &sig) == 0 &&
+		    frame_len == zmsg_size(m, 3) && memcmp(frame, zmsg_data(m, 3), frame_len) == 0) {
+			d->duplicates++;
+			log_info("change set %llu of %s: duplicate, acknowledged, not applied again",
+				  (unsigned long long)seq, owner);
+			p->need_ack = true;
+		} else {
+			refuse(d, m, &d->refused.fork,
+			       "change set %llu of %s differs from the one applied: log forked",
+			       (unsigned long long)seq, owner);
+		}
+		goto out;
+	}
+	if (seq > head.seq + 1) {
+		d->refused.gap++;
+		log_debug("change set %llu of %s: gap after %llu, asking for it",
+			  (unsigned long long)seq, owner, (unsigned long long)head.seq);
+		want(d, p, txn, stream, head.seq);
+		goto out;
+	}
+	if (seq > 1 && memcmp(linli_cs_prev(cs), head.hash, LINLI_HASH_LEN) != 0) {
+		refuse(d, m, &d->refused.chain_broken,
+		       "change set %llu of %s: previous hash does not match the log",
+		       (unsigned long long)seq, owner);
+		goto out;
+	}
+	linli_txn_t *child = NULL;
+	int rc = store_write_begin(d->store, txn, &child);
+	if (rc == 0)
+		rc = apply_cs(child, cs, hash, zmsg_data(m, 3), zmsg_size(m, 3), zmsg_data(m, 4));
+	if (rc == 0)
+		rc = store_commit(&child);
+	else
+		store_abort(&child);
+	if (rc != 0) {
+		/* Not applied, not acknowledged: the node sends it again. */
+		log_err("change set %llu of %s not applied: %s", (unsigned long long)seq, owner,
+			store_strerror(rc));
+		goto out;
+	}
+	p->need_ack = true;
+	if (stream == LINLI_STREAM_PUBLIC)
+		d->public_advanced = true;
+out:
+	linli_cs_free(&cs);
+}
+
+void hub_on_link(linlid_t *d)
+{
+	linli_txn_t *txn = NULL;
+	zmsg_t m;
+	for (int i = 0; i < d->cfg.batch_max && zmsg_recv(d->link, &m) == 1; i++) {
+		if (m.truncated || m.n < 2) {
+			refuse(d, &m, &d->refused.malformed, "message with %s parts",
+			       m.truncated ? "too many" : "too few");
+		} else if (zmsg_is(&m, 1, "CS")) {
+			if (txn == NULL && store_write_begin(d->store, NULL, &txn) != 0)
+				txn = NULL;
+			if (txn != NULL)
+				on_cs(d, txn, &m);
+		} else if (zmsg_is(&m, 1, "HELLO")) {
+			on_hello(d, &m);
+		} else if (zmsg_is(&m, 1, "PULL")) {
+			on_pull(d, &m);
+		} else {
+			refuse(d, &m, &d->refused.malformed, "unknown message type");
+		}
+		zmsg_close(&m);
+	}
+	if (txn != NULL) {
+		int rc = store_commit(&txn);
+		if (rc != 0) {
+			/* Nothing in the batch is acknowledged; a failed commit leaves the
+			 * disk in doubt, so stop and let the restart check it. */
+			log_err("batch commit failed: %s; exiting so the service manager "
+				"restarts linlid",
+				store_strerror(rc));
+			exit(EXIT_FAILURE);
+		}
+	}
+	flush_replies(d);
+}
+
+void hub_after_write(linlid_t *d)
+{
+	d->public_advanced = true;
+	flush_replies(d);
+}
+
+int hub_start(linlid_t *d)
+{
+	int one = 1, hwm = 100000;
+	d->link = zmq_socket(d->zctx, ZMQ_ROUTER);
+	if (d->link == NULL || zsock_setup(d->link, d->cfg.heartbeat_ms, ZMQ_MSG_MAX) != 0 ||
+	    zmq_setsockopt(d->link, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) != 0 ||
+	    zmq_setsockopt(d->link, ZMQ_SNDHWM, &hwm, sizeof(hwm)) != 0 ||
+	    zmq_setsockopt(d->link, ZMQ_RCVHWM, &hwm, sizeof(hwm)) != 0 ||
+	    zmq_bind(d->link, d->cfg.listen) != 0) {
+		log_err("listen %s: %s", d->cfg.listen, zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	return 0;
+}

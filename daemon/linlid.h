@@ -1,0 +1,108 @@
+/*
+ * linlid: the state of one daemon, shared by its modules.
+ *
+ * One thread, one zmq_poll loop (main.c) over the hub link and the control
+ * socket; signal handlers only set flags.  The store has one writer: this
+ * loop.
+ */
+#ifndef LINLID_H
+#define LINLID_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "daemon/config.h"
+#include "daemon/trust.h"
+#include "proto/changeset.h"
+#include "proto/stats.h"
+#include "store/store.h"
+
+#define ZMQ_MSG_MAX (LINLI_CS_MAX_BYTES + 4096) /* bound on one link frame */
+#define PARTS_MAX 8				/* bound on frames per message */
+
+/* What the hub knows of one owner's link. */
+typedef struct {
+	char owner[LINLI_OWNER_MAX + 1];
+	uint8_t rid[256]; /* ZeroMQ routing id of its latest connection */
+	size_t rid_len;
+	uint64_t last_heard_ms;
+	uint64_t head[3];	   /* heads the owner last reported, by stream */
+	uint64_t want_seq[3];	   /* last WANT sent, to send it once per gap */
+	uint64_t want_ms[3];
+	/* Replies owed once the current batch is committed. */
+	bool need_ack, need_head;
+	void *pull; /* Linli__Cursors of a PULL to serve, or NULL */
+} peer_t;
+
+typedef struct {
+	uint64_t bad_signature, unknown_owner, wrong_origin, malformed, replayed, gap,
+		chain_broken, fork;
+} refused_t;
+
+typedef struct linlid {
+	config_t cfg;
+	trust_t trust;
+	linli_store_t *store;
+	linli_key_t *key;
+	void *zctx;
+	void *link;    /* node: DEALER to the hub; hub: ROUTER for nodes */
+	void *control; /* ROUTER on the control socket */
+	uint64_t started_ms;
+
+	/* node */
+	uint64_t sent[3], acked[3]; /* by stream: highest sent, acknowledged */
+	bool synced;		    /* the hub told us where it is */
+	uint64_t ack_progress_ms;   /* last time acked advanced or a window opened */
+	uint64_t hub_heard_ms;
+	uint64_t pull_ms; /* a PULL is outstanding since (0: none) */
+	uint64_t hub_heads_behind; /* public change sets the hub has and we lack */
+
+	/* hub */
+	peer_t peers[TRUST_MAX];
+	size_t npeers;
+	refused_t refused;
+	uint64_t duplicates;
+	bool public_advanced; /* a public log moved in this batch: tell the nodes */
+} linlid_t;
+
+uint64_t now_ms(void);
+
+/* apply.c: changes to the store shared by both roles. */
+/* Appends a change set's signed bytes (frame || sig) to its log. */
+int apply_log(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
+	      const uint8_t hash[LINLI_HASH_LEN], const uint8_t *frame, size_t frame_len,
+	      const uint8_t sig[LINLI_SIG_LEN]);
+/* Applies one op of owner to records, counts and medians. */
+int apply_op(linli_txn_t *txn, const char *owner, bool remove, const linli_record_t *rec,
+	     linli_counts_t *counts);
+int counts_load(linli_txn_t *txn, const char *owner, linli_counts_t *out);
+int counts_save(linli_txn_t *txn, const char *owner, const linli_counts_t *c);
+/* Applies every op of a verified change set and appends it to its log. */
+int apply_cs(linli_txn_t *txn, const linli_cs_t *cs, const uint8_t hash[LINLI_HASH_LEN],
+	     const uint8_t *frame, size_t frame_len, const uint8_t sig[LINLI_SIG_LEN]);
+/* Splits a stored log entry into frame and signature. */
+int log_entry_split(const void *data, size_t len, const uint8_t **frame, size_t *frame_len,
+		    const uint8_t **sig);
+
+/* write.c: local writes (from linlictl) as signed change sets. */
+/* Signs the public and personal ops given and commits them with their
+ * effects in one transaction.  The builders are emptied. */
+int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, size_t errlen);
+
+/* node.c */
+int node_start(linlid_t *d);
+void node_on_link(linlid_t *d);
+void node_tick(linlid_t *d);
+void node_after_write(linlid_t *d);
+
+/* hub.c */
+int hub_start(linlid_t *d);
+void hub_on_link(linlid_t *d);
+void hub_after_write(linlid_t *d);
+const peer_t *hub_peer(const linlid_t *d, const char *owner);
+
+/* control.c */
+int control_start(linlid_t *d);
+void control_on_request(linlid_t *d);
+
+#endif

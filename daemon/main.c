@@ -1,0 +1,216 @@
+/*
+ * linlid: the linli sync daemon, as a community node or the subdistrict hub.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <zmq.h>
+
+#include "daemon/linlid.h"
+#include "daemon/log.h"
+#include "daemon/zmsg.h"
+
+static volatile sig_atomic_t stop_signal, reload_signal;
+
+static void on_stop(int sig)
+{
+	stop_signal = sig;
+}
+
+static void on_hup(int sig)
+{
+	(void)sig;
+	reload_signal = 1;
+}
+
+uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: linlid [-n] [-v] -c CONFIG\n"
+		     "  -c CONFIG  configuration file (see deploy/node.conf, deploy/hub.conf)\n"
+		     "  -n         check the configuration and exit; with -v print it\n");
+}
+
+static int reload_trust(linlid_t *d)
+{
+	char err[LINLI_ERR_MAX];
+	trust_t fresh;
+	if (trust_load(&fresh, d->cfg.trust_file, err, sizeof(err)) != 0) {
+		log_err("reload: %s; keeping the old trust list", err);
+		return -1;
+	}
+	d->trust = fresh;
+	log_info("trust list: %zu owners from %s", d->trust.n, d->cfg.trust_file);
+	return 0;
+}
+
+/* Our own key must be the one the trust list gives for our owner code,
+ * else every change set we sign would be refused everywhere. */
+static int check_own_key(const linlid_t *d)
+{
+	const trust_entry_t *me = trust_find(&d->trust, d->cfg.owner);
+	if (me != NULL && memcmp(me->pub, linli_key_pub(d->key), LINLI_PUB_LEN) != 0) {
+		log_err("%s: the key in %s is not the one %s lists for %s", d->cfg.owner,
+			d->cfg.key_file, d->cfg.trust_file, d->cfg.owner);
+		return -1;
+	}
+	if (me == NULL)
+		log_warn("%s is not in the trust list %s: others will refuse its change sets",
+			 d->cfg.owner, d->cfg.trust_file);
+	return 0;
+}
+
+static int start(linlid_t *d)
+{
+	char err[LINLI_ERR_MAX];
+	if (linli_crypto_init() != 0) {
+		log_err("libsodium failed to initialise");
+		return -1;
+	}
+	if (mkdir(d->cfg.state_dir, 0700) != 0 && errno != EEXIST) {
+		log_err("state_dir %s: %s", d->cfg.state_dir, strerror(errno));
+		return -1;
+	}
+	if (linli_key_load(&d->key, d->cfg.key_file, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (trust_load(&d->trust, d->cfg.trust_file, err, sizeof(err)) != 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	if (check_own_key(d) != 0)
+		return -1;
+	int rc = store_open(&d->store, d->cfg.state_dir);
+	if (rc != 0) {
+		log_err("store %s: %s", d->cfg.state_dir, store_strerror(rc));
+		return -1;
+	}
+	d->zctx = zmq_ctx_new();
+	if (d->zctx == NULL || control_start(d) != 0)
+		return -1;
+	return d->cfg.role == ROLE_HUB ? hub_start(d) : node_start(d);
+}
+
+static void stop(linlid_t *d)
+{
+	if (d->link)
+		zmq_close(d->link);
+	if (d->control) {
+		zmq_close(d->control);
+		unlink(d->cfg.control);
+	}
+	if (d->zctx)
+		zmq_ctx_term(d->zctx);
+	store_close(&d->store);
+	linli_key_destroy(&d->key);
+}
+
+static void run(linlid_t *d)
+{
+	uint64_t next_tick = 0;
+	while (!stop_signal) {
+		zmq_pollitem_t items[] = {
+			{d->link, 0, ZMQ_POLLIN, 0},
+			{d->control, 0, ZMQ_POLLIN, 0},
+		};
+		int n = zmq_poll(items, 2, 100);
+		if (n < 0 && errno != EINTR) {
+			log_err("zmq_poll: %s", zmq_strerror(errno));
+			break;
+		}
+		if (reload_signal) {
+			reload_signal = 0;
+			reload_trust(d);
+		}
+		if (n > 0 && (items[0].revents & ZMQ_POLLIN))
+			d->cfg.role == ROLE_HUB ? hub_on_link(d) : node_on_link(d);
+		if (n > 0 && (items[1].revents & ZMQ_POLLIN))
+			control_on_request(d);
+		uint64_t now = now_ms();
+		if (now >= next_tick) {
+			if (d->cfg.role == ROLE_NODE)
+				node_tick(d);
+			next_tick = now + 100;
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static linlid_t daemon; /* large (peer table): not on the stack */
+	const char *config = NULL;
+	bool check = false, verbose = false;
+	char err[LINLI_ERR_MAX];
+	int opt;
+
+	while ((opt = getopt(argc, argv, "c:nvh")) != -1) {
+		switch (opt) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'v':
+			verbose = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (config == NULL || optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	linlid_t *d = &daemon;
+	if (config_load(&d->cfg, config, err, sizeof(err)) != 0) {
+		fprintf(stderr, "linlid: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		if (verbose)
+			config_print(&d->cfg, stdout);
+		else
+			printf("linlid: %s: configuration ok\n", config);
+		return 0;
+	}
+	log_set_level(d->cfg.log_level);
+	setvbuf(stderr, NULL, _IOLBF, 0);
+
+	struct sigaction sa = {0};
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_hup;
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	d->started_ms = now_ms();
+	int rc = EXIT_SUCCESS;
+	if (start(d) != 0) {
+		rc = EXIT_FAILURE;
+	} else {
+		log_info("%s %s (%s) started, state in %s", d->cfg.role == ROLE_HUB ? "hub" : "node",
+			 d->cfg.owner, d->cfg.name, d->cfg.state_dir);
+		run(d);
+		log_info("stopping on signal %d", (int)stop_signal);
+	}
+	stop(d);
+	return rc;
+}

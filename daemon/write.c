@@ -1,0 +1,85 @@
+/*
+ * write: an operator's change becomes a signed change set in the owner's
+ * log, committed with its effects before linlictl hears "ok".
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/linlid.h"
+#include "daemon/log.h"
+
+static int seal_and_apply(linlid_t *d, linli_txn_t *txn, linli_csb_t *b, int stream)
+{
+	const char *owner = d->cfg.owner;
+	store_head_t head;
+	uint8_t *frame = NULL, sig[LINLI_SIG_LEN], hash[LINLI_HASH_LEN];
+	size_t frame_len;
+	linli_counts_t counts;
+
+	if (linli_csb_count(b) == 0)
+		return 0;
+	int rc = store_head_get(txn, owner, stream, &head);
+	if (rc != 0)
+		return rc;
+	if (linli_csb_seal(b, d->key, owner, stream, head.seq + 1, head.hash,
+			   (uint64_t)time(NULL), &frame, &frame_len, sig, hash) != 0)
+		return STORE_INVAL;
+	rc = apply_log(txn, owner, stream, head.seq + 1, hash, frame, frame_len, sig);
+	free(frame);
+	if (rc == 0)
+		rc = counts_load(txn, owner, &counts);
+	for (size_t i = 0; rc == 0 && i < linli_csb_count(b); i++) {
+		bool remove;
+		const linli_record_t *rec = linli_csb_op(b, i, &remove);
+		rc = apply_op(txn, owner, remove, rec, &counts);
+	}
+	if (rc == 0)
+		rc = counts_save(txn, owner, &counts);
+	return rc;
+}
+
+int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, size_t errlen)
+{
+	int rc;
+	/* A full map is grown and the whole write retried; nothing was committed. */
+	for (int attempt = 0;; attempt++) {
+		linli_txn_t *txn = NULL;
+		rc = store_write_begin(d->store, NULL, &txn);
+		if (rc == 0)
+			rc = seal_and_apply(d, txn, pub, LINLI_STREAM_PUBLIC);
+		if (rc == 0)
+			rc = seal_and_apply(d, txn, pers, LINLI_STREAM_PERSONAL);
+		if (rc == 0)
+			rc = store_commit(&txn);
+		else
+			store_abort(&txn);
+		if (rc != STORE_MAPFULL || attempt == 4)
+			break;
+		if ((rc = store_grow(d->store)) != 0)
+			break;
+	}
+	linli_csb_reset(pub);
+	linli_csb_reset(pers);
+	if (rc == STORE_INVAL) {
+		snprintf(err, errlen, "change set too large (at most %d ops, %u bytes)",
+			 LINLI_CS_MAX_OPS, LINLI_CS_MAX_BYTES);
+		return -1;
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "%s; nothing was written", store_strerror(rc));
+		log_err("write refused: %s", err);
+		if (rc == STORE_IO) {
+			/* A failed commit may have left the disk in doubt: stop, and let the
+			 * restart check the database before serving again. */
+			log_err("store failure: exiting so the service manager restarts linlid");
+			exit(EXIT_FAILURE);
+		}
+		return -1;
+	}
+	if (d->cfg.role == ROLE_NODE)
+		node_after_write(d);
+	else
+		hub_after_write(d);
+	return 0;
+}

@@ -1,0 +1,243 @@
+/*
+ * changeset: the signed unit of replication.
+ */
+#include "proto/changeset.h"
+
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/linli.pb-c.h"
+
+struct linli_csb {
+	Linli__Op **ops;
+	size_t n, cap;
+};
+
+linli_csb_t *linli_csb_new(void)
+{
+	return calloc(1, sizeof(linli_csb_t));
+}
+
+void linli_csb_reset(linli_csb_t *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		protobuf_c_message_free_unpacked(&b->ops[i]->base, NULL);
+	b->n = 0;
+}
+
+void linli_csb_destroy(linli_csb_t **b)
+{
+	if (b == NULL || *b == NULL)
+		return;
+	linli_csb_reset(*b);
+	free((*b)->ops);
+	free(*b);
+	*b = NULL;
+}
+
+size_t linli_csb_count(const linli_csb_t *b)
+{
+	return b->n;
+}
+
+const linli_record_t *linli_csb_op(const linli_csb_t *b, size_t i, bool *remove)
+{
+	*remove = b->ops[i]->remove;
+	return b->ops[i]->record;
+}
+
+int linli_csb_add(linli_csb_t *b, bool remove, linli_record_t **rec)
+{
+	if (b->n == LINLI_CS_MAX_OPS || rec == NULL || *rec == NULL)
+		return -1;
+	if (b->n == b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		Linli__Op **ops = realloc(b->ops, cap * sizeof(*ops));
+		if (ops == NULL)
+			return -1;
+		b->ops = ops;
+		b->cap = cap;
+	}
+	Linli__Op *op = malloc(sizeof(*op));
+	if (op == NULL)
+		return -1;
+	linli__op__init(op);
+	op->remove = remove;
+	op->record = *rec;
+	*rec = NULL;
+	b->ops[b->n++] = op;
+	return 0;
+}
+
+int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const char *owner, int stream,
+		   uint64_t seq, const uint8_t prev[LINLI_HASH_LEN], uint64_t time, uint8_t **frame,
+		   size_t *frame_len, uint8_t sig[LINLI_SIG_LEN], uint8_t hash[LINLI_HASH_LEN])
+{
+	Linli__ChangeSet cs = LINLI__CHANGE_SET__INIT;
+	cs.owner = (char *)owner;
+	cs.stream = (Linli__Stream)stream;
+	cs.seq = seq;
+	if (seq > 1) {
+		cs.prev.data = (uint8_t *)prev;
+		cs.prev.len = LINLI_HASH_LEN;
+	}
+	cs.time = time;
+	cs.n_ops = b->n;
+	cs.ops = b->ops;
+
+	size_t body = linli__change_set__get_packed_size(&cs);
+	size_t len = LINLI_CS_MAGIC_LEN + body;
+	if (b->n == 0 || len > LINLI_CS_MAX_BYTES)
+		return -1;
+	uint8_t *buf = malloc(len);
+	if (buf == NULL)
+		return -1;
+	memcpy(buf, LINLI_CS_MAGIC, LINLI_CS_MAGIC_LEN);
+	linli__change_set__pack(&cs, buf + LINLI_CS_MAGIC_LEN);
+	if (linli_key_sign(key, buf, len, sig) != 0) {
+		free(buf);
+		return -1;
+	}
+	crypto_generichash(hash, LINLI_HASH_LEN, buf, len, NULL, 0);
+	*frame = buf;
+	*frame_len = len;
+	return 0;
+}
+
+/* Caps what one unpack may allocate: protobuf can expand a few bytes of
+ * input (an empty op) into a much larger struct. */
+typedef struct {
+	size_t used, cap;
+} budget_t;
+
+static void *budget_alloc(void *data, size_t size)
+{
+	budget_t *b = data;
+	if (size > b->cap - b->used)
+		return NULL;
+	b->used += size;
+	return malloc(size);
+}
+
+static void budget_free(void *data, void *ptr)
+{
+	(void)data;
+	free(ptr);
+}
+
+static int check_ops(const Linli__ChangeSet *cs, char *err, size_t errlen)
+{
+	char why[LINLI_ERR_MAX];
+	if (cs->n_ops == 0 || cs->n_ops > LINLI_CS_MAX_OPS) {
+		snprintf(err, errlen, "%zu ops (1 to %d allowed)", cs->n_ops, LINLI_CS_MAX_OPS);
+		return -1;
+	}
+	for (size_t i = 0; i < cs->n_ops; i++) {
+		const Linli__Op *op = cs->ops[i];
+		linli_kind_t kind = linli_record_kind(op->record);
+		if (kind == LINLI_KIND_NONE) {
+			snprintf(err, errlen, "op %zu: no record", i + 1);
+			return -1;
+		}
+		if (linli_kind_stream(kind) != (int)cs->stream) {
+			snprintf(err, errlen, "op %zu: a %s does not belong in the %s log", i + 1,
+				 linli_kind_name(kind),
+				 (int)cs->stream == LINLI_STREAM_PUBLIC ? "public" : "personal");
+			return -1;
+		}
+		if (op->remove ? !linli_id_valid(op->record->id)
+			       : linli_record_validate(op->record, why, sizeof(why)) != 0) {
+			snprintf(err, errlen, "op %zu (%s %.64s): %s", i + 1, linli_kind_name(kind),
+				 op->record->id, op->remove ? "bad id" : why);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int linli_cs_open(const uint8_t *frame, size_t frame_len, const uint8_t *sig, size_t sig_len,
+		  const uint8_t pub[LINLI_PUB_LEN], linli_cs_t **out, uint8_t hash[LINLI_HASH_LEN],
+		  char *err, size_t errlen)
+{
+	*out = NULL;
+	if (frame_len <= LINLI_CS_MAGIC_LEN || frame_len > LINLI_CS_MAX_BYTES) {
+		snprintf(err, errlen, "malformed: %zu bytes (limit %u)", frame_len,
+			 LINLI_CS_MAX_BYTES);
+		return -1;
+	}
+	if (memcmp(frame, LINLI_CS_MAGIC, LINLI_CS_MAGIC_LEN) != 0) {
+		snprintf(err, errlen, "malformed: not a linli change set (bad magic)");
+		return -1;
+	}
+	if (sig_len != LINLI_SIG_LEN || linli_verify(pub, frame, frame_len, sig) != 0) {
+		snprintf(err, errlen, "signature does not verify");
+		return -1;
+	}
+	budget_t budget = {0, 16 * frame_len + 4096};
+	ProtobufCAllocator alloc = {budget_alloc, budget_free, &budget};
+	Linli__ChangeSet *cs = linli__change_set__unpack(&alloc, frame_len - LINLI_CS_MAGIC_LEN,
+							 frame + LINLI_CS_MAGIC_LEN);
+	if (cs == NULL) {
+		snprintf(err, errlen, "malformed: signed body does not decode");
+		return -1;
+	}
+	if (!protobuf_c_message_check(&cs->base) || !linli_owner_valid(cs->owner) ||
+	    ((int)cs->stream != LINLI_STREAM_PUBLIC && (int)cs->stream != LINLI_STREAM_PERSONAL) ||
+	    cs->seq == 0 || cs->prev.len != (cs->seq == 1 ? 0 : LINLI_HASH_LEN)) {
+		snprintf(err, errlen, "malformed: bad owner, stream, sequence or prev hash");
+		goto fail;
+	}
+	if (check_ops(cs, err, errlen) != 0)
+		goto fail;
+	crypto_generichash(hash, LINLI_HASH_LEN, frame, frame_len, NULL, 0);
+	*out = cs;
+	return 0;
+fail:
+	protobuf_c_message_free_unpacked(&cs->base, NULL);
+	return -1;
+}
+
+void linli_cs_free(linli_cs_t **cs)
+{
+	if (cs == NULL || *cs == NULL)
+		return;
+	protobuf_c_message_free_unpacked(&(*cs)->base, NULL);
+	*cs = NULL;
+}
+
+const char *linli_cs_owner(const linli_cs_t *cs)
+{
+	return cs->owner;
+}
+
+int linli_cs_stream(const linli_cs_t *cs)
+{
+	return (int)cs->stream;
+}
+
+uint64_t linli_cs_seq(const linli_cs_t *cs)
+{
+	return cs->seq;
+}
+
+uint64_t linli_cs_time(const linli_cs_t *cs)
+{
+	return cs->time;
+}
+
+const uint8_t *linli_cs_prev(const linli_cs_t *cs)
+{
+	return cs->prev.len == LINLI_HASH_LEN ? cs->prev.data : NULL;
+}
+
+size_t linli_cs_nops(const linli_cs_t *cs)
+{
+	return cs->n_ops;
+}
+
+const linli_record_t *linli_cs_op(const linli_cs_t *cs, size_t i, bool *remove)
+{
+	*remove = cs->ops[i]->remove;
+	return cs->ops[i]->record;
+}

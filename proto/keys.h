@@ -1,0 +1,36 @@
+/*
+ * keys: Ed25519 keys of owners.
+ *
+ * A key file holds the 32-byte seed in hex on one line, mode 0600.  The
+ * secret lives in sodium_malloc'd memory (guarded, locked) and is wiped when
+ * the key is destroyed.  Public keys travel in hex.
+ */
+#ifndef LINLI_KEYS_H
+#define LINLI_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LINLI_PUB_LEN 32
+
+typedef struct linli_key linli_key_t;
+
+/* sodium_init; call once before anything else here. */
+int linli_crypto_init(void);
+
+/* Loads a key file.  Refuses a file readable by group or others. */
+int linli_key_load(linli_key_t **out, const char *path, char *err, size_t errlen);
+/* Generates a new key and writes it to path (0600, temp file + fsync + rename). */
+int linli_key_generate(const char *path, uint8_t pub[LINLI_PUB_LEN], char *err, size_t errlen);
+void linli_key_destroy(linli_key_t **key);
+const uint8_t *linli_key_pub(const linli_key_t *key);
+int linli_key_sign(const linli_key_t *key, const uint8_t *msg, size_t len, uint8_t sig[64]);
+int linli_verify(const uint8_t pub[LINLI_PUB_LEN], const uint8_t *msg, size_t len,
+		 const uint8_t sig[64]);
+
+/* hex of len bytes into out (2*len+1 bytes). */
+void linli_hex(const uint8_t *in, size_t len, char *out);
+/* Parses exactly len bytes of hex; -1 on anything else. */
+int linli_unhex(const char *hex, uint8_t *out, size_t len);
+
+#endif

@@ -1,0 +1,96 @@
+/*
+ * record: the six record kinds, read and written field by field.
+ *
+ * Field access is driven by the protobuf-c descriptors of proto/linli.proto,
+ * so the CLI, CSV import, tables and JSON all follow the schema without a
+ * second list of fields.  Values are text: numbers in decimal, booleans as
+ * yes/no (also true/false, 1/0), enums by name in any case with '-' or '_'
+ * ("elderly", "food-safety", "grid-chat"), repeated strings joined by ';',
+ * *_at fields as unix seconds or "YYYY-MM-DD[ HH:MM[:SS]]" (UTC).
+ *
+ * A linli_record_t is a Linli__Record whose strings are all heap-allocated:
+ * free it with linli_record_destroy (or protobuf_c_message_free_unpacked).
+ */
+#ifndef LINLI_RECORD_H
+#define LINLI_RECORD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+typedef struct Linli__Record linli_record_t;
+
+typedef enum {
+	LINLI_KIND_NONE = 0,
+	LINLI_KIND_SERVICE = 1,
+	LINLI_KIND_PARTNER = 2,
+	LINLI_KIND_GRID = 3,
+	LINLI_KIND_HOUSEHOLD = 4,
+	LINLI_KIND_REQUEST = 5,
+	LINLI_KIND_EVENT = 6,
+} linli_kind_t;
+#define LINLI_KIND_COUNT 7
+
+/* Streams (logs) of one owner: public records are relayed to every
+ * community, personal ones (households, requests, grids) only to the hub. */
+enum { LINLI_STREAM_PUBLIC = 1, LINLI_STREAM_PERSONAL = 2 };
+
+#define LINLI_ID_MAX 64     /* bytes in a record id */
+#define LINLI_TEXT_MAX 2048 /* bytes in one string field */
+#define LINLI_ITEMS_MAX 64  /* strings in a repeated field */
+#define LINLI_OWNER_MAX 16  /* bytes in an owner code */
+#define LINLI_ERR_MAX 256   /* size of error buffers */
+
+/* "service" ... "event"; LINLI_KIND_NONE for anything else. */
+linli_kind_t linli_kind_parse(const char *name);
+const char *linli_kind_name(linli_kind_t kind);
+int linli_kind_stream(linli_kind_t kind);
+
+/* An owner code: the subdistrict (9 digits) or a community (12 digits). */
+bool linli_owner_valid(const char *owner);
+/* A record id: 1..LINLI_ID_MAX of [A-Za-z0-9._-]. */
+bool linli_id_valid(const char *id);
+
+/* A new empty record of kind with id (copied); NULL on bad kind or no memory. */
+linli_record_t *linli_record_new(linli_kind_t kind, const char *id);
+void linli_record_destroy(linli_record_t **rec);
+linli_kind_t linli_record_kind(const linli_record_t *rec);
+const char *linli_record_id(const linli_record_t *rec);
+
+/* Fields of a kind, in schema order. */
+size_t linli_field_count(linli_kind_t kind);
+const char *linli_field_name(linli_kind_t kind, size_t i);
+/* Index of field name in kind, or -1. */
+int linli_field_index(linli_kind_t kind, const char *name);
+
+/* Sets field name from text.  On error returns -1 and writes a reason
+ * naming the field and the value to err. */
+int linli_record_set(linli_record_t *rec, const char *name, const char *value, char *err,
+		     size_t errlen);
+/* Copies the value of field i of src into dst (same kind). */
+int linli_record_copy_field(linli_record_t *dst, const linli_record_t *src, size_t i);
+/* Writes field i as text (the form linli_record_set reads). Returns its length. */
+size_t linli_record_get(const linli_record_t *rec, size_t i, char *buf, size_t len);
+
+/* Checks everything a record from outside must satisfy: id, UTF-8 and
+ * length of strings, known enum values, and the rules of its kind. */
+int linli_record_validate(const linli_record_t *rec, char *err, size_t errlen);
+
+/* Wire form of one record (the value the store keeps). */
+size_t linli_record_packed_size(const linli_record_t *rec);
+size_t linli_record_pack(const linli_record_t *rec, uint8_t *out);
+/* NULL if the bytes are not a record. */
+linli_record_t *linli_record_unpack(const uint8_t *data, size_t len);
+
+/* JSON object of the record with an "owner" member when owner != NULL. */
+void linli_record_json(const linli_record_t *rec, const char *owner, FILE *out);
+
+/* Writes s as a JSON string literal (quoted, escaped). */
+void linli_json_string(FILE *out, const char *s);
+
+/* True if s is valid UTF-8 of at most max bytes with no control characters
+ * other than tab. */
+bool linli_text_valid(const char *s, size_t max);
+
+#endif

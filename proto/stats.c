@@ -1,0 +1,76 @@
+/*
+ * stats: per-record contributions to an owner's statistics.
+ */
+#include "proto/stats.h"
+
+#include "proto/linli.pb-c.h"
+
+/* Unsigned wrap-around makes -1 a subtraction. */
+#define BUMP(field, by) ((field) += (uint64_t)(int64_t)(sign) * (uint64_t)(by))
+
+void linli_counts_apply(linli_counts_t *c, const linli_record_t *rec, int sign)
+{
+	switch (linli_record_kind(rec)) {
+	case LINLI_KIND_SERVICE:
+		if (rec->service->category > 0 && rec->service->category < LINLI_CATEGORY_COUNT)
+			BUMP(c->services[rec->service->category], 1);
+		break;
+	case LINLI_KIND_PARTNER:
+		BUMP(c->partners, 1);
+		BUMP(c->items, rec->partner->n_items);
+		break;
+	case LINLI_KIND_GRID:
+		if (rec->grid->level == 1)
+			BUMP(c->grids_l1, 1);
+		else
+			BUMP(c->grids_l2, 1);
+		break;
+	case LINLI_KIND_HOUSEHOLD:
+		BUMP(c->households, 1);
+		BUMP(c->rented, rec->household->rented ? 1 : 0);
+		BUMP(c->central, rec->household->central ? 1 : 0);
+		BUMP(c->linked, rec->household->linked_to[0] ? 1 : 0);
+		break;
+	case LINLI_KIND_REQUEST:
+		if (rec->request->status == LINLI__REQUEST__STATUS__RESOLVED)
+			BUMP(c->requests_resolved, 1);
+		else
+			BUMP(c->requests_open, 1);
+		break;
+	case LINLI_KIND_EVENT:
+		BUMP(c->events, 1);
+		BUMP(c->participants, rec->event->participants);
+		break;
+	default:
+		break;
+	}
+}
+
+void linli_counts_add(linli_counts_t *sum, const linli_counts_t *c)
+{
+	/* Every member after version is a uint64_t counter. */
+	uint64_t *s = &sum->services[0];
+	const uint64_t *a = &c->services[0];
+	size_t n = (sizeof(*c) - sizeof(c->version)) / sizeof(uint64_t);
+	for (size_t i = 0; i < n; i++)
+		s[i] += a[i];
+}
+
+bool linli_record_resolve_time(const linli_record_t *rec, uint64_t *seconds)
+{
+	if (linli_record_kind(rec) != LINLI_KIND_REQUEST ||
+	    rec->request->status != LINLI__REQUEST__STATUS__RESOLVED ||
+	    rec->request->resolved_at < rec->request->opened_at)
+		return false;
+	*seconds = rec->request->resolved_at - rec->request->opened_at;
+	return true;
+}
+
+const char *linli_category_name(int category)
+{
+	static const char *const names[LINLI_CATEGORY_COUNT] = {
+		"none",	   "party-mass", "childcare", "elderly", "medical",
+		"food-safety", "leisure",    "affairs",   "special",
+	};
+	return (category > 0 && category < LINLI_CATEGORY_COUNT) ? names[category] : "none";
+}

@@ -1,0 +1,911 @@
+/*
+ * store: the LMDB database of one linlid (see store.h for the contract).
+ *
+ * Key layouts (all integers big-endian so that byte order is numeric order):
+ *   log   owner \0 stream(1) seq(8)             -> the change set's bytes
+ *   head  owner \0 stream(1)                    -> seq(8) hash(32)
+ *   rec   owner \0 kind(1) id                   -> value
+ *   meta  name                                  -> value
+ *   med   'm' scope \0 value(8) tag             -> (empty)      a member
+ *         's' scope                             -> count(8) key a scope's state
+ * Owners, scopes and ids never contain NUL, so "owner \0" is a prefix that
+ * owner "35" and owner "350" can never share.
+ *
+ * This is the only file that includes lmdb.h.
+ */
+#include "store/store.h"
+
+#include <errno.h>
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define MIB ((size_t)1 << 20)
+#define MAP_INITIAL (64 * MIB)
+#define META_NAME_MAX 511
+/* Longest key we build: LMDB's default (and compiled-in) limit. */
+#define KEY_MAX 511
+#define REC_KEY_MAX (STORE_OWNER_MAX + 1 + 1 + STORE_ID_MAX)
+#define LOG_KEY_MAX (STORE_OWNER_MAX + 1 + 1 + 8)
+#define HEAD_VAL_LEN (8 + STORE_HASH_LEN)
+#define MED_MEMBER 'm'
+#define MED_STATE 's'
+
+struct linli_store {
+	MDB_env *env;
+	MDB_dbi log, head, rec, meta, med;
+	size_t psize;
+	size_t maxkey;
+	/* Top-level transactions open.  The map may only be resized at zero:
+	 * remapping under a live reader would pull its pages away. */
+	int nopen;
+};
+
+struct linli_txn {
+	MDB_txn *txn; /* NULL once a parent ended before this child did */
+	linli_store_t *store;
+	linli_txn_t *parent, *child;
+	bool write;
+};
+
+const char *store_strerror(int code)
+{
+	switch (code) {
+	case STORE_OK:
+		return "success";
+	case STORE_NOTFOUND:
+		return "not found";
+	case STORE_MAPFULL:
+		return "storage map full: abort, grow the map and retry";
+	case STORE_BADSEQ:
+		return "log append out of order";
+	case STORE_IO:
+		return "storage I/O or database failure: not committed";
+	case STORE_FULL:
+		return "storage full: no space left on device";
+	case STORE_INVAL:
+		return "invalid storage argument (empty or too long key, bad kind or stream)";
+	case STORE_NOMEM:
+		return "out of memory";
+	default:
+		return "unknown storage error";
+	}
+}
+
+static int map_err(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return STORE_OK;
+	case MDB_NOTFOUND:
+		return STORE_NOTFOUND;
+	case MDB_MAP_FULL:
+		return STORE_MAPFULL;
+	/* Too many dirty pages in one transaction: growing the map would not
+	 * help, so STORE_MAPFULL's "grow and retry" would loop forever.  The
+	 * batch must be split; report it as a failure. */
+	case MDB_TXN_FULL:
+		return STORE_IO;
+	case MDB_BAD_VALSIZE:
+		return STORE_INVAL;
+	case ENOSPC:
+	case EDQUOT:
+		return STORE_FULL;
+	case ENOMEM:
+		return STORE_NOMEM;
+	default:
+		return STORE_IO;
+	}
+}
+
+/* ---- keys ---- */
+
+/* Length of s if it is 1..max bytes, else 0. */
+static size_t name_len(const char *s, size_t max)
+{
+	if (s == NULL)
+		return 0;
+	size_t n = strnlen(s, max + 1);
+	return n > max ? 0 : n;
+}
+
+static void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static uint64_t get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+/* owner \0 b: the head key, and the prefix of log and record keys. */
+static int owner_key(uint8_t *key, const char *owner, int b, size_t *len)
+{
+	size_t olen = name_len(owner, STORE_OWNER_MAX);
+	if (olen == 0 || b < 1 || b > 255)
+		return STORE_INVAL;
+	memcpy(key, owner, olen);
+	key[olen] = '\0';
+	key[olen + 1] = (uint8_t)b;
+	*len = olen + 2;
+	return STORE_OK;
+}
+
+static int rec_key(uint8_t key[REC_KEY_MAX], const char *owner, int kind, const char *id,
+		   size_t *len)
+{
+	size_t ilen = name_len(id, STORE_ID_MAX);
+	if (ilen == 0 || owner_key(key, owner, kind, len) != STORE_OK)
+		return STORE_INVAL;
+	memcpy(key + *len, id, ilen);
+	*len += ilen;
+	return STORE_OK;
+}
+
+/* Splits "owner \0 b rest" into a NUL-terminated owner, b and rest.  A key
+ * that does not parse can only come from a bug or a damaged file. */
+static int split_key(const MDB_val *k, char owner[STORE_OWNER_MAX + 1], int *b,
+		     const uint8_t **rest, size_t *restlen)
+{
+	const uint8_t *p = k->mv_data;
+	const uint8_t *nul = memchr(p, '\0', k->mv_size);
+	if (nul == NULL || nul == p || (size_t)(nul - p) > STORE_OWNER_MAX ||
+	    (size_t)(nul - p) + 2 > k->mv_size || nul[1] == 0)
+		return STORE_IO;
+	size_t olen = (size_t)(nul - p);
+	memcpy(owner, p, olen);
+	owner[olen] = '\0';
+	*b = nul[1];
+	*rest = nul + 2;
+	*restlen = k->mv_size - olen - 2;
+	return STORE_OK;
+}
+
+/* ---- environment ---- */
+
+static int open_dbs(linli_store_t *s)
+{
+	const char *names[] = {"log", "head", "rec", "meta", "med"};
+	MDB_dbi *dbis[] = {&s->log, &s->head, &s->rec, &s->meta, &s->med};
+	MDB_txn *txn = NULL;
+	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((rc = mdb_dbi_open(txn, names[i], MDB_CREATE, dbis[i])) != 0) {
+			mdb_txn_abort(txn);
+			return rc;
+		}
+	}
+	return mdb_txn_commit(txn);
+}
+
+/* Map size for an existing environment: what it recorded, but never less
+ * than our initial size nor less than the data file (a file bigger than the
+ * map could otherwise not be read to its end). */
+static int size_map(linli_store_t *s, const char *dir)
+{
+	MDB_envinfo info;
+	struct stat st;
+	char path[4096];
+	int rc = mdb_env_info(s->env, &info);
+	if (rc != 0)
+		return rc;
+	size_t want = info.me_mapsize;
+	if (want < MAP_INITIAL)
+		want = MAP_INITIAL;
+	int n = snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (n > 0 && (size_t)n < sizeof(path) && stat(path, &st) == 0 &&
+	    (uint64_t)st.st_size > want) {
+		uint64_t fsz = ((uint64_t)st.st_size + MIB - 1) / MIB * MIB;
+		if (fsz > SIZE_MAX)
+			return ENOMEM;
+		want = (size_t)fsz;
+	}
+	if (want == info.me_mapsize)
+		return 0;
+	return mdb_env_set_mapsize(s->env, want);
+}
+
+int store_open(linli_store_t **out, const char *dir)
+{
+	MDB_stat st;
+	int dead = 0;
+	int rc;
+	*out = NULL;
+	if (dir == NULL || *dir == '\0')
+		return STORE_INVAL;
+	linli_store_t *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return STORE_NOMEM;
+	rc = mdb_env_create(&s->env);
+	if (rc != 0) {
+		s->env = NULL;
+		goto fail;
+	}
+	/* No mapsize before open: LMDB then adopts the size the file recorded
+	 * (our earlier growth), and size_map raises it to our floor. */
+	if ((rc = mdb_env_set_maxdbs(s->env, 8)) != 0)
+		goto fail;
+	/* Synced commits: a commit that returns 0 is on disk.  NOTLS because
+	 * read transactions are not tied to the thread that began them. */
+	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0)
+		goto fail;
+	/* Reader slots left by a crashed process would pin old pages forever. */
+	if ((rc = mdb_reader_check(s->env, &dead)) != 0)
+		goto fail;
+	if ((rc = size_map(s, dir)) != 0)
+		goto fail;
+	if ((rc = mdb_env_stat(s->env, &st)) != 0)
+		goto fail;
+	s->psize = st.ms_psize;
+	s->maxkey = (size_t)mdb_env_get_maxkeysize(s->env);
+	if (s->maxkey > KEY_MAX)
+		s->maxkey = KEY_MAX;
+	if ((rc = open_dbs(s)) != 0)
+		goto fail;
+	*out = s;
+	return STORE_OK;
+fail:
+	if (s->env != NULL)
+		mdb_env_close(s->env);
+	free(s);
+	return map_err(rc);
+}
+
+void store_close(linli_store_t **store)
+{
+	if (store == NULL || *store == NULL)
+		return;
+	mdb_env_close((*store)->env);
+	free(*store);
+	*store = NULL;
+}
+
+static int usage(linli_store_t *s, uint64_t *used, uint64_t *mapsize)
+{
+	MDB_envinfo info;
+	int rc = mdb_env_info(s->env, &info);
+	if (rc != 0)
+		return rc;
+	*used = ((uint64_t)info.me_last_pgno + 1) * s->psize;
+	*mapsize = info.me_mapsize;
+	return 0;
+}
+
+int store_usage(linli_store_t *store, uint64_t *used, uint64_t *mapsize)
+{
+	if (store == NULL || used == NULL || mapsize == NULL)
+		return STORE_INVAL;
+	return map_err(usage(store, used, mapsize));
+}
+
+static int grow(linli_store_t *s)
+{
+	uint64_t used, mapsize;
+	int rc = usage(s, &used, &mapsize);
+	if (rc != 0)
+		return rc;
+	if (mapsize > SIZE_MAX / 2)
+		return MDB_MAP_FULL;
+	return mdb_env_set_mapsize(s->env, (size_t)mapsize * 2);
+}
+
+int store_grow(linli_store_t *store)
+{
+	if (store == NULL || store->nopen != 0)
+		return STORE_INVAL;
+	return map_err(grow(store));
+}
+
+/* ---- transactions ---- */
+
+int store_read_begin(linli_store_t *store, linli_txn_t **out)
+{
+	*out = NULL;
+	if (store == NULL)
+		return STORE_INVAL;
+	linli_txn_t *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return STORE_NOMEM;
+	int rc = mdb_txn_begin(store->env, NULL, MDB_RDONLY, &t->txn);
+	if (rc != 0) {
+		free(t);
+		return map_err(rc);
+	}
+	t->store = store;
+	store->nopen++;
+	*out = t;
+	return STORE_OK;
+}
+
+int store_write_begin(linli_store_t *store, linli_txn_t *parent, linli_txn_t **out)
+{
+	MDB_txn *ptxn = NULL;
+	int rc;
+	*out = NULL;
+	if (store == NULL)
+		return STORE_INVAL;
+	if (parent != NULL) {
+		if (parent->store != store || !parent->write || parent->txn == NULL ||
+		    parent->child != NULL)
+			return STORE_INVAL;
+		ptxn = parent->txn;
+	} else if (store->nopen == 0) {
+		/* Grow early rather than fail late with MAP_FULL halfway through a
+		 * batch.  Safe here only because nothing else in this process has a
+		 * transaction open (one process, one thread owns the store), which
+		 * nopen proves; with a reader open we skip and let MAP_FULL speak. */
+		uint64_t used, mapsize;
+		if ((rc = usage(store, &used, &mapsize)) != 0)
+			return map_err(rc);
+		while (used > mapsize / 5 * 4) {
+			if ((rc = grow(store)) != 0)
+				return map_err(rc);
+			if ((rc = usage(store, &used, &mapsize)) != 0)
+				return map_err(rc);
+		}
+	}
+	linli_txn_t *t = calloc(1, sizeof(*t));
+	if (t == NULL)
+		return STORE_NOMEM;
+	rc = mdb_txn_begin(store->env, ptxn, 0, &t->txn);
+	if (rc == MDB_MAP_RESIZED && ptxn == NULL && store->nopen == 0) {
+		/* Another process grew the map (not expected: adopt and go on). */
+		if ((rc = mdb_env_set_mapsize(store->env, 0)) == 0)
+			rc = mdb_txn_begin(store->env, NULL, 0, &t->txn);
+	}
+	if (rc != 0) {
+		free(t);
+		return map_err(rc);
+	}
+	t->store = store;
+	t->write = true;
+	t->parent = parent;
+	if (parent != NULL)
+		parent->child = t;
+	else
+		store->nopen++;
+	*out = t;
+	return STORE_OK;
+}
+
+/* Detaches t from its family.  LMDB ends a live child together with its
+ * parent, so the child's handle (still the caller's to free) goes dead. */
+static void txn_release(linli_txn_t *t)
+{
+	for (linli_txn_t *c = t->child; c != NULL; c = c->child) {
+		c->txn = NULL;
+		c->parent = NULL;
+	}
+	if (t->parent != NULL)
+		t->parent->child = NULL;
+	else if (t->txn != NULL)
+		t->store->nopen--;
+	free(t);
+}
+
+int store_commit(linli_txn_t **txn)
+{
+	if (txn == NULL || *txn == NULL)
+		return STORE_INVAL;
+	linli_txn_t *t = *txn;
+	int rc = STORE_INVAL;
+	if (t->txn != NULL) {
+		if (t->child != NULL) {
+			/* LMDB would commit the child silently; the caller surely
+			 * meant to decide about it first.  Refuse and drop both. */
+			mdb_txn_abort(t->txn);
+			rc = STORE_INVAL;
+		} else {
+			/* On failure LMDB has freed the transaction already. */
+			rc = map_err(mdb_txn_commit(t->txn));
+		}
+	}
+	txn_release(t);
+	*txn = NULL;
+	return rc;
+}
+
+void store_abort(linli_txn_t **txn)
+{
+	if (txn == NULL || *txn == NULL)
+		return;
+	linli_txn_t *t = *txn;
+	if (t->txn != NULL)
+		mdb_txn_abort(t->txn);
+	txn_release(t);
+	*txn = NULL;
+}
+
+static bool can_read(const linli_txn_t *t)
+{
+	return t != NULL && t->txn != NULL && t->child == NULL;
+}
+
+static bool can_write(const linli_txn_t *t)
+{
+	return can_read(t) && t->write;
+}
+
+/* ---- logs ---- */
+
+static int head_read(linli_txn_t *t, const uint8_t *key, size_t klen, store_head_t *out)
+{
+	MDB_val k = {klen, (void *)key}, v;
+	int rc = mdb_get(t->txn, t->store->head, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		memset(out, 0, sizeof(*out));
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	if (v.mv_size != HEAD_VAL_LEN)
+		return EIO; /* damaged */
+	out->seq = get_be64(v.mv_data);
+	memcpy(out->hash, (uint8_t *)v.mv_data + 8, STORE_HASH_LEN);
+	return 0;
+}
+
+int store_head_get(linli_txn_t *txn, const char *owner, int stream, store_head_t *out)
+{
+	uint8_t key[LOG_KEY_MAX];
+	size_t klen;
+	if (!can_read(txn) || out == NULL || owner_key(key, owner, stream, &klen) != 0)
+		return STORE_INVAL;
+	return map_err(head_read(txn, key, klen, out));
+}
+
+int store_log_append(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
+		     const uint8_t hash[STORE_HASH_LEN], const void *data, size_t len)
+{
+	uint8_t key[LOG_KEY_MAX], hv[HEAD_VAL_LEN];
+	store_head_t head;
+	size_t hlen;
+	if (!can_write(txn) || hash == NULL || (data == NULL && len != 0) ||
+	    owner_key(key, owner, stream, &hlen) != 0)
+		return STORE_INVAL;
+	int rc = head_read(txn, key, hlen, &head);
+	if (rc != 0)
+		return map_err(rc);
+	if (head.seq == UINT64_MAX || seq != head.seq + 1)
+		return STORE_BADSEQ;
+	put_be64(key + hlen, seq);
+	MDB_val k = {hlen + 8, key}, v = {len, (void *)data};
+	/* Keys of different owners interleave, so MDB_APPEND is not allowed;
+	 * NOOVERWRITE catches a log that disagrees with its head. */
+	rc = mdb_put(txn->txn, txn->store->log, &k, &v, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST)
+		return STORE_BADSEQ;
+	if (rc != 0)
+		return map_err(rc);
+	put_be64(hv, seq);
+	memcpy(hv + 8, hash, STORE_HASH_LEN);
+	k.mv_size = hlen;
+	v.mv_size = sizeof(hv);
+	v.mv_data = hv;
+	return map_err(mdb_put(txn->txn, txn->store->head, &k, &v, 0));
+}
+
+int store_log_get(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
+		  const void **data, size_t *len)
+{
+	uint8_t key[LOG_KEY_MAX];
+	size_t klen;
+	if (!can_read(txn) || data == NULL || len == NULL ||
+	    owner_key(key, owner, stream, &klen) != 0)
+		return STORE_INVAL;
+	put_be64(key + klen, seq);
+	MDB_val k = {klen + 8, key}, v;
+	int rc = mdb_get(txn->txn, txn->store->log, &k, &v);
+	if (rc != 0)
+		return map_err(rc);
+	*data = v.mv_data;
+	*len = v.mv_size;
+	return STORE_OK;
+}
+
+int store_heads_each(linli_txn_t *txn, store_head_fn fn, void *arg)
+{
+	char owner[STORE_OWNER_MAX + 1];
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	if (!can_read(txn) || fn == NULL)
+		return STORE_INVAL;
+	int rc = mdb_cursor_open(txn->txn, txn->store->head, &c);
+	if (rc != 0)
+		return map_err(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		store_head_t head;
+		const uint8_t *rest;
+		size_t restlen;
+		int stream;
+		if (split_key(&k, owner, &stream, &rest, &restlen) != 0 || restlen != 0 ||
+		    v.mv_size != HEAD_VAL_LEN) {
+			rc = STORE_IO;
+			goto out;
+		}
+		head.seq = get_be64(v.mv_data);
+		memcpy(head.hash, (uint8_t *)v.mv_data + 8, STORE_HASH_LEN);
+		if ((rc = fn(owner, stream, &head, arg)) != 0)
+			goto out;
+	}
+	rc = rc == MDB_NOTFOUND ? STORE_OK : map_err(rc);
+out:
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/* ---- records ---- */
+
+int store_rec_get(linli_txn_t *txn, const char *owner, int kind, const char *id,
+		  const void **val, size_t *len)
+{
+	uint8_t key[REC_KEY_MAX];
+	size_t klen;
+	if (!can_read(txn) || val == NULL || len == NULL ||
+	    rec_key(key, owner, kind, id, &klen) != 0)
+		return STORE_INVAL;
+	MDB_val k = {klen, key}, v;
+	int rc = mdb_get(txn->txn, txn->store->rec, &k, &v);
+	if (rc != 0)
+		return map_err(rc);
+	*val = v.mv_data;
+	*len = v.mv_size;
+	return STORE_OK;
+}
+
+int store_rec_put(linli_txn_t *txn, const char *owner, int kind, const char *id,
+		  const void *val, size_t len)
+{
+	uint8_t key[REC_KEY_MAX];
+	size_t klen;
+	if (!can_write(txn) || (val == NULL && len != 0) ||
+	    rec_key(key, owner, kind, id, &klen) != 0)
+		return STORE_INVAL;
+	MDB_val k = {klen, key}, v = {len, (void *)val};
+	return map_err(mdb_put(txn->txn, txn->store->rec, &k, &v, 0));
+}
+
+int store_rec_del(linli_txn_t *txn, const char *owner, int kind, const char *id)
+{
+	uint8_t key[REC_KEY_MAX];
+	size_t klen;
+	if (!can_write(txn) || rec_key(key, owner, kind, id, &klen) != 0)
+		return STORE_INVAL;
+	MDB_val k = {klen, key};
+	return map_err(mdb_del(txn->txn, txn->store->rec, &k, NULL));
+}
+
+int store_rec_each(linli_txn_t *txn, const char *owner, int kind, store_rec_fn fn, void *arg)
+{
+	uint8_t pre[REC_KEY_MAX], seek[REC_KEY_MAX];
+	char kowner[STORE_OWNER_MAX + 1], kid[STORE_ID_MAX + 1];
+	size_t plen = 0, olen;
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	int rc;
+	if (!can_read(txn) || fn == NULL || kind < 0 || kind > 255)
+		return STORE_INVAL;
+	if (owner != NULL) {
+		if (owner_key(pre, owner, kind ? kind : 1, &plen) != 0)
+			return STORE_INVAL;
+		if (kind == 0)
+			plen--; /* owner \0 only */
+	}
+	if ((rc = mdb_cursor_open(txn->txn, txn->store->rec, &c)) != 0)
+		return map_err(rc);
+	k.mv_size = plen;
+	k.mv_data = pre;
+	rc = plen ? mdb_cursor_get(c, &k, &v, MDB_SET_RANGE) : mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	while (rc == 0) {
+		const uint8_t *idp;
+		size_t ilen;
+		int kk;
+		if (k.mv_size < plen || memcmp(k.mv_data, pre, plen) != 0)
+			break; /* past the prefix */
+		if (split_key(&k, kowner, &kk, &idp, &ilen) != 0 || ilen == 0 ||
+		    ilen > STORE_ID_MAX) {
+			rc = STORE_IO;
+			goto out;
+		}
+		olen = strlen(kowner);
+		if (kind != 0 && kk != kind) {
+			/* Every owner, one kind: jump to this owner's kind, or past
+			 * all of this owner's keys ("owner \1" sorts after them). */
+			memcpy(seek, kowner, olen);
+			if (kk < kind) {
+				seek[olen] = '\0';
+				seek[olen + 1] = (uint8_t)kind;
+				k.mv_size = olen + 2;
+			} else {
+				seek[olen] = 1;
+				k.mv_size = olen + 1;
+			}
+			k.mv_data = seek;
+			rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+			continue;
+		}
+		memcpy(kid, idp, ilen);
+		kid[ilen] = '\0';
+		/* Keep the key: fn may write through the same transaction, so we
+		 * find our place again by key instead of trusting the cursor. */
+		size_t slen = k.mv_size;
+		memcpy(seek, k.mv_data, slen);
+		if ((rc = fn(kowner, kk, kid, v.mv_data, v.mv_size, arg)) != 0)
+			goto out;
+		k.mv_size = slen;
+		k.mv_data = seek;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc == 0 && k.mv_size == slen && memcmp(k.mv_data, seek, slen) == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	rc = rc == MDB_NOTFOUND || rc == 0 ? STORE_OK : map_err(rc);
+out:
+	mdb_cursor_close(c);
+	return rc;
+}
+
+/* ---- meta ---- */
+
+static int meta_key(const linli_txn_t *t, const char *name, MDB_val *k)
+{
+	size_t max = t->store->maxkey < META_NAME_MAX ? t->store->maxkey : META_NAME_MAX;
+	size_t n = name_len(name, max);
+	if (n == 0)
+		return STORE_INVAL;
+	k->mv_size = n;
+	k->mv_data = (void *)name;
+	return STORE_OK;
+}
+
+int store_meta_get(linli_txn_t *txn, const char *name, const void **val, size_t *len)
+{
+	MDB_val k, v;
+	if (!can_read(txn) || val == NULL || len == NULL || meta_key(txn, name, &k) != 0)
+		return STORE_INVAL;
+	int rc = mdb_get(txn->txn, txn->store->meta, &k, &v);
+	if (rc != 0)
+		return map_err(rc);
+	*val = v.mv_data;
+	*len = v.mv_size;
+	return STORE_OK;
+}
+
+int store_meta_put(linli_txn_t *txn, const char *name, const void *val, size_t len)
+{
+	MDB_val k, v = {len, (void *)val};
+	if (!can_write(txn) || (val == NULL && len != 0) || meta_key(txn, name, &k) != 0)
+		return STORE_INVAL;
+	return map_err(mdb_put(txn->txn, txn->store->meta, &k, &v, 0));
+}
+
+/* ---- median sets ----
+ *
+ * Members are sorted by (value, tag).  The state of a scope holds the count n
+ * and the key of the lower median, the member of rank (n-1)/2.  An add or a
+ * del shifts that rank by at most one, so the pointer moves at most one step.
+ */
+
+typedef struct {
+	uint8_t key[KEY_MAX]; /* 's' scope */
+	size_t klen;
+	uint64_t n;
+	uint8_t lo[KEY_MAX]; /* member key of the lower median, when n > 0 */
+	size_t lolen;
+} med_state_t;
+
+static int med_keys(const linli_txn_t *t, const char *scope, uint64_t value, const char *tag,
+		    med_state_t *st, uint8_t mkey[KEY_MAX], size_t *mlen)
+{
+	size_t max = t->store->maxkey;
+	size_t slen = name_len(scope, max);
+	if (slen == 0 || 1 + slen > max)
+		return STORE_INVAL;
+	st->key[0] = MED_STATE;
+	memcpy(st->key + 1, scope, slen);
+	st->klen = 1 + slen;
+	if (mkey == NULL)
+		return STORE_OK;
+	/* An empty tag is allowed: one anonymous member per value. */
+	size_t tlen = tag == NULL ? SIZE_MAX : strnlen(tag, max);
+	if (tlen > max || 1 + slen + 1 + 8 + tlen > max)
+		return STORE_INVAL;
+	mkey[0] = MED_MEMBER;
+	memcpy(mkey + 1, scope, slen);
+	mkey[1 + slen] = '\0';
+	put_be64(mkey + 2 + slen, value);
+	memcpy(mkey + 10 + slen, tag, tlen);
+	*mlen = 10 + slen + tlen;
+	return STORE_OK;
+}
+
+static int med_load(linli_txn_t *t, med_state_t *st)
+{
+	MDB_val k = {st->klen, st->key}, v;
+	int rc = mdb_get(t->txn, t->store->med, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		st->n = 0;
+		st->lolen = 0;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	if (v.mv_size <= 8 || v.mv_size - 8 > KEY_MAX)
+		return EIO; /* damaged */
+	st->n = get_be64(v.mv_data);
+	st->lolen = v.mv_size - 8;
+	memcpy(st->lo, (uint8_t *)v.mv_data + 8, st->lolen);
+	return st->n == 0 ? EIO : 0;
+}
+
+static int med_save(linli_txn_t *t, const med_state_t *st)
+{
+	uint8_t buf[8 + KEY_MAX];
+	MDB_val k = {st->klen, (void *)st->key}, v = {8 + st->lolen, buf};
+	if (st->n == 0)
+		return mdb_del(t->txn, t->store->med, &k, NULL);
+	put_be64(buf, st->n);
+	memcpy(buf + 8, st->lo, st->lolen);
+	return mdb_put(t->txn, t->store->med, &k, &v, 0);
+}
+
+/* The member key's value, checking it belongs to the state's scope. */
+static int member_value(const med_state_t *st, const MDB_val *k, uint64_t *value)
+{
+	const uint8_t *p = k->mv_data;
+	size_t slen = st->klen - 1;
+	if (k->mv_size < 10 + slen || p[0] != MED_MEMBER || memcmp(p + 1, st->key + 1, slen) ||
+	    p[1 + slen] != '\0')
+		return EIO; /* the pointer left its scope: a bug or damage */
+	*value = get_be64(p + 2 + slen);
+	return 0;
+}
+
+/* Moves the lower-median pointer one member forward (MDB_NEXT) or back. */
+static int med_step(linli_txn_t *t, med_state_t *st, MDB_cursor_op op)
+{
+	MDB_cursor *c = NULL;
+	MDB_val k = {st->lolen, st->lo}, v;
+	uint64_t value;
+	int rc = mdb_cursor_open(t->txn, t->store->med, &c);
+	if (rc != 0)
+		return rc;
+	if ((rc = mdb_cursor_get(c, &k, &v, MDB_SET)) != 0 ||
+	    (rc = mdb_cursor_get(c, &k, &v, op)) != 0) {
+		rc = rc == MDB_NOTFOUND ? EIO : rc; /* the count said it was there */
+		goto out;
+	}
+	if ((rc = member_value(st, &k, &value)) != 0 || k.mv_size > KEY_MAX) {
+		rc = EIO;
+		goto out;
+	}
+	st->lolen = k.mv_size;
+	memcpy(st->lo, k.mv_data, k.mv_size);
+out:
+	mdb_cursor_close(c);
+	return rc;
+}
+
+static int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+	int d = memcmp(a, b, alen < blen ? alen : blen);
+	if (d != 0)
+		return d;
+	return alen < blen ? -1 : alen > blen;
+}
+
+int store_median_add(linli_txn_t *txn, const char *scope, uint64_t value, const char *tag)
+{
+	uint8_t mkey[KEY_MAX];
+	med_state_t st;
+	size_t mlen;
+	int rc;
+	if (!can_write(txn) || med_keys(txn, scope, value, tag, &st, mkey, &mlen) != 0)
+		return STORE_INVAL;
+	if ((rc = med_load(txn, &st)) != 0)
+		return map_err(rc);
+	MDB_val k = {mlen, mkey}, v = {0, NULL};
+	rc = mdb_put(txn->txn, txn->store->med, &k, &v, MDB_NOOVERWRITE);
+	if (rc == MDB_KEYEXIST)
+		return STORE_OK; /* already a member: adding it again changes nothing */
+	if (rc != 0)
+		return map_err(rc);
+	if (st.n == 0) {
+		memcpy(st.lo, mkey, mlen);
+		st.lolen = mlen;
+	} else {
+		/* New rank n/2 of n+1: below the pointer with n odd, step back;
+		 * above it with n even, step forward; else stay. */
+		bool below = key_cmp(mkey, mlen, st.lo, st.lolen) < 0;
+		if (below && st.n % 2 == 1)
+			rc = med_step(txn, &st, MDB_PREV);
+		else if (!below && st.n % 2 == 0)
+			rc = med_step(txn, &st, MDB_NEXT);
+		if (rc != 0)
+			return map_err(rc);
+	}
+	st.n++;
+	return map_err(med_save(txn, &st));
+}
+
+int store_median_del(linli_txn_t *txn, const char *scope, uint64_t value, const char *tag)
+{
+	uint8_t mkey[KEY_MAX];
+	med_state_t st;
+	size_t mlen;
+	int rc;
+	if (!can_write(txn) || med_keys(txn, scope, value, tag, &st, mkey, &mlen) != 0)
+		return STORE_INVAL;
+	if ((rc = med_load(txn, &st)) != 0)
+		return map_err(rc);
+	MDB_val k = {mlen, mkey}, v;
+	if ((rc = mdb_get(txn->txn, txn->store->med, &k, &v)) != 0)
+		return map_err(rc); /* NOTFOUND: not a member, nothing changed */
+	if (st.n == 0)
+		return STORE_IO; /* a member without a state: damaged */
+	/* New rank (n-2)/2 of n-1.  Deleting the pointed-at member: move first,
+	 * back if n is odd, forward if even.  Below it with n even, or above it
+	 * with n odd, step after the delete; else stay. */
+	int cmp = key_cmp(mkey, mlen, st.lo, st.lolen);
+	MDB_cursor_op op = MDB_FIRST; /* no step */
+	if (st.n == 1)
+		st.lolen = 0;
+	else if (cmp == 0)
+		rc = med_step(txn, &st, st.n % 2 == 1 ? MDB_PREV : MDB_NEXT);
+	else if (cmp < 0 && st.n % 2 == 0)
+		op = MDB_NEXT;
+	else if (cmp > 0 && st.n % 2 == 1)
+		op = MDB_PREV;
+	if (rc != 0)
+		return map_err(rc);
+	if ((rc = mdb_del(txn->txn, txn->store->med, &k, NULL)) != 0)
+		return map_err(rc);
+	if (op != MDB_FIRST && (rc = med_step(txn, &st, op)) != 0)
+		return map_err(rc);
+	st.n--;
+	return map_err(med_save(txn, &st));
+}
+
+int store_median_get(linli_txn_t *txn, const char *scope, uint64_t *median, uint64_t *count)
+{
+	med_state_t st;
+	uint64_t lo, hi;
+	int rc;
+	if (!can_read(txn) || median == NULL || count == NULL ||
+	    med_keys(txn, scope, 0, NULL, &st, NULL, NULL) != 0)
+		return STORE_INVAL;
+	if ((rc = med_load(txn, &st)) != 0)
+		return map_err(rc);
+	*count = st.n;
+	*median = 0;
+	if (st.n == 0)
+		return STORE_OK;
+	MDB_val k = {st.lolen, st.lo};
+	if ((rc = member_value(&st, &k, &lo)) != 0)
+		return map_err(rc);
+	if (st.n % 2 == 1) {
+		*median = lo;
+		return STORE_OK;
+	}
+	/* Even: the upper middle is the next member, one step away. */
+	if ((rc = med_step(txn, &st, MDB_NEXT)) != 0)
+		return map_err(rc);
+	k.mv_size = st.lolen;
+	k.mv_data = st.lo;
+	if ((rc = member_value(&st, &k, &hi)) != 0)
+		return map_err(rc);
+	*median = lo + (hi - lo) / 2; /* floor of the mean, without overflow */
+	return STORE_OK;
+}

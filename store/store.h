@@ -1,0 +1,105 @@
+/*
+ * store: the LMDB database of one linlid.
+ *
+ * It knows bytes, not schemas: records are opaque values under
+ * (owner, kind, id), logs are the exact signed bytes of each change set under
+ * (owner, stream, seq) with the log head (seq, hash) kept beside them, "meta"
+ * holds small named values (statistics, cursors), and "median sets" keep an
+ * ordered multiset with a pointer at its median so reading a median never
+ * scans.  Everything that must change together goes in one write transaction.
+ *
+ * Durability: default synced commits (no MDB_NOSYNC, no MDB_WRITEMAP).  The
+ * map starts at 64 MiB and doubles whenever a write transaction begins with
+ * the map more than 80% used, or after an MDB_MAP_FULL (the caller aborts,
+ * calls store_grow and retries).
+ *
+ * Threads: one process opens the store once; one writer at a time; read
+ * transactions are short.  Pointers returned by *_get are valid only until
+ * the transaction ends.
+ */
+#ifndef LINLI_STORE_H
+#define LINLI_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct linli_store linli_store_t;
+typedef struct linli_txn linli_txn_t;
+
+enum {
+	STORE_OK = 0,
+	STORE_NOTFOUND = -1, /* no such key */
+	STORE_MAPFULL = -2,  /* abort, store_grow, retry */
+	STORE_BADSEQ = -3,   /* log append out of order */
+	STORE_IO = -4,       /* disk or LMDB failure: not committed */
+	STORE_FULL = -5,     /* no space left on the device */
+	STORE_INVAL = -6,    /* argument out of bounds (key too long, ...) */
+	STORE_NOMEM = -7,
+};
+
+#define STORE_OWNER_MAX 16 /* bytes in an owner code */
+#define STORE_ID_MAX 64    /* bytes in a record id */
+#define STORE_HASH_LEN 32
+
+const char *store_strerror(int code);
+
+/* Opens (creating if needed) the database in directory dir. */
+int store_open(linli_store_t **out, const char *dir);
+/* Closes; safe with *store == NULL; sets *store to NULL. */
+void store_close(linli_store_t **store);
+/* Doubles the map size.  No transaction may be open. */
+int store_grow(linli_store_t *store);
+/* Bytes the data file uses, and the map size. */
+int store_usage(linli_store_t *store, uint64_t *used, uint64_t *mapsize);
+
+/* Transactions.  A nested write transaction (parent != NULL) lets a batch
+ * drop one bad change set and keep the rest.  commit and abort free the
+ * handle and set *txn to NULL. */
+int store_read_begin(linli_store_t *store, linli_txn_t **out);
+int store_write_begin(linli_store_t *store, linli_txn_t *parent, linli_txn_t **out);
+int store_commit(linli_txn_t **txn);
+void store_abort(linli_txn_t **txn);
+
+/* Logs: one per (owner, stream).  The head is (0, zero hash) for an empty log. */
+typedef struct {
+	uint64_t seq;
+	uint8_t hash[STORE_HASH_LEN];
+} store_head_t;
+
+int store_head_get(linli_txn_t *txn, const char *owner, int stream, store_head_t *out);
+/* Appends entry seq, which must be head.seq + 1 (else STORE_BADSEQ), and
+ * makes (seq, hash) the new head. */
+int store_log_append(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
+		     const uint8_t hash[STORE_HASH_LEN], const void *data, size_t len);
+int store_log_get(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
+		  const void **data, size_t *len);
+/* Calls fn for every log head; a non-zero return from fn stops and is returned. */
+typedef int (*store_head_fn)(const char *owner, int stream, const store_head_t *head,
+			     void *arg);
+int store_heads_each(linli_txn_t *txn, store_head_fn fn, void *arg);
+
+/* Records under (owner, kind, id). */
+int store_rec_get(linli_txn_t *txn, const char *owner, int kind, const char *id,
+		  const void **val, size_t *len);
+int store_rec_put(linli_txn_t *txn, const char *owner, int kind, const char *id,
+		  const void *val, size_t len);
+int store_rec_del(linli_txn_t *txn, const char *owner, int kind, const char *id);
+/* Calls fn for each record of owner (NULL: every owner) and kind (0: every
+ * kind), in key order; a non-zero return from fn stops and is returned. */
+typedef int (*store_rec_fn)(const char *owner, int kind, const char *id, const void *val,
+			    size_t len, void *arg);
+int store_rec_each(linli_txn_t *txn, const char *owner, int kind, store_rec_fn fn, void *arg);
+
+/* Small named values (at most 511 bytes of name). */
+int store_meta_get(linli_txn_t *txn, const char *name, const void **val, size_t *len);
+int store_meta_put(linli_txn_t *txn, const char *name, const void *val, size_t len);
+
+/* Median sets: an ordered multiset of (value, tag) per scope; tag makes
+ * members unique (e.g. owner/id).  add and del keep the median pointer in
+ * O(log n); get returns the median (mean of the two middle values when the
+ * count is even) and the count, without scanning. */
+int store_median_add(linli_txn_t *txn, const char *scope, uint64_t value, const char *tag);
+int store_median_del(linli_txn_t *txn, const char *scope, uint64_t value, const char *tag);
+int store_median_get(linli_txn_t *txn, const char *scope, uint64_t *median, uint64_t *count);
+
+#endif

@@ -1,0 +1,227 @@
+"""A hub and community nodes as real linlid processes on one machine.
+
+Used by `make demo` and the integration tests.  Everything lives in one
+temporary directory; the hub listens on 127.0.0.1 only; processes are
+stopped by the PIDs this module started, never by name.
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+BUILD = os.environ.get("BUILD", os.path.join(os.path.dirname(__file__), "..", "build"))
+LINLID = os.path.join(BUILD, "linlid")
+LINLICTL = os.path.join(BUILD, "linlictl")
+
+SUBDISTRICT = ("350582006", "Lingyuan", "灵源街道")
+COMMUNITIES = [
+    ("350582006001", "Linkou", "林口"),
+    ("350582006002", "Zhangqian", "张前"),
+    ("350582006003", "Linge", "林格"),
+    ("350582006004", "Yingtang", "英塘"),
+    ("350582006005", "Xiaowutang", "小浯塘"),
+    ("350582006006", "Zenglin", "曾林"),
+    ("350582006007", "Lingshui", "灵水"),
+    ("350582006008", "Dashanhou", "大山后"),
+    ("350582006009", "Dabulin", "大布林"),
+    ("350582006010", "Xiaobulin", "小布林"),
+]
+
+
+class CtlError(Exception):
+    def __init__(self, rc, out, err):
+        super().__init__(f"linlictl exited {rc}: {err.strip() or out.strip()}")
+        self.rc, self.out, self.err = rc, out, err
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(what, fn, timeout=30.0, step=0.05):
+    """Polls fn until it returns a true value; raises after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            last = fn()
+            if last:
+                return last
+        except CtlError as e:
+            last = e
+        time.sleep(step)
+    raise TimeoutError(f"{what}: not within {timeout:.0f} s (last: {last})")
+
+
+class Daemon:
+    def __init__(self, cluster, owner, name, role):
+        self.cluster, self.owner, self.name, self.role = cluster, owner, name, role
+        self.dir = os.path.join(cluster.dir, owner)
+        self.state = os.path.join(self.dir, "state")
+        self.key = os.path.join(self.dir, "key")
+        self.sock = os.path.join(self.dir, "control.sock")
+        self.conf = os.path.join(self.dir, "linlid.conf")
+        self.logfile = os.path.join(self.dir, "linlid.log")
+        self.proc = None
+        os.makedirs(self.dir, exist_ok=True)
+
+    def write_config(self, extra=""):
+        lines = [
+            f"role = {self.role}",
+            f"owner = {self.owner}",
+            f"name = {self.name}",
+            f"state_dir = {self.state}",
+            f"key_file = {self.key}",
+            f"trust_file = {self.cluster.trust}",
+            f"control = {self.sock}",
+            "heartbeat_ms = 300",
+        ]
+        if self.role == "hub":
+            lines.append(f"listen = {self.cluster.endpoint}")
+        else:
+            lines.append(f"hub = {self.cluster.endpoint}")
+        with open(self.conf, "w") as f:
+            f.write("\n".join(lines) + "\n" + extra)
+
+    def start(self, wait=True):
+        assert self.proc is None or self.proc.poll() is not None
+        log = open(self.logfile, "a")
+        self.proc = subprocess.Popen([LINLID, "-c", self.conf], stdout=log, stderr=log,
+                                     stdin=subprocess.DEVNULL)
+        log.close()
+        if wait:
+            wait_until(f"{self.name} control socket", lambda: self.alive_and_ready(), 10)
+
+    def alive_and_ready(self):
+        if self.proc.poll() is not None:
+            raise RuntimeError(f"{self.name} exited {self.proc.returncode}: {self.log_tail()}")
+        return os.path.exists(self.sock) and self.ctl("status", json_out=True)
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+    def kill(self):
+        self.stop(signal.SIGKILL)
+
+    def log_tail(self, n=8):
+        try:
+            with open(self.logfile, errors="replace") as f:
+                return "".join(f.readlines()[-n:])
+        except OSError:
+            return ""
+
+    def log_text(self):
+        with open(self.logfile, errors="replace") as f:
+            return f.read()
+
+    def ctl(self, *args, json_out=False, check=True, timeout=120):
+        cmd = [LINLICTL, "-s", self.sock] + (["--json"] if json_out else []) + list(args)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        if check and p.returncode != 0:
+            raise CtlError(p.returncode, p.stdout, p.stderr)
+        if json_out and p.returncode == 0:
+            return json.loads(p.stdout) if p.stdout.strip() else None
+        return p
+
+    def status(self):
+        return self.ctl("status", json_out=True)
+
+    def stats(self):
+        """The hub's or node's statistics rows keyed by owner code."""
+        return {row["owner"]: row for row in self.ctl("stats", json_out=True)}
+
+
+class Cluster:
+    def __init__(self, communities=COMMUNITIES, keep=False):
+        self.dir = tempfile.mkdtemp(prefix="linli-")
+        self.keep = keep or os.environ.get("LINLI_KEEP") == "1"
+        self.port = free_port()
+        self.endpoint = f"tcp://127.0.0.1:{self.port}"
+        self.trust = os.path.join(self.dir, "trust")
+        self.hub = Daemon(self, SUBDISTRICT[0], SUBDISTRICT[1], "hub")
+        self.nodes = [Daemon(self, code, name, "node") for code, name, _ in communities]
+        self.by_owner = {d.owner: d for d in [self.hub] + self.nodes}
+        lines = ["# demo trust list"]
+        for d in [self.hub] + self.nodes:
+            pub = self.keygen(d.key)
+            lines.append(f"{d.owner} {pub} {d.name}")
+            d.write_config()
+        with open(self.trust, "w") as f:
+            f.write("\n".join(lines) + "\n")
+
+    @staticmethod
+    def keygen(path):
+        p = subprocess.run([LINLICTL, "keygen", path], capture_output=True, text=True,
+                           check=True)
+        return p.stdout.strip()
+
+    def start(self):
+        self.hub.start()
+        for n in self.nodes:
+            n.start(wait=False)
+        for n in self.nodes:
+            wait_until(f"{n.name} control socket", n.alive_and_ready, 10)
+
+    def node(self, name):
+        return next(n for n in self.nodes if n.name == name)
+
+    def converged(self):
+        """True once the hub holds every node's whole log and every node
+        holds every other node's public log."""
+        stats = self.hub.stats()
+        heads = {}
+        for n in self.nodes:
+            st = n.status()
+            heads[n.owner] = (int(st["log_public"]), int(st["log_personal"]))
+            row = stats.get(n.owner)
+            if row is None or (row["seq_public"], row["seq_personal"]) != heads[n.owner]:
+                return False
+        hub_pub = int(self.hub.status()["log_public"])
+        for n in self.nodes:
+            for other in [self.hub] + self.nodes:
+                if other is n:
+                    continue
+                want = hub_pub if other is self.hub else heads[other.owner][0]
+                if self.public_seq_at(n, other.owner) != want:
+                    return False
+        return True
+
+    def public_seq_at(self, node, owner):
+        for row in node.ctl("logs", json_out=True) or []:
+            if row["owner"] == owner and row["stream"] == "public":
+                return int(row["seq"])
+        return 0
+
+    def wait_converged(self, timeout=60):
+        wait_until("replicas converge", self.converged, timeout, step=0.2)
+
+    def stop(self):
+        for d in self.nodes + [self.hub]:
+            d.stop()
+
+    def close(self):
+        self.stop()
+        if not self.keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        else:
+            print(f"# kept {self.dir}")
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -1,0 +1,851 @@
+/*
+ * test_store: the LMDB store against a fresh directory per test.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/store.h"
+
+#define MIB ((uint64_t)1 << 20)
+
+typedef struct {
+	char dir[64];
+	linli_store_t *s;
+} fixture_t;
+
+static int setup(void **state)
+{
+	fixture_t *f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof(f->dir), "/tmp/linli-store-XXXXXX");
+	if (mkdtemp(f->dir) == NULL || store_open(&f->s, f->dir) != STORE_OK) {
+		free(f);
+		return -1;
+	}
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture_t *f = *state;
+	struct dirent *e;
+	char path[400];
+	store_close(&f->s);
+	DIR *d = opendir(f->dir);
+	if (d != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", f->dir, e->d_name);
+			unlink(path);
+		}
+		closedir(d);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void reopen(fixture_t *f)
+{
+	store_close(&f->s);
+	assert_null(f->s);
+	assert_int_equal(store_open(&f->s, f->dir), STORE_OK);
+}
+
+static void hash_of(uint8_t h[STORE_HASH_LEN], uint64_t seq)
+{
+	for (int i = 0; i < STORE_HASH_LEN; i++)
+		h[i] = (uint8_t)(seq * 31 + (uint64_t)i);
+}
+
+static void assert_rec(linli_txn_t *t, const char *owner, int kind, const char *id,
+		       const char *want)
+{
+	const void *v;
+	size_t len;
+	if (want == NULL) {
+		assert_int_equal(store_rec_get(t, owner, kind, id, &v, &len), STORE_NOTFOUND);
+		return;
+	}
+	assert_int_equal(store_rec_get(t, owner, kind, id, &v, &len), STORE_OK);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(v, want, len);
+}
+
+static void put_rec(linli_txn_t *t, const char *owner, int kind, const char *id,
+		    const char *val)
+{
+	assert_int_equal(store_rec_put(t, owner, kind, id, val, strlen(val)), STORE_OK);
+}
+
+/* ---- open, commit, abort ---- */
+
+static void test_open_reopen(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL;
+	linli_store_t *s2 = NULL;
+	const void *v;
+	size_t len;
+	uint8_t h[STORE_HASH_LEN];
+
+	assert_int_equal(store_open(&s2, "/nonexistent/linli/dir"), STORE_IO);
+	assert_null(s2);
+	store_close(&s2); /* safe with NULL */
+
+	hash_of(h, 1);
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	put_rec(t, "350582006006", 3, "rec-1", "hello");
+	assert_int_equal(store_meta_put(t, "cursor", "42", 2), STORE_OK);
+	assert_int_equal(store_log_append(t, "350582006006", 1, 1, h, "cs1", 3), STORE_OK);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	assert_null(t);
+
+	reopen(f);
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	assert_rec(t, "350582006006", 3, "rec-1", "hello");
+	assert_int_equal(store_meta_get(t, "cursor", &v, &len), STORE_OK);
+	assert_int_equal(len, 2);
+	assert_memory_equal(v, "42", 2);
+	assert_int_equal(store_log_get(t, "350582006006", 1, 1, &v, &len), STORE_OK);
+	assert_int_equal(len, 3);
+	assert_memory_equal(v, "cs1", 3);
+	/* A read transaction cannot write. */
+	assert_int_equal(store_rec_put(t, "350582006006", 3, "x", "y", 1), STORE_INVAL);
+	store_abort(&t);
+	assert_null(t);
+	store_abort(&t); /* safe with NULL */
+}
+
+static void test_abort_discards(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL;
+	store_head_t head;
+
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	put_rec(t, "35", 1, "a", "kept");
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	uint8_t h[STORE_HASH_LEN];
+	hash_of(h, 1);
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	put_rec(t, "35", 1, "a", "changed");
+	put_rec(t, "35", 1, "b", "new");
+	assert_int_equal(store_log_append(t, "35", 1, 1, h, "x", 1), STORE_OK);
+	assert_rec(t, "35", 1, "a", "changed"); /* visible inside */
+	store_abort(&t);
+	assert_null(t);
+
+	reopen(f);
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	assert_rec(t, "35", 1, "a", "kept");
+	assert_rec(t, "35", 1, "b", NULL);
+	assert_int_equal(store_head_get(t, "35", 1, &head), STORE_OK);
+	assert_int_equal(head.seq, 0);
+	store_abort(&t);
+}
+
+/* ---- logs ---- */
+
+typedef struct {
+	char owner[STORE_OWNER_MAX + 1];
+	int stream;
+	store_head_t head;
+} seen_head_t;
+
+typedef struct {
+	seen_head_t h[8];
+	int n;
+	int stop_after;
+} heads_seen_t;
+
+static int collect_head(const char *owner, int stream, const store_head_t *head, void *arg)
+{
+	heads_seen_t *hs = arg;
+	assert_true(hs->n < 8);
+	snprintf(hs->h[hs->n].owner, sizeof(hs->h[hs->n].owner), "%s", owner);
+	hs->h[hs->n].stream = stream;
+	hs->h[hs->n].head = *head;
+	hs->n++;
+	return hs->n == hs->stop_after ? 77 : 0;
+}
+
+static void test_log(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL;
+	store_head_t head;
+	uint8_t h[STORE_HASH_LEN], zero[STORE_HASH_LEN] = {0};
+	char data[64];
+	const void *v;
+	size_t len;
+
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	assert_int_equal(store_head_get(t, "350", 2, &head), STORE_OK);
+	assert_int_equal(head.seq, 0);
+	assert_memory_equal(head.hash, zero, STORE_HASH_LEN);
+
+	for (uint64_t seq = 1; seq <= 5; seq++) {
+		hash_of(h, seq);
+		int n = snprintf(data, sizeof(data), "change set %llu", (unsigned long long)seq);
+		assert_int_equal(store_log_append(t, "350", 2, seq, h, data, (size_t)n), STORE_OK);
+		assert_int_equal(store_head_get(t, "350", 2, &head), STORE_OK);
+		assert_int_equal(head.seq, seq);
+		assert_memory_equal(head.hash, h, STORE_HASH_LEN);
+	}
+	hash_of(h, 9);
+	assert_int_equal(store_log_append(t, "350", 2, 7, h, "gap", 3), STORE_BADSEQ);
+	assert_int_equal(store_log_append(t, "350", 2, 5, h, "dup", 3), STORE_BADSEQ);
+	assert_int_equal(store_log_append(t, "350", 2, 0, h, "zero", 4), STORE_BADSEQ);
+	/* The failed appends changed nothing. */
+	assert_int_equal(store_head_get(t, "350", 2, &head), STORE_OK);
+	assert_int_equal(head.seq, 5);
+	hash_of(h, 5);
+	assert_memory_equal(head.hash, h, STORE_HASH_LEN);
+	assert_int_equal(store_log_get(t, "350", 2, 6, &v, &len), STORE_NOTFOUND);
+
+	/* Other streams and owners are other logs; "35" is not a prefix of "350". */
+	hash_of(h, 100);
+	assert_int_equal(store_log_append(t, "35", 2, 1, h, "", 0), STORE_OK);
+	assert_int_equal(store_log_append(t, "350", 1, 1, h, "s1", 2), STORE_OK);
+	assert_int_equal(store_log_append(t, "350", 1, 2, h, "s1b", 3), STORE_OK);
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	for (uint64_t seq = 1; seq <= 5; seq++) {
+		int n = snprintf(data, sizeof(data), "change set %llu", (unsigned long long)seq);
+		assert_int_equal(store_log_get(t, "350", 2, seq, &v, &len), STORE_OK);
+		assert_int_equal(len, (size_t)n);
+		assert_memory_equal(v, data, len);
+	}
+	assert_int_equal(store_log_get(t, "35", 2, 1, &v, &len), STORE_OK);
+	assert_int_equal(len, 0);
+	assert_int_equal(store_log_get(t, "35", 2, 2, &v, &len), STORE_NOTFOUND);
+
+	heads_seen_t hs = {.stop_after = -1};
+	assert_int_equal(store_heads_each(t, collect_head, &hs), STORE_OK);
+	assert_int_equal(hs.n, 3);
+	assert_string_equal(hs.h[0].owner, "35");
+	assert_int_equal(hs.h[0].stream, 2);
+	assert_int_equal(hs.h[0].head.seq, 1);
+	assert_string_equal(hs.h[1].owner, "350");
+	assert_int_equal(hs.h[1].stream, 1);
+	assert_int_equal(hs.h[1].head.seq, 2);
+	assert_memory_equal(hs.h[1].head.hash, h, STORE_HASH_LEN);
+	assert_string_equal(hs.h[2].owner, "350");
+	assert_int_equal(hs.h[2].stream, 2);
+	assert_int_equal(hs.h[2].head.seq, 5);
+
+	heads_seen_t stop = {.stop_after = 2};
+	assert_int_equal(store_heads_each(t, collect_head, &stop), 77);
+	assert_int_equal(stop.n, 2);
+
+	/* Bounds. */
+	assert_int_equal(store_head_get(t, "", 1, &head), STORE_INVAL);
+	assert_int_equal(store_head_get(t, "12345678901234567", 1, &head), STORE_INVAL);
+	assert_int_equal(store_head_get(t, "1234567890123456", 1, &head), STORE_OK);
+	assert_int_equal(store_head_get(t, "350", 0, &head), STORE_INVAL);
+	assert_int_equal(store_head_get(t, "350", 256, &head), STORE_INVAL);
+	assert_int_equal(store_log_append(t, "350", 2, 6, h, "ro", 2), STORE_INVAL);
+	store_abort(&t);
+}
+
+/* ---- records ---- */
+
+typedef struct {
+	char got[32][100];
+	int n;
+	int stop_after;
+	linli_txn_t *del_in; /* when set, delete each record as it is seen */
+} recs_seen_t;
+
+static int collect_rec(const char *owner, int kind, const char *id, const void *val, size_t len,
+		       void *arg)
+{
+	recs_seen_t *rs = arg;
+	assert_true(rs->n < 32);
+	snprintf(rs->got[rs->n], sizeof(rs->got[rs->n]), "%s/%d/%s=%.*s", owner, kind, id,
+		 (int)len, (const char *)val);
+	rs->n++;
+	if (rs->del_in != NULL)
+		assert_int_equal(store_rec_del(rs->del_in, owner, kind, id), STORE_OK);
+	return rs->n == rs->stop_after ? -99 : 0;
+}
+
+static void expect_each(linli_txn_t *t, const char *owner, int kind, const char *const *want,
+			int nwant)
+{
+	recs_seen_t rs = {.stop_after = -1};
+	assert_int_equal(store_rec_each(t, owner, kind, collect_rec, &rs), STORE_OK);
+	assert_int_equal(rs.n, nwant);
+	for (int i = 0; i < nwant; i++)
+		assert_string_equal(rs.got[i], want[i]);
+}
+
+static void test_records(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL;
+	const void *v;
+	size_t len;
+	char id64[65], id65[66];
+
+	memset(id64, 'i', 64);
+	id64[64] = '\0';
+	memset(id65, 'i', 65);
+	id65[65] = '\0';
+
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	put_rec(t, "35", 1, "a", "35-1-a");
+	put_rec(t, "35", 2, "a", "35-2-a");
+	put_rec(t, "35", 2, "b", "35-2-b");
+	put_rec(t, "35", 255, "z", "35-255-z");
+	put_rec(t, "350", 1, "a", "350-1-a");
+	put_rec(t, "350", 2, "c", "350-2-c");
+	put_rec(t, "3", 2, "q", "3-2-q");
+	put_rec(t, "36", 3, "r", "36-3-r");
+	put_rec(t, "36", 2, "s", "36-2-s");
+	put_rec(t, "36", 1, "t", "36-1-t");
+	put_rec(t, "1234567890123456", 1, id64, "long");
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	put_rec(t, "35", 1, "a", "35-1-a v2"); /* overwrite */
+	assert_int_equal(store_rec_del(t, "35", 1, "nope"), STORE_NOTFOUND);
+	assert_int_equal(store_rec_del(t, "36", 1, "t"), STORE_OK);
+	assert_int_equal(store_rec_del(t, "36", 1, "t"), STORE_NOTFOUND);
+	/* Bounds. */
+	assert_int_equal(store_rec_put(t, "", 1, "a", "x", 1), STORE_INVAL);
+	assert_int_equal(store_rec_put(t, NULL, 1, "a", "x", 1), STORE_INVAL);
+	assert_int_equal(store_rec_put(t, "12345678901234567", 1, "a", "x", 1), STORE_INVAL);
+	assert_int_equal(store_rec_put(t, "35", 0, "a", "x", 1), STORE_INVAL);
+	assert_int_equal(store_rec_put(t, "35", 256, "a", "x", 1), STORE_INVAL);
+	assert_int_equal(store_rec_put(t, "35", 1, "", "x", 1), STORE_INVAL);
+	assert_int_equal(store_rec_put(t, "35", 1, id65, "x", 1), STORE_INVAL);
+	assert_int_equal(store_rec_get(t, "35", 1, id65, &v, &len), STORE_INVAL);
+	assert_int_equal(store_rec_each(t, "35", 256, collect_rec, NULL), STORE_INVAL);
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	assert_rec(t, "35", 1, "a", "35-1-a v2");
+	assert_rec(t, "36", 1, "t", NULL);
+	assert_rec(t, "1234567890123456", 1, id64, "long");
+	assert_rec(t, "35", 2, "c", NULL); /* that is 350's */
+
+	static const char *const own35[] = {"35/1/a=35-1-a v2", "35/2/a=35-2-a",
+					    "35/2/b=35-2-b", "35/255/z=35-255-z"};
+	expect_each(t, "35", 0, own35, 4);
+	static const char *const own35k2[] = {"35/2/a=35-2-a", "35/2/b=35-2-b"};
+	expect_each(t, "35", 2, own35k2, 2);
+	static const char *const own350[] = {"350/1/a=350-1-a", "350/2/c=350-2-c"};
+	expect_each(t, "350", 0, own350, 2);
+	static const char *const own3[] = {"3/2/q=3-2-q"};
+	expect_each(t, "3", 0, own3, 1);
+	expect_each(t, "3", 1, NULL, 0);
+	expect_each(t, "34", 0, NULL, 0);
+	expect_each(t, "4", 0, NULL, 0);
+	static const char *const allk2[] = {"3/2/q=3-2-q", "35/2/a=35-2-a", "35/2/b=35-2-b",
+					    "350/2/c=350-2-c", "36/2/s=36-2-s"};
+	expect_each(t, NULL, 2, allk2, 5);
+	static const char *const allk255[] = {"35/255/z=35-255-z"};
+	expect_each(t, NULL, 255, allk255, 1);
+	static const char *const all[] = {
+		"1234567890123456/1/" "iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii"
+		"=long",
+		"3/2/q=3-2-q",	   "35/1/a=35-1-a v2", "35/2/a=35-2-a",	  "35/2/b=35-2-b",
+		"35/255/z=35-255-z", "350/1/a=350-1-a",  "350/2/c=350-2-c", "36/2/s=36-2-s",
+		"36/3/r=36-3-r",
+	};
+	expect_each(t, NULL, 0, all, 10);
+
+	recs_seen_t rs = {.stop_after = 3};
+	assert_int_equal(store_rec_each(t, NULL, 0, collect_rec, &rs), -99);
+	assert_int_equal(rs.n, 3);
+	store_abort(&t);
+
+	/* The callback may delete what it is shown; the walk goes on. */
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	recs_seen_t del = {.stop_after = -1, .del_in = t};
+	assert_int_equal(store_rec_each(t, "35", 0, collect_rec, &del), STORE_OK);
+	assert_int_equal(del.n, 4);
+	expect_each(t, "35", 0, NULL, 0);
+	expect_each(t, "350", 0, own350, 2);
+	assert_int_equal(store_commit(&t), STORE_OK);
+}
+
+/* ---- nested transactions ---- */
+
+static void test_nested(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL, *c = NULL, *r = NULL;
+
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	put_rec(t, "35", 1, "parent", "p");
+
+	assert_int_equal(store_write_begin(f->s, t, &c), STORE_OK);
+	put_rec(c, "35", 1, "bad", "b");
+	assert_rec(c, "35", 1, "parent", "p");
+	/* The parent is unusable while its child lives. */
+	assert_int_equal(store_rec_put(t, "35", 1, "x", "x", 1), STORE_INVAL);
+	store_abort(&c);
+	assert_null(c);
+
+	assert_int_equal(store_write_begin(f->s, t, &c), STORE_OK);
+	put_rec(c, "35", 1, "good", "g");
+	assert_int_equal(store_commit(&c), STORE_OK);
+
+	assert_rec(t, "35", 1, "parent", "p");
+	assert_rec(t, "35", 1, "bad", NULL);
+	assert_rec(t, "35", 1, "good", "g");
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	/* A read transaction cannot be a parent. */
+	assert_int_equal(store_read_begin(f->s, &r), STORE_OK);
+	assert_int_equal(store_write_begin(f->s, r, &c), STORE_INVAL);
+	assert_null(c);
+	assert_rec(r, "35", 1, "parent", "p");
+	assert_rec(r, "35", 1, "bad", NULL);
+	assert_rec(r, "35", 1, "good", "g");
+	store_abort(&r);
+
+	/* Committing a parent with a live child is refused and drops both; the
+	 * child's handle stays safe to abort. */
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	put_rec(t, "35", 1, "orphan-parent", "x");
+	assert_int_equal(store_write_begin(f->s, t, &c), STORE_OK);
+	put_rec(c, "35", 1, "orphan-child", "x");
+	assert_int_equal(store_commit(&t), STORE_INVAL);
+	assert_null(t);
+	assert_int_equal(store_rec_put(c, "35", 1, "y", "y", 1), STORE_INVAL);
+	store_abort(&c);
+	assert_null(c);
+
+	reopen(f);
+	assert_int_equal(store_read_begin(f->s, &r), STORE_OK);
+	assert_rec(r, "35", 1, "good", "g");
+	assert_rec(r, "35", 1, "orphan-parent", NULL);
+	assert_rec(r, "35", 1, "orphan-child", NULL);
+	store_abort(&r);
+	/* Nothing is left open: the map can grow. */
+	assert_int_equal(store_grow(f->s), STORE_OK);
+}
+
+/* ---- meta ---- */
+
+static void test_meta(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL;
+	const void *v;
+	size_t len;
+	char name[513];
+
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	assert_int_equal(store_meta_get(t, "stats", &v, &len), STORE_NOTFOUND);
+	assert_int_equal(store_meta_put(t, "stats", "abc", 3), STORE_OK);
+	assert_int_equal(store_meta_put(t, "stats2", "", 0), STORE_OK);
+	assert_int_equal(store_meta_put(t, "stats", "abcd", 4), STORE_OK);
+	memset(name, 'n', 511);
+	name[511] = '\0';
+	assert_int_equal(store_meta_put(t, name, "511", 3), STORE_OK);
+	name[511] = 'n';
+	name[512] = '\0';
+	assert_int_equal(store_meta_put(t, name, "512", 3), STORE_INVAL);
+	assert_int_equal(store_meta_put(t, "", "e", 1), STORE_INVAL);
+	assert_int_equal(store_meta_put(t, NULL, "e", 1), STORE_INVAL);
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	reopen(f);
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	assert_int_equal(store_meta_get(t, "stats", &v, &len), STORE_OK);
+	assert_int_equal(len, 4);
+	assert_memory_equal(v, "abcd", 4);
+	assert_int_equal(store_meta_get(t, "stats2", &v, &len), STORE_OK);
+	assert_int_equal(len, 0);
+	name[511] = '\0';
+	assert_int_equal(store_meta_get(t, name, &v, &len), STORE_OK);
+	assert_int_equal(len, 3);
+	assert_memory_equal(v, "511", 3);
+	assert_int_equal(store_meta_get(t, "stat", &v, &len), STORE_NOTFOUND);
+	store_abort(&t);
+}
+
+/* ---- map size ---- */
+
+#define BIG (100 * 1000)
+
+static void fill(uint8_t *buf, size_t len, unsigned i)
+{
+	for (size_t j = 0; j < len; j++)
+		buf[j] = (uint8_t)(i * 7 + j);
+}
+
+static void test_map_growth(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL;
+	uint64_t used, mapsize, first;
+	uint8_t *buf = malloc(BIG);
+	char id[16];
+	const void *v;
+	size_t len;
+	const unsigned per_txn = 20, total = 2000; /* ~200 MB in 100 commits */
+
+	assert_non_null(buf);
+	assert_int_equal(store_usage(f->s, &used, &first), STORE_OK);
+	assert_int_equal(first, 64 * MIB);
+	for (unsigned i = 0; i < total; i += per_txn) {
+		assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+		for (unsigned j = i; j < i + per_txn; j++) {
+			snprintf(id, sizeof(id), "r%05u", j);
+			fill(buf, BIG, j);
+			assert_int_equal(store_rec_put(t, "35", 1, id, buf, BIG), STORE_OK);
+		}
+		assert_int_equal(store_commit(&t), STORE_OK);
+	}
+	assert_int_equal(store_usage(f->s, &used, &mapsize), STORE_OK);
+	assert_true(used >= (uint64_t)total * BIG);
+	assert_true(mapsize > 64 * MIB);
+	assert_true(mapsize >= used);
+
+	/* The grown size survives a reopen, and every record is intact. */
+	reopen(f);
+	uint64_t used2, mapsize2;
+	assert_int_equal(store_usage(f->s, &used2, &mapsize2), STORE_OK);
+	assert_int_equal(used2, used);
+	assert_true(mapsize2 >= used2);
+	assert_true(mapsize2 > 64 * MIB);
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	for (unsigned j = 0; j < total; j += 97) {
+		snprintf(id, sizeof(id), "r%05u", j);
+		fill(buf, BIG, j);
+		assert_int_equal(store_rec_get(t, "35", 1, id, &v, &len), STORE_OK);
+		assert_int_equal(len, BIG);
+		assert_memory_equal(v, buf, BIG);
+	}
+	store_abort(&t);
+	free(buf);
+}
+
+static void test_mapfull(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL, *r = NULL;
+	uint64_t used, mapsize, grown;
+	uint8_t *buf = malloc(BIG);
+	char id[16];
+	unsigned n = 0;
+	int rc = STORE_OK;
+
+	assert_non_null(buf);
+	assert_int_equal(store_usage(f->s, &used, &mapsize), STORE_OK);
+	assert_int_equal(mapsize, 64 * MIB);
+	/* One transaction bigger than the map: write_begin cannot help. */
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	while (n < 2000) {
+		snprintf(id, sizeof(id), "r%05u", n);
+		fill(buf, BIG, n);
+		rc = store_rec_put(t, "35", 1, id, buf, BIG);
+		if (rc != STORE_OK)
+			break;
+		n++;
+	}
+	assert_int_equal(rc, STORE_MAPFULL);
+	assert_true(n > 100 && (uint64_t)n * BIG < 64 * MIB);
+	/* No growing under an open transaction. */
+	assert_int_equal(store_grow(f->s), STORE_INVAL);
+	store_abort(&t);
+
+	assert_int_equal(store_grow(f->s), STORE_OK);
+	assert_int_equal(store_usage(f->s, &used, &grown), STORE_OK);
+	assert_int_equal(grown, 2 * mapsize);
+
+	/* Retry the same batch, including the put that failed. */
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	for (unsigned i = 0; i <= n; i++) {
+		snprintf(id, sizeof(id), "r%05u", i);
+		fill(buf, BIG, i);
+		assert_int_equal(store_rec_put(t, "35", 1, id, buf, BIG), STORE_OK);
+	}
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	/* Fill past 80% one small commit at a time (a begin below 80% does not
+	 * grow).  Then, with a reader open, write_begin does not remap under it. */
+	assert_int_equal(store_usage(f->s, &used, &mapsize), STORE_OK);
+	assert_int_equal(mapsize, grown);
+	for (unsigned i = n + 1; used * 5 <= mapsize * 4; i++) {
+		assert_true(i < 4000);
+		snprintf(id, sizeof(id), "r%05u", i);
+		fill(buf, BIG, i);
+		assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+		assert_int_equal(store_rec_put(t, "35", 1, id, buf, BIG), STORE_OK);
+		assert_int_equal(store_commit(&t), STORE_OK);
+		assert_int_equal(store_usage(f->s, &used, &mapsize), STORE_OK);
+		assert_int_equal(mapsize, grown);
+	}
+	assert_int_equal(store_read_begin(f->s, &r), STORE_OK);
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	assert_int_equal(store_usage(f->s, &used, &grown), STORE_OK);
+	assert_int_equal(grown, mapsize);
+	store_abort(&t);
+	store_abort(&r);
+	/* Without one, it grows first. */
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	assert_int_equal(store_usage(f->s, &used, &grown), STORE_OK);
+	assert_int_equal(grown, 2 * mapsize);
+	store_abort(&t);
+
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	const void *v;
+	size_t len;
+	snprintf(id, sizeof(id), "r%05u", n);
+	fill(buf, BIG, n);
+	assert_int_equal(store_rec_get(t, "35", 1, id, &v, &len), STORE_OK);
+	assert_int_equal(len, BIG);
+	assert_memory_equal(v, buf, BIG);
+	store_abort(&t);
+	free(buf);
+}
+
+/* ---- median sets ---- */
+
+static void expect_median(linli_txn_t *t, const char *scope, uint64_t median, uint64_t count)
+{
+	uint64_t m = 12345, c = 12345;
+	assert_int_equal(store_median_get(t, scope, &m, &c), STORE_OK);
+	assert_int_equal(c, count);
+	assert_int_equal(m, median);
+}
+
+static void test_median_edges(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL;
+	uint64_t m, c;
+
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	expect_median(t, "s", 0, 0);
+	assert_int_equal(store_median_del(t, "s", 5, "a"), STORE_NOTFOUND);
+	expect_median(t, "s", 0, 0);
+
+	assert_int_equal(store_median_add(t, "s", 5, "a"), STORE_OK);
+	expect_median(t, "s", 5, 1);
+	assert_int_equal(store_median_add(t, "s", 5, "a"), STORE_OK); /* already there */
+	expect_median(t, "s", 5, 1);
+	assert_int_equal(store_median_add(t, "s", 8, "b"), STORE_OK);
+	expect_median(t, "s", 6, 2); /* floor of 6.5 */
+	assert_int_equal(store_median_del(t, "s", 8, "a"), STORE_NOTFOUND); /* wrong tag */
+	assert_int_equal(store_median_del(t, "s", 6, "b"), STORE_NOTFOUND); /* wrong value */
+	expect_median(t, "s", 6, 2);
+	assert_int_equal(store_median_del(t, "s", 5, "a"), STORE_OK);
+	expect_median(t, "s", 8, 1);
+	assert_int_equal(store_median_del(t, "s", 8, "b"), STORE_OK);
+	expect_median(t, "s", 0, 0);
+	assert_int_equal(store_median_del(t, "s", 8, "b"), STORE_NOTFOUND);
+
+	/* Equal values with different tags are different members. */
+	assert_int_equal(store_median_add(t, "s", 7, "x"), STORE_OK);
+	assert_int_equal(store_median_add(t, "s", 7, "y"), STORE_OK);
+	assert_int_equal(store_median_add(t, "s", 7, ""), STORE_OK);
+	expect_median(t, "s", 7, 3);
+
+	/* No overflow in the mean. */
+	assert_int_equal(store_median_add(t, "big", UINT64_MAX, "a"), STORE_OK);
+	assert_int_equal(store_median_add(t, "big", UINT64_MAX - 2, "b"), STORE_OK);
+	expect_median(t, "big", UINT64_MAX - 1, 2);
+
+	/* Scopes "a" and "ab" do not see each other. */
+	assert_int_equal(store_median_add(t, "a", 1, "t"), STORE_OK);
+	assert_int_equal(store_median_add(t, "ab", 100, "t"), STORE_OK);
+	assert_int_equal(store_median_add(t, "ab", 200, "u"), STORE_OK);
+	expect_median(t, "a", 1, 1);
+	expect_median(t, "ab", 150, 2);
+
+	assert_int_equal(store_median_add(t, "", 1, "t"), STORE_INVAL);
+	assert_int_equal(store_median_add(t, NULL, 1, "t"), STORE_INVAL);
+	assert_int_equal(store_median_add(t, "s", 1, NULL), STORE_INVAL);
+	assert_int_equal(store_median_get(t, "", &m, &c), STORE_INVAL);
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	reopen(f);
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	expect_median(t, "s", 7, 3);
+	expect_median(t, "ab", 150, 2);
+	expect_median(t, "big", UINT64_MAX - 1, 2);
+	assert_int_equal(store_median_add(t, "s", 1, "t"), STORE_INVAL); /* read-only */
+	store_abort(&t);
+}
+
+typedef struct {
+	uint64_t value;
+	unsigned tag;
+} member_t;
+
+typedef struct {
+	const char *scope;
+	member_t m[4096];
+	size_t n;
+} model_t;
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+
+static uint64_t rng(void)
+{
+	/* xorshift64*: the same sequence on every machine. */
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1du;
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static uint64_t brute_median(const model_t *md)
+{
+	static uint64_t v[4096];
+	if (md->n == 0)
+		return 0;
+	for (size_t i = 0; i < md->n; i++)
+		v[i] = md->m[i].value;
+	qsort(v, md->n, sizeof(v[0]), cmp_u64);
+	uint64_t lo = v[(md->n - 1) / 2];
+	if (md->n % 2 == 1)
+		return lo;
+	uint64_t hi = v[md->n / 2];
+	return lo + (hi - lo) / 2;
+}
+
+static uint64_t random_value(void)
+{
+	switch (rng() % 4) {
+	case 0:
+		return rng() % 8; /* many equal values */
+	case 1:
+		return rng() % 1000;
+	case 2:
+		return UINT64_MAX - rng() % 4;
+	default:
+		return rng();
+	}
+}
+
+static void random_op(linli_txn_t *t, model_t *md, unsigned *next_tag)
+{
+	char tag[32];
+	unsigned r = (unsigned)(rng() % 100);
+	if (md->n == 0 || (r < 55 && md->n < 4096)) {
+		member_t m = {random_value(), (*next_tag)++};
+		snprintf(tag, sizeof(tag), "owner/%u", m.tag);
+		assert_int_equal(store_median_add(t, md->scope, m.value, tag), STORE_OK);
+		md->m[md->n++] = m;
+	} else if (r < 90) {
+		size_t i = (size_t)(rng() % md->n);
+		snprintf(tag, sizeof(tag), "owner/%u", md->m[i].tag);
+		assert_int_equal(store_median_del(t, md->scope, md->m[i].value, tag), STORE_OK);
+		md->m[i] = md->m[--md->n];
+	} else {
+		/* A member that is not there: an existing tag with another value,
+		 * or a tag never used. */
+		size_t i = (size_t)(rng() % md->n);
+		if (r % 2 == 0) {
+			snprintf(tag, sizeof(tag), "owner/%u", md->m[i].tag);
+			assert_int_equal(store_median_del(t, md->scope, md->m[i].value ^ 1, tag),
+					 STORE_NOTFOUND);
+		} else {
+			snprintf(tag, sizeof(tag), "owner/%u", *next_tag + 1000000);
+			assert_int_equal(store_median_del(t, md->scope, md->m[i].value, tag),
+					 STORE_NOTFOUND);
+		}
+	}
+}
+
+static void test_median_random(void **state)
+{
+	fixture_t *f = *state;
+	static model_t md[2], saved[2];
+	linli_txn_t *t = NULL;
+	unsigned next_tag = 0;
+	int ops = 0;
+
+	md[0].scope = "scope";
+	md[1].scope = "scope2"; /* shares a prefix with the first */
+	rng_state = 0x9e3779b97f4a7c15u;
+	while (ops < 6000) {
+		memcpy(saved, md, sizeof(md));
+		assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+		for (int i = 0; i < 60; i++, ops++) {
+			model_t *m = &md[rng() % 4 == 0];
+			random_op(t, m, &next_tag);
+			expect_median(t, m->scope, brute_median(m), m->n);
+		}
+		if (rng() % 6 == 0) {
+			store_abort(&t);
+			memcpy(md, saved, sizeof(md));
+		} else {
+			assert_int_equal(store_commit(&t), STORE_OK);
+		}
+		assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+		for (int k = 0; k < 2; k++)
+			expect_median(t, md[k].scope, brute_median(&md[k]), md[k].n);
+		store_abort(&t);
+	}
+	assert_true(md[0].n > 100); /* the sets did grow */
+
+	/* Drain one scope completely, checking each step. */
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	while (md[0].n > 0) {
+		char tag[32];
+		size_t i = (size_t)(rng() % md[0].n);
+		snprintf(tag, sizeof(tag), "owner/%u", md[0].m[i].tag);
+		assert_int_equal(store_median_del(t, "scope", md[0].m[i].value, tag), STORE_OK);
+		md[0].m[i] = md[0].m[--md[0].n];
+		expect_median(t, "scope", brute_median(&md[0]), md[0].n);
+	}
+	expect_median(t, "scope2", brute_median(&md[1]), md[1].n);
+	assert_int_equal(store_commit(&t), STORE_OK);
+}
+
+static void test_strerror(void **state)
+{
+	(void)state;
+	assert_string_equal(store_strerror(STORE_FULL), "storage full: no space left on device");
+	for (int c = STORE_NOMEM; c <= STORE_OK; c++)
+		assert_string_not_equal(store_strerror(c), store_strerror(-100));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_open_reopen, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_abort_discards, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nested, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_map_growth, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mapfull, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_median_edges, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_median_random, setup, teardown),
+		cmocka_unit_test(test_strerror),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -46,12 +46,41 @@ static peer_t *peer_get(linlid_t *d, const char *owner)
 	return p;
 }
 
+/* The owner a connection said HELLO as, or NULL if it has not. */
+static const char *link_owner(linlid_t *d, const uint8_t *rid, size_t len)
+{
+	for (size_t i = 0; i < LINKS_MAX; i++)
+		if (d->links[i].rid_len == len && memcmp(d->links[i].rid, rid, len) == 0)
+			return d->links[i].owner;
+	return NULL;
+}
+
+/* Binds a connection to the owner it said HELLO as; the least recently
+ * seen connection makes room. */
+static void link_bind(linlid_t *d, const uint8_t *rid, size_t len, const char *owner)
+{
+	link_t *slot = &d->links[0];
+	if (len > sizeof(slot->rid))
+		return;
+	for (size_t i = 0; i < LINKS_MAX; i++) {
+		link_t *l = &d->links[i];
+		if (l->rid_len == len && memcmp(l->rid, rid, len) == 0) {
+			slot = l;
+			break;
+		}
+		if (l->seen_ms < slot->seen_ms)
+			slot = l;
+	}
+	memcpy(slot->rid, rid, len);
+	slot->rid_len = len;
+	snprintf(slot->owner, sizeof(slot->owner), "%s", owner);
+	slot->seen_ms = now_ms();
+}
+
 static peer_t *peer_by_rid(linlid_t *d, const uint8_t *rid, size_t len)
 {
-	for (size_t i = 0; i < d->npeers; i++)
-		if (d->peers[i].rid_len == len && memcmp(d->peers[i].rid, rid, len) == 0)
-			return &d->peers[i];
-	return NULL;
+	const char *owner = link_owner(d, rid, len);
+	return owner ? peer_get(d, owner) : NULL;
 }
 
 static void peer_heard(peer_t *p, zmsg_t *m)
@@ -234,6 +263,7 @@ static void on_hello(linlid_t *d, zmsg_t *m)
 	if (p == NULL)
 		goto out;
 	peer_heard(p, m);
+	link_bind(d, zmsg_data(m, 0), zmsg_size(m, 0), owner);
 	for (size_t i = 0; i < h->n_heads; i++) {
 		int s = (int)h->heads[i]->stream;
 		if (s == LINLI_STREAM_PUBLIC || s == LINLI_STREAM_PERSONAL)
@@ -291,10 +321,10 @@ static void on_cs(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 		       owner);
 		return;
 	}
-	peer_t *link = peer_by_rid(d, zmsg_data(m, 0), zmsg_size(m, 0));
-	if (link != NULL && strcmp(link->owner, owner) != 0) {
+	const char *link = link_owner(d, zmsg_data(m, 0), zmsg_size(m, 0));
+	if (link != NULL && strcmp(link, owner) != 0) {
 		refuse(d, m, &d->refused.wrong_origin,
-		       "change set claims origin %s but came on the link of %s", owner, link->owner);
+		       "change set claims origin %s but came on the link of %s", owner, link);
 		return;
 	}
 	if (linli_cs_open(zmsg_data(m, 3), zmsg_size(m, 3), zmsg_data(m, 4), zmsg_size(m, 4), t->pub,

@@ -34,6 +34,16 @@ typedef struct {
 	void *pull; /* Linli__Cursors of a PULL to serve, or NULL */
 } peer_t;
 
+/* One connection the hub has seen, and the owner it said HELLO as. */
+typedef struct {
+	uint8_t rid[256];
+	size_t rid_len;
+	char owner[LINLI_OWNER_MAX + 1];
+	uint64_t seen_ms;
+} link_t;
+
+#define LINKS_MAX (2 * TRUST_MAX)
+
 typedef struct {
 	uint64_t bad_signature, unknown_owner, wrong_origin, malformed, replayed, gap,
 		chain_broken, fork;
@@ -60,6 +70,7 @@ typedef struct linlid {
 	/* hub */
 	peer_t peers[TRUST_MAX];
 	size_t npeers;
+	link_t links[LINKS_MAX];
 	refused_t refused;
 	uint64_t duplicates;
 	bool public_advanced; /* a public log moved in this batch: tell the nodes */

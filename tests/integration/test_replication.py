@@ -147,7 +147,7 @@ def main():
         z = c.node("Zenglin")
         shown = c.node("Linkou").ctl("service", "show", "s500", "--owner", z.owner,
                                      json_out=True)
-        assert shown and shown[0]["category"] == "medical", shown
+        assert shown["category"] == "medical" and shown["owner"] == z.owner, shown
         print("ok - a relayed service shows at another node")
 
 

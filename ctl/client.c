@@ -31,7 +31,7 @@ client_t *client_new(const char *path)
 	struct stat st;
 	if (strlen(path) >= sizeof(((client_t *)0)->path)) {
 		ctl_fail("control socket path '%s' is too long (at most %zu bytes)", path,
-			 sizeof(((client_t *)0)->path) - 1);
+		         sizeof(((client_t *)0)->path) - 1);
 		return NULL;
 	}
 	if (stat(path, &st) != 0) {
@@ -48,7 +48,7 @@ client_t *client_new(const char *path)
 	/* ZeroMQ retries a refused connect silently; say it now instead. */
 	if (access(path, R_OK | W_OK) != 0) {
 		ctl_fail("%s: %s (linlictl needs write access to the control socket)", path,
-			 strerror(errno));
+		         strerror(errno));
 		return NULL;
 	}
 
@@ -111,7 +111,7 @@ static int send_request(client_t *c, const Linli__CtlRequest *req)
 	if (rc < 0) {
 		if (zmq_errno() == EAGAIN)
 			ctl_fail("cannot connect to linlid at %s within %d s (is linlid running?)",
-				 c->path, CONNECT_TIMEOUT_MS / 1000);
+			         c->path, CONNECT_TIMEOUT_MS / 1000);
 		else
 			ctl_fail("sending to linlid at %s: %s", c->path, zmq_strerror(zmq_errno()));
 		return -1;
@@ -128,10 +128,10 @@ static int recv_reply(client_t *c, zmq_msg_t *msg)
 	if (rc < 0) {
 		if (zmq_errno() == EAGAIN)
 			ctl_fail("no reply from linlid at %s within %d s", c->path,
-				 CLIENT_TIMEOUT_MS / 1000);
+			         CLIENT_TIMEOUT_MS / 1000);
 		else
 			ctl_fail("receiving from linlid at %s: %s", c->path,
-				 zmq_strerror(zmq_errno()));
+			         zmq_strerror(zmq_errno()));
 		return -1;
 	}
 	if (zmq_msg_more(msg)) {
@@ -160,7 +160,7 @@ int client_call(client_t *c, const Linli__CtlRequest *req, Linli__CtlReply **rep
 	}
 	if (!r->ok) {
 		char *why = out_clean(r->error[0] ? r->error : "request refused (no reason given)",
-				      0, NULL);
+		                      0, NULL);
 		ctl_fail("%s", why ? why : "request refused");
 		free(why);
 		client_reply_free(&r);

@@ -24,7 +24,7 @@
 #include "proto/csv.h"
 
 #define IMPORT_FILE_MAX (256u << 20)
-#define IMPORT_BATCH 5000 /* records per request */
+#define IMPORT_BATCH    5000 /* records per request */
 /* The daemon commits a request as change sets bounded by
  * LINLI_CS_MAX_BYTES; half of it leaves room for the envelope. */
 #define IMPORT_BATCH_BYTES (LINLI_CS_MAX_BYTES / 2)
@@ -46,13 +46,13 @@ static int read_file(const char *path, char **data, size_t *len)
 	if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
 		close(fd);
 		return ctl_fail("%s: %s", path,
-				S_ISDIR(st.st_mode) ? "is a directory" : "cannot stat");
+		                S_ISDIR(st.st_mode) ? "is a directory" : "cannot stat");
 	}
 	/* The size of a regular file is a hint (it may grow); a pipe gives
 	 * none.  Read until EOF either way, never past the limit. */
 	size_t cap = S_ISREG(st.st_mode) && (uint64_t)st.st_size <= IMPORT_FILE_MAX
-			 ? (size_t)st.st_size + 1
-			 : 1u << 20;
+	                 ? (size_t)st.st_size + 1
+	                 : 1u << 20;
 	size_t n = 0;
 	char *buf = malloc(cap);
 	int e = 0;
@@ -86,7 +86,7 @@ static int read_file(const char *path, char **data, size_t *len)
 		free(buf);
 		if (e == EFBIG)
 			return ctl_fail("%s: larger than %u MiB; split it into several files", path,
-					IMPORT_FILE_MAX >> 20);
+			                IMPORT_FILE_MAX >> 20);
 		return ctl_fail("%s: %s", path, strerror(e ? e : ENOMEM));
 	}
 	*data = buf;
@@ -142,7 +142,7 @@ static int read_header(import_t *im, linli_csv_t *csv)
 		int idx = strcmp(name, "id") == 0 ? -1 : linli_field_index(im->kind, name);
 		if (idx < 0 && strcmp(name, "id") != 0) {
 			snprintf(why, sizeof(why), "unknown column '%s' for %s (columns: id, %s)",
-				 name, linli_kind_name(im->kind), fields);
+			         name, linli_kind_name(im->kind), fields);
 		} else if (idx < 0 ? have_id : seen[idx]) {
 			snprintf(why, sizeof(why), "column '%s' appears twice", name);
 		} else {
@@ -168,12 +168,12 @@ static int read_header(import_t *im, linli_csv_t *csv)
 
 /* The record of one data row, or NULL with the reason in err. */
 static linli_record_t *row_record(const import_t *im, const linli_csv_row_t *row, char *err,
-				  size_t errlen)
+                                  size_t errlen)
 {
 	char why[LINLI_ERR_MAX];
 	if (row->nfields != im->ncols) {
 		snprintf(err, errlen, "%zu fields where the header has %zu", row->nfields,
-			 im->ncols);
+		         im->ncols);
 		return NULL;
 	}
 	const char *id = row->fields[im->id_col];
@@ -302,7 +302,7 @@ static int check_rows(const import_t *im, linli_csv_t *csv, size_t *good)
 		}
 		if (added == 0) {
 			snprintf(err, sizeof(err), "duplicate id '%s' (first on line %zu)",
-				 linli_record_id(rec), first);
+			         linli_record_id(rec), first);
 			report(im, row.line, err);
 			bad++;
 		} else {
@@ -316,7 +316,7 @@ static int check_rows(const import_t *im, linli_csv_t *csv, size_t *good)
 		return ctl_fail("%s: out of memory checking ids", im->file);
 	if (bad > 0)
 		return ctl_fail("%s: %zu bad row%s; nothing imported", im->file, bad,
-				bad == 1 ? "" : "s");
+		                bad == 1 ? "" : "s");
 	if (*good == 0)
 		return ctl_fail("%s: no records after the header", im->file);
 	return CTL_OK;
@@ -412,7 +412,7 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 			return ctl_usage(ctl, "unknown option '%s'", argv[i]);
 		if (file != NULL)
 			return ctl_usage(ctl, "import takes one file ('%s' and '%s' given)", file,
-					 argv[i]);
+			                 argv[i]);
 		file = argv[i];
 	}
 	if (file == NULL)
@@ -421,12 +421,12 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 	import_t im = {.file = file};
 	if (kind != NULL && (im.kind = linli_kind_parse(kind)) == LINLI_KIND_NONE)
 		return ctl_fail("unknown kind '%s' (service, partner, grid, household, request, "
-				"event)",
-				kind);
+		                "event)",
+		                kind);
 	if (kind == NULL && (im.kind = kind_of_file(file)) == LINLI_KIND_NONE)
 		return ctl_fail("%s: cannot tell the kind from the file name; name it like "
-				"households.csv or give --kind KIND",
-				file);
+		                "households.csv or give --kind KIND",
+		                file);
 
 	char *data = NULL;
 	size_t len = 0, good = 0;

@@ -21,14 +21,14 @@ void ctl_field_list(linli_kind_t kind, char *buf, size_t len)
 	buf[0] = '\0';
 	for (size_t i = 0; i < linli_field_count(kind) && off < len; i++)
 		off += (size_t)snprintf(buf + off, len - off, "%s%s", i ? ", " : "",
-					linli_field_name(kind, i));
+		                        linli_field_name(kind, i));
 }
 
 static int check_id(const char *id)
 {
 	if (!linli_id_valid(id))
 		return ctl_fail("'%s' is not a record id (1-%d of A-Z a-z 0-9 . _ -)", id,
-				LINLI_ID_MAX);
+		                LINLI_ID_MAX);
 	return CTL_OK;
 }
 
@@ -52,7 +52,7 @@ static int field_of(const ctl_t *ctl, const char *arg, const char **value, int *
 		char fields[512];
 		ctl_field_list(ctl->kind, fields, sizeof(fields));
 		*rc = ctl_fail("'%s': a %s has no field '%.*s' (fields: %s)", arg,
-			       linli_kind_name(ctl->kind), (int)n, arg, fields);
+		               linli_kind_name(ctl->kind), (int)n, arg, fields);
 		return -1;
 	}
 	*value = eq + 1;
@@ -62,7 +62,7 @@ static int field_of(const ctl_t *ctl, const char *arg, const char **value, int *
 /* A record of the command's kind with every FIELD=VALUE of argv set;
  * given[i] (if not NULL) marks the fields named. */
 static int build(const ctl_t *ctl, const char *id, int argc, char **argv, bool *given,
-		 linli_record_t **out)
+                 linli_record_t **out)
 {
 	char err[LINLI_ERR_MAX];
 	int rc = CTL_OK;
@@ -75,7 +75,7 @@ static int build(const ctl_t *ctl, const char *id, int argc, char **argv, bool *
 		if (idx < 0)
 			goto fail;
 		if (linli_record_set(rec, linli_field_name(ctl->kind, (size_t)idx), value, err,
-				     sizeof(err)) != 0) {
+		                     sizeof(err)) != 0) {
 			rc = ctl_fail("'%s': %s", argv[i], err);
 			goto fail;
 		}
@@ -99,7 +99,7 @@ static Linli__CtlRequest request(const ctl_t *ctl, const char *verb)
 
 /* Sends a request that changes something and says it was done. */
 static int call_done(const ctl_t *ctl, const Linli__CtlRequest *req, const char *done,
-		     const char *id)
+                     const char *id)
 {
 	Linli__CtlReply *reply;
 	if (client_call_once(ctl->socket, req, &reply) != 0)
@@ -181,7 +181,7 @@ int cmd_remove(ctl_t *ctl, int argc, char **argv)
 
 /* --owner CODE among argv; everything else goes to rest[] (argv order). */
 static int split_args(const ctl_t *ctl, int argc, char **argv, const char **owner, char **rest,
-		      int *nrest)
+                      int *nrest)
 {
 	*nrest = 0;
 	for (int i = 0; i < argc; i++) {
@@ -192,9 +192,9 @@ static int split_args(const ctl_t *ctl, int argc, char **argv, const char **owne
 			continue;
 		if (argv[i][0] == '-' && argv[i][1] == '-')
 			return ctl_usage(ctl, "unknown option '%s'%s", argv[i],
-					 strcmp(argv[i], "--json") == 0
-					     ? " (global options go before the command)"
-					     : "");
+			                 strcmp(argv[i], "--json") == 0
+			                     ? " (global options go before the command)"
+			                     : "");
 		rest[(*nrest)++] = argv[i];
 	}
 	return ctl_check_owner(*owner);
@@ -268,7 +268,7 @@ int cmd_show(ctl_t *ctl, int argc, char **argv)
 		rc = CTL_FAIL;
 	else if (reply->n_entries == 0 || !usable(ctl, reply->entries[0]))
 		rc = ctl_fail("no %s '%s'%s%s", linli_kind_name(ctl->kind), rest[0],
-			      owner ? " of " : "", owner ? owner : "");
+		              owner ? " of " : "", owner ? owner : "");
 	else
 		rc = print_record(ctl, reply->entries[0]);
 	client_reply_free(&reply);
@@ -286,7 +286,7 @@ static int print_list(const ctl_t *ctl, const Linli__CtlReply *reply)
 				continue;
 			fputs(k++ ? ",\n" : "\n", stdout);
 			linli_record_json(reply->entries[i]->record, reply->entries[i]->owner,
-					  stdout);
+			                  stdout);
 		}
 		fputs("\n]\n", stdout);
 		return CTL_OK;
@@ -302,7 +302,7 @@ static int print_list(const ctl_t *ctl, const Linli__CtlReply *reply)
 	cols[1] = (out_col_t){"id", "id", OUT_TEXT};
 	for (size_t i = 0; i < nf; i++)
 		cols[i + 2] = (out_col_t){linli_field_name(ctl->kind, i),
-					  linli_field_name(ctl->kind, i), OUT_TEXT};
+		                          linli_field_name(ctl->kind, i), OUT_TEXT};
 	if ((t = out_table_new(NULL, cols, n, OUT_CELL_MAX)) == NULL)
 		goto done;
 	for (size_t r = 0; r < reply->n_entries; r++) {
@@ -343,7 +343,7 @@ done:
  * writes ("food-safety", "2024-05-01 00:00:00"), which is what the daemon
  * compares them with. */
 static int build_filters(const ctl_t *ctl, int n, char **args, Linli__Filter *filters,
-			 Linli__Filter **ptrs)
+                         Linli__Filter **ptrs)
 {
 	char err[LINLI_ERR_MAX], *buf = malloc(VALUE_MAX);
 	linli_record_t *scratch = linli_record_new(ctl->kind, "filter");

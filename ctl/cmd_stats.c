@@ -75,7 +75,7 @@ static int service_table(const Linli__CtlReply *r, out_table_t *t)
 			if (services(s, k) == 0 && off < sizeof(c[0]))
 				off +=
 				    (size_t)snprintf(c[NCAT + 2] + off, sizeof(c[0]) - off, "%s%s",
-						     off ? "," : "", linli_category_name(k));
+				                     off ? "," : "", linli_category_name(k));
 		if (off == 0)
 			snprintf(c[NCAT + 2], sizeof(c[0]), "-");
 		if (add_row(t, c, NCAT + 3) != 0)
@@ -89,8 +89,8 @@ static int record_table(const Linli__CtlReply *r, out_table_t *t)
 	for (size_t i = 0; i < r->n_stats; i++) {
 		const Linli__Stats *s = r->stats[i];
 		const uint64_t v[] = {
-		    s->partners, s->items,   s->grids_l1, s->grids_l2,	    s->households,
-		    s->rented,	 s->central, s->linked,	  s->requests_open, s->requests_resolved};
+		    s->partners, s->items,   s->grids_l1, s->grids_l2,      s->households,
+		    s->rented,   s->central, s->linked,   s->requests_open, s->requests_resolved};
 		cell_t c[14];
 		size_t n = 0;
 		snprintf(c[n++], sizeof(c[0]), "%s", label(s));
@@ -121,7 +121,7 @@ static int replication_table(const Linli__CtlReply *r, out_table_t *t)
 		snprintf(c[3], sizeof(c[0]), "%" PRIu64, s->seq_personal);
 		/* A head of 0 means the owner never told us how far it is. */
 		uint64_t head = s->head_public + s->head_personal,
-			 have = s->seq_public + s->seq_personal;
+		         have = s->seq_public + s->seq_personal;
 		if (head == 0)
 			snprintf(c[4], sizeof(c[0]), "-");
 		else
@@ -209,7 +209,7 @@ static void stats_json(const Linli__Stats *s, FILE *out)
 			fputc('{', out);
 			for (int k = 1; k <= NCAT; k++)
 				fprintf(out, "%s\"%s\":%" PRIu64, k > 1 ? "," : "",
-					linli_category_name(k), services(s, k));
+				        linli_category_name(k), services(s, k));
 			fputc('}', out);
 		} else if (f->type == PROTOBUF_C_TYPE_STRING) {
 			linli_json_string(out, *(char *const *)member);
@@ -250,7 +250,7 @@ int cmd_stats(ctl_t *ctl, int argc, char **argv)
 		fputs(reply->n_stats ? "\n]\n" : "]\n", stdout);
 	} else if (reply->n_stats == 0) {
 		rc = ctl_fail("linlid reported no statistics%s%s", owner ? " for " : "",
-			      owner ? owner : "");
+		              owner ? owner : "");
 	} else {
 		rc = print_tables(reply);
 	}

@@ -20,7 +20,7 @@ int cmd_status(ctl_t *ctl, int argc, char **argv)
 		return CTL_FAIL;
 	size_t n = reply->n_status;
 	const char **names = calloc(n + 1, sizeof(char *)),
-		   **values = calloc(n + 1, sizeof(char *));
+	           **values = calloc(n + 1, sizeof(char *));
 	char **copies = calloc(n + 1, sizeof(char *));
 	int rc = CTL_OK;
 	for (size_t i = 0; names && values && copies && i < n; i++) {

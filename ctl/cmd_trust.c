@@ -24,10 +24,10 @@ int cmd_trust_add(ctl_t *ctl, int argc, char **argv)
 		return CTL_FAIL;
 	if (strlen(pubkey) != 2 * LINLI_PUB_LEN || linli_unhex(pubkey, pub, sizeof(pub)) != 0)
 		return ctl_fail("'%s' is not a public key (%d hex digits, as keygen prints)",
-				pubkey, 2 * LINLI_PUB_LEN);
+		                pubkey, 2 * LINLI_PUB_LEN);
 	if (name[0] == '\0' || !linli_text_valid(name, NAME_MAX_BYTES))
 		return ctl_fail("'%s' is not a name (1-%d bytes of UTF-8 text)", name,
-				NAME_MAX_BYTES);
+		                NAME_MAX_BYTES);
 
 	Linli__TrustEntry entry = LINLI__TRUST_ENTRY__INIT;
 	Linli__CtlRequest req = LINLI__CTL_REQUEST__INIT;

@@ -12,8 +12,8 @@
 
 #include "proto/record.h"
 
-#define CTL_OK 0
-#define CTL_FAIL 1
+#define CTL_OK    0
+#define CTL_FAIL  1
 #define CTL_USAGE 2
 
 typedef struct ctl ctl_t;
@@ -22,16 +22,16 @@ typedef struct {
 	const char *word; /* first word; "KIND" matches any record kind */
 	const char *verb; /* second word, or NULL */
 	int (*run)(ctl_t *ctl, int argc, char **argv); /* argv[0] is the first argument */
-	const char *args;			       /* synopsis after the words */
-	const char *example;			       /* one full command line */
-	const char *help;			       /* one line */
+	const char *args;                              /* synopsis after the words */
+	const char *example;                           /* one full command line */
+	const char *help;                              /* one line */
 } ctl_cmd_t;
 
 struct ctl {
 	const char *socket; /* control socket path */
 	bool json;
-	linli_kind_t kind;	/* for KIND commands */
-	const ctl_cmd_t *cmd;	/* the command being run */
+	linli_kind_t kind;      /* for KIND commands */
+	const ctl_cmd_t *cmd;   /* the command being run */
 	const ctl_cmd_t *table; /* every command, ending with a NULL word */
 };
 
@@ -48,7 +48,7 @@ void ctl_print_usage(const ctl_t *ctl, FILE *out);
  * a separate value), 0 when it is not, -1 after printing the usage error
  * when the value is missing. */
 int ctl_option(const ctl_t *ctl, int argc, char **argv, int *i, const char *name,
-	       const char **value);
+               const char **value);
 /* "--owner CODE" values: an owner code, checked. */
 int ctl_check_owner(const char *owner);
 

@@ -63,10 +63,10 @@ int ctl_fail(const char *fmt, ...)
 static void print_synopsis(const ctl_t *ctl, const ctl_cmd_t *c, FILE *out)
 {
 	const char *word = strcmp(c->word, "KIND") == 0 && ctl->kind != LINLI_KIND_NONE
-			       ? linli_kind_name(ctl->kind)
-			       : c->word;
+	                       ? linli_kind_name(ctl->kind)
+	                       : c->word;
 	fprintf(out, "linlictl [-s PATH] [--json] %s%s%s%s%s\n", word, c->verb ? " " : "",
-		c->verb ? c->verb : "", c->args[0] ? " " : "", c->args);
+	        c->verb ? c->verb : "", c->args[0] ? " " : "", c->args);
 }
 
 int ctl_usage(const ctl_t *ctl, const char *fmt, ...)
@@ -90,7 +90,7 @@ void ctl_print_usage(const ctl_t *ctl, FILE *out)
 	for (const ctl_cmd_t *c = ctl->table; c->word != NULL; c++) {
 		char head[96];
 		snprintf(head, sizeof(head), "%s%s%s%s%s", c->word, c->verb ? " " : "",
-			 c->verb ? c->verb : "", c->args[0] ? " " : "", c->args);
+		         c->verb ? c->verb : "", c->args[0] ? " " : "", c->args);
 		fprintf(out, "  %-44s %s\n      %s\n", head, c->help, c->example);
 	}
 	fputs("\nKIND is service, partner, grid, household, request or event (plurals work too).\n"
@@ -103,7 +103,7 @@ void ctl_print_usage(const ctl_t *ctl, FILE *out)
 }
 
 int ctl_option(const ctl_t *ctl, int argc, char **argv, int *i, const char *name,
-	       const char **value)
+               const char **value)
 {
 	size_t n = strlen(name);
 	if (strncmp(argv[*i], name, n) != 0)
@@ -126,7 +126,7 @@ int ctl_check_owner(const char *owner)
 {
 	if (owner != NULL && !linli_owner_valid(owner))
 		return ctl_fail("'%s' is not an owner code (9 or 12 digits, like 350582006006)",
-				owner);
+		                owner);
 	return CTL_OK;
 }
 
@@ -146,7 +146,7 @@ static const ctl_cmd_t *find(ctl_t *ctl, int argc, char **argv, int *words, bool
 	linli_kind_t kind = linli_kind_parse(argv[0]);
 	for (const ctl_cmd_t *c = commands; c->word != NULL; c++) {
 		bool match = strcmp(c->word, "KIND") == 0 ? kind != LINLI_KIND_NONE
-							  : strcmp(c->word, argv[0]) == 0;
+		                                          : strcmp(c->word, argv[0]) == 0;
 		if (!match)
 			continue;
 		*word_known = true;

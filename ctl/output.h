@@ -26,7 +26,7 @@ void out_init(void);
 char *out_clean(const char *s, size_t maxw, size_t *width);
 
 enum {
-	OUT_TEXT = 0,	/* left-aligned; a JSON string */
+	OUT_TEXT = 0,   /* left-aligned; a JSON string */
 	OUT_NUMBER = 1, /* right-aligned; a JSON number when it is digits */
 };
 

@@ -13,7 +13,7 @@
 #define MEDIAN_TOTAL "total"
 
 int log_entry_split(const void *data, size_t len, const uint8_t **frame, size_t *frame_len,
-		    const uint8_t **sig)
+                    const uint8_t **sig)
 {
 	if (len <= LINLI_SIG_LEN)
 		return -1;
@@ -24,8 +24,8 @@ int log_entry_split(const void *data, size_t len, const uint8_t **frame, size_t 
 }
 
 int apply_log(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
-	      const uint8_t hash[LINLI_HASH_LEN], const uint8_t *frame, size_t frame_len,
-	      const uint8_t sig[LINLI_SIG_LEN])
+              const uint8_t hash[LINLI_HASH_LEN], const uint8_t *frame, size_t frame_len,
+              const uint8_t sig[LINLI_SIG_LEN])
 {
 	/* The entry is the exact bytes received, so a relay is byte for byte. */
 	uint8_t *entry = malloc(frame_len + LINLI_SIG_LEN);
@@ -85,7 +85,7 @@ static int median_update(linli_txn_t *txn, const char *owner, const linli_record
 }
 
 int apply_op(linli_txn_t *txn, const char *owner, bool remove, const linli_record_t *rec,
-	     linli_counts_t *counts)
+             linli_counts_t *counts)
 {
 	linli_kind_t kind = linli_record_kind(rec);
 	const char *id = linli_record_id(rec);
@@ -122,12 +122,12 @@ int apply_op(linli_txn_t *txn, const char *owner, bool remove, const linli_recor
 }
 
 int apply_cs(linli_txn_t *txn, const linli_cs_t *cs, const uint8_t hash[LINLI_HASH_LEN],
-	     const uint8_t *frame, size_t frame_len, const uint8_t sig[LINLI_SIG_LEN])
+             const uint8_t *frame, size_t frame_len, const uint8_t sig[LINLI_SIG_LEN])
 {
 	const char *owner = linli_cs_owner(cs);
 	linli_counts_t counts;
 	int rc = apply_log(txn, owner, linli_cs_stream(cs), linli_cs_seq(cs), hash, frame,
-			   frame_len, sig);
+	                   frame_len, sig);
 	if (rc == 0)
 		rc = counts_load(txn, owner, &counts);
 	for (size_t i = 0; rc == 0 && i < linli_cs_nops(cs); i++) {

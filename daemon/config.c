@@ -17,34 +17,33 @@ typedef struct {
 	const char *name;
 	type_t type;
 	size_t offset, size; /* size: bytes for T_STR */
-	long min, max;	     /* bounds for T_INT */
+	long min, max;       /* bounds for T_INT */
 	const char *def;     /* NULL: required (for the roles in "need") */
-	int need;	     /* roles that require it, when def is NULL */
+	int need;            /* roles that require it, when def is NULL */
 } setting_t;
 
 #define STR(field) offsetof(config_t, field), sizeof(((config_t *)0)->field)
 #define INT(field) offsetof(config_t, field), sizeof(int)
 
 static const setting_t settings[] = {
-	{"role", T_ROLE, INT(role), 0, 0, NULL, ROLE_NODE | ROLE_HUB},
-	{"owner", T_OWNER, STR(owner), 0, 0, NULL, ROLE_NODE | ROLE_HUB},
-	{"name", T_STR, STR(name), 0, 0, "", 0},
-	{"state_dir", T_STR, STR(state_dir), 0, 0, "/var/lib/linli", 0},
-	{"key_file", T_STR, STR(key_file), 0, 0, "/etc/linli/key", 0},
-	{"trust_file", T_STR, STR(trust_file), 0, 0, "/etc/linli/trust", 0},
-	{"listen", T_STR, STR(listen), 0, 0, NULL, ROLE_HUB},
-	{"hub", T_STR, STR(hub), 0, 0, NULL, ROLE_NODE},
-	{"control", T_STR, STR(control), 0, 0, "/run/linli/control.sock", 0},
-	{"control_group", T_STR, STR(control_group), 0, 0, "", 0},
-	{"heartbeat_ms", T_INT, INT(heartbeat_ms), 100, 60000, "1000", 0},
-	{"window", T_INT, INT(window), 1, 1024, "64", 0},
-	{"batch_max", T_INT, INT(batch_max), 1, 4096, "256", 0},
-	{"log_level", T_LEVEL, INT(log_level), 0, 0, "info", 0},
+    {"role", T_ROLE, INT(role), 0, 0, NULL, ROLE_NODE | ROLE_HUB},
+    {"owner", T_OWNER, STR(owner), 0, 0, NULL, ROLE_NODE | ROLE_HUB},
+    {"name", T_STR, STR(name), 0, 0, "", 0},
+    {"state_dir", T_STR, STR(state_dir), 0, 0, "/var/lib/linli", 0},
+    {"key_file", T_STR, STR(key_file), 0, 0, "/etc/linli/key", 0},
+    {"trust_file", T_STR, STR(trust_file), 0, 0, "/etc/linli/trust", 0},
+    {"listen", T_STR, STR(listen), 0, 0, NULL, ROLE_HUB},
+    {"hub", T_STR, STR(hub), 0, 0, NULL, ROLE_NODE},
+    {"control", T_STR, STR(control), 0, 0, "/run/linli/control.sock", 0},
+    {"control_group", T_STR, STR(control_group), 0, 0, "", 0},
+    {"heartbeat_ms", T_INT, INT(heartbeat_ms), 100, 60000, "1000", 0},
+    {"window", T_INT, INT(window), 1, 1024, "64", 0},
+    {"batch_max", T_INT, INT(batch_max), 1, 4096, "256", 0},
+    {"log_level", T_LEVEL, INT(log_level), 0, 0, "info", 0},
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
-static int set_value(config_t *cfg, const setting_t *s, const char *value, char *why,
-		     size_t whylen)
+static int set_value(config_t *cfg, const setting_t *s, const char *value, char *why, size_t whylen)
 {
 	void *field = (char *)cfg + s->offset;
 	switch (s->type) {
@@ -56,9 +55,9 @@ static int set_value(config_t *cfg, const setting_t *s, const char *value, char 
 		}
 		if (s->type == T_OWNER && !linli_owner_valid(value)) {
 			snprintf(why, whylen,
-				 "owner: '%s' is not a 9-digit subdistrict or 12-digit community "
-				 "code",
-				 value);
+			         "owner: '%s' is not a 9-digit subdistrict or 12-digit community "
+			         "code",
+			         value);
 			return -1;
 		}
 		snprintf(field, s->size, "%s", value);
@@ -69,7 +68,7 @@ static int set_value(config_t *cfg, const setting_t *s, const char *value, char 
 		long v = strtol(value, &end, 10);
 		if (errno || end == value || *end || v < s->min || v > s->max) {
 			snprintf(why, whylen, "%s: '%s' is not a number from %ld to %ld", s->name,
-				 value, s->min, s->max);
+			         value, s->min, s->max);
 			return -1;
 		}
 		*(int *)field = (int)v;
@@ -89,7 +88,7 @@ static int set_value(config_t *cfg, const setting_t *s, const char *value, char 
 		int level = log_level_parse(value);
 		if (level < 0) {
 			snprintf(why, whylen,
-				 "log_level: '%s' is not error, warning, info or debug", value);
+			         "log_level: '%s' is not error, warning, info or debug", value);
 			return -1;
 		}
 		*(int *)field = level;
@@ -128,7 +127,7 @@ int config_load(config_t *cfg, const char *path, char *err, size_t errlen)
 		lineno++;
 		if (strchr(line, '\n') == NULL && !feof(f)) {
 			snprintf(err, errlen, "%s:%d: line longer than %zu bytes", path, lineno,
-				 sizeof(line) - 2);
+			         sizeof(line) - 2);
 			goto out;
 		}
 		char *p = trim(line);
@@ -137,7 +136,7 @@ int config_load(config_t *cfg, const char *path, char *err, size_t errlen)
 		char *eq = strchr(p, '=');
 		if (eq == NULL) {
 			snprintf(err, errlen, "%s:%d: expected 'name = value', got '%.60s'", path,
-				 lineno, p);
+			         lineno, p);
 			goto out;
 		}
 		*eq = '\0';
@@ -165,7 +164,7 @@ int config_load(config_t *cfg, const char *path, char *err, size_t errlen)
 	for (size_t i = 0; i < NSETTINGS; i++)
 		if (!seen[i] && !settings[i].def && (settings[i].need & (int)cfg->role)) {
 			snprintf(err, errlen, "%s: '%s' is required for a %s", path,
-				 settings[i].name, cfg->role == ROLE_HUB ? "hub" : "node");
+			         settings[i].name, cfg->role == ROLE_HUB ? "hub" : "node");
 			goto out;
 		}
 	if (cfg->role == ROLE_HUB && strlen(cfg->owner) != 9) {
@@ -198,7 +197,7 @@ void config_print(const config_t *cfg, FILE *out)
 			break;
 		case T_ROLE:
 			fprintf(out, "%s = %s\n", s->name,
-				*(const int *)field == ROLE_HUB ? "hub" : "node");
+			        *(const int *)field == ROLE_HUB ? "hub" : "node");
 			break;
 		case T_LEVEL:
 			fprintf(out, "%s = %s\n", s->name, levels[*(const int *)field]);

@@ -22,7 +22,7 @@
 #include "proto/linli.pb-c.h"
 
 #define CTL_MSG_MAX (64 << 20)
-#define LIST_MAX 200000
+#define LIST_MAX    200000
 
 typedef struct {
 	Linli__CtlReply reply;
@@ -96,7 +96,7 @@ static int add_entry(reply_t *r, const char *owner, linli_record_t *rec)
 }
 
 static void add_status(reply_t *r, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void add_status(reply_t *r, const char *name, const char *fmt, ...)
 {
@@ -152,14 +152,14 @@ static int do_write(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t 
 	int rc = -1;
 	if (rec == NULL || linli_record_kind(rec) != kind || !linli_id_valid(rec->id))
 		return fail(r, "%s: a %s with a valid id is required", q->verb,
-			    linli_kind_name(kind));
+		            linli_kind_name(kind));
 	int exists = record_exists(d, kind, rec->id, strcmp(q->verb, "set") == 0 ? &old : NULL);
 	if (exists < 0)
 		return fail(r, "store read failed");
 	if (strcmp(q->verb, "add") == 0) {
 		if (exists)
 			return fail(r, "%s %s already exists (use set to change it)",
-				    linli_kind_name(kind), rec->id);
+			            linli_kind_name(kind), rec->id);
 		if (linli_record_validate(rec, why, sizeof(why)) != 0)
 			return fail(r, "%s %s: %s", linli_kind_name(kind), rec->id, why);
 		q->record = NULL; /* the change set takes it */
@@ -171,7 +171,7 @@ static int do_write(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t 
 			int idx = linli_field_index(kind, q->fields[i]);
 			if (idx < 0 || linli_record_copy_field(old, rec, (size_t)idx) != 0) {
 				rc = fail(r, "%s has no field '%.64s'", linli_kind_name(kind),
-					  q->fields[i]);
+				          q->fields[i]);
 				goto out;
 			}
 		}
@@ -198,13 +198,14 @@ static int do_import(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t
 	char why[LINLI_ERR_MAX];
 	if (q->n_records == 0 || q->n_records > LINLI_CS_MAX_OPS)
 		return fail(r, "import: 1 to %d records per request, got %zu", LINLI_CS_MAX_OPS,
-			    q->n_records);
+		            q->n_records);
 	for (size_t i = 0; i < q->n_records; i++) {
 		if (linli_record_kind(q->records[i]) != kind)
-			return fail(r, "import: record %zu is not a %s", i + 1, linli_kind_name(kind));
+			return fail(r, "import: record %zu is not a %s", i + 1,
+			            linli_kind_name(kind));
 		if (linli_record_validate(q->records[i], why, sizeof(why)) != 0)
 			return fail(r, "import: record %zu (%.64s): %s", i + 1, q->records[i]->id,
-				    why);
+			            why);
 	}
 	linli_csb_t *b[3] = {NULL, linli_csb_new(), linli_csb_new()};
 	int stream = linli_kind_stream(kind), rc = 0;
@@ -232,7 +233,7 @@ typedef struct {
 } list_t;
 
 static int list_one(const char *owner, int kind, const char *id, const void *val, size_t len,
-		    void *arg)
+                    void *arg)
 {
 	list_t *l = arg;
 	char text[LINLI_TEXT_MAX * 2];
@@ -273,7 +274,7 @@ static int do_list(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t k
 	for (size_t i = 0; i < q->n_filters; i++)
 		if ((l.fields[i] = linli_field_index(kind, q->filters[i]->field)) < 0)
 			return fail(r, "%s has no field '%.64s'", linli_kind_name(kind),
-				    q->filters[i]->field);
+			            q->filters[i]->field);
 	if (show)
 		l.id = q->record->id;
 	if (store_read_begin(d->store, &txn) != 0)
@@ -284,7 +285,7 @@ static int do_list(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t k
 		return fail(r, "store read failed");
 	if (show && r->nentries == 0)
 		return fail(r, "no %s %s%s%s", linli_kind_name(kind), q->record->id,
-			    q->owner[0] ? " of " : "", q->owner);
+		            q->owner[0] ? " of " : "", q->owner);
 	if (l.full)
 		log_warn("list: stopped at %d entries", LIST_MAX);
 	r->reply.n_entries = r->nentries;
@@ -300,7 +301,7 @@ static uint64_t unix_of(uint64_t mono_ms)
 }
 
 static int fill_stats(linlid_t *d, linli_txn_t *txn, Linli__Stats *s, const char *owner,
-		      const char *name, linli_counts_t *sum)
+                      const char *name, linli_counts_t *sum)
 {
 	linli_counts_t c;
 	store_head_t h;
@@ -406,7 +407,7 @@ static int do_stats(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
 			t->last_heard = 0;
 			const refused_t *f = &d->refused;
 			t->refused = f->bad_signature + f->unknown_owner + f->wrong_origin +
-				     f->malformed + f->chain_broken + f->fork;
+			             f->malformed + f->chain_broken + f->fork;
 			r->statsp[n] = t;
 			r->reply.n_stats = n + 1;
 		}
@@ -439,7 +440,8 @@ static void do_status(linlid_t *d, reply_t *r)
 	add_status(r, "log_public", "%" PRIu64, pub.seq);
 	add_status(r, "log_personal", "%" PRIu64, pers.seq);
 	if (d->cfg.role == ROLE_NODE) {
-		bool up = d->hub_heard_ms && now - d->hub_heard_ms < 3u * (uint64_t)d->cfg.heartbeat_ms;
+		bool up =
+		    d->hub_heard_ms && now - d->hub_heard_ms < 3u * (uint64_t)d->cfg.heartbeat_ms;
 		add_status(r, "hub", "%s", d->cfg.hub);
 		add_status(r, "hub_link", "%s", up ? "up" : "down");
 		if (d->hub_heard_ms)
@@ -449,8 +451,8 @@ static void do_status(linlid_t *d, reply_t *r)
 		add_status(r, "acked_public", "%" PRIu64, d->acked[LINLI_STREAM_PUBLIC]);
 		add_status(r, "acked_personal", "%" PRIu64, d->acked[LINLI_STREAM_PERSONAL]);
 		add_status(r, "unacked", "%" PRIu64,
-			   pub.seq + pers.seq - d->acked[LINLI_STREAM_PUBLIC] -
-				   d->acked[LINLI_STREAM_PERSONAL]);
+		           pub.seq + pers.seq - d->acked[LINLI_STREAM_PUBLIC] -
+		               d->acked[LINLI_STREAM_PERSONAL]);
 		add_status(r, "relay_behind", "%" PRIu64, d->hub_heads_behind);
 	} else {
 		size_t live = 0;
@@ -545,8 +547,8 @@ static void dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
 	const char *v = q->verb;
 	int rc;
 	bool needs_kind = strcmp(v, "add") == 0 || strcmp(v, "set") == 0 ||
-			  strcmp(v, "remove") == 0 || strcmp(v, "show") == 0 ||
-			  strcmp(v, "list") == 0 || strcmp(v, "import") == 0;
+	                  strcmp(v, "remove") == 0 || strcmp(v, "show") == 0 ||
+	                  strcmp(v, "list") == 0 || strcmp(v, "import") == 0;
 	if (needs_kind && kind == LINLI_KIND_NONE) {
 		rc = fail(r, "%s: unknown record kind '%.32s'", v, q->kind);
 	} else if (strcmp(v, "add") == 0 || strcmp(v, "set") == 0 || strcmp(v, "remove") == 0) {
@@ -564,8 +566,9 @@ static void dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
 		rc = 0;
 	} else if (strcmp(v, "trust-add") == 0 || strcmp(v, "trust-list") == 0) {
 		if (d->cfg.role != ROLE_HUB && v[6] == 'a')
-			rc = fail(r, "trust add: only at the hub; on a node edit %s and send SIGHUP",
-				  d->cfg.trust_file);
+			rc =
+			    fail(r, "trust add: only at the hub; on a node edit %s and send SIGHUP",
+			         d->cfg.trust_file);
 		else
 			rc = do_trust(d, q, r, v[6] == 'a');
 	} else {
@@ -589,7 +592,7 @@ void control_on_request(linlid_t *d)
 			continue;
 		}
 		Linli__CtlRequest *q =
-			linli__ctl_request__unpack(NULL, zmsg_size(&m, 2), zmsg_data(&m, 2));
+		    linli__ctl_request__unpack(NULL, zmsg_size(&m, 2), zmsg_data(&m, 2));
 		if (q == NULL) {
 			fail(&r, "malformed request");
 			r.reply.error = r.err;
@@ -635,7 +638,7 @@ int control_start(linlid_t *d)
 		struct group *g = getgrnam(d->cfg.control_group);
 		if (g == NULL || chown(d->cfg.control, (uid_t)-1, g->gr_gid) != 0) {
 			log_err("control_group %s: %s", d->cfg.control_group,
-				g ? strerror(errno) : "no such group");
+			        g ? strerror(errno) : "no such group");
 			return -1;
 		}
 	}

@@ -22,7 +22,7 @@
 #include "daemon/zmsg.h"
 #include "proto/linli.pb-c.h"
 
-#define PULL_BUDGET 256	    /* change sets relayed per PULL */
+#define PULL_BUDGET    256  /* change sets relayed per PULL */
 #define WANT_REPEAT_MS 1000 /* one WANT per gap per second */
 
 static const int streams[] = {LINLI_STREAM_PUBLIC, LINLI_STREAM_PERSONAL};
@@ -94,7 +94,7 @@ static void peer_heard(peer_t *p, zmsg_t *m)
 }
 
 static void send_to(linlid_t *d, const uint8_t *rid, size_t rid_len, size_t n,
-		    const void *const *data, const size_t *lens)
+                    const void *const *data, const size_t *lens)
 {
 	const void *parts[6] = {rid};
 	size_t plens[6] = {rid_len};
@@ -114,7 +114,7 @@ static void send_err(linlid_t *d, zmsg_t *m, const char *text)
 }
 
 static void send_cursors(linlid_t *d, const peer_t *p, const char *type, Linli__Cursor **c,
-			 size_t n)
+                         size_t n)
 {
 	Linli__Cursors msg = LINLI__CURSORS__INIT;
 	msg.n_cursors = n;
@@ -132,7 +132,7 @@ static void send_cursors(linlid_t *d, const peer_t *p, const char *type, Linli__
 
 /* ACK or WANT for one owner's logs, from what txn sees. */
 static void send_ack(linlid_t *d, linli_txn_t *txn, const peer_t *p, const char *type,
-		     int only_stream)
+                     int only_stream)
 {
 	Linli__Cursor c[2], *cp[2];
 	size_t n = 0;
@@ -175,7 +175,7 @@ static int collect_heads(const char *owner, int stream, const store_head_t *head
 
 /* Relays up to PULL_BUDGET public change sets the node lacks. */
 static void serve_pull(linlid_t *d, linli_txn_t *txn, const peer_t *p, const heads_t *heads,
-		       const Linli__Cursors *have)
+                       const Linli__Cursors *have)
 {
 	size_t budget = PULL_BUDGET;
 	for (size_t i = 0; i < heads->n && budget > 0; i++) {
@@ -187,11 +187,13 @@ static void serve_pull(linlid_t *d, linli_txn_t *txn, const peer_t *p, const hea
 			if (strcmp(have->cursors[k]->owner, owner) == 0 &&
 			    have->cursors[k]->stream == LINLI__STREAM__PUBLIC)
 				from = have->cursors[k]->seq;
-		for (uint64_t seq = from + 1; seq <= heads->c[i].seq && budget > 0; seq++, budget--) {
+		for (uint64_t seq = from + 1; seq <= heads->c[i].seq && budget > 0;
+		     seq++, budget--) {
 			const void *entry;
 			size_t len, frame_len;
 			const uint8_t *frame, *sig;
-			if (store_log_get(txn, owner, LINLI_STREAM_PUBLIC, seq, &entry, &len) != 0 ||
+			if (store_log_get(txn, owner, LINLI_STREAM_PUBLIC, seq, &entry, &len) !=
+			        0 ||
 			    log_entry_split(entry, len, &frame, &frame_len, &sig) != 0)
 				break;
 			const void *parts[] = {"CS", owner, frame, sig};
@@ -230,7 +232,7 @@ static void flush_replies(linlid_t *d)
 }
 
 static void refuse(linlid_t *d, zmsg_t *m, uint64_t *counter, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static void refuse(linlid_t *d, zmsg_t *m, uint64_t *counter, const char *fmt, ...)
 {
@@ -248,7 +250,8 @@ static void on_hello(linlid_t *d, zmsg_t *m)
 {
 	char owner[LINLI_OWNER_MAX + 1];
 	Linli__Hello *h = NULL;
-	if (m->n != 3 || (h = linli__hello__unpack(NULL, zmsg_size(m, 2), zmsg_data(m, 2))) == NULL ||
+	if (m->n != 3 ||
+	    (h = linli__hello__unpack(NULL, zmsg_size(m, 2), zmsg_data(m, 2))) == NULL ||
 	    h->n_heads > 2 || h->n_have > 4 * TRUST_MAX || strlen(h->owner) > LINLI_OWNER_MAX) {
 		refuse(d, m, &d->refused.malformed, "malformed HELLO");
 		goto out;
@@ -281,7 +284,8 @@ static void on_pull(linlid_t *d, zmsg_t *m)
 	Linli__Cursors *c = NULL;
 	if (p == NULL)
 		return; /* a PULL before HELLO: the node says HELLO every heartbeat */
-	if (m->n != 3 || (c = linli__cursors__unpack(NULL, zmsg_size(m, 2), zmsg_data(m, 2))) == NULL ||
+	if (m->n != 3 ||
+	    (c = linli__cursors__unpack(NULL, zmsg_size(m, 2), zmsg_data(m, 2))) == NULL ||
 	    c->n_cursors > 4 * TRUST_MAX) {
 		if (c)
 			linli__cursors__free_unpacked(c, NULL);
@@ -327,10 +331,10 @@ static void on_cs(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 		       "change set claims origin %s but came on the link of %s", owner, link);
 		return;
 	}
-	if (linli_cs_open(zmsg_data(m, 3), zmsg_size(m, 3), zmsg_data(m, 4), zmsg_size(m, 4), t->pub,
-			  &cs, hash, err, sizeof(err)) != 0) {
-		uint64_t *counter = strstr(err, "signature") ? &d->refused.bad_signature
-							     : &d->refused.malformed;
+	if (linli_cs_open(zmsg_data(m, 3), zmsg_size(m, 3), zmsg_data(m, 4), zmsg_size(m, 4),
+	                  t->pub, &cs, hash, err, sizeof(err)) != 0) {
+		uint64_t *counter =
+		    strstr(err, "signature") ? &d->refused.bad_signature : &d->refused.malformed;
 		refuse(d, m, counter, "change set from %s: %s", owner, err);
 		return;
 	}
@@ -356,10 +360,12 @@ static void on_cs(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 		const uint8_t *frame, *sig;
 		if (store_log_get(txn, owner, stream, seq, &entry, &len) == 0 &&
 		    log_entry_split(entry, len, &frame, &frame_len, &sig) == 0 &&
-		    frame_len == zmsg_size(m, 3) && memcmp(frame, zmsg_data(m, 3), frame_len) == 0) {
+		    frame_len == zmsg_size(m, 3) &&
+		    memcmp(frame, zmsg_data(m, 3), frame_len) == 0) {
 			d->duplicates++;
-			log_info("change set %llu of %s: duplicate, acknowledged, not applied again",
-				  (unsigned long long)seq, owner);
+			log_info(
+			    "change set %llu of %s: duplicate, acknowledged, not applied again",
+			    (unsigned long long)seq, owner);
 			p->need_ack = true;
 		} else {
 			refuse(d, m, &d->refused.fork,
@@ -371,7 +377,7 @@ static void on_cs(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 	if (seq > head.seq + 1) {
 		d->refused.gap++;
 		log_debug("change set %llu of %s: gap after %llu, asking for it",
-			  (unsigned long long)seq, owner, (unsigned long long)head.seq);
+		          (unsigned long long)seq, owner, (unsigned long long)head.seq);
 		want(d, p, txn, stream, head.seq);
 		goto out;
 	}
@@ -392,7 +398,7 @@ static void on_cs(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 	if (rc != 0) {
 		/* Not applied, not acknowledged: the node sends it again. */
 		log_err("change set %llu of %s not applied: %s", (unsigned long long)seq, owner,
-			store_strerror(rc));
+		        store_strerror(rc));
 		goto out;
 	}
 	p->need_ack = true;
@@ -430,8 +436,8 @@ void hub_on_link(linlid_t *d)
 			/* Nothing in the batch is acknowledged; a failed commit leaves the
 			 * disk in doubt, so stop and let the restart check it. */
 			log_err("batch commit failed: %s; exiting so the service manager "
-				"restarts linlid",
-				store_strerror(rc));
+			        "restarts linlid",
+			        store_strerror(rc));
 			exit(EXIT_FAILURE);
 		}
 	}

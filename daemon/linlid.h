@@ -18,7 +18,7 @@
 #include "store/store.h"
 
 #define ZMQ_MSG_MAX (LINLI_CS_MAX_BYTES + 4096) /* bound on one link frame */
-#define PARTS_MAX 8				/* bound on frames per message */
+#define PARTS_MAX   8                           /* bound on frames per message */
 
 /* What the hub knows of one owner's link. */
 typedef struct {
@@ -26,8 +26,8 @@ typedef struct {
 	uint8_t rid[256]; /* ZeroMQ routing id of its latest connection */
 	size_t rid_len;
 	uint64_t last_heard_ms;
-	uint64_t head[3];	   /* heads the owner last reported, by stream */
-	uint64_t want_seq[3];	   /* last WANT sent, to send it once per gap */
+	uint64_t head[3];     /* heads the owner last reported, by stream */
+	uint64_t want_seq[3]; /* last WANT sent, to send it once per gap */
 	uint64_t want_ms[3];
 	/* Replies owed once the current batch is committed. */
 	bool need_ack, need_head;
@@ -45,8 +45,8 @@ typedef struct {
 #define LINKS_MAX (2 * TRUST_MAX)
 
 typedef struct {
-	uint64_t bad_signature, unknown_owner, wrong_origin, malformed, replayed, gap,
-		chain_broken, fork;
+	uint64_t bad_signature, unknown_owner, wrong_origin, malformed, replayed, gap, chain_broken,
+	    fork;
 } refused_t;
 
 typedef struct linlid {
@@ -61,10 +61,10 @@ typedef struct linlid {
 
 	/* node */
 	uint64_t sent[3], acked[3]; /* by stream: highest sent, acknowledged */
-	bool synced;		    /* the hub told us where it is */
+	bool synced;                /* the hub told us where it is */
 	uint64_t ack_progress_ms;   /* last time acked advanced or a window opened */
 	uint64_t hub_heard_ms;
-	uint64_t pull_ms; /* a PULL is outstanding since (0: none) */
+	uint64_t pull_ms;          /* a PULL is outstanding since (0: none) */
 	uint64_t hub_heads_behind; /* public change sets the hub has and we lack */
 
 	/* hub */
@@ -81,19 +81,19 @@ uint64_t now_ms(void);
 /* apply.c: changes to the store shared by both roles. */
 /* Appends a change set's signed bytes (frame || sig) to its log. */
 int apply_log(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
-	      const uint8_t hash[LINLI_HASH_LEN], const uint8_t *frame, size_t frame_len,
-	      const uint8_t sig[LINLI_SIG_LEN]);
+              const uint8_t hash[LINLI_HASH_LEN], const uint8_t *frame, size_t frame_len,
+              const uint8_t sig[LINLI_SIG_LEN]);
 /* Applies one op of owner to records, counts and medians. */
 int apply_op(linli_txn_t *txn, const char *owner, bool remove, const linli_record_t *rec,
-	     linli_counts_t *counts);
+             linli_counts_t *counts);
 int counts_load(linli_txn_t *txn, const char *owner, linli_counts_t *out);
 int counts_save(linli_txn_t *txn, const char *owner, const linli_counts_t *c);
 /* Applies every op of a verified change set and appends it to its log. */
 int apply_cs(linli_txn_t *txn, const linli_cs_t *cs, const uint8_t hash[LINLI_HASH_LEN],
-	     const uint8_t *frame, size_t frame_len, const uint8_t sig[LINLI_SIG_LEN]);
+             const uint8_t *frame, size_t frame_len, const uint8_t sig[LINLI_SIG_LEN]);
 /* Splits a stored log entry into frame and signature. */
 int log_entry_split(const void *data, size_t len, const uint8_t **frame, size_t *frame_len,
-		    const uint8_t **sig);
+                    const uint8_t **sig);
 
 /* write.c: local writes (from linlictl) as signed change sets. */
 /* Signs the public and personal ops given and commits them with their

@@ -11,9 +11,9 @@ void log_set_level(int level);
 int log_level_parse(const char *name);
 void log_msg(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-#define log_err(...) log_msg(LOG_ERR_, __VA_ARGS__)
-#define log_warn(...) log_msg(LOG_WARN_, __VA_ARGS__)
-#define log_info(...) log_msg(LOG_INFO_, __VA_ARGS__)
+#define log_err(...)   log_msg(LOG_ERR_, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_WARN_, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_INFO_, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_DEBUG_, __VA_ARGS__)
 
 #endif

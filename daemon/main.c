@@ -38,8 +38,8 @@ uint64_t now_ms(void)
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: linlid [-n] [-v] -c CONFIG\n"
-		     "  -c CONFIG  configuration file (see deploy/node.conf, deploy/hub.conf)\n"
-		     "  -n         check the configuration and exit; with -v print it\n");
+	             "  -c CONFIG  configuration file (see deploy/node.conf, deploy/hub.conf)\n"
+	             "  -n         check the configuration and exit; with -v print it\n");
 }
 
 static int reload_trust(linlid_t *d)
@@ -62,12 +62,12 @@ static int check_own_key(const linlid_t *d)
 	const trust_entry_t *me = trust_find(&d->trust, d->cfg.owner);
 	if (me != NULL && memcmp(me->pub, linli_key_pub(d->key), LINLI_PUB_LEN) != 0) {
 		log_err("%s: the key in %s is not the one %s lists for %s", d->cfg.owner,
-			d->cfg.key_file, d->cfg.trust_file, d->cfg.owner);
+		        d->cfg.key_file, d->cfg.trust_file, d->cfg.owner);
 		return -1;
 	}
 	if (me == NULL)
 		log_warn("%s is not in the trust list %s: others will refuse its change sets",
-			 d->cfg.owner, d->cfg.trust_file);
+		         d->cfg.owner, d->cfg.trust_file);
 	return 0;
 }
 
@@ -122,8 +122,8 @@ static void run(linlid_t *d)
 	uint64_t next_tick = 0;
 	while (!stop_signal) {
 		zmq_pollitem_t items[] = {
-			{d->link, 0, ZMQ_POLLIN, 0},
-			{d->control, 0, ZMQ_POLLIN, 0},
+		    {d->link, 0, ZMQ_POLLIN, 0},
+		    {d->control, 0, ZMQ_POLLIN, 0},
 		};
 		int n = zmq_poll(items, 2, 100);
 		if (n < 0 && errno != EINTR) {
@@ -206,8 +206,9 @@ int main(int argc, char **argv)
 	if (start(d) != 0) {
 		rc = EXIT_FAILURE;
 	} else {
-		log_info("%s %s (%s) started, state in %s", d->cfg.role == ROLE_HUB ? "hub" : "node",
-			 d->cfg.owner, d->cfg.name, d->cfg.state_dir);
+		log_info("%s %s (%s) started, state in %s",
+		         d->cfg.role == ROLE_HUB ? "hub" : "node", d->cfg.owner, d->cfg.name,
+		         d->cfg.state_dir);
 		run(d);
 		log_info("stopping on signal %d", (int)stop_signal);
 	}

@@ -29,7 +29,7 @@
 #include "daemon/zmsg.h"
 #include "proto/linli.pb-c.h"
 
-#define RETRANSMIT_MS 2000
+#define RETRANSMIT_MS   2000
 #define PULL_TIMEOUT_MS 3000
 
 static const int streams[] = {LINLI_STREAM_PUBLIC, LINLI_STREAM_PERSONAL};
@@ -136,14 +136,16 @@ static void pump(linlid_t *d)
 			continue;
 		if (d->sent[s] == d->acked[s] && d->sent[s] < head.seq)
 			d->ack_progress_ms = now_ms(); /* the retransmit clock starts now */
-		while (d->sent[s] < head.seq && d->sent[s] - d->acked[s] < (uint64_t)d->cfg.window) {
+		while (d->sent[s] < head.seq &&
+		       d->sent[s] - d->acked[s] < (uint64_t)d->cfg.window) {
 			const void *entry;
 			size_t len, frame_len;
 			const uint8_t *frame, *sig;
-			if (store_log_get(txn, d->cfg.owner, s, d->sent[s] + 1, &entry, &len) != 0 ||
+			if (store_log_get(txn, d->cfg.owner, s, d->sent[s] + 1, &entry, &len) !=
+			        0 ||
 			    log_entry_split(entry, len, &frame, &frame_len, &sig) != 0) {
 				log_err("own log %d: entry %llu missing or damaged", s,
-					(unsigned long long)d->sent[s] + 1);
+				        (unsigned long long)d->sent[s] + 1);
 				break;
 			}
 			const void *parts[] = {"CS", d->cfg.owner, frame, sig};
@@ -195,8 +197,8 @@ static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 	if (!d->synced) {
 		d->synced = true;
 		log_info("hub at %s: has our logs up to %llu public, %llu personal", d->cfg.hub,
-			 (unsigned long long)d->acked[LINLI_STREAM_PUBLIC],
-			 (unsigned long long)d->acked[LINLI_STREAM_PERSONAL]);
+		         (unsigned long long)d->acked[LINLI_STREAM_PUBLIC],
+		         (unsigned long long)d->acked[LINLI_STREAM_PERSONAL]);
 	}
 }
 
@@ -239,13 +241,13 @@ static void on_relay(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 		return;
 	}
 	if (linli_cs_open(zmsg_data(m, 2), zmsg_size(m, 2), zmsg_data(m, 3), zmsg_size(m, 3),
-			  t->pub, &cs, hash, err, sizeof(err)) != 0) {
+	                  t->pub, &cs, hash, err, sizeof(err)) != 0) {
 		log_warn("relayed change set of %s refused: %s", owner, err);
 		return;
 	}
 	if (strcmp(linli_cs_owner(cs), owner) != 0 || linli_cs_stream(cs) != LINLI_STREAM_PUBLIC) {
 		log_warn("relayed change set of %s refused: not a public change set of %s", owner,
-			 owner);
+		         owner);
 		goto out;
 	}
 	if (store_head_get(txn, owner, LINLI_STREAM_PUBLIC, &head) != 0)
@@ -255,7 +257,7 @@ static void on_relay(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 		goto out; /* a duplicate, or a gap the next PULL fills */
 	if (seq > 1 && memcmp(linli_cs_prev(cs), head.hash, LINLI_HASH_LEN) != 0) {
 		log_warn("relayed change set %llu of %s refused: chain broken",
-			 (unsigned long long)seq, owner);
+		         (unsigned long long)seq, owner);
 		goto out;
 	}
 	linli_txn_t *child = NULL;
@@ -268,7 +270,7 @@ static void on_relay(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 		store_abort(&child);
 	if (rc != 0)
 		log_warn("relayed change set %llu of %s not applied: %s", (unsigned long long)seq,
-			 owner, store_strerror(rc));
+		         owner, store_strerror(rc));
 out:
 	linli_cs_free(&cs);
 }
@@ -323,8 +325,9 @@ void node_tick(linlid_t *d)
 	for (int i = 0; i < 2; i++) {
 		int s = streams[i];
 		if (d->sent[s] > d->acked[s] && now - d->ack_progress_ms > RETRANSMIT_MS) {
-			log_info("no acknowledgement from the hub for %d ms: resending log %d from %llu",
-				 RETRANSMIT_MS, s, (unsigned long long)d->acked[s] + 1);
+			log_info(
+			    "no acknowledgement from the hub for %d ms: resending log %d from %llu",
+			    RETRANSMIT_MS, s, (unsigned long long)d->acked[s] + 1);
 			d->sent[s] = d->acked[s];
 			d->ack_progress_ms = now;
 		}

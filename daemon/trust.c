@@ -18,7 +18,7 @@ const trust_entry_t *trust_find(const trust_t *t, const char *owner)
 }
 
 int trust_set(trust_t *t, const char *owner, const uint8_t pub[LINLI_PUB_LEN], const char *name,
-	      char *err, size_t errlen)
+              char *err, size_t errlen)
 {
 	if (!linli_owner_valid(owner)) {
 		snprintf(err, errlen, "'%s' is not an owner code", owner);
@@ -26,7 +26,7 @@ int trust_set(trust_t *t, const char *owner, const uint8_t pub[LINLI_PUB_LEN], c
 	}
 	if (!linli_text_valid(name, sizeof(t->entries[0].name) - 1) || strchr(name, '\t')) {
 		snprintf(err, errlen, "name '%.70s' is not text of at most %zu bytes", name,
-			 sizeof(t->entries[0].name) - 1);
+		         sizeof(t->entries[0].name) - 1);
 		return -1;
 	}
 	trust_entry_t *e = (trust_entry_t *)trust_find(t, owner);
@@ -66,7 +66,7 @@ int trust_load(trust_t *t, const char *path, char *err, size_t errlen)
 		uint8_t pub[LINLI_PUB_LEN];
 		if (hex == NULL || linli_unhex(hex, pub, sizeof(pub)) != 0) {
 			snprintf(err, errlen, "%s:%d: expected '<owner> <64 hex digits> [name]'",
-				 path, lineno);
+			         path, lineno);
 			goto out;
 		}
 		while (name && (*name == ' ' || *name == '\t'))

@@ -33,7 +33,7 @@ int trust_load(trust_t *t, const char *path, char *err, size_t errlen);
 int trust_save(const trust_t *t, const char *path, char *err, size_t errlen);
 /* Adds or replaces owner's entry. */
 int trust_set(trust_t *t, const char *owner, const uint8_t pub[LINLI_PUB_LEN], const char *name,
-	      char *err, size_t errlen);
+              char *err, size_t errlen);
 const trust_entry_t *trust_find(const trust_t *t, const char *owner);
 
 #endif

@@ -22,8 +22,8 @@ static int seal_and_apply(linlid_t *d, linli_txn_t *txn, linli_csb_t *b, int str
 	int rc = store_head_get(txn, owner, stream, &head);
 	if (rc != 0)
 		return rc;
-	if (linli_csb_seal(b, d->key, owner, stream, head.seq + 1, head.hash,
-			   (uint64_t)time(NULL), &frame, &frame_len, sig, hash) != 0)
+	if (linli_csb_seal(b, d->key, owner, stream, head.seq + 1, head.hash, (uint64_t)time(NULL),
+	                   &frame, &frame_len, sig, hash) != 0)
 		return STORE_INVAL;
 	rc = apply_log(txn, owner, stream, head.seq + 1, hash, frame, frame_len, sig);
 	free(frame);
@@ -63,7 +63,7 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 	linli_csb_reset(pers);
 	if (rc == STORE_INVAL) {
 		snprintf(err, errlen, "change set too large (at most %d ops, %u bytes)",
-			 LINLI_CS_MAX_OPS, LINLI_CS_MAX_BYTES);
+		         LINLI_CS_MAX_OPS, LINLI_CS_MAX_BYTES);
 		return -1;
 	}
 	if (rc != 0) {

@@ -71,8 +71,8 @@ int linli_csb_add(linli_csb_t *b, bool remove, linli_record_t **rec)
 }
 
 int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const char *owner, int stream,
-		   uint64_t seq, const uint8_t prev[LINLI_HASH_LEN], uint64_t time, uint8_t **frame,
-		   size_t *frame_len, uint8_t sig[LINLI_SIG_LEN], uint8_t hash[LINLI_HASH_LEN])
+                   uint64_t seq, const uint8_t prev[LINLI_HASH_LEN], uint64_t time, uint8_t **frame,
+                   size_t *frame_len, uint8_t sig[LINLI_SIG_LEN], uint8_t hash[LINLI_HASH_LEN])
 {
 	Linli__ChangeSet cs = LINLI__CHANGE_SET__INIT;
 	cs.owner = (char *)owner;
@@ -105,26 +105,92 @@ int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const char *owner, in
 	return 0;
 }
 
-/* Caps what one unpack may allocate: protobuf can expand a few bytes of
- * input (an empty op) into a much larger struct. */
+/* Reads a protobuf varint; NULL past end or after 10 bytes. */
+static const uint8_t *varint(const uint8_t *p, const uint8_t *end, uint64_t *v)
+{
+	*v = 0;
+	for (int shift = 0; p < end && shift < 64; shift += 7) {
+		uint8_t b = *p++;
+		*v |= (uint64_t)(b & 0x7F) << shift;
+		if (!(b & 0x80))
+			return p;
+	}
+	return NULL;
+}
+
+/* Counts the ops of an encoded ChangeSet by walking its top-level fields
+ * only, so a body of millions of tiny ops is refused before protobuf-c
+ * allocates a struct for each.  -1 if the fields do not parse. */
+static long count_ops(const uint8_t *p, size_t len)
+{
+	const uint8_t *end = p + len;
+	long ops = 0;
+	while (p < end) {
+		uint64_t tag, n;
+		if ((p = varint(p, end, &tag)) == NULL)
+			return -1;
+		switch (tag & 7) {
+		case 0:
+			p = varint(p, end, &n);
+			break;
+		case 1:
+			p = (size_t)(end - p) >= 8 ? p + 8 : NULL;
+			break;
+		case 2:
+			if ((p = varint(p, end, &n)) != NULL)
+				p = n <= (uint64_t)(end - p) ? p + n : NULL;
+			if ((tag >> 3) == 6)
+				ops++;
+			break;
+		case 5:
+			p = (size_t)(end - p) >= 4 ? p + 4 : NULL;
+			break;
+		default:
+			return -1;
+		}
+		if (p == NULL)
+			return -1;
+	}
+	return ops;
+}
+
+/* Caps the memory one unpack holds at a time: protobuf can expand a few
+ * bytes of input into a much larger struct.  Each block carries its size
+ * so that freed scratch space is given back to the budget. */
 typedef struct {
 	size_t used, cap;
 } budget_t;
 
+#define BUDGET_HDR 16 /* keeps the returned memory 16-byte aligned */
+
 static void *budget_alloc(void *data, size_t size)
 {
 	budget_t *b = data;
-	if (size > b->cap - b->used)
+	if (size > b->cap - b->used || size > SIZE_MAX - BUDGET_HDR)
 		return NULL;
+	char *block = malloc(size + BUDGET_HDR);
+	if (block == NULL)
+		return NULL;
+	memcpy(block, &size, sizeof(size));
 	b->used += size;
-	return malloc(size);
+	return block + BUDGET_HDR;
 }
 
 static void budget_free(void *data, void *ptr)
 {
-	(void)data;
-	free(ptr);
+	budget_t *b = data; /* NULL once the change set is out of linli_cs_open */
+	size_t size;
+	if (ptr == NULL)
+		return;
+	char *block = (char *)ptr - BUDGET_HDR;
+	memcpy(&size, block, sizeof(size));
+	if (b != NULL)
+		b->used -= size;
+	free(block);
 }
+
+/* Frees what the budget allocator gave out, after linli_cs_open returned. */
+static ProtobufCAllocator budget_release = {budget_alloc, budget_free, NULL};
 
 static int check_ops(const Linli__ChangeSet *cs, char *err, size_t errlen)
 {
@@ -142,14 +208,14 @@ static int check_ops(const Linli__ChangeSet *cs, char *err, size_t errlen)
 		}
 		if (linli_kind_stream(kind) != (int)cs->stream) {
 			snprintf(err, errlen, "op %zu: a %s does not belong in the %s log", i + 1,
-				 linli_kind_name(kind),
-				 (int)cs->stream == LINLI_STREAM_PUBLIC ? "public" : "personal");
+			         linli_kind_name(kind),
+			         (int)cs->stream == LINLI_STREAM_PUBLIC ? "public" : "personal");
 			return -1;
 		}
 		if (op->remove ? !linli_id_valid(op->record->id)
-			       : linli_record_validate(op->record, why, sizeof(why)) != 0) {
+		               : linli_record_validate(op->record, why, sizeof(why)) != 0) {
 			snprintf(err, errlen, "op %zu (%s %.64s): %s", i + 1, linli_kind_name(kind),
-				 op->record->id, op->remove ? "bad id" : why);
+			         op->record->id, op->remove ? "bad id" : why);
 			return -1;
 		}
 	}
@@ -157,13 +223,13 @@ static int check_ops(const Linli__ChangeSet *cs, char *err, size_t errlen)
 }
 
 int linli_cs_open(const uint8_t *frame, size_t frame_len, const uint8_t *sig, size_t sig_len,
-		  const uint8_t pub[LINLI_PUB_LEN], linli_cs_t **out, uint8_t hash[LINLI_HASH_LEN],
-		  char *err, size_t errlen)
+                  const uint8_t pub[LINLI_PUB_LEN], linli_cs_t **out, uint8_t hash[LINLI_HASH_LEN],
+                  char *err, size_t errlen)
 {
 	*out = NULL;
 	if (frame_len <= LINLI_CS_MAGIC_LEN || frame_len > LINLI_CS_MAX_BYTES) {
 		snprintf(err, errlen, "malformed: %zu bytes (limit %u)", frame_len,
-			 LINLI_CS_MAX_BYTES);
+		         LINLI_CS_MAX_BYTES);
 		return -1;
 	}
 	if (memcmp(frame, LINLI_CS_MAGIC, LINLI_CS_MAGIC_LEN) != 0) {
@@ -174,10 +240,18 @@ int linli_cs_open(const uint8_t *frame, size_t frame_len, const uint8_t *sig, si
 		snprintf(err, errlen, "signature does not verify");
 		return -1;
 	}
-	budget_t budget = {0, 16 * frame_len + 4096};
+	const uint8_t *body = frame + LINLI_CS_MAGIC_LEN;
+	size_t body_len = frame_len - LINLI_CS_MAGIC_LEN;
+	long nops = count_ops(body, body_len);
+	if (nops < 1 || nops > LINLI_CS_MAX_OPS) {
+		snprintf(err, errlen, "malformed: %s",
+		         nops < 0 ? "body does not parse" : "1 to 5000 ops allowed");
+		return -1;
+	}
+	/* Strings take what the frame holds; each op at most a few structs. */
+	budget_t budget = {0, 4 * frame_len + (size_t)nops * 2048 + 65536};
 	ProtobufCAllocator alloc = {budget_alloc, budget_free, &budget};
-	Linli__ChangeSet *cs = linli__change_set__unpack(&alloc, frame_len - LINLI_CS_MAGIC_LEN,
-							 frame + LINLI_CS_MAGIC_LEN);
+	Linli__ChangeSet *cs = linli__change_set__unpack(&alloc, body_len, body);
 	if (cs == NULL) {
 		snprintf(err, errlen, "malformed: signed body does not decode");
 		return -1;
@@ -194,7 +268,7 @@ int linli_cs_open(const uint8_t *frame, size_t frame_len, const uint8_t *sig, si
 	*out = cs;
 	return 0;
 fail:
-	protobuf_c_message_free_unpacked(&cs->base, NULL);
+	protobuf_c_message_free_unpacked(&cs->base, &alloc);
 	return -1;
 }
 
@@ -202,7 +276,7 @@ void linli_cs_free(linli_cs_t **cs)
 {
 	if (cs == NULL || *cs == NULL)
 		return;
-	protobuf_c_message_free_unpacked(&(*cs)->base, NULL);
+	protobuf_c_message_free_unpacked(&(*cs)->base, &budget_release);
 	*cs = NULL;
 }
 

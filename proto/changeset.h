@@ -18,12 +18,12 @@
 #include "proto/keys.h"
 #include "proto/record.h"
 
-#define LINLI_CS_MAGIC "LINLICS1"
+#define LINLI_CS_MAGIC     "LINLICS1"
 #define LINLI_CS_MAGIC_LEN 8
 #define LINLI_CS_MAX_BYTES (8u << 20) /* signed bytes of one change set */
-#define LINLI_CS_MAX_OPS 5000
-#define LINLI_SIG_LEN 64
-#define LINLI_HASH_LEN 32
+#define LINLI_CS_MAX_OPS   5000
+#define LINLI_SIG_LEN      64
+#define LINLI_HASH_LEN     32
 
 typedef struct Linli__ChangeSet linli_cs_t;
 
@@ -41,16 +41,16 @@ const linli_record_t *linli_csb_op(const linli_csb_t *b, size_t i, bool *remove)
 /* Encodes and signs.  *frame is malloc'd (caller frees); sig and hash are
  * filled.  Returns 0, or -1 if the result would exceed the limits. */
 int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const char *owner, int stream,
-		   uint64_t seq, const uint8_t prev[LINLI_HASH_LEN], uint64_t time, uint8_t **frame,
-		   size_t *frame_len, uint8_t sig[LINLI_SIG_LEN], uint8_t hash[LINLI_HASH_LEN]);
+                   uint64_t seq, const uint8_t prev[LINLI_HASH_LEN], uint64_t time, uint8_t **frame,
+                   size_t *frame_len, uint8_t sig[LINLI_SIG_LEN], uint8_t hash[LINLI_HASH_LEN]);
 
 /* Checks size, magic and signature of frame against pub, then decodes and
  * validates every op.  On success *out is the decoded change set (free with
  * linli_cs_free) and hash its chain hash.  On failure returns -1 with the
  * reason in err ("signature does not verify", "op 3: ..."). */
 int linli_cs_open(const uint8_t *frame, size_t frame_len, const uint8_t *sig, size_t sig_len,
-		  const uint8_t pub[LINLI_PUB_LEN], linli_cs_t **out, uint8_t hash[LINLI_HASH_LEN],
-		  char *err, size_t errlen);
+                  const uint8_t pub[LINLI_PUB_LEN], linli_cs_t **out, uint8_t hash[LINLI_HASH_LEN],
+                  char *err, size_t errlen);
 void linli_cs_free(linli_cs_t **cs);
 
 const char *linli_cs_owner(const linli_cs_t *cs);

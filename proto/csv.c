@@ -26,7 +26,7 @@ struct linli_csv {
 };
 
 linli_csv_t *linli_csv_new_limits(const char *data, size_t len, size_t row_max, size_t field_max,
-				  size_t fields_max)
+                                  size_t fields_max)
 {
 	if (row_max == 0 || field_max == 0 || fields_max == 0 || (data == NULL && len > 0))
 		return NULL;
@@ -56,7 +56,7 @@ linli_csv_t *linli_csv_new_limits(const char *data, size_t len, size_t row_max, 
 linli_csv_t *linli_csv_new(const char *data, size_t len)
 {
 	return linli_csv_new_limits(data, len, LINLI_CSV_ROW_MAX, LINLI_CSV_FIELD_MAX,
-				    LINLI_CSV_FIELDS_MAX);
+	                            LINLI_CSV_FIELDS_MAX);
 }
 
 void linli_csv_destroy(linli_csv_t **csv)
@@ -98,7 +98,7 @@ static bool eat_break(linli_csv_t *csv)
 }
 
 __attribute__((format(printf, 3, 4))) static int fail(linli_csv_t *csv, size_t line,
-						      const char *fmt, ...)
+                                                      const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -145,22 +145,22 @@ int linli_csv_next(linli_csv_t *csv, linli_csv_row_t *row)
 				} else if (c == '\0') {
 					return fail(csv, csv->line, "NUL byte in field");
 				} else if (c == '\n' || (c == '\r' && !(csv->pos + 1 < n &&
-									d[csv->pos + 1] == '\n'))) {
+				                                        d[csv->pos + 1] == '\n'))) {
 					csv->line++;
 				}
 				if (csv->pos - row_start >= csv->row_max)
 					return fail(csv, csv->line, "row longer than %zu bytes",
-						    csv->row_max);
+					            csv->row_max);
 				if (out - field_start >= csv->field_max)
 					return fail(csv, csv->line,
-						    "field %zu longer than %zu bytes", nf + 1,
-						    csv->field_max);
+					            "field %zu longer than %zu bytes", nf + 1,
+					            csv->field_max);
 				csv->buf[out++] = d[csv->pos++];
 			}
 			if (csv->pos < n && d[csv->pos] != ',' && d[csv->pos] != '\r' &&
 			    d[csv->pos] != '\n')
 				return fail(csv, csv->line,
-					    "field %zu: text after the closing quote", nf + 1);
+				            "field %zu: text after the closing quote", nf + 1);
 		} else {
 			while (csv->pos < n) {
 				char c = d[csv->pos];
@@ -168,18 +168,18 @@ int linli_csv_next(linli_csv_t *csv, linli_csv_row_t *row)
 					break;
 				if (c == '"')
 					return fail(csv, csv->line,
-						    "field %zu: quote inside an unquoted field "
-						    "(quote the whole field and double the quote)",
-						    nf + 1);
+					            "field %zu: quote inside an unquoted field "
+					            "(quote the whole field and double the quote)",
+					            nf + 1);
 				if (c == '\0')
 					return fail(csv, csv->line, "NUL byte in field");
 				if (csv->pos - row_start >= csv->row_max)
 					return fail(csv, csv->line, "row longer than %zu bytes",
-						    csv->row_max);
+					            csv->row_max);
 				if (out - field_start >= csv->field_max)
 					return fail(csv, csv->line,
-						    "field %zu longer than %zu bytes", nf + 1,
-						    csv->field_max);
+					            "field %zu longer than %zu bytes", nf + 1,
+					            csv->field_max);
 				csv->buf[out++] = c;
 				csv->pos++;
 			}

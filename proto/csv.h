@@ -21,15 +21,15 @@
 
 #include <stddef.h>
 
-#define LINLI_CSV_ROW_MAX (64u * 1024)	 /* default: bytes of one row in the file */
-#define LINLI_CSV_FIELD_MAX (64u * 1024) /* default: bytes of one field */
-#define LINLI_CSV_FIELDS_MAX 256	 /* default: fields in one row */
+#define LINLI_CSV_ROW_MAX    (64u * 1024) /* default: bytes of one row in the file */
+#define LINLI_CSV_FIELD_MAX  (64u * 1024) /* default: bytes of one field */
+#define LINLI_CSV_FIELDS_MAX 256          /* default: fields in one row */
 
 typedef struct linli_csv linli_csv_t;
 
 typedef struct {
-	size_t line;		   /* physical line where the row starts, 1-based */
-	size_t nfields;		   /* at least 1 */
+	size_t line;               /* physical line where the row starts, 1-based */
+	size_t nfields;            /* at least 1 */
 	const char *const *fields; /* NUL-terminated, unquoted */
 } linli_csv_row_t;
 
@@ -37,7 +37,7 @@ typedef struct {
 linli_csv_t *linli_csv_new(const char *data, size_t len);
 /* A reader with other limits (each at least 1); NULL if out of memory or a limit is 0. */
 linli_csv_t *linli_csv_new_limits(const char *data, size_t len, size_t row_max, size_t field_max,
-				  size_t fields_max);
+                                  size_t fields_max);
 void linli_csv_destroy(linli_csv_t **csv);
 
 /* Reads the next row into *row.  Returns 1 with a row, 0 at the end of the

@@ -77,9 +77,9 @@ int linli_key_load(linli_key_t **out, const char *path, char *err, size_t errlen
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		snprintf(err, errlen,
-			 "key file %s: mode %03o lets others read it; chmod 600 it (and make a "
-			 "new key if others may have read it)",
-			 path, (unsigned)(st.st_mode & 0777));
+		         "key file %s: mode %03o lets others read it; chmod 600 it (and make a "
+		         "new key if others may have read it)",
+		         path, (unsigned)(st.st_mode & 0777));
 		goto out;
 	}
 	n = read(fd, text, sizeof(text) - 1);
@@ -88,11 +88,15 @@ int linli_key_load(linli_key_t **out, const char *path, char *err, size_t errlen
 		goto out;
 	}
 	text[n] = '\0';
-	text[strcspn(text, "\r\n")] = '\0';
+	/* One line of hex and nothing after it: anything else is not our file. */
+	size_t hexlen = strcspn(text, "\r\n");
+	if (text[hexlen] != '\0' && text[hexlen + strspn(text + hexlen, "\r\n")] != '\0')
+		hexlen = 0;
+	text[hexlen] = '\0';
 	seed = sodium_malloc(crypto_sign_SEEDBYTES);
 	if (seed == NULL || linli_unhex(text, seed, crypto_sign_SEEDBYTES) != 0) {
 		snprintf(err, errlen, "key file %s: expected %d hex digits on one line", path,
-			 crypto_sign_SEEDBYTES * 2);
+		         crypto_sign_SEEDBYTES * 2);
 		goto out;
 	}
 	*out = key_from_seed(seed);
@@ -124,6 +128,7 @@ int linli_key_generate(const char *path, uint8_t pub[LINLI_PUB_LEN], char *err, 
 	randombytes_buf(seed, crypto_sign_SEEDBYTES);
 	linli_hex(seed, crypto_sign_SEEDBYTES, hex);
 	strcat(hex, "\n");
+	unlink(tmp); /* left over from a crash: never holds a key in use */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
 		snprintf(err, errlen, "key file %s: %s", tmp, strerror(errno));
@@ -182,7 +187,7 @@ int linli_key_sign(const linli_key_t *key, const uint8_t *msg, size_t len, uint8
 }
 
 int linli_verify(const uint8_t pub[LINLI_PUB_LEN], const uint8_t *msg, size_t len,
-		 const uint8_t sig[64])
+                 const uint8_t sig[64])
 {
 	return crypto_sign_verify_detached(sig, msg, len, pub) == 0 ? 0 : -1;
 }

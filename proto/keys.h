@@ -26,7 +26,7 @@ void linli_key_destroy(linli_key_t **key);
 const uint8_t *linli_key_pub(const linli_key_t *key);
 int linli_key_sign(const linli_key_t *key, const uint8_t *msg, size_t len, uint8_t sig[64]);
 int linli_verify(const uint8_t pub[LINLI_PUB_LEN], const uint8_t *msg, size_t len,
-		 const uint8_t sig[64]);
+                 const uint8_t sig[64]);
 
 /* hex of len bytes into out (2*len+1 bytes). */
 void linli_hex(const uint8_t *in, size_t len, char *out);

@@ -14,7 +14,7 @@
 #include "proto/linli.pb-c.h"
 
 static const char *const kind_names[LINLI_KIND_COUNT] = {
-	NULL, "service", "partner", "grid", "household", "request", "event",
+    NULL, "service", "partner", "grid", "household", "request", "event",
 };
 
 linli_kind_t linli_kind_parse(const char *name)
@@ -81,7 +81,7 @@ static const ProtobufCFieldDescriptor *body_field(linli_kind_t kind)
 	if (kind <= LINLI_KIND_NONE || kind >= LINLI_KIND_COUNT)
 		return NULL;
 	return protobuf_c_message_descriptor_get_field(&linli__record__descriptor,
-						       (unsigned)kind + 1);
+	                                               (unsigned)kind + 1);
 }
 
 static const ProtobufCMessageDescriptor *body_desc(linli_kind_t kind)
@@ -199,43 +199,60 @@ static int parse_u64(const char *text, uint64_t max, uint64_t *out)
 	return 0;
 }
 
-/* Unix seconds, or "YYYY-MM-DD[ HH:MM[:SS]]" / "YYYY-MM-DDTHH:MM[:SS][Z]" in UTC. */
-static int parse_time(const char *text, uint64_t *out)
+/* Digits at exactly the positions of pattern's 'D's, the other characters literal. */
+static bool matches(const char *text, const char *pattern)
 {
-	if (parse_u64(text, UINT32_MAX * 4ull, out) == 0)
-		return 0;
+	for (; *pattern; text++, pattern++)
+		if (*pattern == 'D' ? !isdigit((unsigned char)*text) : *text != *pattern)
+			return false;
+	return true;
+}
+
+static int field2(const char *p)
+{
+	return (p[0] - '0') * 10 + (p[1] - '0');
+}
+
+/* "YYYY-MM-DD", "YYYY-MM-DD HH:MM[:SS]" or with 'T' and a final 'Z', in UTC,
+ * from 1970 to LINLI_TIME_MAX. */
+static int parse_date_time(const char *text, uint64_t *out)
+{
 	struct tm tm = {0};
-	int n = 0;
-	if (sscanf(text, "%4d-%2d-%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &n) != 3 ||
-	    n != 10)
+	size_t n = strlen(text);
+	if (n > 0 && text[n - 1] == 'Z')
+		n--;
+	if (!matches(text, "DDDD-DD-DD") ||
+	    (n != 10 &&
+	     !(n >= 16 && (text[10] == ' ' || text[10] == 'T') && matches(text + 11, "DD:DD") &&
+	       (n == 16 || (n == 19 && matches(text + 16, ":DD"))))))
 		return -1;
-	const char *rest = text + 10;
-	if (*rest == ' ' || *rest == 'T') {
-		int m = 0;
-		if (sscanf(rest + 1, "%2d:%2d%n", &tm.tm_hour, &tm.tm_min, &m) != 2 || m != 5)
-			return -1;
-		rest += 1 + m;
-		if (*rest == ':') {
-			if (sscanf(rest + 1, "%2d%n", &tm.tm_sec, &m) != 1 || m != 2)
-				return -1;
-			rest += 3;
-		}
-		if (*rest == 'Z')
-			rest++;
+	int year = field2(text) * 100 + field2(text + 2), mon = field2(text + 5),
+	    mday = field2(text + 8);
+	tm.tm_year = year - 1900;
+	tm.tm_mon = mon - 1;
+	tm.tm_mday = mday;
+	if (n >= 16) {
+		tm.tm_hour = field2(text + 11);
+		tm.tm_min = field2(text + 14);
+		tm.tm_sec = n == 19 ? field2(text + 17) : 0;
 	}
-	if (*rest != '\0' || tm.tm_year < 1970 || tm.tm_year > 2200 || tm.tm_mon < 1 ||
-	    tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-	    tm.tm_min > 59 || tm.tm_sec > 60)
+	if (year < 1970 || mon < 1 || mon > 12 || mday < 1 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+	    tm.tm_sec > 59)
 		return -1;
-	int mday = tm.tm_mday, mon = tm.tm_mon;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
 	time_t t = timegm(&tm);
 	/* timegm normalises 2026-02-31 to March: refuse instead. */
-	if (t < 0 || tm.tm_mday != mday || tm.tm_mon != mon - 1)
+	if (t < 0 || (uint64_t)t > LINLI_TIME_MAX || tm.tm_mday != mday || tm.tm_mon != mon - 1)
 		return -1;
 	*out = (uint64_t)t;
 	return 0;
+}
+
+/* Unix seconds or a date and time (parse_date_time). */
+static int parse_time(const char *text, uint64_t *out)
+{
+	if (parse_u64(text, LINLI_TIME_MAX, out) == 0)
+		return 0;
+	return parse_date_time(text, out);
 }
 
 static int parse_bool(const char *text, protobuf_c_boolean *out)
@@ -259,7 +276,7 @@ static void free_string(const ProtobufCFieldDescriptor *f, char *s)
 
 /* Replaces a repeated string field with the ';'-separated items of text. */
 static int set_items(ProtobufCMessage *body, const ProtobufCFieldDescriptor *f, const char *text,
-		     char *err, size_t errlen)
+                     char *err, size_t errlen)
 {
 	size_t *countp = (size_t *)((char *)body + f->quantifier_offset);
 	char ***arrp = (char ***)((char *)body + f->offset);
@@ -277,7 +294,7 @@ static int set_items(ProtobufCMessage *body, const ProtobufCFieldDescriptor *f, 
 		if (len > 0) {
 			if (n == LINLI_ITEMS_MAX) {
 				snprintf(err, errlen, "%s: more than %d items", f->name,
-					 LINLI_ITEMS_MAX);
+				         LINLI_ITEMS_MAX);
 				goto fail;
 			}
 			if ((items[n++] = strndup(p, len)) == NULL)
@@ -303,7 +320,7 @@ fail:
 }
 
 int linli_record_set(linli_record_t *rec, const char *name, const char *value, char *err,
-		     size_t errlen)
+                     size_t errlen)
 {
 	linli_kind_t kind = linli_record_kind(rec);
 	int idx = linli_field_index(kind, name);
@@ -316,7 +333,7 @@ int linli_record_set(linli_record_t *rec, const char *name, const char *value, c
 	void *member = (char *)body + f->offset;
 	if (!linli_text_valid(value, LINLI_TEXT_MAX)) {
 		snprintf(err, errlen, "%s: not valid UTF-8 text of at most %d bytes", name,
-			 LINLI_TEXT_MAX);
+		         LINLI_TEXT_MAX);
 		return -1;
 	}
 	if (f->label == PROTOBUF_C_LABEL_REPEATED)
@@ -358,16 +375,16 @@ int linli_record_set(linli_record_t *rec, const char *name, const char *value, c
 		const ProtobufCEnumValue *v = enum_lookup(f->descriptor, value);
 		if (v == NULL) {
 			const ProtobufCEnumDescriptor *e = f->descriptor;
-			size_t off = (size_t)snprintf(err, errlen, "%s: '%s' is not one of", name,
-						      value);
+			size_t off =
+			    (size_t)snprintf(err, errlen, "%s: '%s' is not one of", name, value);
 			for (unsigned i = 1; i < e->n_values && off < errlen; i++) {
 				char low[64];
 				size_t j = 0;
 				for (; e->values[i].name[j] && j < sizeof(low) - 1; j++)
 					low[j] = (char)tolower(
-						(unsigned char)(e->values[i].name[j] == '_'
-									? '-'
-									: e->values[i].name[j]));
+					    (unsigned char)(e->values[i].name[j] == '_'
+					                        ? '-'
+					                        : e->values[i].name[j]));
 				low[j] = '\0';
 				off += (size_t)snprintf(err + off, errlen - off, " %s", low);
 			}
@@ -380,21 +397,62 @@ int linli_record_set(linli_record_t *rec, const char *name, const char *value, c
 		break;
 	}
 	snprintf(err, errlen, "%s: '%s' is not a valid %s", name, value,
-		 f->type == PROTOBUF_C_TYPE_BOOL ? "yes/no"
-		 : is_time_field(f)		 ? "time (YYYY-MM-DD HH:MM or unix seconds)"
-						 : "number");
+	         f->type == PROTOBUF_C_TYPE_BOOL ? "yes/no"
+	         : is_time_field(f)              ? "time (YYYY-MM-DD HH:MM or unix seconds)"
+	                                         : "number");
 	return -1;
 }
 
 int linli_record_copy_field(linli_record_t *dst, const linli_record_t *src, size_t i)
 {
-	char buf[LINLI_TEXT_MAX * 2], err[LINLI_ERR_MAX];
 	linli_kind_t kind = linli_record_kind(src);
 	if (kind != linli_record_kind(dst) || i >= linli_field_count(kind))
 		return -1;
-	/* Text round trip keeps one code path for every field type. */
-	linli_record_get(src, i, buf, sizeof(buf));
-	return linli_record_set(dst, linli_field_name(kind, i), buf, err, sizeof(err));
+	ProtobufCMessage *to = body_of(dst);
+	const ProtobufCMessage *from = body_of(src);
+	const ProtobufCFieldDescriptor *f = &to->descriptor->fields[i];
+	void *dm = (char *)to + f->offset;
+	const void *sm = (const char *)from + f->offset;
+	if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+		size_t *dcount = (size_t *)((char *)to + f->quantifier_offset);
+		size_t count = *(const size_t *)((const char *)from + f->quantifier_offset);
+		char **items = calloc(count ? count : 1, sizeof(char *));
+		if (items == NULL)
+			return -1;
+		for (size_t k = 0; k < count; k++)
+			if ((items[k] = strdup((*(char **const *)sm)[k])) == NULL) {
+				while (k > 0)
+					free(items[--k]);
+				free(items);
+				return -1;
+			}
+		for (size_t k = 0; k < *dcount; k++)
+			free((*(char ***)dm)[k]);
+		free(*(char ***)dm);
+		*(char ***)dm = items;
+		*dcount = count;
+		return 0;
+	}
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_STRING: {
+		char *copy = strdup(*(char *const *)sm);
+		if (copy == NULL)
+			return -1;
+		free_string(f, *(char **)dm);
+		*(char **)dm = copy;
+		return 0;
+	}
+	case PROTOBUF_C_TYPE_UINT64:
+		*(uint64_t *)dm = *(const uint64_t *)sm;
+		return 0;
+	case PROTOBUF_C_TYPE_UINT32:
+	case PROTOBUF_C_TYPE_ENUM:
+	case PROTOBUF_C_TYPE_BOOL: /* protobuf_c_boolean is an int */
+		*(uint32_t *)dm = *(const uint32_t *)sm;
+		return 0;
+	default:
+		return -1;
+	}
 }
 
 size_t linli_record_get(const linli_record_t *rec, size_t i, char *buf, size_t len)
@@ -413,8 +471,8 @@ size_t linli_record_get(const linli_record_t *rec, size_t i, char *buf, size_t l
 		char **items = *(char **const *)member;
 		size_t off = 0;
 		for (size_t k = 0; k < count && off < len; k++)
-			off += (size_t)snprintf(buf + off, len - off, "%s%s", k ? ";" : "",
-						items[k]);
+			off +=
+			    (size_t)snprintf(buf + off, len - off, "%s%s", k ? ";" : "", items[k]);
 		return off < len ? off : len - 1;
 	}
 	switch (f->type) {
@@ -431,8 +489,10 @@ size_t linli_record_get(const linli_record_t *rec, size_t i, char *buf, size_t l
 				break;
 			time_t t = (time_t)v;
 			struct tm tm;
-			gmtime_r(&t, &tm);
-			n = (int)strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
+			if (v > LINLI_TIME_MAX || gmtime_r(&t, &tm) == NULL)
+				n = snprintf(buf, len, "%" PRIu64, v);
+			else
+				n = (int)strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm);
 		} else {
 			n = snprintf(buf, len, "%" PRIu64, v);
 		}
@@ -443,12 +503,13 @@ size_t linli_record_get(const linli_record_t *rec, size_t i, char *buf, size_t l
 		break;
 	case PROTOBUF_C_TYPE_ENUM: {
 		const ProtobufCEnumValue *v =
-			protobuf_c_enum_descriptor_get_value(f->descriptor, *(const int *)member);
+		    protobuf_c_enum_descriptor_get_value(f->descriptor, *(const int *)member);
 		if (v == NULL || v->value == 0)
 			break;
 		size_t j = 0;
 		for (; v->name[j] && j + 1 < len; j++)
-			buf[j] = (char)tolower((unsigned char)(v->name[j] == '_' ? '-' : v->name[j]));
+			buf[j] =
+			    (char)tolower((unsigned char)(v->name[j] == '_' ? '-' : v->name[j]));
 		buf[j] = '\0';
 		n = (int)j;
 		break;
@@ -472,7 +533,7 @@ bool linli_text_valid(const char *s, size_t max)
 		size_t len;
 		uint32_t cp;
 		if (c < 0x80) {
-			if (c < 0x20 && c != '\t')
+			if ((c < 0x20 && c != '\t') || c == 0x7F)
 				return false;
 			p++;
 			continue;
@@ -493,7 +554,7 @@ bool linli_text_valid(const char *s, size_t max)
 			cp = (cp << 6) | (p[i] & 0x3F);
 		}
 		/* Overlong forms, surrogates and values past U+10FFFF. */
-		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		if ((len == 2 && cp < 0xA0) || (len == 3 && cp < 0x800) ||
 		    (len == 4 && cp < 0x10000) || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
 			return false;
 		p += len;
@@ -512,28 +573,34 @@ static int check_fields(const ProtobufCMessage *body, char *err, size_t errlen)
 			char **items = *(char **const *)member;
 			if (count > LINLI_ITEMS_MAX) {
 				snprintf(err, errlen, "%s: more than %d items", f->name,
-					 LINLI_ITEMS_MAX);
+				         LINLI_ITEMS_MAX);
 				return -1;
 			}
 			for (size_t k = 0; k < count; k++)
 				if (!linli_text_valid(items[k], LINLI_TEXT_MAX) ||
 				    strchr(items[k], ';') != NULL) {
 					snprintf(err, errlen, "%s: item %zu is not valid text",
-						 f->name, k + 1);
+					         f->name, k + 1);
 					return -1;
 				}
 		} else if (f->type == PROTOBUF_C_TYPE_STRING) {
 			if (!linli_text_valid(*(char *const *)member, LINLI_TEXT_MAX)) {
 				snprintf(err, errlen,
-					 "%s: not valid UTF-8 text of at most %d bytes", f->name,
-					 LINLI_TEXT_MAX);
+				         "%s: not valid UTF-8 text of at most %d bytes", f->name,
+				         LINLI_TEXT_MAX);
+				return -1;
+			}
+		} else if (f->type == PROTOBUF_C_TYPE_UINT64 && is_time_field(f)) {
+			if (*(const uint64_t *)member > LINLI_TIME_MAX) {
+				snprintf(err, errlen, "%s: %" PRIu64 " is past the year 2200",
+				         f->name, *(const uint64_t *)member);
 				return -1;
 			}
 		} else if (f->type == PROTOBUF_C_TYPE_ENUM) {
 			if (protobuf_c_enum_descriptor_get_value(f->descriptor,
-								 *(const int *)member) == NULL) {
+			                                         *(const int *)member) == NULL) {
 				snprintf(err, errlen, "%s: unknown value %d", f->name,
-					 *(const int *)member);
+				         *(const int *)member);
 				return -1;
 			}
 		}
@@ -544,7 +611,7 @@ static int check_fields(const ProtobufCMessage *body, char *err, size_t errlen)
 static bool date_valid(const char *s)
 {
 	uint64_t t;
-	return strlen(s) == 10 && parse_time(s, &t) == 0;
+	return strlen(s) == 10 && parse_date_time(s, &t) == 0;
 }
 
 /* The rules of each kind beyond types: what an operator must give. */
@@ -558,7 +625,8 @@ static int check_kind(const linli_record_t *rec, char *err, size_t errlen)
 			return -1;
 		}
 		if (s->walk_minutes > 24 * 60) {
-			snprintf(err, errlen, "walk_minutes: %u is more than a day", s->walk_minutes);
+			snprintf(err, errlen, "walk_minutes: %u is more than a day",
+			         s->walk_minutes);
 			return -1;
 		}
 		return 0;
@@ -597,14 +665,15 @@ static int check_kind(const linli_record_t *rec, char *err, size_t errlen)
 		}
 		for (const char *p = h->phone; *p; p++)
 			if (!isdigit((unsigned char)*p) && *p != '-' && *p != '+' && *p != ' ') {
-				snprintf(err, errlen, "phone: '%s' is not a phone number", h->phone);
+				snprintf(err, errlen, "phone: '%s' is not a phone number",
+				         h->phone);
 				return -1;
 			}
 		if (h->linked_to[0] != '\0' && (!linli_id_valid(h->linked_to) || h->central)) {
 			snprintf(err, errlen,
-				 "linked_to: '%s' must be a household id, and a central household "
-				 "links to none",
-				 h->linked_to);
+			         "linked_to: '%s' must be a household id, and a central household "
+			         "links to none",
+			         h->linked_to);
 			return -1;
 		}
 		return 0;
@@ -648,7 +717,7 @@ int linli_record_validate(const linli_record_t *rec, char *err, size_t errlen)
 	}
 	if (!linli_id_valid(rec->id)) {
 		snprintf(err, errlen, "id: '%.80s' is not 1-%d characters of A-Z a-z 0-9 . _ -",
-			 rec->id, LINLI_ID_MAX);
+		         rec->id, LINLI_ID_MAX);
 		return -1;
 	}
 	if (check_fields(body_of(rec), err, errlen) != 0)
@@ -720,9 +789,9 @@ void linli_record_json(const linli_record_t *rec, const char *owner, FILE *out)
 			continue;
 		}
 		linli_record_get(rec, i, buf, sizeof(buf));
-		bool number = (f->type == PROTOBUF_C_TYPE_UINT32 ||
-			       f->type == PROTOBUF_C_TYPE_UINT64) &&
-			      !is_time_field(f);
+		bool number =
+		    (f->type == PROTOBUF_C_TYPE_UINT32 || f->type == PROTOBUF_C_TYPE_UINT64) &&
+		    !is_time_field(f);
 		if (f->type == PROTOBUF_C_TYPE_BOOL)
 			fputs(*(const protobuf_c_boolean *)member ? "true" : "false", out);
 		else if (number)

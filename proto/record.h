@@ -6,7 +6,7 @@
  * second list of fields.  Values are text: numbers in decimal, booleans as
  * yes/no (also true/false, 1/0), enums by name in any case with '-' or '_'
  * ("elderly", "food-safety", "grid-chat"), repeated strings joined by ';',
- * *_at fields as unix seconds or "YYYY-MM-DD[ HH:MM[:SS]]" (UTC).
+ * *_at fields as unix seconds or "YYYY-MM-DD[ HH:MM[:SS]]" (UTC), up to 2200.
  *
  * A linli_record_t is a Linli__Record whose strings are all heap-allocated:
  * free it with linli_record_destroy (or protobuf_c_message_free_unpacked).
@@ -36,11 +36,12 @@ typedef enum {
  * community, personal ones (households, requests, grids) only to the hub. */
 enum { LINLI_STREAM_PUBLIC = 1, LINLI_STREAM_PERSONAL = 2 };
 
-#define LINLI_ID_MAX 64     /* bytes in a record id */
-#define LINLI_TEXT_MAX 2048 /* bytes in one string field */
-#define LINLI_ITEMS_MAX 64  /* strings in a repeated field */
-#define LINLI_OWNER_MAX 16  /* bytes in an owner code */
-#define LINLI_ERR_MAX 256   /* size of error buffers */
+#define LINLI_ID_MAX    64            /* bytes in a record id */
+#define LINLI_TEXT_MAX  2048          /* bytes in one string field */
+#define LINLI_ITEMS_MAX 64            /* strings in a repeated field */
+#define LINLI_OWNER_MAX 16            /* bytes in an owner code */
+#define LINLI_ERR_MAX   256           /* size of error buffers */
+#define LINLI_TIME_MAX  7258118400ull /* 2200-01-01: the last time a *_at field holds */
 
 /* "service" ... "event"; LINLI_KIND_NONE for anything else. */
 linli_kind_t linli_kind_parse(const char *name);
@@ -67,7 +68,7 @@ int linli_field_index(linli_kind_t kind, const char *name);
 /* Sets field name from text.  On error returns -1 and writes a reason
  * naming the field and the value to err. */
 int linli_record_set(linli_record_t *rec, const char *name, const char *value, char *err,
-		     size_t errlen);
+                     size_t errlen);
 /* Copies the value of field i of src into dst (same kind). */
 int linli_record_copy_field(linli_record_t *dst, const linli_record_t *src, size_t i);
 /* Writes field i as text (the form linli_record_set reads). Returns its length. */
@@ -90,7 +91,7 @@ void linli_record_json(const linli_record_t *rec, const char *owner, FILE *out);
 void linli_json_string(FILE *out, const char *s);
 
 /* True if s is valid UTF-8 of at most max bytes with no control characters
- * other than tab. */
+ * (C0, DEL, C1) other than tab. */
 bool linli_text_valid(const char *s, size_t max);
 
 #endif

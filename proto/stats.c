@@ -69,8 +69,8 @@ bool linli_record_resolve_time(const linli_record_t *rec, uint64_t *seconds)
 const char *linli_category_name(int category)
 {
 	static const char *const names[LINLI_CATEGORY_COUNT] = {
-		"none",	   "party-mass", "childcare", "elderly", "medical",
-		"food-safety", "leisure",    "affairs",   "special",
+	    "none",        "party-mass", "childcare", "elderly", "medical",
+	    "food-safety", "leisure",    "affairs",   "special",
 	};
 	return (category > 0 && category < LINLI_CATEGORY_COUNT) ? names[category] : "none";
 }

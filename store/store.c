@@ -23,16 +23,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define MIB ((size_t)1 << 20)
-#define MAP_INITIAL (64 * MIB)
+#define MIB           ((size_t)1 << 20)
+#define MAP_INITIAL   (64 * MIB)
 #define META_NAME_MAX 511
 /* Longest key we build: LMDB's default (and compiled-in) limit. */
-#define KEY_MAX 511
-#define REC_KEY_MAX (STORE_OWNER_MAX + 1 + 1 + STORE_ID_MAX)
-#define LOG_KEY_MAX (STORE_OWNER_MAX + 1 + 1 + 8)
+#define KEY_MAX      511
+#define REC_KEY_MAX  (STORE_OWNER_MAX + 1 + 1 + STORE_ID_MAX)
+#define LOG_KEY_MAX  (STORE_OWNER_MAX + 1 + 1 + 8)
 #define HEAD_VAL_LEN (8 + STORE_HASH_LEN)
-#define MED_MEMBER 'm'
-#define MED_STATE 's'
+#define MED_MEMBER   'm'
+#define MED_STATE    's'
 
 struct linli_store {
 	MDB_env *env;
@@ -142,7 +142,7 @@ static int owner_key(uint8_t *key, const char *owner, int b, size_t *len)
 }
 
 static int rec_key(uint8_t key[REC_KEY_MAX], const char *owner, int kind, const char *id,
-		   size_t *len)
+                   size_t *len)
 {
 	size_t ilen = name_len(id, STORE_ID_MAX);
 	if (ilen == 0 || owner_key(key, owner, kind, len) != STORE_OK)
@@ -155,7 +155,7 @@ static int rec_key(uint8_t key[REC_KEY_MAX], const char *owner, int kind, const 
 /* Splits "owner \0 b rest" into a NUL-terminated owner, b and rest.  A key
  * that does not parse can only come from a bug or a damaged file. */
 static int split_key(const MDB_val *k, char owner[STORE_OWNER_MAX + 1], int *b,
-		     const uint8_t **rest, size_t *restlen)
+                     const uint8_t **rest, size_t *restlen)
 {
 	const uint8_t *p = k->mv_data;
 	const uint8_t *nul = memchr(p, '\0', k->mv_size);
@@ -467,7 +467,7 @@ int store_head_get(linli_txn_t *txn, const char *owner, int stream, store_head_t
 }
 
 int store_log_append(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
-		     const uint8_t hash[STORE_HASH_LEN], const void *data, size_t len)
+                     const uint8_t hash[STORE_HASH_LEN], const void *data, size_t len)
 {
 	uint8_t key[LOG_KEY_MAX], hv[HEAD_VAL_LEN];
 	store_head_t head;
@@ -497,8 +497,8 @@ int store_log_append(linli_txn_t *txn, const char *owner, int stream, uint64_t s
 	return map_err(mdb_put(txn->txn, txn->store->head, &k, &v, 0));
 }
 
-int store_log_get(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
-		  const void **data, size_t *len)
+int store_log_get(linli_txn_t *txn, const char *owner, int stream, uint64_t seq, const void **data,
+                  size_t *len)
 {
 	uint8_t key[LOG_KEY_MAX];
 	size_t klen;
@@ -549,8 +549,8 @@ out:
 
 /* ---- records ---- */
 
-int store_rec_get(linli_txn_t *txn, const char *owner, int kind, const char *id,
-		  const void **val, size_t *len)
+int store_rec_get(linli_txn_t *txn, const char *owner, int kind, const char *id, const void **val,
+                  size_t *len)
 {
 	uint8_t key[REC_KEY_MAX];
 	size_t klen;
@@ -566,8 +566,8 @@ int store_rec_get(linli_txn_t *txn, const char *owner, int kind, const char *id,
 	return STORE_OK;
 }
 
-int store_rec_put(linli_txn_t *txn, const char *owner, int kind, const char *id,
-		  const void *val, size_t len)
+int store_rec_put(linli_txn_t *txn, const char *owner, int kind, const char *id, const void *val,
+                  size_t len)
 {
 	uint8_t key[REC_KEY_MAX];
 	size_t klen;
@@ -707,7 +707,7 @@ typedef struct {
 } med_state_t;
 
 static int med_keys(const linli_txn_t *t, const char *scope, uint64_t value, const char *tag,
-		    med_state_t *st, uint8_t mkey[KEY_MAX], size_t *mlen)
+                    med_state_t *st, uint8_t mkey[KEY_MAX], size_t *mlen)
 {
 	size_t max = t->store->maxkey;
 	size_t slen = name_len(scope, max);

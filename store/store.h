@@ -38,8 +38,8 @@ enum {
 };
 
 #define STORE_OWNER_MAX 16 /* bytes in an owner code */
-#define STORE_ID_MAX 64    /* bytes in a record id */
-#define STORE_HASH_LEN 32
+#define STORE_ID_MAX    64 /* bytes in a record id */
+#define STORE_HASH_LEN  32
 
 const char *store_strerror(int code);
 
@@ -70,24 +70,23 @@ int store_head_get(linli_txn_t *txn, const char *owner, int stream, store_head_t
 /* Appends entry seq, which must be head.seq + 1 (else STORE_BADSEQ), and
  * makes (seq, hash) the new head. */
 int store_log_append(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
-		     const uint8_t hash[STORE_HASH_LEN], const void *data, size_t len);
-int store_log_get(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
-		  const void **data, size_t *len);
+                     const uint8_t hash[STORE_HASH_LEN], const void *data, size_t len);
+int store_log_get(linli_txn_t *txn, const char *owner, int stream, uint64_t seq, const void **data,
+                  size_t *len);
 /* Calls fn for every log head; a non-zero return from fn stops and is returned. */
-typedef int (*store_head_fn)(const char *owner, int stream, const store_head_t *head,
-			     void *arg);
+typedef int (*store_head_fn)(const char *owner, int stream, const store_head_t *head, void *arg);
 int store_heads_each(linli_txn_t *txn, store_head_fn fn, void *arg);
 
 /* Records under (owner, kind, id). */
-int store_rec_get(linli_txn_t *txn, const char *owner, int kind, const char *id,
-		  const void **val, size_t *len);
-int store_rec_put(linli_txn_t *txn, const char *owner, int kind, const char *id,
-		  const void *val, size_t len);
+int store_rec_get(linli_txn_t *txn, const char *owner, int kind, const char *id, const void **val,
+                  size_t *len);
+int store_rec_put(linli_txn_t *txn, const char *owner, int kind, const char *id, const void *val,
+                  size_t len);
 int store_rec_del(linli_txn_t *txn, const char *owner, int kind, const char *id);
 /* Calls fn for each record of owner (NULL: every owner) and kind (0: every
  * kind), in key order; a non-zero return from fn stops and is returned. */
 typedef int (*store_rec_fn)(const char *owner, int kind, const char *id, const void *val,
-			    size_t len, void *arg);
+                            size_t len, void *arg);
 int store_rec_each(linli_txn_t *txn, const char *owner, int kind, store_rec_fn fn, void *arg);
 
 /* Small named values (at most 511 bytes of name). */

@@ -111,6 +111,12 @@ def main():
         models = {n.owner: {} for n in c.nodes}
         for n in c.nodes:
             write_everything(c, n, models)
+        # The subdistrict owns records too; its public ones reach every node.
+        c.hub.ctl("service", "add", "sd1", "name=街道党群服务中心", "category=party-mass")
+        c.hub.ctl("household", "add", "sdh1", "grid=g0", "size=1", "phone=13900000000")
+        models[c.hub.owner] = {("service", "sd1"): {"category": "party-mass"},
+                               ("household", "sdh1"): {"rented": "no", "central": "no",
+                                                       "linked_to": ""}}
         c.wait_converged(timeout=60)
         print("ok - converged")
 
@@ -142,6 +148,12 @@ def main():
                     assert owners <= {n.owner}, f"{n.name} holds {kind}s of {owners}"
         print("ok - every node holds all public records and no other community's "
               "personal records")
+
+        for n in c.nodes:
+            got = n.ctl("service", "list", "--owner", c.hub.owner, json_out=True)
+            assert [r["id"] for r in got] == ["sd1"], f"{n.name}: {got}"
+            assert not n.ctl("household", "list", "--owner", c.hub.owner, json_out=True)
+        print("ok - the subdistrict's public records reach every node, its personal ones none")
 
         # The hub relays verbatim: a node can verify the signer itself.
         z = c.node("Zenglin")

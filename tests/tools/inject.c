@@ -87,7 +87,8 @@ static int drain(int ms)
 			Linli__Cursors *c = linli__cursors__unpack(NULL, tlen, (uint8_t *)text);
 			printf("%s %s", scenario, type);
 			for (size_t i = 0; c && i < c->n_cursors; i++)
-				printf(" %s/%d=%llu", c->cursors[i]->owner, (int)c->cursors[i]->stream,
+				printf(" %s/%d=%llu", c->cursors[i]->owner,
+				       (int)c->cursors[i]->stream,
 				       (unsigned long long)c->cursors[i]->seq);
 			printf("\n");
 			if (c)
@@ -103,7 +104,7 @@ static int drain(int ms)
 }
 
 static int seal(linli_key_t *key, const char *owner, linli_kind_t kind, int stream, uint64_t seq,
-		uint8_t **frame, size_t *len, uint8_t sig[64])
+                uint8_t **frame, size_t *len, uint8_t sig[64])
 {
 	char err[256], id[32];
 	uint8_t prev[32] = {0}, hash[32];
@@ -119,7 +120,7 @@ static int seal(linli_key_t *key, const char *owner, linli_kind_t kind, int stre
 	}
 	linli_csb_add(b, false, &rec);
 	int rc = linli_csb_seal(b, key, owner, stream, seq, prev, (uint64_t)time(NULL), frame, len,
-				sig, hash);
+	                        sig, hash);
 	linli_csb_destroy(&b);
 	return rc;
 }
@@ -197,8 +198,8 @@ int main(int argc, char **argv)
 		const char *as = argc > 6 ? argv[6] : owner;
 		for (long i = 1; i <= n; i++) {
 			free(frame);
-			seal(key, as, LINLI_KIND_SERVICE, LINLI_STREAM_PUBLIC, (uint64_t)i, &frame, &len,
-			     sig);
+			seal(key, as, LINLI_KIND_SERVICE, LINLI_STREAM_PUBLIC, (uint64_t)i, &frame,
+			     &len, sig);
 			send_cs(as, frame, len, sig);
 		}
 		drain(3000);

@@ -20,7 +20,7 @@ static void expect_row(linli_csv_t *csv, size_t line, size_t n, const char *cons
 	int rc = linli_csv_next(csv, &row);
 	if (rc < 0)
 		fail_msg("unexpected error at line %zu: %s", linli_csv_error_line(csv),
-			 linli_csv_error(csv));
+		         linli_csv_error(csv));
 	assert_int_equal(rc, 1);
 	assert_int_equal(row.line, line);
 	assert_int_equal(row.nfields, n);
@@ -97,9 +97,9 @@ static void test_embedded_newline(void **state)
 {
 	(void)state;
 	linli_csv_t *csv = open_text("id,text\n"
-				     "r1,\"lamp broken\nat gate 3\n\"\n"
-				     "r2,\"a\r\nb\"\n"
-				     "r3,ok\n");
+	                             "r1,\"lamp broken\nat gate 3\n\"\n"
+	                             "r2,\"a\r\nb\"\n"
+	                             "r3,ok\n");
 	expect_row(csv, 1, 2, (const char *[]){"id", "text"});
 	expect_row(csv, 2, 2, (const char *[]){"r1", "lamp broken\nat gate 3\n"});
 	/* r1 spans lines 2-4, so r2 starts on line 5 and spans 5-6. */

@@ -72,7 +72,7 @@ static void hash_of(uint8_t h[STORE_HASH_LEN], uint64_t seq)
 }
 
 static void assert_rec(linli_txn_t *t, const char *owner, int kind, const char *id,
-		       const char *want)
+                       const char *want)
 {
 	const void *v;
 	size_t len;
@@ -85,8 +85,7 @@ static void assert_rec(linli_txn_t *t, const char *owner, int kind, const char *
 	assert_memory_equal(v, want, len);
 }
 
-static void put_rec(linli_txn_t *t, const char *owner, int kind, const char *id,
-		    const char *val)
+static void put_rec(linli_txn_t *t, const char *owner, int kind, const char *id, const char *val)
 {
 	assert_int_equal(store_rec_put(t, owner, kind, id, val, strlen(val)), STORE_OK);
 }
@@ -274,12 +273,12 @@ typedef struct {
 } recs_seen_t;
 
 static int collect_rec(const char *owner, int kind, const char *id, const void *val, size_t len,
-		       void *arg)
+                       void *arg)
 {
 	recs_seen_t *rs = arg;
 	assert_true(rs->n < 32);
-	snprintf(rs->got[rs->n], sizeof(rs->got[rs->n]), "%s/%d/%s=%.*s", owner, kind, id,
-		 (int)len, (const char *)val);
+	snprintf(rs->got[rs->n], sizeof(rs->got[rs->n]), "%s/%d/%s=%.*s", owner, kind, id, (int)len,
+	         (const char *)val);
 	rs->n++;
 	if (rs->del_in != NULL)
 		assert_int_equal(store_rec_del(rs->del_in, owner, kind, id), STORE_OK);
@@ -287,7 +286,7 @@ static int collect_rec(const char *owner, int kind, const char *id, const void *
 }
 
 static void expect_each(linli_txn_t *t, const char *owner, int kind, const char *const *want,
-			int nwant)
+                        int nwant)
 {
 	recs_seen_t rs = {.stop_after = -1};
 	assert_int_equal(store_rec_each(t, owner, kind, collect_rec, &rs), STORE_OK);
@@ -346,8 +345,8 @@ static void test_records(void **state)
 	assert_rec(t, "1234567890123456", 1, id64, "long");
 	assert_rec(t, "35", 2, "c", NULL); /* that is 350's */
 
-	static const char *const own35[] = {"35/1/a=35-1-a v2", "35/2/a=35-2-a",
-					    "35/2/b=35-2-b", "35/255/z=35-255-z"};
+	static const char *const own35[] = {"35/1/a=35-1-a v2", "35/2/a=35-2-a", "35/2/b=35-2-b",
+	                                    "35/255/z=35-255-z"};
 	expect_each(t, "35", 0, own35, 4);
 	static const char *const own35k2[] = {"35/2/a=35-2-a", "35/2/b=35-2-b"};
 	expect_each(t, "35", 2, own35k2, 2);
@@ -359,16 +358,23 @@ static void test_records(void **state)
 	expect_each(t, "34", 0, NULL, 0);
 	expect_each(t, "4", 0, NULL, 0);
 	static const char *const allk2[] = {"3/2/q=3-2-q", "35/2/a=35-2-a", "35/2/b=35-2-b",
-					    "350/2/c=350-2-c", "36/2/s=36-2-s"};
+	                                    "350/2/c=350-2-c", "36/2/s=36-2-s"};
 	expect_each(t, NULL, 2, allk2, 5);
 	static const char *const allk255[] = {"35/255/z=35-255-z"};
 	expect_each(t, NULL, 255, allk255, 1);
 	static const char *const all[] = {
-		"1234567890123456/1/" "iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii"
-		"=long",
-		"3/2/q=3-2-q",	   "35/1/a=35-1-a v2", "35/2/a=35-2-a",	  "35/2/b=35-2-b",
-		"35/255/z=35-255-z", "350/1/a=350-1-a",  "350/2/c=350-2-c", "36/2/s=36-2-s",
-		"36/3/r=36-3-r",
+	    "1234567890123456/1/"
+	    "iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii"
+	    "=long",
+	    "3/2/q=3-2-q",
+	    "35/1/a=35-1-a v2",
+	    "35/2/a=35-2-a",
+	    "35/2/b=35-2-b",
+	    "35/255/z=35-255-z",
+	    "350/1/a=350-1-a",
+	    "350/2/c=350-2-c",
+	    "36/2/s=36-2-s",
+	    "36/3/r=36-3-r",
 	};
 	expect_each(t, NULL, 0, all, 10);
 
@@ -648,7 +654,7 @@ static void test_median_edges(void **state)
 	assert_int_equal(store_median_add(t, "s", 5, "a"), STORE_OK); /* already there */
 	expect_median(t, "s", 5, 1);
 	assert_int_equal(store_median_add(t, "s", 8, "b"), STORE_OK);
-	expect_median(t, "s", 6, 2); /* floor of 6.5 */
+	expect_median(t, "s", 6, 2);                                        /* floor of 6.5 */
 	assert_int_equal(store_median_del(t, "s", 8, "a"), STORE_NOTFOUND); /* wrong tag */
 	assert_int_equal(store_median_del(t, "s", 6, "b"), STORE_NOTFOUND); /* wrong value */
 	expect_median(t, "s", 6, 2);
@@ -769,11 +775,11 @@ static void random_op(linli_txn_t *t, model_t *md, unsigned *next_tag)
 		if (r % 2 == 0) {
 			snprintf(tag, sizeof(tag), "owner/%u", md->m[i].tag);
 			assert_int_equal(store_median_del(t, md->scope, md->m[i].value ^ 1, tag),
-					 STORE_NOTFOUND);
+			                 STORE_NOTFOUND);
 		} else {
 			snprintf(tag, sizeof(tag), "owner/%u", *next_tag + 1000000);
 			assert_int_equal(store_median_del(t, md->scope, md->m[i].value, tag),
-					 STORE_NOTFOUND);
+			                 STORE_NOTFOUND);
 		}
 	}
 }
@@ -835,17 +841,17 @@ static void test_strerror(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_open_reopen, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_abort_discards, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_log, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_records, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nested, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_map_growth, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mapfull, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_median_edges, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_median_random, setup, teardown),
-		cmocka_unit_test(test_strerror),
+	    cmocka_unit_test_setup_teardown(test_open_reopen, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_abort_discards, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_log, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_records, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_nested, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_map_growth, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_mapfull, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_median_edges, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_median_random, setup, teardown),
+	    cmocka_unit_test(test_strerror),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

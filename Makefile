@@ -100,7 +100,10 @@ demo: all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/doc/linli
 	install -m 0755 $(BUILD)/linlid $(BUILD)/linlictl $(DESTDIR)$(PREFIX)/bin/
-	install -m 0644 deploy/linlid-node.service deploy/linlid-hub.service $(DESTDIR)$(PREFIX)/lib/systemd/system/
+	for u in linlid-node linlid-hub; do \
+		sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@DOCDIR@|$(PREFIX)/share/doc/linli|g' \
+			deploy/$$u.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u.service; \
+	done
 	install -m 0644 deploy/node.conf deploy/hub.conf $(DESTDIR)$(PREFIX)/share/doc/linli/
 
 clean:

@@ -340,6 +340,7 @@ static int fill_stats(linlid_t *d, linli_txn_t *txn, Linli__Stats *s, const char
 		s->head_public = p->head[LINLI_STREAM_PUBLIC];
 		s->head_personal = p->head[LINLI_STREAM_PERSONAL];
 		s->last_heard = unix_of(p->last_heard_ms);
+		s->refused = p->refused;
 	} else if (strcmp(owner, d->cfg.owner) == 0) {
 		s->head_public = s->seq_public;
 		s->head_personal = s->seq_personal;

@@ -231,10 +231,13 @@ static void flush_replies(linlid_t *d)
 	store_abort(&txn);
 }
 
-static void refuse(linlid_t *d, zmsg_t *m, uint64_t *counter, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+static void refuse(linlid_t *d, zmsg_t *m, const char *owner, uint64_t *counter, const char *fmt,
+                   ...) __attribute__((format(printf, 5, 6)));
 
-static void refuse(linlid_t *d, zmsg_t *m, uint64_t *counter, const char *fmt, ...)
+/* Logs why, counts it (overall, and for owner when it is a trusted one)
+ * and tells the sender. */
+static void refuse(linlid_t *d, zmsg_t *m, const char *owner, uint64_t *counter, const char *fmt,
+                   ...)
 {
 	char text[LINLI_ERR_MAX + 128];
 	va_list ap;
@@ -242,6 +245,9 @@ static void refuse(linlid_t *d, zmsg_t *m, uint64_t *counter, const char *fmt, .
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	(*counter)++;
+	peer_t *p = owner && trust_find(&d->trust, owner) ? peer_get(d, owner) : NULL;
+	if (p != NULL)
+		p->refused++;
 	log_warn("refused: %s", text);
 	send_err(d, m, text);
 }
@@ -253,13 +259,13 @@ static void on_hello(linlid_t *d, zmsg_t *m)
 	if (m->n != 3 ||
 	    (h = linli__hello__unpack(NULL, zmsg_size(m, 2), zmsg_data(m, 2))) == NULL ||
 	    h->n_heads > 2 || h->n_have > 4 * TRUST_MAX || strlen(h->owner) > LINLI_OWNER_MAX) {
-		refuse(d, m, &d->refused.malformed, "malformed HELLO");
+		refuse(d, m, NULL, &d->refused.malformed, "malformed HELLO");
 		goto out;
 	}
 	snprintf(owner, sizeof(owner), "%s", h->owner);
 	if (trust_find(&d->trust, owner) == NULL || strcmp(owner, d->cfg.owner) == 0) {
-		refuse(d, m, &d->refused.unknown_owner, "HELLO from %.16s, not in the trust list",
-		       owner);
+		refuse(d, m, NULL, &d->refused.unknown_owner,
+		       "HELLO from %.16s, not in the trust list", owner);
 		goto out;
 	}
 	peer_t *p = peer_get(d, owner);
@@ -289,10 +295,10 @@ static void on_pull(linlid_t *d, zmsg_t *m)
 	    c->n_cursors > 4 * TRUST_MAX) {
 		if (c)
 			linli__cursors__free_unpacked(c, NULL);
-		refuse(d, m, &d->refused.malformed, "malformed PULL from %s", p->owner);
+		refuse(d, m, p->owner, &d->refused.malformed, "malformed PULL from %s", p->owner);
 		return;
 	}
-	p->last_heard_ms = now_ms();
+	peer_heard(p, m); /* the answer goes to the connection that asked */
 	if (p->pull)
 		linli__cursors__free_unpacked(p->pull, NULL);
 	p->pull = c;
@@ -316,18 +322,18 @@ static void on_cs(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 	store_head_t head;
 
 	if (m->n != 5 || !zmsg_str(m, 2, owner, sizeof(owner))) {
-		refuse(d, m, &d->refused.malformed, "malformed CS message (%zu parts)", m->n);
+		refuse(d, m, NULL, &d->refused.malformed, "malformed CS message (%zu parts)", m->n);
 		return;
 	}
 	const trust_entry_t *t = trust_find(&d->trust, owner);
 	if (t == NULL || strcmp(owner, d->cfg.owner) == 0) {
-		refuse(d, m, &d->refused.unknown_owner, "change set from %s: not in the trust list",
-		       owner);
+		refuse(d, m, NULL, &d->refused.unknown_owner,
+		       "change set from %s: not in the trust list", owner);
 		return;
 	}
 	const char *link = link_owner(d, zmsg_data(m, 0), zmsg_size(m, 0));
 	if (link != NULL && strcmp(link, owner) != 0) {
-		refuse(d, m, &d->refused.wrong_origin,
+		refuse(d, m, link, &d->refused.wrong_origin,
 		       "change set claims origin %s but came on the link of %s", owner, link);
 		return;
 	}
@@ -335,13 +341,13 @@ static void on_cs(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 	                  t->pub, &cs, hash, err, sizeof(err)) != 0) {
 		uint64_t *counter =
 		    strstr(err, "signature") ? &d->refused.bad_signature : &d->refused.malformed;
-		refuse(d, m, counter, "change set from %s: %s", owner, err);
+		refuse(d, m, owner, counter, "change set from %s: %s", owner, err);
 		return;
 	}
 	uint64_t seq = linli_cs_seq(cs);
 	int stream = linli_cs_stream(cs);
 	if (strcmp(linli_cs_owner(cs), owner) != 0) {
-		refuse(d, m, &d->refused.wrong_origin,
+		refuse(d, m, owner, &d->refused.wrong_origin,
 		       "change set %llu signed by %s claims origin %.16s", (unsigned long long)seq,
 		       owner, linli_cs_owner(cs));
 		goto out;
@@ -368,7 +374,7 @@ static void on_cs(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 			    (unsigned long long)seq, owner);
 			p->need_ack = true;
 		} else {
-			refuse(d, m, &d->refused.fork,
+			refuse(d, m, owner, &d->refused.fork,
 			       "change set %llu of %s differs from the one applied: log forked",
 			       (unsigned long long)seq, owner);
 		}
@@ -382,7 +388,7 @@ static void on_cs(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 		goto out;
 	}
 	if (seq > 1 && memcmp(linli_cs_prev(cs), head.hash, LINLI_HASH_LEN) != 0) {
-		refuse(d, m, &d->refused.chain_broken,
+		refuse(d, m, owner, &d->refused.chain_broken,
 		       "change set %llu of %s: previous hash does not match the log",
 		       (unsigned long long)seq, owner);
 		goto out;
@@ -414,7 +420,7 @@ void hub_on_link(linlid_t *d)
 	zmsg_t m;
 	for (int i = 0; i < d->cfg.batch_max && zmsg_recv(d->link, &m) == 1; i++) {
 		if (m.truncated || m.n < 2) {
-			refuse(d, &m, &d->refused.malformed, "message with %s parts",
+			refuse(d, &m, NULL, &d->refused.malformed, "message with %s parts",
 			       m.truncated ? "too many" : "too few");
 		} else if (zmsg_is(&m, 1, "CS")) {
 			if (txn == NULL && store_write_begin(d->store, NULL, &txn) != 0)
@@ -426,7 +432,7 @@ void hub_on_link(linlid_t *d)
 		} else if (zmsg_is(&m, 1, "PULL")) {
 			on_pull(d, &m);
 		} else {
-			refuse(d, &m, &d->refused.malformed, "unknown message type");
+			refuse(d, &m, NULL, &d->refused.malformed, "unknown message type");
 		}
 		zmsg_close(&m);
 	}

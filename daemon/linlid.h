@@ -29,6 +29,7 @@ typedef struct {
 	uint64_t head[3];     /* heads the owner last reported, by stream */
 	uint64_t want_seq[3]; /* last WANT sent, to send it once per gap */
 	uint64_t want_ms[3];
+	uint64_t refused; /* change sets of this owner refused */
 	/* Replies owed once the current batch is committed. */
 	bool need_ack, need_head;
 	void *pull; /* Linli__Cursors of a PULL to serve, or NULL */
@@ -64,6 +65,7 @@ typedef struct linlid {
 	bool synced;                /* the hub told us where it is */
 	uint64_t ack_progress_ms;   /* last time acked advanced or a window opened */
 	uint64_t hub_heard_ms;
+	uint64_t next_hello_ms;
 	uint64_t pull_ms;          /* a PULL is outstanding since (0: none) */
 	uint64_t hub_heads_behind; /* public change sets the hub has and we lack */
 

@@ -316,11 +316,10 @@ void node_on_link(linlid_t *d)
 
 void node_tick(linlid_t *d)
 {
-	static uint64_t next_hello;
 	uint64_t now = now_ms();
-	if (now >= next_hello) {
+	if (now >= d->next_hello_ms) {
 		send_hello(d);
-		next_hello = now + (uint64_t)d->cfg.heartbeat_ms;
+		d->next_hello_ms = now + (uint64_t)d->cfg.heartbeat_ms;
 	}
 	for (int i = 0; i < 2; i++) {
 		int s = streams[i];

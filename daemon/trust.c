@@ -103,7 +103,9 @@ int trust_save(const trust_t *t, const char *path, char *err, size_t errlen)
 		linli_hex(t->entries[i].pub, LINLI_PUB_LEN, hex);
 		fprintf(f, "%s %s %s\n", t->entries[i].owner, hex, t->entries[i].name);
 	}
-	if (fflush(f) != 0 || fsync(fd) != 0 || fclose(f) != 0 || rename(tmp, path) != 0) {
+	int ok = fflush(f) == 0 && fsync(fd) == 0;
+	ok = fclose(f) == 0 && ok;
+	if (!ok || rename(tmp, path) != 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		unlink(tmp);
 		return -1;

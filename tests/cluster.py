@@ -105,6 +105,8 @@ class Daemon:
         return os.path.exists(self.sock) and self.ctl("status", json_out=True)
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
+        """Stops the daemon; after SIGTERM it must exit 0 (a sanitizer's
+        report or a crash on the way out makes it fail)."""
         if self.proc is None or self.proc.poll() is not None:
             return
         self.proc.send_signal(sig)
@@ -113,6 +115,10 @@ class Daemon:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+            raise RuntimeError(f"{self.name} did not stop within {timeout} s of {sig.name}")
+        if sig == signal.SIGTERM and self.proc.returncode != 0:
+            raise RuntimeError(f"{self.name} exited {self.proc.returncode} on SIGTERM:\n"
+                               f"{self.log_tail(30)}")
 
     def kill(self):
         self.stop(signal.SIGKILL)
@@ -210,11 +216,22 @@ class Cluster:
         wait_until("replicas converge", self.converged, timeout, step=0.2)
 
     def stop(self):
+        errors = []
         for d in self.nodes + [self.hub]:
-            d.stop()
+            try:
+                d.stop()
+            except RuntimeError as e:
+                errors.append(str(e))
+        if errors:
+            raise RuntimeError("\n".join(errors))
 
     def close(self):
-        self.stop()
+        try:
+            self.stop()
+        finally:
+            self._cleanup()
+
+    def _cleanup(self):
         if not self.keep:
             shutil.rmtree(self.dir, ignore_errors=True)
         else:
@@ -223,5 +240,7 @@ class Cluster:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, *exc):
+        if exc_type is not None and os.environ.get("CI") is None:
+            self.keep = True  # the logs say what went wrong
         self.close()

@@ -84,10 +84,13 @@ def main():
         after = c.hub.stats()
         for owner in (z.owner, lk.owner):
             # What the hub holds, not what the nodes last reported of themselves.
-            reported = ("last_heard", "head_public", "head_personal")
+            reported = ("last_heard", "head_public", "head_personal", "refused")
             a = {k: v for k, v in after[owner].items() if k not in reported}
             b = {k: v for k, v in before[owner].items() if k not in reported}
             assert a == b, f"{owner} changed:\n{b}\n{a}"
+        # Bad signature, other origin in the body, on Zenglin's link, malformed,
+        # personal in public: counted against Zenglin in the statistics too.
+        assert after[z.owner]["refused"] == 5, after[z.owner]
         ids = {r["id"] for r in c.hub.ctl("service", "list", json_out=True)}
         assert ids == {"s1", "inj-1"}, ids
         print("ok - counters and logged reasons at the hub; nothing refused was applied")

@@ -48,7 +48,7 @@ deps:
 	if [ -n "$$missing" ]; then \
 		if [ "$$(id -u)" = 0 ]; then \
 			echo "installing:$$missing"; \
-			DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null || \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null 2>&1 || \
 			{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null; } || \
 			{ echo "apt-get install failed for:$$missing" >&2; exit 1; }; \
 		else \

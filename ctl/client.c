@@ -23,6 +23,7 @@
 struct client {
 	void *ctx;
 	void *sock;
+	void *monitor; /* tells when the daemon's end of the connection closes */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -69,6 +70,10 @@ client_t *client_new(const char *path)
 	    zmq_setsockopt(c->sock, ZMQ_RCVTIMEO, &rcvtimeo, sizeof(rcvtimeo)) != 0 ||
 	    zmq_setsockopt(c->sock, ZMQ_SNDTIMEO, &sndtimeo, sizeof(sndtimeo)) != 0 ||
 	    zmq_setsockopt(c->sock, ZMQ_IMMEDIATE, &immediate, sizeof(immediate)) != 0 ||
+	    zmq_socket_monitor(c->sock, "inproc://linlictl-monitor", ZMQ_EVENT_DISCONNECTED) != 0 ||
+	    (c->monitor = zmq_socket(c->ctx, ZMQ_PAIR)) == NULL ||
+	    zmq_setsockopt(c->monitor, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
+	    zmq_connect(c->monitor, "inproc://linlictl-monitor") != 0 ||
 	    zmq_connect(c->sock, endpoint) != 0) {
 		ctl_fail("cannot connect to %s: %s", path, zmq_strerror(zmq_errno()));
 		client_destroy(&c);
@@ -81,6 +86,8 @@ void client_destroy(client_t **c)
 {
 	if (c == NULL || *c == NULL)
 		return;
+	if ((*c)->monitor != NULL)
+		zmq_close((*c)->monitor);
 	if ((*c)->sock != NULL)
 		zmq_close((*c)->sock);
 	if ((*c)->ctx != NULL)
@@ -119,19 +126,36 @@ static int send_request(client_t *c, const Linli__CtlRequest *req)
 	return 0;
 }
 
+/* Waits for the reply, or for the daemon to go away: a killed daemon
+ * never answers, and saying so beats a silent minute. */
+static int wait_reply(client_t *c)
+{
+	zmq_pollitem_t items[] = {{c->sock, 0, ZMQ_POLLIN, 0}, {c->monitor, 0, ZMQ_POLLIN, 0}};
+	int n;
+	while ((n = zmq_poll(items, 2, CLIENT_TIMEOUT_MS)) < 0 && zmq_errno() == EINTR)
+		;
+	if (n > 0 && (items[0].revents & ZMQ_POLLIN))
+		return 0;
+	if (n > 0)
+		ctl_fail("linlid at %s went away before answering; the change may or may not "
+		         "have been made (look with show or list)",
+		         c->path);
+	else
+		ctl_fail("no reply from linlid at %s within %d s", c->path,
+		         CLIENT_TIMEOUT_MS / 1000);
+	return -1;
+}
+
 /* Receives the one-frame reply; the caller closes msg. */
 static int recv_reply(client_t *c, zmq_msg_t *msg)
 {
 	int rc;
+	if (wait_reply(c) != 0)
+		return -1;
 	while ((rc = zmq_msg_recv(msg, c->sock, 0)) < 0 && zmq_errno() == EINTR)
 		;
 	if (rc < 0) {
-		if (zmq_errno() == EAGAIN)
-			ctl_fail("no reply from linlid at %s within %d s", c->path,
-			         CLIENT_TIMEOUT_MS / 1000);
-		else
-			ctl_fail("receiving from linlid at %s: %s", c->path,
-			         zmq_strerror(zmq_errno()));
+		ctl_fail("receiving from linlid at %s: %s", c->path, zmq_strerror(zmq_errno()));
 		return -1;
 	}
 	if (zmq_msg_more(msg)) {

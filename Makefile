@@ -87,12 +87,19 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblinli.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblinli.a $(LIBS) -lcmocka
 
-$(BUILD)/tests/linli-inject: tests/tools/inject.c $(BUILD)/liblinli.a
+TOOLS := $(BUILD)/tests/linli-inject $(BUILD)/tests/linli-bench
+
+$(BUILD)/tests/linli-%: tests/tools/%.c $(BUILD)/liblinli.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblinli.a $(LIBS)
 
-check: all $(UNIT_BIN) $(BUILD)/tests/linli-inject
+check: all $(UNIT_BIN) $(TOOLS)
 	$(Q)BUILD=$(abspath $(BUILD)) tests/run $(UNIT_BIN)
+
+# R records per community (default 100000); see README "Performance".
+R ?= 100000
+bench: all $(TOOLS)
+	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/bench.py $(R)
 
 demo: all
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/demo.py

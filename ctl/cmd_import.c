@@ -1,5 +1,5 @@
 /*
- * cmd_import: import FILE.csv [--kind KIND].
+ * cmd_import: import FILE.csv [--kind KIND] [--batch N].
  *
  * All or nothing as far as the file goes: the whole file is read and every
  * row checked (and every bad row reported) before the first record is
@@ -24,7 +24,7 @@
 #include "proto/csv.h"
 
 #define IMPORT_FILE_MAX (256u << 20)
-#define IMPORT_BATCH    5000 /* records per request */
+#define IMPORT_BATCH    5000 /* records per request, at most (--batch) */
 /* The daemon commits a request as change sets bounded by
  * LINLI_CS_MAX_BYTES; half of it leaves room for the envelope. */
 #define IMPORT_BATCH_BYTES (LINLI_CS_MAX_BYTES / 2)
@@ -35,6 +35,7 @@ typedef struct {
 	size_t ncols;
 	size_t id_col;
 	int field[LINLI_CSV_FIELDS_MAX]; /* field index of each column; -1 for id */
+	size_t batch;                    /* records per request (--batch) */
 } import_t;
 
 static int read_file(const char *path, char **data, size_t *len)
@@ -322,13 +323,14 @@ static int check_rows(const import_t *im, linli_csv_t *csv, size_t *good)
 	return CTL_OK;
 }
 
-/* Pass 2: the checked rows again, in requests of at most IMPORT_BATCH
- * records and IMPORT_BATCH_BYTES bytes. */
+/* Pass 2: the checked rows again, in requests of at most im->batch
+ * records and IMPORT_BATCH_BYTES bytes.  Each request is one change set,
+ * committed before the next is sent. */
 static int send_rows(const ctl_t *ctl, const import_t *im, linli_csv_t *csv, size_t total)
 {
 	linli_csv_row_t row;
 	char err[LINLI_ERR_MAX + 64];
-	linli_record_t **batch = calloc(IMPORT_BATCH, sizeof(*batch)), *next = NULL;
+	linli_record_t **batch = calloc(im->batch, sizeof(*batch)), *next = NULL;
 	size_t sent = 0, n = 0, bytes = 0;
 	int rc = CTL_OK;
 	client_t *c = client_new(ctl->socket);
@@ -339,7 +341,7 @@ static int send_rows(const ctl_t *ctl, const import_t *im, linli_csv_t *csv, siz
 	linli_csv_next(csv, &row); /* the header, checked already */
 	for (bool end = false; !end;) {
 		/* Fill a batch; a record that does not fit waits in next. */
-		while (n < IMPORT_BATCH) {
+		while (n < im->batch) {
 			if (next == NULL) {
 				if (linli_csv_next(csv, &row) <= 0) {
 					end = true;
@@ -401,9 +403,11 @@ done:
 
 int cmd_import(ctl_t *ctl, int argc, char **argv)
 {
-	const char *file = NULL, *kind = NULL;
+	const char *file = NULL, *kind = NULL, *batch = NULL;
 	for (int i = 0; i < argc; i++) {
 		int m = ctl_option(ctl, argc, argv, &i, "--kind", &kind);
+		if (m == 0)
+			m = ctl_option(ctl, argc, argv, &i, "--batch", &batch);
 		if (m < 0)
 			return CTL_USAGE;
 		if (m > 0)
@@ -418,7 +422,15 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 	if (file == NULL)
 		return ctl_usage(ctl, "import needs a CSV file");
 
-	import_t im = {.file = file};
+	import_t im = {.file = file, .batch = IMPORT_BATCH};
+	if (batch != NULL) {
+		char *end;
+		unsigned long b = strtoul(batch, &end, 10);
+		if (*end != '\0' || b < 1 || b > IMPORT_BATCH)
+			return ctl_usage(ctl, "--batch '%s' is not a number from 1 to %d", batch,
+			                 IMPORT_BATCH);
+		im.batch = b;
+	}
 	if (kind != NULL && (im.kind = linli_kind_parse(kind)) == LINLI_KIND_NONE)
 		return ctl_fail("unknown kind '%s' (service, partner, grid, household, request, "
 		                "event)",

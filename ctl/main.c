@@ -30,7 +30,7 @@ static const ctl_cmd_t commands[] = {
      "print one record"},
     {"KIND", "list", cmd_list, "[--owner CODE] [FIELD=VALUE...]",
      "linlictl services list --owner 350582006006 category=medical", "list records"},
-    {"import", NULL, cmd_import, "FILE.csv [--kind KIND]", "linlictl import households.csv",
+    {"import", NULL, cmd_import, "FILE.csv [--kind KIND] [--batch N]", "linlictl import households.csv",
      "check a CSV file, then add or replace all its records"},
     {"status", NULL, cmd_status, "", "linlictl status", "what the daemon is doing"},
     {"stats", NULL, cmd_stats, "[--owner CODE]", "linlictl stats",

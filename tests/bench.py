@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""make bench [R=100000]: workload W of issue 3 through the real binaries.
+
+A hub and ten nodes on loopback, as in `make demo`.  Each node imports R
+household records of about 150 bytes with `linlictl import --batch 1000`,
+all ten at once; throughput is 10*R over the time from the first write
+until the hub has committed them all (counted at the hub).  Then: write to
+hub latency of single records on an idle system, the hub's statistics read
+time, peak memory and bytes on disk per record, the catch-up of a node
+whose link was down while 10*R of its records piled up, and the floor: the
+same records straight into LMDB by one process in synced commits of 1000,
+with and without one Ed25519 verification per commit.
+"""
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cluster  # noqa: E402
+
+BENCH = os.path.join(cluster.BUILD, "tests", "linli-bench")
+HEADER = "id,grid,address,head_name,phone,size,rented,registered_at\n"
+
+
+def households(path, first, count):
+    """The workload's records, the same as linli-bench's floor writes."""
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(HEADER)
+        for i in range(first, first + count):
+            f.write(f"{i:06d},g1-2,福建省晋江市灵源街道曾林社区中心路128号3单元,陈志明{i % 1000},"
+                    f"138{i % 100000000:08d},{1 + i % 6},{'no' if i % 3 else 'yes'},"
+                    f"{1761955200 + i}\n")
+
+
+def run(*args, timeout=3600):
+    p = subprocess.run(list(args), capture_output=True, text=True, timeout=timeout)
+    if p.returncode != 0:
+        raise RuntimeError(f"{' '.join(args)}: {p.stderr.strip()}")
+    return p.stdout.split()
+
+
+def disk_bytes(path):
+    total = 0
+    for root, _, files in os.walk(path):
+        for f in files:
+            total += os.stat(os.path.join(root, f)).st_blocks * 512
+    return total
+
+
+def peak_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def load(c, files, expect_total):
+    """Imports each node's file, all at once; seconds until the hub has
+    expect_total households."""
+    t0 = time.monotonic()
+    procs = [subprocess.Popen([cluster.LINLICTL, "-s", n.sock, "import", f, "--kind",
+                               "household", "--batch", "1000"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+             for n, f in files]
+    waiter = subprocess.Popen([BENCH, "wait", c.hub.sock, str(expect_total), "1800"],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        for p in procs:
+            _, err = p.communicate(timeout=1800)
+            if p.returncode != 0:
+                raise RuntimeError(f"import failed: {err.decode().strip()}")
+        out, _ = waiter.communicate(timeout=1800)
+    finally:
+        if waiter.poll() is None:
+            waiter.kill()
+            waiter.wait()
+    if waiter.returncode != 0:
+        raise RuntimeError("the hub did not get every record")
+    return float(out.split()[1]) - t0
+
+
+def main():
+    R = int(sys.argv[1]) if len(sys.argv) > 1 else 100000
+    total = 10 * R
+    rows = []
+    with cluster.Cluster() as c:
+        c.start()
+        data = os.path.join(c.dir, "bench")
+        os.makedirs(data)
+        files = []
+        for k, n in enumerate(c.nodes):
+            path = os.path.join(data, f"{n.owner}.csv")
+            households(path, k * R, R)
+            files.append((n, path))
+        print(f"workload W: {len(c.nodes)} nodes x {R} households, imported in batches of 1000",
+              flush=True)
+        secs = load(c, files, total)
+        rate = total / secs
+        rows.append(("end-to-end throughput", f"{rate:,.0f} records/s",
+                     f"{total:,} records in {secs:.2f} s"))
+
+        time.sleep(1.0)
+        z = c.node("Zenglin")
+        lat = run(BENCH, "latency", z.sock, c.hub.sock, z.owner, "200")
+        rows.append(("write->hub latency p50", f"{float(lat[1]) / 1000:.3f} ms", "200 samples"))
+        rows.append(("write->hub latency p99", f"{float(lat[2]) / 1000:.3f} ms",
+                     f"max {float(lat[3]) / 1000:.3f} ms"))
+        sr = run(BENCH, "statsread", c.hub.sock, "200")
+        rows.append(("stats read at the hub p50", f"{float(sr[1]) / 1000:.3f} ms",
+                     f"p99 {float(sr[2]) / 1000:.3f} ms, {total:,} records loaded"))
+        rss = peak_rss_kib(c.hub.proc.pid)
+        rows.append(("hub peak RSS", f"{rss / 1024:.1f} MiB", "VmHWM"))
+        hub_bytes = disk_bytes(c.hub.state)
+        rows.append(("hub bytes on disk/record", f"{hub_bytes / total:.0f} B",
+                     f"{hub_bytes / 2**20:.0f} MiB: records, signed logs, statistics"))
+
+        # Catch-up: Zenglin's link is down while 10*R of its records pile up.
+        c.hub.stop()
+        pile = os.path.join(data, "pile.csv")
+        households(pile, 10 * R + 1000, total)
+        run(cluster.LINLICTL, "-s", z.sock, "import", pile, "--kind", "household", "--batch",
+            "1000")
+        have = total + 200
+        t0 = time.monotonic()
+        c.hub.start()
+        reached = run(BENCH, "wait", c.hub.sock, str(have + total), "1800")
+        catch = float(reached[1]) - t0
+        rows.append(("catch-up after an outage", f"{total / catch:,.0f} records/s",
+                     f"{total:,} piled-up records in {catch:.2f} s, "
+                     f"{total / catch / rate:.0%} of normal"))
+
+    with tempfile.TemporaryDirectory(prefix="linli-floor-") as d:
+        fl = run(BENCH, "floor", d, str(total))
+    with tempfile.TemporaryDirectory(prefix="linli-floor-") as d:
+        flv = run(BENCH, "floor", d, str(total), "verify")
+    floor, floor_v = float(fl[3]), float(flv[3])
+    rows.append(("floor: LMDB, commits of 1000", f"{floor:,.0f} records/s",
+                 f"one process, {fl[4]} B records"))
+    rows.append(("floor + 1 verify per commit", f"{floor_v:,.0f} records/s", "Ed25519"))
+    rows.append(("end-to-end / floor+verify", f"{rate / floor_v:.1%}", "target >= 40%"))
+
+    w = max(len(r[0]) for r in rows)
+    v = max(len(r[1]) for r in rows)
+    print()
+    for name, value, note in rows:
+        print(f"{name:<{w}}  {value:>{v}}  {note}")
+
+
+if __name__ == "__main__":
+    main()

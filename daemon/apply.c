@@ -28,14 +28,8 @@ int apply_log(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
               const uint8_t sig[LINLI_SIG_LEN])
 {
 	/* The entry is the exact bytes received, so a relay is byte for byte. */
-	uint8_t *entry = malloc(frame_len + LINLI_SIG_LEN);
-	if (entry == NULL)
-		return STORE_NOMEM;
-	memcpy(entry, frame, frame_len);
-	memcpy(entry + frame_len, sig, LINLI_SIG_LEN);
-	int rc = store_log_append(txn, owner, stream, seq, hash, entry, frame_len + LINLI_SIG_LEN);
-	free(entry);
-	return rc;
+	return store_log_append(txn, owner, stream, seq, hash, frame, frame_len, sig,
+	                        LINLI_SIG_LEN);
 }
 
 int counts_load(linli_txn_t *txn, const char *owner, linli_counts_t *out)

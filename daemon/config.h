@@ -29,6 +29,7 @@ typedef struct {
 	char control_group[64];
 	int heartbeat_ms;
 	int window;
+	int window_kib;
 	int batch_max;
 	int log_level;
 } config_t;

@@ -261,6 +261,32 @@ static int list_one(const char *owner, int kind, const char *id, const void *val
 	return 0;
 }
 
+/* A record by id: a look-up under its owner, or under each owner we know
+ * when none is given, never a scan. */
+static int show_one(linlid_t *d, linli_txn_t *txn, list_t *l)
+{
+	const char *owners[TRUST_MAX + 1];
+	size_t n = 0;
+	if (l->q->owner[0]) {
+		owners[n++] = l->q->owner;
+	} else {
+		owners[n++] = d->cfg.owner;
+		for (size_t i = 0; i < d->trust.n; i++)
+			if (strcmp(d->trust.entries[i].owner, d->cfg.owner) != 0)
+				owners[n++] = d->trust.entries[i].owner;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const void *val;
+		size_t len;
+		int rc = store_rec_get(txn, owners[i], (int)l->kind, l->id, &val, &len);
+		if (rc == STORE_NOTFOUND)
+			continue;
+		if (rc != 0 || list_one(owners[i], (int)l->kind, l->id, val, len, l) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int do_list(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t kind, bool show)
 {
 	list_t l = {.r = r, .q = q, .kind = kind};
@@ -279,7 +305,8 @@ static int do_list(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t k
 		l.id = q->record->id;
 	if (store_read_begin(d->store, &txn) != 0)
 		return fail(r, "store read failed");
-	int rc = store_rec_each(txn, q->owner[0] ? q->owner : NULL, (int)kind, list_one, &l);
+	int rc = show ? show_one(d, txn, &l)
+	              : store_rec_each(txn, q->owner[0] ? q->owner : NULL, (int)kind, list_one, &l);
 	store_abort(&txn);
 	if (rc < 0)
 		return fail(r, "store read failed");

@@ -401,8 +401,13 @@ static void on_cs(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 		rc = store_commit(&child);
 	else
 		store_abort(&child);
+	if (rc == STORE_MAPFULL) {
+		/* Not applied, not acknowledged: the node sends it again after the
+		 * next batch has grown the map. */
+		d->batch_full = true;
+		goto out;
+	}
 	if (rc != 0) {
-		/* Not applied, not acknowledged: the node sends it again. */
 		log_err("change set %llu of %s not applied: %s", (unsigned long long)seq, owner,
 		        store_strerror(rc));
 		goto out;
@@ -418,14 +423,20 @@ void hub_on_link(linlid_t *d)
 {
 	linli_txn_t *txn = NULL;
 	zmsg_t m;
-	for (int i = 0; i < d->cfg.batch_max && zmsg_recv(d->link, &m) == 1; i++) {
+	size_t bytes = 0;
+	/* A batch is one transaction: bounded in messages and in bytes, which
+	 * bounds the dirty pages LMDB holds in memory until the commit. */
+	for (int i = 0; i < d->cfg.batch_max && bytes < BATCH_BYTES && zmsg_recv(d->link, &m) == 1;
+	     i++) {
+		for (size_t k = 0; k < m.n; k++)
+			bytes += zmsg_size(&m, k);
 		if (m.truncated || m.n < 2) {
 			refuse(d, &m, NULL, &d->refused.malformed, "message with %s parts",
 			       m.truncated ? "too many" : "too few");
 		} else if (zmsg_is(&m, 1, "CS")) {
 			if (txn == NULL && store_write_begin(d->store, NULL, &txn) != 0)
 				txn = NULL;
-			if (txn != NULL)
+			if (txn != NULL && !d->batch_full)
 				on_cs(d, txn, &m);
 		} else if (zmsg_is(&m, 1, "HELLO")) {
 			on_hello(d, &m);
@@ -438,6 +449,16 @@ void hub_on_link(linlid_t *d)
 	}
 	if (txn != NULL) {
 		int rc = store_commit(&txn);
+		if (rc == STORE_MAPFULL || d->batch_full) {
+			/* Nothing of a failed batch is acknowledged (ACKs read the
+			 * committed heads); the nodes send again into a bigger map. */
+			log_info("store map full: growing it; unapplied change sets come again");
+			d->batch_full = false;
+			if (store_grow(d->store) != 0)
+				log_err("store map cannot grow: %s", store_strerror(rc));
+			if (rc == STORE_MAPFULL)
+				rc = 0;
+		}
 		if (rc != 0) {
 			/* Nothing in the batch is acknowledged; a failed commit leaves the
 			 * disk in doubt, so stop and let the restart check it. */

@@ -19,6 +19,8 @@
 
 #define ZMQ_MSG_MAX (LINLI_CS_MAX_BYTES + 4096) /* bound on one link frame */
 #define PARTS_MAX   8                           /* bound on frames per message */
+#define WINDOW_MAX  1024                        /* most change sets in flight per log */
+#define BATCH_BYTES (8u << 20)                  /* message bytes applied in one transaction */
 
 /* What the hub knows of one owner's link. */
 typedef struct {
@@ -62,8 +64,11 @@ typedef struct linlid {
 
 	/* node */
 	uint64_t sent[3], acked[3]; /* by stream: highest sent, acknowledged */
-	bool synced;                /* the hub told us where it is */
-	uint64_t ack_progress_ms;   /* last time acked advanced or a window opened */
+	/* Bytes of each change set in flight, by seq % WINDOW_MAX: the window
+	 * is bounded in bytes too, so what waits in the hub's queue is. */
+	uint32_t sizes[3][WINDOW_MAX];
+	bool synced;              /* the hub told us where it is */
+	uint64_t ack_progress_ms; /* last time acked advanced or a window opened */
 	uint64_t hub_heard_ms;
 	uint64_t next_hello_ms;
 	uint64_t pull_ms;          /* a PULL is outstanding since (0: none) */
@@ -76,6 +81,7 @@ typedef struct linlid {
 	refused_t refused;
 	uint64_t duplicates;
 	bool public_advanced; /* a public log moved in this batch: tell the nodes */
+	bool batch_full;      /* the store map filled up during this batch */
 } linlid_t;
 
 uint64_t now_ms(void);

@@ -123,7 +123,17 @@ static void send_pull(linlid_t *d)
 	d->pull_ms = now_ms();
 }
 
-/* Sends our committed change sets the hub has not got, within the window. */
+/* Bytes sent on log s and not acknowledged yet. */
+static uint64_t inflight(const linlid_t *d, int s)
+{
+	uint64_t bytes = 0;
+	for (uint64_t seq = d->acked[s] + 1; seq <= d->sent[s]; seq++)
+		bytes += d->sizes[s][seq % WINDOW_MAX];
+	return bytes;
+}
+
+/* Sends our committed change sets the hub has not got, within the window
+ * (at most `window` change sets and `window_kib` KiB, but always one). */
 static void pump(linlid_t *d)
 {
 	linli_txn_t *txn;
@@ -137,7 +147,9 @@ static void pump(linlid_t *d)
 		if (d->sent[s] == d->acked[s] && d->sent[s] < head.seq)
 			d->ack_progress_ms = now_ms(); /* the retransmit clock starts now */
 		while (d->sent[s] < head.seq &&
-		       d->sent[s] - d->acked[s] < (uint64_t)d->cfg.window) {
+		       d->sent[s] - d->acked[s] < (uint64_t)d->cfg.window &&
+		       (d->sent[s] == d->acked[s] ||
+		        inflight(d, s) < (uint64_t)d->cfg.window_kib * 1024)) {
 			const void *entry;
 			size_t len, frame_len;
 			const uint8_t *frame, *sig;
@@ -153,6 +165,7 @@ static void pump(linlid_t *d)
 			if (zsend(d->link, 4, parts, lens) != 0)
 				break; /* queue full or hub away: the next tick tries again */
 			d->sent[s]++;
+			d->sizes[s][d->sent[s] % WINDOW_MAX] = (uint32_t)len;
 		}
 	}
 	store_abort(&txn);
@@ -279,7 +292,13 @@ void node_on_link(linlid_t *d)
 {
 	linli_txn_t *txn = NULL;
 	zmsg_t m;
-	for (int i = 0; i < d->cfg.batch_max && zmsg_recv(d->link, &m) == 1; i++) {
+	size_t bytes = 0;
+	/* A batch is one transaction: bounded in messages and in bytes, which
+	 * bounds the dirty pages LMDB holds in memory until the commit. */
+	for (int i = 0; i < d->cfg.batch_max && bytes < BATCH_BYTES && zmsg_recv(d->link, &m) == 1;
+	     i++) {
+		for (size_t k = 0; k < m.n; k++)
+			bytes += zmsg_size(&m, k);
 		d->hub_heard_ms = now_ms();
 		Linli__Cursors *c = NULL;
 		if (m.truncated) {

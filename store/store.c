@@ -16,7 +16,9 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <lmdb.h>
+#include <sys/mman.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,7 +44,40 @@ struct linli_store {
 	/* Top-level transactions open.  The map may only be resized at zero:
 	 * remapping under a live reader would pull its pages away. */
 	int nopen;
+	unsigned commits; /* top-level write commits, for release_pages */
+	unsigned long ino; /* inode of data.mdb, to find its map */
+	uint64_t used_at_begin; /* of the open top-level write transaction */
+	uint64_t max_growth;    /* most bytes one transaction added */
 };
+
+/* Pages LMDB reads through its map stay mapped, and count in the
+ * process's RSS, long after the transaction that read them: a hub that
+ * applied a million records would look like it holds the whole file.
+ * Every RELEASE_EVERY commits, with nothing open, the map's pages are
+ * dropped from this process; they stay in the kernel's page cache and
+ * come back on the next read for the price of a minor fault. */
+#define RELEASE_EVERY 32
+
+static void release_pages(linli_store_t *s)
+{
+	char line[512];
+	if (s->nopen != 0 || ++s->commits % RELEASE_EVERY != 0 || s->ino == 0)
+		return;
+	/* LMDB does not say where its map is (me_mapaddr is only set for
+	 * MDB_FIXEDMAP); the kernel does, and a grow may have moved it. */
+	FILE *maps = fopen("/proc/self/maps", "r");
+	if (maps == NULL)
+		return;
+	while (fgets(line, sizeof(line), maps)) {
+		unsigned long start, end, offset, ino;
+		if (sscanf(line, "%lx-%lx %*s %lx %*s %lu", &start, &end, &offset, &ino) == 4 &&
+		    ino == s->ino && offset == 0) {
+			madvise((void *)start, end - start, MADV_DONTNEED);
+			break;
+		}
+	}
+	fclose(maps);
+}
 
 struct linli_txn {
 	MDB_txn *txn; /* NULL once a parent ended before this child did */
@@ -254,6 +289,11 @@ int store_open(linli_store_t **out, const char *dir)
 		s->maxkey = KEY_MAX;
 	if ((rc = open_dbs(s)) != 0)
 		goto fail;
+	char path[PATH_MAX];
+	struct stat fst;
+	if (snprintf(path, sizeof(path), "%s/data.mdb", dir) < (int)sizeof(path) &&
+	    stat(path, &fst) == 0)
+		s->ino = (unsigned long)fst.st_ino;
 	*out = s;
 	return STORE_OK;
 fail:
@@ -349,7 +389,9 @@ int store_write_begin(linli_store_t *store, linli_txn_t *parent, linli_txn_t **o
 		uint64_t used, mapsize;
 		if ((rc = usage(store, &used, &mapsize)) != 0)
 			return map_err(rc);
-		while (used > mapsize / 5 * 4) {
+		/* Keep a fifth of the map free, and at least twice what the
+		 * biggest transaction so far added: a hub's batch can be large. */
+		while (used > mapsize / 5 * 4 || mapsize - used < 2 * store->max_growth) {
 			if ((rc = grow(store)) != 0)
 				return map_err(rc);
 			if ((rc = usage(store, &used, &mapsize)) != 0)
@@ -372,6 +414,11 @@ int store_write_begin(linli_store_t *store, linli_txn_t *parent, linli_txn_t **o
 	t->store = store;
 	t->write = true;
 	t->parent = parent;
+	if (parent == NULL) {
+		uint64_t mapsize;
+		if (usage(store, &store->used_at_begin, &mapsize) != 0)
+			store->used_at_begin = 0;
+	}
 	if (parent != NULL)
 		parent->child = t;
 	else
@@ -412,8 +459,17 @@ int store_commit(linli_txn_t **txn)
 			rc = map_err(mdb_txn_commit(t->txn));
 		}
 	}
+	linli_store_t *s = t->store;
+	bool top_write = t->write && t->parent == NULL;
 	txn_release(t);
 	*txn = NULL;
+	if (rc == STORE_OK && top_write) {
+		uint64_t used, mapsize;
+		if (usage(s, &used, &mapsize) == 0 && s->used_at_begin &&
+		    used > s->used_at_begin && used - s->used_at_begin > s->max_growth)
+			s->max_growth = used - s->used_at_begin;
+		release_pages(s);
+	}
 	return rc;
 }
 
@@ -467,12 +523,14 @@ int store_head_get(linli_txn_t *txn, const char *owner, int stream, store_head_t
 }
 
 int store_log_append(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
-                     const uint8_t hash[STORE_HASH_LEN], const void *data, size_t len)
+                     const uint8_t hash[STORE_HASH_LEN], const void *data, size_t len,
+                     const void *tail, size_t tail_len)
 {
 	uint8_t key[LOG_KEY_MAX], hv[HEAD_VAL_LEN];
 	store_head_t head;
 	size_t hlen;
 	if (!can_write(txn) || hash == NULL || (data == NULL && len != 0) ||
+	    (tail == NULL && tail_len != 0) || len > SIZE_MAX - tail_len ||
 	    owner_key(key, owner, stream, &hlen) != 0)
 		return STORE_INVAL;
 	int rc = head_read(txn, key, hlen, &head);
@@ -481,14 +539,19 @@ int store_log_append(linli_txn_t *txn, const char *owner, int stream, uint64_t s
 	if (head.seq == UINT64_MAX || seq != head.seq + 1)
 		return STORE_BADSEQ;
 	put_be64(key + hlen, seq);
-	MDB_val k = {hlen + 8, key}, v = {len, (void *)data};
+	MDB_val k = {hlen + 8, key}, v = {len + tail_len, NULL};
 	/* Keys of different owners interleave, so MDB_APPEND is not allowed;
-	 * NOOVERWRITE catches a log that disagrees with its head. */
-	rc = mdb_put(txn->txn, txn->store->log, &k, &v, MDB_NOOVERWRITE);
+	 * NOOVERWRITE catches a log that disagrees with its head.  RESERVE
+	 * lets the two parts be copied straight into the page. */
+	rc = mdb_put(txn->txn, txn->store->log, &k, &v, MDB_NOOVERWRITE | MDB_RESERVE);
 	if (rc == MDB_KEYEXIST)
 		return STORE_BADSEQ;
 	if (rc != 0)
 		return map_err(rc);
+	if (len > 0)
+		memcpy(v.mv_data, data, len);
+	if (tail_len > 0)
+		memcpy((uint8_t *)v.mv_data + len, tail, tail_len);
 	put_be64(hv, seq);
 	memcpy(hv + 8, hash, STORE_HASH_LEN);
 	k.mv_size = hlen;

@@ -67,10 +67,12 @@ typedef struct {
 } store_head_t;
 
 int store_head_get(linli_txn_t *txn, const char *owner, int stream, store_head_t *out);
-/* Appends entry seq, which must be head.seq + 1 (else STORE_BADSEQ), and
- * makes (seq, hash) the new head. */
+/* Appends entry seq, the bytes data followed by tail (which may be NULL,
+ * 0), which must be head.seq + 1 (else STORE_BADSEQ), and makes (seq, hash)
+ * the new head. */
 int store_log_append(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
-                     const uint8_t hash[STORE_HASH_LEN], const void *data, size_t len);
+                     const uint8_t hash[STORE_HASH_LEN], const void *data, size_t len,
+                     const void *tail, size_t tail_len);
 int store_log_get(linli_txn_t *txn, const char *owner, int stream, uint64_t seq, const void **data,
                   size_t *len);
 /* Calls fn for every log head; a non-zero return from fn stops and is returned. */

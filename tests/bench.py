@@ -69,15 +69,22 @@ def load(c, files, expect_total):
     waiter = subprocess.Popen([BENCH, "wait", c.hub.sock, str(expect_total), "1800"],
                               stdout=subprocess.PIPE, text=True)
     try:
+        # Bounded, and stops at once if a daemon or an import dies.
+        while waiter.poll() is None:
+            time.sleep(0.05)
+            dead = [d.name for d in [c.hub] + c.nodes if d.proc.poll() is not None]
+            failed = [p for p in procs if p.poll() not in (None, 0)]
+            if dead or failed:
+                why = f"{dead} exited" if dead else failed[0].stderr.read().decode().strip()
+                raise RuntimeError(f"benchmark stopped: {why}")
         for p in procs:
-            _, err = p.communicate(timeout=1800)
-            if p.returncode != 0:
-                raise RuntimeError(f"import failed: {err.decode().strip()}")
-        out, _ = waiter.communicate(timeout=1800)
+            p.wait(timeout=60)
+        out = waiter.stdout.read()
     finally:
-        if waiter.poll() is None:
-            waiter.kill()
-            waiter.wait()
+        for p in procs + [waiter]:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
     if waiter.returncode != 0:
         raise RuntimeError("the hub did not get every record")
     return float(out.split()[1]) - t0

@@ -65,7 +65,8 @@ client_t *client_new(const char *path)
 	 * Immediate: a send waits for a real connection, so a socket file
 	 * nobody listens on shows as a connect failure, not a 60 s silence. */
 	int linger = 0, rcvtimeo = CLIENT_TIMEOUT_MS, sndtimeo = CONNECT_TIMEOUT_MS, immediate = 1;
-	if ((c->ctx = zmq_ctx_new()) == NULL || (c->sock = zmq_socket(c->ctx, ZMQ_REQ)) == NULL ||
+	if ((c->ctx = zmq_ctx_new()) == NULL ||
+	    (c->sock = zmq_socket(c->ctx, ZMQ_DEALER)) == NULL ||
 	    zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof(linger)) != 0 ||
 	    zmq_setsockopt(c->sock, ZMQ_RCVTIMEO, &rcvtimeo, sizeof(rcvtimeo)) != 0 ||
 	    zmq_setsockopt(c->sock, ZMQ_SNDTIMEO, &sndtimeo, sizeof(sndtimeo)) != 0 ||
@@ -104,17 +105,16 @@ void client_reply_free(Linli__CtlReply **reply)
 	*reply = NULL;
 }
 
-static int send_request(client_t *c, const Linli__CtlRequest *req)
+int client_send_raw(client_t *c, const void *buf, size_t len)
 {
-	size_t len = linli__ctl_request__get_packed_size(req);
-	uint8_t *buf = malloc(len ? len : 1);
-	if (buf == NULL)
-		return ctl_fail("out of memory packing a %zu-byte request", len), -1;
-	linli__ctl_request__pack(req, buf);
 	int rc;
-	while ((rc = zmq_send(c->sock, buf, len, 0)) < 0 && zmq_errno() == EINTR)
+	/* The empty frame is the envelope delimiter a REQ socket would add: the
+	 * daemon answers REQ and pipelining DEALER clients alike. */
+	while ((rc = zmq_send(c->sock, "", 0, ZMQ_SNDMORE)) < 0 && zmq_errno() == EINTR)
 		;
-	free(buf);
+	if (rc >= 0)
+		while ((rc = zmq_send(c->sock, buf, len, 0)) < 0 && zmq_errno() == EINTR)
+			;
 	if (rc < 0) {
 		if (zmq_errno() == EAGAIN)
 			ctl_fail("cannot connect to linlid at %s within %d s (is linlid running?)",
@@ -124,6 +124,18 @@ static int send_request(client_t *c, const Linli__CtlRequest *req)
 		return -1;
 	}
 	return 0;
+}
+
+int client_send(client_t *c, const Linli__CtlRequest *req)
+{
+	size_t len = linli__ctl_request__get_packed_size(req);
+	uint8_t *buf = malloc(len ? len : 1);
+	if (buf == NULL)
+		return ctl_fail("out of memory packing a %zu-byte request", len), -1;
+	linli__ctl_request__pack(req, buf);
+	int rc = client_send_raw(c, buf, len);
+	free(buf);
+	return rc;
 }
 
 /* Waits for the reply, or for the daemon to go away: a killed daemon
@@ -146,17 +158,28 @@ static int wait_reply(client_t *c)
 	return -1;
 }
 
-/* Receives the one-frame reply; the caller closes msg. */
+/* Receives the next reply (delimiter and one frame); the caller closes msg. */
 static int recv_reply(client_t *c, zmq_msg_t *msg)
 {
 	int rc;
 	if (wait_reply(c) != 0)
 		return -1;
-	while ((rc = zmq_msg_recv(msg, c->sock, 0)) < 0 && zmq_errno() == EINTR)
-		;
-	if (rc < 0) {
-		ctl_fail("receiving from linlid at %s: %s", c->path, zmq_strerror(zmq_errno()));
-		return -1;
+	for (int part = 0; part < 2; part++) {
+		if (part == 1) {
+			zmq_msg_close(msg);
+			zmq_msg_init(msg);
+		}
+		while ((rc = zmq_msg_recv(msg, c->sock, 0)) < 0 && zmq_errno() == EINTR)
+			;
+		if (rc < 0) {
+			ctl_fail("receiving from linlid at %s: %s", c->path,
+			         zmq_strerror(zmq_errno()));
+			return -1;
+		}
+		if (part == 0 && (zmq_msg_size(msg) != 0 || !zmq_msg_more(msg))) {
+			ctl_fail("reply from linlid at %s is not a control reply", c->path);
+			return -1;
+		}
 	}
 	if (zmq_msg_more(msg)) {
 		ctl_fail("reply from linlid at %s has more than one frame", c->path);
@@ -168,8 +191,14 @@ static int recv_reply(client_t *c, zmq_msg_t *msg)
 int client_call(client_t *c, const Linli__CtlRequest *req, Linli__CtlReply **reply)
 {
 	*reply = NULL;
-	if (send_request(c, req) != 0)
+	if (client_send(c, req) != 0)
 		return -1;
+	return client_recv(c, reply);
+}
+
+int client_recv(client_t *c, Linli__CtlReply **reply)
+{
+	*reply = NULL;
 	zmq_msg_t msg;
 	zmq_msg_init(&msg);
 	if (recv_reply(c, &msg) != 0) {

@@ -1,9 +1,10 @@
 /*
  * client: one request, one reply over linlid's control socket.
  *
- * A ZeroMQ REQ socket connected to "ipc://" + path.  A REQ socket strictly
- * alternates send and receive, so a client is used by one command at a
- * time; after a timeout it is unusable and the command ends.
+ * A ZeroMQ DEALER socket connected to "ipc://" + path, framing requests as
+ * a REQ socket would (an empty delimiter, then the request), so several
+ * requests can be in flight; the daemon answers them in order.  After a
+ * timeout a client is unusable and the command ends.
  */
 #ifndef LINLICTL_CLIENT_H
 #define LINLICTL_CLIENT_H
@@ -25,6 +26,13 @@ void client_destroy(client_t **c);
  * way) and returns -1 with *reply NULL. */
 int client_call(client_t *c, const Linli__CtlRequest *req, Linli__CtlReply **reply);
 void client_reply_free(Linli__CtlReply **reply);
+
+/* Pipelining: client_send queues a request (client_send_raw one packed
+ * already) and client_recv takes the next reply; the daemon answers in
+ * order.  Both print "linlictl: reason" and return -1 on failure. */
+int client_send(client_t *c, const Linli__CtlRequest *req);
+int client_send_raw(client_t *c, const void *buf, size_t len);
+int client_recv(client_t *c, Linli__CtlReply **reply);
 
 /* client_new + client_call + client_destroy, for one-shot commands. */
 int client_call_once(const char *path, const Linli__CtlRequest *req, Linli__CtlReply **reply);

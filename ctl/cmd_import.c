@@ -4,9 +4,10 @@
  * All or nothing as far as the file goes: the whole file is read and every
  * row checked (and every bad row reported) before the first record is
  * sent, because an operator fixing a spreadsheet wants the full list of
- * problems at once and no half-imported state to clean up.  The file is
- * then read a second time to send the records in batches, so memory holds
- * the file and one batch, not every record of a large file.
+ * problems at once and no half-imported state to clean up.  Each good
+ * record is kept in its wire form (about the size of its CSV row), and
+ * then sent in batches, a few requests in flight so the daemon never
+ * waits for linlictl.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,47 @@
 /* The daemon commits a request as change sets bounded by
  * LINLI_CS_MAX_BYTES; half of it leaves room for the envelope. */
 #define IMPORT_BATCH_BYTES (LINLI_CS_MAX_BYTES / 2)
+#define IMPORT_IN_FLIGHT   4 /* requests sent before the first reply is read */
+
+/* The checked records in wire form, back to back. */
+typedef struct {
+	uint8_t *buf;
+	size_t len, cap;
+	size_t *end; /* end[i]: offset just past record i */
+	size_t n, ncap;
+} packed_t;
+
+static void packed_free(packed_t *p)
+{
+	free(p->buf);
+	free(p->end);
+}
+
+static int packed_add(packed_t *p, const linli_record_t *rec)
+{
+	size_t size = linli_record_packed_size(rec);
+	if (p->n == p->ncap) {
+		size_t ncap = p->ncap ? p->ncap * 2 : 1024;
+		size_t *end = realloc(p->end, ncap * sizeof(*end));
+		if (end == NULL)
+			return -1;
+		p->end = end;
+		p->ncap = ncap;
+	}
+	if (p->len + size > p->cap) {
+		size_t cap = p->cap ? p->cap * 2 : 1u << 20;
+		while (cap < p->len + size)
+			cap *= 2;
+		uint8_t *buf = realloc(p->buf, cap);
+		if (buf == NULL)
+			return -1;
+		p->buf = buf;
+		p->cap = cap;
+	}
+	p->len += linli_record_pack(rec, p->buf + p->len);
+	p->end[p->n++] = p->len;
+	return 0;
+}
 
 typedef struct {
 	const char *file;
@@ -275,8 +317,9 @@ static int idset_add(idset_t *set, const char *id, size_t line, size_t *first)
 	return 1;
 }
 
-/* Pass 1: every row after the header; reports each bad one. */
-static int check_rows(const import_t *im, linli_csv_t *csv, size_t *good)
+/* Pass 1: every row after the header; reports each bad one and keeps the
+ * good ones in out. */
+static int check_rows(const import_t *im, linli_csv_t *csv, size_t *good, packed_t *out)
 {
 	linli_csv_row_t row;
 	char err[LINLI_ERR_MAX + 64];
@@ -306,6 +349,10 @@ static int check_rows(const import_t *im, linli_csv_t *csv, size_t *good)
 			         linli_record_id(rec), first);
 			report(im, row.line, err);
 			bad++;
+		} else if (bad == 0 && packed_add(out, rec) != 0) {
+			linli_record_destroy(&rec);
+			rc = -1;
+			break;
 		} else {
 			(*good)++;
 		}
@@ -323,80 +370,98 @@ static int check_rows(const import_t *im, linli_csv_t *csv, size_t *good)
 	return CTL_OK;
 }
 
-/* Pass 2: the checked rows again, in requests of at most im->batch
- * records and IMPORT_BATCH_BYTES bytes.  Each request is one change set,
- * committed before the next is sent. */
-static int send_rows(const ctl_t *ctl, const import_t *im, linli_csv_t *csv, size_t total)
+/* Appends a protobuf varint; the request is assembled from wire parts. */
+static size_t put_varint(uint8_t *p, uint64_t v)
 {
-	linli_csv_row_t row;
-	char err[LINLI_ERR_MAX + 64];
-	linli_record_t **batch = calloc(im->batch, sizeof(*batch)), *next = NULL;
-	size_t sent = 0, n = 0, bytes = 0;
+	size_t n = 0;
+	for (; v >= 0x80; v >>= 7)
+		p[n++] = (uint8_t)(v | 0x80);
+	p[n++] = (uint8_t)v;
+	return n;
+}
+
+/* Request i: the verb and kind, then records first..last-1 as repeated
+ * field 7 (CtlRequest.records), copied from their wire form as is. */
+static uint8_t *batch_request(const import_t *im, const packed_t *p, size_t first, size_t last,
+                              size_t *len)
+{
+	Linli__CtlRequest req = LINLI__CTL_REQUEST__INIT;
+	req.verb = (char *)"import";
+	req.kind = (char *)linli_kind_name(im->kind);
+	size_t head = linli__ctl_request__get_packed_size(&req);
+	size_t start = first ? p->end[first - 1] : 0;
+	uint8_t *buf = malloc(head + p->end[last - 1] - start + (last - first) * 11);
+	if (buf == NULL)
+		return NULL;
+	size_t n = linli__ctl_request__pack(&req, buf);
+	for (size_t i = first; i < last; i++) {
+		size_t from = i ? p->end[i - 1] : 0, size = p->end[i] - from;
+		buf[n++] = 7 << 3 | 2; /* field 7, length-delimited */
+		n += put_varint(buf + n, size);
+		memcpy(buf + n, p->buf + from, size);
+		n += size;
+	}
+	*len = n;
+	return buf;
+}
+
+/* Pass 2: the checked records in requests of at most im->batch records and
+ * IMPORT_BATCH_BYTES bytes, IMPORT_IN_FLIGHT at a time.  Each request is
+ * one change set, committed before its reply comes. */
+static int send_rows(const ctl_t *ctl, const import_t *im, const packed_t *p)
+{
+	size_t acked = 0, inflight = 0, next = 0;
+	size_t counts[IMPORT_IN_FLIGHT + 1], head = 0; /* records of each request in flight */
 	int rc = CTL_OK;
 	client_t *c = client_new(ctl->socket);
-	if (c == NULL || batch == NULL) {
-		rc = c == NULL ? CTL_FAIL : ctl_fail("out of memory");
-		goto done;
-	}
-	linli_csv_next(csv, &row); /* the header, checked already */
-	for (bool end = false; !end;) {
-		/* Fill a batch; a record that does not fit waits in next. */
-		while (n < im->batch) {
-			if (next == NULL) {
-				if (linli_csv_next(csv, &row) <= 0) {
-					end = true;
-					break;
-				}
-				if ((next = row_record(im, &row, err, sizeof(err))) == NULL) {
-					/* The file changed between the passes? */
-					report(im, row.line, err);
-					rc = ctl_fail("%s: changed while importing", im->file);
-					goto stopped;
-				}
-			}
-			size_t size = linli_record_packed_size(next);
-			if (n > 0 && bytes + size > IMPORT_BATCH_BYTES)
+	if (c == NULL)
+		return CTL_FAIL;
+	while (acked < p->n) {
+		if (next < p->n && inflight < IMPORT_IN_FLIGHT) {
+			size_t last = next, start = next ? p->end[next - 1] : 0;
+			while (last < p->n && last - next < im->batch &&
+			       (last == next || p->end[last] - start <= IMPORT_BATCH_BYTES))
+				last++;
+			size_t len;
+			uint8_t *buf = batch_request(im, p, next, last, &len);
+			if (buf == NULL) {
+				rc = ctl_fail("out of memory");
 				break;
-			batch[n++] = next;
-			bytes += size;
-			next = NULL;
+			}
+			int sent_ok = client_send_raw(c, buf, len);
+			free(buf);
+			if (sent_ok != 0) {
+				rc = CTL_FAIL;
+				break;
+			}
+			counts[(head + inflight) % (IMPORT_IN_FLIGHT + 1)] = last - next;
+			inflight++;
+			next = last;
+			continue;
 		}
-		if (n == 0)
-			break;
-		Linli__CtlRequest req = LINLI__CTL_REQUEST__INIT;
 		Linli__CtlReply *reply;
-		req.verb = (char *)"import";
-		req.kind = (char *)linli_kind_name(im->kind);
-		req.records = batch;
-		req.n_records = n;
-		if (client_call(c, &req, &reply) != 0) {
+		if (client_recv(c, &reply) != 0) {
 			rc = CTL_FAIL;
-			goto stopped;
+			break;
 		}
 		client_reply_free(&reply);
-		sent += n;
-		if (sent < total || sent > n) {
+		acked += counts[head];
+		head = (head + 1) % (IMPORT_IN_FLIGHT + 1);
+		inflight--;
+		if (acked < p->n || p->n > im->batch) {
 			fflush(stdout);
-			fprintf(stderr, "imported %zu/%zu\n", sent, total);
+			fprintf(stderr, "imported %zu/%zu\n", acked, p->n);
 		}
-		while (n > 0)
-			linli_record_destroy(&batch[--n]);
-		bytes = 0;
 	}
-	if (ctl->json)
-		printf("{\"ok\":true,\"imported\":%zu}\n", sent);
-	else
-		printf("imported %zu %s records from %s\n", sent, linli_kind_name(im->kind),
-		       im->file);
-	goto done;
-stopped:
-	if (sent > 0)
-		ctl_fail("%s: %zu of %zu records were imported before that", im->file, sent, total);
-done:
-	while (n > 0)
-		linli_record_destroy(&batch[--n]);
-	linli_record_destroy(&next);
-	free(batch);
+	if (rc == CTL_OK) {
+		if (ctl->json)
+			printf("{\"ok\":true,\"imported\":%zu}\n", acked);
+		else
+			printf("imported %zu %s records from %s\n", acked,
+			       linli_kind_name(im->kind), im->file);
+	} else if (acked > 0) {
+		ctl_fail("%s: %zu of %zu records were imported before that", im->file, acked, p->n);
+	}
 	client_destroy(&c);
 	return rc;
 }
@@ -442,6 +507,7 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 
 	char *data = NULL;
 	size_t len = 0, good = 0;
+	packed_t packed = {0};
 	int rc = read_file(file, &data, &len);
 	if (rc != CTL_OK)
 		return rc;
@@ -451,13 +517,11 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 	if (rc == CTL_OK)
 		rc = read_header(&im, csv);
 	if (rc == CTL_OK)
-		rc = check_rows(&im, csv, &good);
-	linli_csv_destroy(&csv);
-	if (rc == CTL_OK && (csv = linli_csv_new(data, len)) == NULL)
-		rc = ctl_fail("out of memory");
-	if (rc == CTL_OK)
-		rc = send_rows(ctl, &im, csv, good);
+		rc = check_rows(&im, csv, &good, &packed);
 	linli_csv_destroy(&csv);
 	free(data);
+	if (rc == CTL_OK)
+		rc = send_rows(ctl, &im, &packed);
+	packed_free(&packed);
 	return rc;
 }

@@ -38,7 +38,7 @@ static const setting_t settings[] = {
     {"control_group", T_STR, STR(control_group), 0, 0, "", 0},
     {"heartbeat_ms", T_INT, INT(heartbeat_ms), 100, 60000, "1000", 0},
     {"window", T_INT, INT(window), 1, 1024, "64", 0},
-    {"window_kib", T_INT, INT(window_kib), 64, 1048576, "2048", 0},
+    {"window_kib", T_INT, INT(window_kib), 64, 1048576, "1024", 0},
     {"batch_max", T_INT, INT(batch_max), 1, 4096, "256", 0},
     {"log_level", T_LEVEL, INT(log_level), 0, 0, "info", 0},
 };

@@ -4,6 +4,7 @@
 #include "proto/changeset.h"
 
 #include <sodium.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,43 +155,64 @@ static long count_ops(const uint8_t *p, size_t len)
 	return ops;
 }
 
-/* Caps the memory one unpack holds at a time: protobuf can expand a few
- * bytes of input into a much larger struct.  Each block carries its size
- * so that freed scratch space is given back to the budget. */
+/* A decoded change set and the arena it was decoded into.  protobuf-c
+ * makes several allocations per op; a bump arena turns them into a few
+ * large ones, frees them all at once, and caps the total so a small frame
+ * cannot expand into unbounded memory. */
+typedef struct chunk {
+	struct chunk *next;
+	size_t used, size;
+	max_align_t data[];
+} chunk_t;
+
 typedef struct {
-	size_t used, cap;
-} budget_t;
+	chunk_t *head;
+	size_t total, cap;
+} arena_t;
 
-#define BUDGET_HDR 16 /* keeps the returned memory 16-byte aligned */
+struct linli_cs {
+	Linli__ChangeSet *msg;
+	arena_t arena;
+};
 
-static void *budget_alloc(void *data, size_t size)
+#define CHUNK_MIN (64u << 10)
+
+static void *arena_alloc(void *data, size_t size)
 {
-	budget_t *b = data;
-	if (size > b->cap - b->used || size > SIZE_MAX - BUDGET_HDR)
+	arena_t *a = data;
+	size = (size + 15) & ~(size_t)15;
+	if (size > a->cap - a->total)
 		return NULL;
-	char *block = malloc(size + BUDGET_HDR);
-	if (block == NULL)
-		return NULL;
-	memcpy(block, &size, sizeof(size));
-	b->used += size;
-	return block + BUDGET_HDR;
+	chunk_t *c = a->head;
+	if (c == NULL || c->size - c->used < size) {
+		size_t want = size > CHUNK_MIN ? size : CHUNK_MIN;
+		if ((c = malloc(sizeof(*c) + want)) == NULL)
+			return NULL;
+		c->next = a->head;
+		c->used = 0;
+		c->size = want;
+		a->head = c;
+	}
+	void *p = (char *)c->data + c->used;
+	c->used += size;
+	a->total += size;
+	return p;
 }
 
-static void budget_free(void *data, void *ptr)
+static void arena_free(void *data, void *ptr)
 {
-	budget_t *b = data; /* NULL once the change set is out of linli_cs_open */
-	size_t size;
-	if (ptr == NULL)
-		return;
-	char *block = (char *)ptr - BUDGET_HDR;
-	memcpy(&size, block, sizeof(size));
-	if (b != NULL)
-		b->used -= size;
-	free(block);
+	(void)data; /* all at once, in arena_release */
+	(void)ptr;
 }
 
-/* Frees what the budget allocator gave out, after linli_cs_open returned. */
-static ProtobufCAllocator budget_release = {budget_alloc, budget_free, NULL};
+static void arena_release(arena_t *a)
+{
+	while (a->head != NULL) {
+		chunk_t *next = a->head->next;
+		free(a->head);
+		a->head = next;
+	}
+}
 
 static int check_ops(const Linli__ChangeSet *cs, char *err, size_t errlen)
 {
@@ -249,12 +271,17 @@ int linli_cs_open(const uint8_t *frame, size_t frame_len, const uint8_t *sig, si
 		return -1;
 	}
 	/* Strings take what the frame holds; each op at most a few structs. */
-	budget_t budget = {0, 4 * frame_len + (size_t)nops * 2048 + 65536};
-	ProtobufCAllocator alloc = {budget_alloc, budget_free, &budget};
+	linli_cs_t *out_cs = calloc(1, sizeof(*out_cs));
+	if (out_cs == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	out_cs->arena.cap = 4 * frame_len + (size_t)nops * 2048 + 65536;
+	ProtobufCAllocator alloc = {arena_alloc, arena_free, &out_cs->arena};
 	Linli__ChangeSet *cs = linli__change_set__unpack(&alloc, body_len, body);
 	if (cs == NULL) {
 		snprintf(err, errlen, "malformed: signed body does not decode");
-		return -1;
+		goto fail;
 	}
 	if (!protobuf_c_message_check(&cs->base) || !linli_owner_valid(cs->owner) ||
 	    ((int)cs->stream != LINLI_STREAM_PUBLIC && (int)cs->stream != LINLI_STREAM_PERSONAL) ||
@@ -265,10 +292,12 @@ int linli_cs_open(const uint8_t *frame, size_t frame_len, const uint8_t *sig, si
 	if (check_ops(cs, err, errlen) != 0)
 		goto fail;
 	crypto_generichash(hash, LINLI_HASH_LEN, frame, frame_len, NULL, 0);
-	*out = cs;
+	out_cs->msg = cs;
+	*out = out_cs;
 	return 0;
 fail:
-	protobuf_c_message_free_unpacked(&cs->base, &alloc);
+	arena_release(&out_cs->arena);
+	free(out_cs);
 	return -1;
 }
 
@@ -276,42 +305,43 @@ void linli_cs_free(linli_cs_t **cs)
 {
 	if (cs == NULL || *cs == NULL)
 		return;
-	protobuf_c_message_free_unpacked(&(*cs)->base, &budget_release);
+	arena_release(&(*cs)->arena);
+	free(*cs);
 	*cs = NULL;
 }
 
 const char *linli_cs_owner(const linli_cs_t *cs)
 {
-	return cs->owner;
+	return cs->msg->owner;
 }
 
 int linli_cs_stream(const linli_cs_t *cs)
 {
-	return (int)cs->stream;
+	return (int)cs->msg->stream;
 }
 
 uint64_t linli_cs_seq(const linli_cs_t *cs)
 {
-	return cs->seq;
+	return cs->msg->seq;
 }
 
 uint64_t linli_cs_time(const linli_cs_t *cs)
 {
-	return cs->time;
+	return cs->msg->time;
 }
 
 const uint8_t *linli_cs_prev(const linli_cs_t *cs)
 {
-	return cs->prev.len == LINLI_HASH_LEN ? cs->prev.data : NULL;
+	return cs->msg->prev.len == LINLI_HASH_LEN ? cs->msg->prev.data : NULL;
 }
 
 size_t linli_cs_nops(const linli_cs_t *cs)
 {
-	return cs->n_ops;
+	return cs->msg->n_ops;
 }
 
 const linli_record_t *linli_cs_op(const linli_cs_t *cs, size_t i, bool *remove)
 {
-	*remove = cs->ops[i]->remove;
-	return cs->ops[i]->record;
+	*remove = cs->msg->ops[i]->remove;
+	return cs->msg->ops[i]->record;
 }

@@ -25,7 +25,8 @@
 #define LINLI_SIG_LEN      64
 #define LINLI_HASH_LEN     32
 
-typedef struct Linli__ChangeSet linli_cs_t;
+/* A decoded, verified change set (opaque). */
+typedef struct linli_cs linli_cs_t;
 
 /* A change set being built; it owns the records added to it. */
 typedef struct linli_csb linli_csb_t;

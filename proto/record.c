@@ -529,6 +529,18 @@ bool linli_text_valid(const char *s, size_t max)
 		return false;
 	const unsigned char *p = (const unsigned char *)s, *end = p + n;
 	while (p < end) {
+		/* Eight printable ASCII bytes at a time, the common case. */
+		const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+		while (end - p >= 8) {
+			uint64_t w, del;
+			memcpy(&w, p, 8);
+			del = w ^ (0x7F * ones);
+			if (((w | (w - 0x20 * ones) | (del - ones)) & highs) != 0)
+				break; /* a byte >= 0x80, < 0x20 or 0x7F: look closer */
+			p += 8;
+		}
+		if (p == end)
+			break;
 		unsigned c = *p;
 		size_t len;
 		uint32_t cp;

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #define MIB           ((size_t)1 << 20)
 #define MAP_INITIAL   (64 * MIB)
@@ -44,8 +45,10 @@ struct linli_store {
 	/* Top-level transactions open.  The map may only be resized at zero:
 	 * remapping under a live reader would pull its pages away. */
 	int nopen;
-	unsigned commits; /* top-level write commits, for release_pages */
-	unsigned long ino; /* inode of data.mdb, to find its map */
+	unsigned commits;             /* top-level write commits, for release_pages */
+	uint64_t grown_since_release; /* bytes the file grew, for release_pages */
+	unsigned long ino;            /* inode and device of data.mdb, to find its map */
+	unsigned dev_major, dev_minor;
 	uint64_t used_at_begin; /* of the open top-level write transaction */
 	uint64_t max_growth;    /* most bytes one transaction added */
 };
@@ -53,29 +56,45 @@ struct linli_store {
 /* Pages LMDB reads through its map stay mapped, and count in the
  * process's RSS, long after the transaction that read them: a hub that
  * applied a million records would look like it holds the whole file.
- * Every RELEASE_EVERY commits, with nothing open, the map's pages are
+ * Every RELEASE_COMMITS commits or RELEASE_BYTES of growth, with nothing
+ * open, the map's pages are
  * dropped from this process; they stay in the kernel's page cache and
  * come back on the next read for the price of a minor fault. */
-#define RELEASE_EVERY 32
+#define RELEASE_COMMITS 64
+#define RELEASE_BYTES   (16u << 20)
 
-static void release_pages(linli_store_t *s)
+static void release_pages(linli_store_t *s, uint64_t grown)
 {
 	char line[512];
-	if (s->nopen != 0 || ++s->commits % RELEASE_EVERY != 0 || s->ino == 0)
+	s->grown_since_release += grown;
+	if (s->nopen != 0 || s->ino == 0 ||
+	    (++s->commits < RELEASE_COMMITS && s->grown_since_release < RELEASE_BYTES))
 		return;
+	s->commits = 0;
+	s->grown_since_release = 0;
 	/* LMDB does not say where its map is (me_mapaddr is only set for
 	 * MDB_FIXEDMAP); the kernel does, and a grow may have moved it. */
 	FILE *maps = fopen("/proc/self/maps", "r");
 	if (maps == NULL)
 		return;
+	MDB_envinfo info;
+	if (mdb_env_info(s->env, &info) != 0)
+		goto out;
 	while (fgets(line, sizeof(line), maps)) {
 		unsigned long start, end, offset, ino;
-		if (sscanf(line, "%lx-%lx %*s %lx %*s %lu", &start, &end, &offset, &ino) == 4 &&
-		    ino == s->ino && offset == 0) {
+		unsigned maj, min;
+		char perms[8];
+		/* Device, inode, a shared read-only map from offset 0 and exactly
+		 * the map's size: nothing else may ever be dropped by mistake. */
+		if (sscanf(line, "%lx-%lx %7s %lx %x:%x %lu", &start, &end, perms, &offset, &maj,
+		           &min, &ino) == 7 &&
+		    ino == s->ino && maj == s->dev_major && min == s->dev_minor && offset == 0 &&
+		    strcmp(perms, "r--s") == 0 && end - start == info.me_mapsize) {
 			madvise((void *)start, end - start, MADV_DONTNEED);
 			break;
 		}
 	}
+out:
 	fclose(maps);
 }
 
@@ -292,8 +311,11 @@ int store_open(linli_store_t **out, const char *dir)
 	char path[PATH_MAX];
 	struct stat fst;
 	if (snprintf(path, sizeof(path), "%s/data.mdb", dir) < (int)sizeof(path) &&
-	    stat(path, &fst) == 0)
+	    stat(path, &fst) == 0) {
 		s->ino = (unsigned long)fst.st_ino;
+		s->dev_major = major(fst.st_dev);
+		s->dev_minor = minor(fst.st_dev);
+	}
 	*out = s;
 	return STORE_OK;
 fail:
@@ -464,11 +486,12 @@ int store_commit(linli_txn_t **txn)
 	txn_release(t);
 	*txn = NULL;
 	if (rc == STORE_OK && top_write) {
-		uint64_t used, mapsize;
-		if (usage(s, &used, &mapsize) == 0 && s->used_at_begin &&
-		    used > s->used_at_begin && used - s->used_at_begin > s->max_growth)
-			s->max_growth = used - s->used_at_begin;
-		release_pages(s);
+		uint64_t used, mapsize, grown = 0;
+		if (usage(s, &used, &mapsize) == 0 && s->used_at_begin && used > s->used_at_begin)
+			grown = used - s->used_at_begin;
+		if (grown > s->max_growth)
+			s->max_growth = grown;
+		release_pages(s, grown);
 	}
 	return rc;
 }

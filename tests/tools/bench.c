@@ -87,7 +87,7 @@ static int floor_run(const char *dir, uint64_t n, int verify)
 	/* Records are encoded before the clock starts: the floor is the disk. */
 	uint8_t *vals = malloc(n * 256);
 	size_t *off = malloc((n + 1) * sizeof(size_t));
-	char (*ids)[16] = malloc(n * sizeof(*ids));
+	char(*ids)[16] = malloc(n * sizeof(*ids));
 	off[0] = 0;
 	for (uint64_t i = 0; i < n; i++) {
 		linli_record_t *r = household(i);
@@ -106,8 +106,8 @@ static int floor_run(const char *dir, uint64_t n, int verify)
 		size_t m = n - i < batch ? n - i : batch;
 		if (verify) {
 			/* As the hub does: one signature over the batch's bytes. */
-			if (linli_verify(pub, vals + off[i], off[i + m] - off[i], sigs[i / batch]) !=
-			    0) {
+			if (linli_verify(pub, vals + off[i], off[i + m] - off[i],
+			                 sigs[i / batch]) != 0) {
 				fprintf(stderr, "floor: verification failed\n");
 				return 1;
 			}

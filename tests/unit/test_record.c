@@ -1009,6 +1009,29 @@ static void test_event_date_strict(void **state)
 		fail_msg("event dates accepted:%s", accepted);
 }
 
+/* The word-at-a-time path of linli_text_valid must catch a bad byte at
+ * every position, and pass every printable one. */
+static void test_text_valid_positions(void **state)
+{
+	(void)state;
+	static const unsigned char bad[] = {0x01, 0x1F, 0x7F, 0x80, 0xFF};
+	char s[40];
+	for (size_t pos = 0; pos < 32; pos++) {
+		for (size_t b = 0; b < sizeof(bad); b++) {
+			memset(s, 'a', 32);
+			s[32] = '\0';
+			s[pos] = (char)bad[b];
+			assert_false(linli_text_valid(s, 100));
+		}
+		for (int c = 0x20; c < 0x7F; c++) {
+			memset(s, '~', 32);
+			s[32] = '\0';
+			s[pos] = (char)c;
+			assert_true(linli_text_valid(s, 100));
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1030,6 +1053,7 @@ int main(void)
 	    cmocka_unit_test(test_time_text_round_trip),
 	    cmocka_unit_test(test_time_from_wire),
 	    cmocka_unit_test(test_event_date_strict),
+	    cmocka_unit_test(test_text_valid_positions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

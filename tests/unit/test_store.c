@@ -201,7 +201,8 @@ static void test_log(void **state)
 	for (uint64_t seq = 1; seq <= 5; seq++) {
 		hash_of(h, seq);
 		int n = snprintf(data, sizeof(data), "change set %llu", (unsigned long long)seq);
-		assert_int_equal(store_log_append(t, "350", 2, seq, h, data, (size_t)n, NULL, 0), STORE_OK);
+		assert_int_equal(store_log_append(t, "350", 2, seq, h, data, (size_t)n, NULL, 0),
+		                 STORE_OK);
 		assert_int_equal(store_head_get(t, "350", 2, &head), STORE_OK);
 		assert_int_equal(head.seq, seq);
 		assert_memory_equal(head.hash, h, STORE_HASH_LEN);

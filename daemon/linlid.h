@@ -60,6 +60,7 @@ typedef struct linlid {
 	void *zctx;
 	void *link;    /* node: DEALER to the hub; hub: ROUTER for nodes */
 	void *control; /* ROUTER on the control socket */
+	int lock_fd;   /* flock on state_dir/linlid.lock, held while running */
 	uint64_t started_ms;
 
 	/* node */

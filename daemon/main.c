@@ -2,13 +2,16 @@
  * linlid: the linli sync daemon, as a community node or the subdistrict hub.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "daemon/linlid.h"
@@ -80,6 +83,17 @@ static int start(linlid_t *d)
 	}
 	if (mkdir(d->cfg.state_dir, 0700) != 0 && errno != EEXIST) {
 		log_err("state_dir %s: %s", d->cfg.state_dir, strerror(errno));
+		return -1;
+	}
+	/* One daemon per state directory: a second one would take over the
+	 * control socket and write the same logs with its own idea of them. */
+	char lock[CONFIG_PATH_MAX + 16];
+	snprintf(lock, sizeof(lock), "%s/linlid.lock", d->cfg.state_dir);
+	d->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (d->lock_fd < 0 || flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
+		log_err("state_dir %s: %s", d->cfg.state_dir,
+		        errno == EWOULDBLOCK ? "another linlid is running with it"
+		                             : strerror(errno));
 		return -1;
 	}
 	if (linli_key_load(&d->key, d->cfg.key_file, err, sizeof(err)) != 0) {

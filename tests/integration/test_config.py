@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Bad configuration, a key others can read, and a second daemon on the same
+state are refused at start, each with a message that names what is wrong."""
+
+import os
+import subprocess
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+import cluster  # noqa: E402
+
+
+def linlid(*args):
+    return subprocess.run([cluster.LINLID, *args], capture_output=True, text=True, timeout=20)
+
+
+def refused(conf_text, expect, where):
+    path = os.path.join(where, "bad.conf")
+    with open(path, "w") as f:
+        f.write(conf_text)
+    p = linlid("-n", "-c", path)
+    assert p.returncode != 0, f"accepted:\n{conf_text}"
+    assert expect in p.stderr, f"{expect!r} not in {p.stderr!r}"
+    assert "bad.conf" in p.stderr, p.stderr
+
+
+def main():
+    communities = [x for x in cluster.COMMUNITIES if x[1] == "Zenglin"]
+    with cluster.Cluster(communities) as c:
+        z = c.node("Zenglin")
+        good = open(z.conf).read()
+        p = linlid("-n", "-c", z.conf)
+        assert p.returncode == 0 and "configuration ok" in p.stdout, p
+        p = linlid("-n", "-v", "-c", z.conf)
+        assert "window = 64" in p.stdout and "role = node" in p.stdout, p.stdout
+
+        refused(good + "colour = blue\n", "unknown setting 'colour'", c.dir)
+        refused(good + "window = 0\n", "window: '0' is not a number from 1 to 1024", c.dir)
+        refused(good.replace("role = node", "role = boss"), "role: 'boss' is not node or hub",
+                c.dir)
+        refused(good.replace("owner = 350582006006", "owner = 12ab"), "owner: '12ab'", c.dir)
+        refused("\n".join(ln for ln in good.splitlines() if not ln.startswith("hub =")),
+                "'hub' is required for a node", c.dir)
+        refused(good + "heartbeat_ms = 500\n", "'heartbeat_ms' is set twice", c.dir)
+        refused("role node\n", "expected 'name = value'", c.dir)
+        print("ok - bad settings refused with file:line and the reason")
+
+        os.chmod(z.key, 0o644)
+        z.start(wait=False)
+        z.proc.wait(10)
+        assert z.proc.returncode != 0
+        assert "lets others read it" in z.log_text(), z.log_tail()
+        os.chmod(z.key, 0o600)
+        print("ok - a key file others can read is refused")
+
+        c.start()
+        p = linlid("-c", z.conf)
+        assert p.returncode != 0 and "another linlid is running" in p.stderr, p.stderr
+        assert z.status()["role"] == "node", "the running daemon lost its control socket"
+        print("ok - a second linlid on the same state directory is refused")
+
+
+if __name__ == "__main__":
+    main()

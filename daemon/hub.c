@@ -19,6 +19,7 @@
 
 #include "daemon/linlid.h"
 #include "daemon/log.h"
+#include "daemon/verifier.h"
 #include "daemon/zmsg.h"
 #include "proto/linli.pb-c.h"
 
@@ -83,14 +84,18 @@ static peer_t *peer_by_rid(linlid_t *d, const uint8_t *rid, size_t len)
 	return owner ? peer_get(d, owner) : NULL;
 }
 
-static void peer_heard(peer_t *p, zmsg_t *m)
+static void peer_heard_rid(peer_t *p, const uint8_t *rid, size_t len)
 {
-	size_t len = zmsg_size(m, 0);
 	if (len <= sizeof(p->rid)) {
-		memcpy(p->rid, zmsg_data(m, 0), len);
+		memcpy(p->rid, rid, len);
 		p->rid_len = len;
 	}
 	p->last_heard_ms = now_ms();
+}
+
+static void peer_heard(peer_t *p, zmsg_t *m)
+{
+	peer_heard_rid(p, zmsg_data(m, 0), zmsg_size(m, 0));
 }
 
 static void send_to(linlid_t *d, const uint8_t *rid, size_t rid_len, size_t n,
@@ -106,11 +111,11 @@ static void send_to(linlid_t *d, const uint8_t *rid, size_t rid_len, size_t n,
 		log_debug("link: reply not sent: %s", zmq_strerror(zmq_errno()));
 }
 
-static void send_err(linlid_t *d, zmsg_t *m, const char *text)
+static void send_err(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *text)
 {
 	const void *parts[] = {"ERR", text};
 	size_t lens[] = {3, strlen(text)};
-	send_to(d, zmsg_data(m, 0), zmsg_size(m, 0), 2, parts, lens);
+	send_to(d, rid, rid_len, 2, parts, lens);
 }
 
 static void send_cursors(linlid_t *d, const peer_t *p, const char *type, Linli__Cursor **c,
@@ -231,13 +236,13 @@ static void flush_replies(linlid_t *d)
 	store_abort(&txn);
 }
 
-static void refuse(linlid_t *d, zmsg_t *m, const char *owner, uint64_t *counter, const char *fmt,
-                   ...) __attribute__((format(printf, 5, 6)));
+static void refuse(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *owner,
+                   uint64_t *counter, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
 /* Logs why, counts it (overall, and for owner when it is a trusted one)
- * and tells the sender. */
-static void refuse(linlid_t *d, zmsg_t *m, const char *owner, uint64_t *counter, const char *fmt,
-                   ...)
+ * and tells the sender on connection rid. */
+static void refuse(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *owner,
+                   uint64_t *counter, const char *fmt, ...)
 {
 	char text[LINLI_ERR_MAX + 128];
 	va_list ap;
@@ -249,8 +254,11 @@ static void refuse(linlid_t *d, zmsg_t *m, const char *owner, uint64_t *counter,
 	if (p != NULL)
 		p->refused++;
 	log_warn("refused: %s", text);
-	send_err(d, m, text);
+	send_err(d, rid, rid_len, text);
 }
+
+#define RID(m)     zmsg_data(m, 0), zmsg_size(m, 0)
+#define JOB_RID(j) zmq_msg_data(&(j)->rid), zmq_msg_size(&(j)->rid)
 
 static void on_hello(linlid_t *d, zmsg_t *m)
 {
@@ -259,12 +267,12 @@ static void on_hello(linlid_t *d, zmsg_t *m)
 	if (m->n != 3 ||
 	    (h = linli__hello__unpack(NULL, zmsg_size(m, 2), zmsg_data(m, 2))) == NULL ||
 	    h->n_heads > 2 || h->n_have > 4 * TRUST_MAX || strlen(h->owner) > LINLI_OWNER_MAX) {
-		refuse(d, m, NULL, &d->refused.malformed, "malformed HELLO");
+		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed HELLO");
 		goto out;
 	}
 	snprintf(owner, sizeof(owner), "%s", h->owner);
 	if (trust_find(&d->trust, owner) == NULL || strcmp(owner, d->cfg.owner) == 0) {
-		refuse(d, m, NULL, &d->refused.unknown_owner,
+		refuse(d, RID(m), NULL, &d->refused.unknown_owner,
 		       "HELLO from %.16s, not in the trust list", owner);
 		goto out;
 	}
@@ -295,7 +303,8 @@ static void on_pull(linlid_t *d, zmsg_t *m)
 	    c->n_cursors > 4 * TRUST_MAX) {
 		if (c)
 			linli__cursors__free_unpacked(c, NULL);
-		refuse(d, m, p->owner, &d->refused.malformed, "malformed PULL from %s", p->owner);
+		refuse(d, RID(m), p->owner, &d->refused.malformed, "malformed PULL from %s",
+		       p->owner);
 		return;
 	}
 	peer_heard(p, m); /* the answer goes to the connection that asked */
@@ -314,50 +323,65 @@ static void want(linlid_t *d, peer_t *p, linli_txn_t *txn, int stream, uint64_t 
 	send_ack(d, txn, p, "WANT", stream);
 }
 
-static void on_cs(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
+/* The checks that need no decoding, then off to the verifier. */
+static void submit_cs(linlid_t *d, zmsg_t *m)
 {
-	char owner[LINLI_OWNER_MAX + 1], err[LINLI_ERR_MAX];
-	uint8_t hash[LINLI_HASH_LEN];
-	linli_cs_t *cs = NULL;
-	store_head_t head;
-
+	char owner[LINLI_OWNER_MAX + 1];
 	if (m->n != 5 || !zmsg_str(m, 2, owner, sizeof(owner))) {
-		refuse(d, m, NULL, &d->refused.malformed, "malformed CS message (%zu parts)", m->n);
+		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed CS message (%zu parts)",
+		       m->n);
 		return;
 	}
 	const trust_entry_t *t = trust_find(&d->trust, owner);
 	if (t == NULL || strcmp(owner, d->cfg.owner) == 0) {
-		refuse(d, m, NULL, &d->refused.unknown_owner,
+		refuse(d, RID(m), NULL, &d->refused.unknown_owner,
 		       "change set from %s: not in the trust list", owner);
 		return;
 	}
 	const char *link = link_owner(d, zmsg_data(m, 0), zmsg_size(m, 0));
 	if (link != NULL && strcmp(link, owner) != 0) {
-		refuse(d, m, link, &d->refused.wrong_origin,
+		refuse(d, RID(m), link, &d->refused.wrong_origin,
 		       "change set claims origin %s but came on the link of %s", owner, link);
 		return;
 	}
-	if (linli_cs_open(zmsg_data(m, 3), zmsg_size(m, 3), zmsg_data(m, 4), zmsg_size(m, 4),
-	                  t->pub, &cs, hash, err, sizeof(err)) != 0) {
-		uint64_t *counter =
-		    strstr(err, "signature") ? &d->refused.bad_signature : &d->refused.malformed;
-		refuse(d, m, owner, counter, "change set from %s: %s", owner, err);
+	verify_job_t *job = verify_job_new();
+	if (job == NULL)
+		return; /* not acknowledged: the node sends it again */
+	snprintf(job->owner, sizeof(job->owner), "%s", owner);
+	memcpy(job->pub, t->pub, LINLI_PUB_LEN);
+	zmq_msg_move(&job->rid, &m->part[0]);
+	zmq_msg_move(&job->frame, &m->part[3]);
+	zmq_msg_move(&job->sig, &m->part[4]);
+	if (verifier_submit(d->verifier, &job) != 0)
+		log_err("verifier: %s", zmq_strerror(zmq_errno()));
+}
+
+/* A verified (or refused) change set: origin, sequence, chain, then apply. */
+static void apply_job(linlid_t *d, linli_txn_t *txn, verify_job_t *job)
+{
+	const char *owner = job->owner;
+	const uint8_t *frame_in = zmq_msg_data(&job->frame);
+	size_t frame_in_len = zmq_msg_size(&job->frame);
+	linli_cs_t *cs = job->cs;
+	store_head_t head;
+	if (cs == NULL) {
+		uint64_t *counter = strstr(job->err, "signature") ? &d->refused.bad_signature
+		                                                  : &d->refused.malformed;
+		refuse(d, JOB_RID(job), owner, counter, "change set from %s: %s", owner, job->err);
 		return;
 	}
 	uint64_t seq = linli_cs_seq(cs);
 	int stream = linli_cs_stream(cs);
 	if (strcmp(linli_cs_owner(cs), owner) != 0) {
-		refuse(d, m, owner, &d->refused.wrong_origin,
+		refuse(d, JOB_RID(job), owner, &d->refused.wrong_origin,
 		       "change set %llu signed by %s claims origin %.16s", (unsigned long long)seq,
 		       owner, linli_cs_owner(cs));
-		goto out;
+		return;
 	}
 	peer_t *p = peer_get(d, owner);
-	if (p == NULL)
-		goto out;
-	peer_heard(p, m);
-	if (store_head_get(txn, owner, stream, &head) != 0)
-		goto out;
+	if (p == NULL || store_head_get(txn, owner, stream, &head) != 0)
+		return;
+	peer_heard_rid(p, JOB_RID(job));
 	if (seq <= head.seq) {
 		/* Acknowledge a duplicate, but only if it is the very change set we
 		 * have: the same sequence with other content is a forked log. */
@@ -366,37 +390,37 @@ static void on_cs(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 		const uint8_t *frame, *sig;
 		if (store_log_get(txn, owner, stream, seq, &entry, &len) == 0 &&
 		    log_entry_split(entry, len, &frame, &frame_len, &sig) == 0 &&
-		    frame_len == zmsg_size(m, 3) &&
-		    memcmp(frame, zmsg_data(m, 3), frame_len) == 0) {
+		    frame_len == frame_in_len && memcmp(frame, frame_in, frame_len) == 0) {
 			d->duplicates++;
 			log_info(
 			    "change set %llu of %s: duplicate, acknowledged, not applied again",
 			    (unsigned long long)seq, owner);
 			p->need_ack = true;
 		} else {
-			refuse(d, m, owner, &d->refused.fork,
+			refuse(d, JOB_RID(job), owner, &d->refused.fork,
 			       "change set %llu of %s differs from the one applied: log forked",
 			       (unsigned long long)seq, owner);
 		}
-		goto out;
+		return;
 	}
 	if (seq > head.seq + 1) {
 		d->refused.gap++;
 		log_debug("change set %llu of %s: gap after %llu, asking for it",
 		          (unsigned long long)seq, owner, (unsigned long long)head.seq);
 		want(d, p, txn, stream, head.seq);
-		goto out;
+		return;
 	}
 	if (seq > 1 && memcmp(linli_cs_prev(cs), head.hash, LINLI_HASH_LEN) != 0) {
-		refuse(d, m, owner, &d->refused.chain_broken,
+		refuse(d, JOB_RID(job), owner, &d->refused.chain_broken,
 		       "change set %llu of %s: previous hash does not match the log",
 		       (unsigned long long)seq, owner);
-		goto out;
+		return;
 	}
 	linli_txn_t *child = NULL;
 	int rc = store_write_begin(d->store, txn, &child);
 	if (rc == 0)
-		rc = apply_cs(child, cs, hash, zmsg_data(m, 3), zmsg_size(m, 3), zmsg_data(m, 4));
+		rc =
+		    apply_cs(child, cs, job->hash, frame_in, frame_in_len, zmq_msg_data(&job->sig));
 	if (rc == 0)
 		rc = store_commit(&child);
 	else
@@ -405,68 +429,80 @@ static void on_cs(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 		/* Not applied, not acknowledged: the node sends it again after the
 		 * next batch has grown the map. */
 		d->batch_full = true;
-		goto out;
+		return;
 	}
 	if (rc != 0) {
 		log_err("change set %llu of %s not applied: %s", (unsigned long long)seq, owner,
 		        store_strerror(rc));
-		goto out;
+		return;
 	}
 	p->need_ack = true;
 	if (stream == LINLI_STREAM_PUBLIC)
 		d->public_advanced = true;
-out:
-	linli_cs_free(&cs);
+}
+
+/* Commits a batch; a failed commit other than a full map is fatal. */
+static void commit_batch(linlid_t *d, linli_txn_t **txn)
+{
+	int rc = store_commit(txn);
+	if (rc == STORE_MAPFULL || d->batch_full) {
+		/* Nothing of a failed batch is acknowledged (ACKs read the
+		 * committed heads); the nodes send again into a bigger map. */
+		log_info("store map full: growing it; unapplied change sets come again");
+		d->batch_full = false;
+		if (store_grow(d->store) != 0)
+			log_err("store map cannot grow: %s", store_strerror(rc));
+		if (rc == STORE_MAPFULL)
+			rc = 0;
+	}
+	if (rc != 0) {
+		/* Nothing in the batch is acknowledged; a failed commit leaves the
+		 * disk in doubt, so stop and let the restart check it. */
+		log_err("batch commit failed: %s; exiting so the service manager restarts linlid",
+		        store_strerror(rc));
+		exit(EXIT_FAILURE);
+	}
+}
+
+void hub_on_verified(linlid_t *d)
+{
+	linli_txn_t *txn = NULL;
+	verify_job_t *job;
+	size_t bytes = 0;
+	/* A batch is one transaction: bounded in change sets and in bytes, which
+	 * bounds the dirty pages LMDB holds in memory until the commit. */
+	for (int i = 0; i < d->cfg.batch_max && bytes < BATCH_BYTES &&
+	                (job = verifier_next(d->verifier)) != NULL;
+	     i++) {
+		bytes += zmq_msg_size(&job->frame);
+		if (txn == NULL && store_write_begin(d->store, NULL, &txn) != 0)
+			txn = NULL;
+		if (txn != NULL && !d->batch_full)
+			apply_job(d, txn, job);
+		verify_job_free(&job);
+	}
+	if (txn != NULL)
+		commit_batch(d, &txn);
+	flush_replies(d);
 }
 
 void hub_on_link(linlid_t *d)
 {
-	linli_txn_t *txn = NULL;
 	zmsg_t m;
-	size_t bytes = 0;
-	/* A batch is one transaction: bounded in messages and in bytes, which
-	 * bounds the dirty pages LMDB holds in memory until the commit. */
-	for (int i = 0; i < d->cfg.batch_max && bytes < BATCH_BYTES && zmsg_recv(d->link, &m) == 1;
-	     i++) {
-		for (size_t k = 0; k < m.n; k++)
-			bytes += zmsg_size(&m, k);
+	for (int i = 0; i < d->cfg.batch_max && zmsg_recv(d->link, &m) == 1; i++) {
 		if (m.truncated || m.n < 2) {
-			refuse(d, &m, NULL, &d->refused.malformed, "message with %s parts",
+			refuse(d, RID(&m), NULL, &d->refused.malformed, "message with %s parts",
 			       m.truncated ? "too many" : "too few");
 		} else if (zmsg_is(&m, 1, "CS")) {
-			if (txn == NULL && store_write_begin(d->store, NULL, &txn) != 0)
-				txn = NULL;
-			if (txn != NULL && !d->batch_full)
-				on_cs(d, txn, &m);
+			submit_cs(d, &m);
 		} else if (zmsg_is(&m, 1, "HELLO")) {
 			on_hello(d, &m);
 		} else if (zmsg_is(&m, 1, "PULL")) {
 			on_pull(d, &m);
 		} else {
-			refuse(d, &m, NULL, &d->refused.malformed, "unknown message type");
+			refuse(d, RID(&m), NULL, &d->refused.malformed, "unknown message type");
 		}
 		zmsg_close(&m);
-	}
-	if (txn != NULL) {
-		int rc = store_commit(&txn);
-		if (rc == STORE_MAPFULL || d->batch_full) {
-			/* Nothing of a failed batch is acknowledged (ACKs read the
-			 * committed heads); the nodes send again into a bigger map. */
-			log_info("store map full: growing it; unapplied change sets come again");
-			d->batch_full = false;
-			if (store_grow(d->store) != 0)
-				log_err("store map cannot grow: %s", store_strerror(rc));
-			if (rc == STORE_MAPFULL)
-				rc = 0;
-		}
-		if (rc != 0) {
-			/* Nothing in the batch is acknowledged; a failed commit leaves the
-			 * disk in doubt, so stop and let the restart check it. */
-			log_err("batch commit failed: %s; exiting so the service manager "
-			        "restarts linlid",
-			        store_strerror(rc));
-			exit(EXIT_FAILURE);
-		}
 	}
 	flush_replies(d);
 }
@@ -487,6 +523,10 @@ int hub_start(linlid_t *d)
 	    zmq_setsockopt(d->link, ZMQ_RCVHWM, &hwm, sizeof(hwm)) != 0 ||
 	    zmq_bind(d->link, d->cfg.listen) != 0) {
 		log_err("listen %s: %s", d->cfg.listen, zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	if ((d->verifier = verifier_new(d->zctx)) == NULL) {
+		log_err("cannot start the verifier thread");
 		return -1;
 	}
 	return 0;

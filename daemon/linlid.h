@@ -81,8 +81,9 @@ typedef struct linlid {
 	link_t links[LINKS_MAX];
 	refused_t refused;
 	uint64_t duplicates;
-	bool public_advanced; /* a public log moved in this batch: tell the nodes */
-	bool batch_full;      /* the store map filled up during this batch */
+	bool public_advanced;      /* a public log moved in this batch: tell the nodes */
+	bool batch_full;           /* the store map filled up during this batch */
+	struct verifier *verifier; /* signatures checked on a second thread */
 } linlid_t;
 
 uint64_t now_ms(void);
@@ -118,6 +119,8 @@ void node_after_write(linlid_t *d);
 /* hub.c */
 int hub_start(linlid_t *d);
 void hub_on_link(linlid_t *d);
+/* Applies the change sets the verifier has finished, as one batch. */
+void hub_on_verified(linlid_t *d);
 void hub_after_write(linlid_t *d);
 const peer_t *hub_peer(const linlid_t *d, const char *owner);
 

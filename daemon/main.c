@@ -16,6 +16,7 @@
 
 #include "daemon/linlid.h"
 #include "daemon/log.h"
+#include "daemon/verifier.h"
 #include "daemon/zmsg.h"
 
 static volatile sig_atomic_t stop_signal, reload_signal;
@@ -119,6 +120,7 @@ static int start(linlid_t *d)
 
 static void stop(linlid_t *d)
 {
+	verifier_destroy(&d->verifier);
 	if (d->link)
 		zmq_close(d->link);
 	if (d->control) {
@@ -138,8 +140,9 @@ static void run(linlid_t *d)
 		zmq_pollitem_t items[] = {
 		    {d->link, 0, ZMQ_POLLIN, 0},
 		    {d->control, 0, ZMQ_POLLIN, 0},
+		    {d->verifier ? verifier_socket(d->verifier) : NULL, 0, ZMQ_POLLIN, 0},
 		};
-		int n = zmq_poll(items, 2, 100);
+		int n = zmq_poll(items, d->verifier ? 3 : 2, 100);
 		if (n < 0 && errno != EINTR) {
 			log_err("zmq_poll: %s", zmq_strerror(errno));
 			break;
@@ -152,6 +155,8 @@ static void run(linlid_t *d)
 			d->cfg.role == ROLE_HUB ? hub_on_link(d) : node_on_link(d);
 		if (n > 0 && (items[1].revents & ZMQ_POLLIN))
 			control_on_request(d);
+		if (n > 0 && d->verifier && (items[2].revents & ZMQ_POLLIN))
+			hub_on_verified(d);
 		uint64_t now = now_ms();
 		if (now >= next_tick) {
 			if (d->cfg.role == ROLE_NODE)

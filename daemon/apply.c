@@ -23,9 +23,9 @@ int log_entry_split(const void *data, size_t len, const uint8_t **frame, size_t 
 	return 0;
 }
 
-int apply_log(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
-              const uint8_t hash[LINLI_HASH_LEN], const uint8_t *frame, size_t frame_len,
-              const uint8_t sig[LINLI_SIG_LEN])
+static int apply_log(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
+                     const uint8_t hash[LINLI_HASH_LEN], const uint8_t *frame, size_t frame_len,
+                     const uint8_t sig[LINLI_SIG_LEN])
 {
 	/* The entry is the exact bytes received, so a relay is byte for byte. */
 	return store_log_append(txn, owner, stream, seq, hash, frame, frame_len, sig,
@@ -51,7 +51,7 @@ int counts_load(linli_txn_t *txn, const char *owner, linli_counts_t *out)
 	return out->version == LINLI_COUNTS_VERSION ? 0 : STORE_IO;
 }
 
-int counts_save(linli_txn_t *txn, const char *owner, const linli_counts_t *c)
+static int counts_save(linli_txn_t *txn, const char *owner, const linli_counts_t *c)
 {
 	char name[64];
 	snprintf(name, sizeof(name), "counts/%s", owner);
@@ -78,8 +78,9 @@ static int median_update(linli_txn_t *txn, const char *owner, const linli_record
 	return rc;
 }
 
-int apply_op(linli_txn_t *txn, const char *owner, bool remove, const linli_record_t *rec,
-             linli_counts_t *counts)
+/* Applies one op of owner to records, counts and medians. */
+static int apply_op(linli_txn_t *txn, const char *owner, bool remove, const linli_record_t *rec,
+                    linli_counts_t *counts)
 {
 	linli_kind_t kind = linli_record_kind(rec);
 	const char *id = linli_record_id(rec);
@@ -115,21 +116,32 @@ int apply_op(linli_txn_t *txn, const char *owner, bool remove, const linli_recor
 	return median_update(txn, owner, rec, +1);
 }
 
-int apply_cs(linli_txn_t *txn, const linli_cs_t *cs, const uint8_t hash[LINLI_HASH_LEN],
-             const uint8_t *frame, size_t frame_len, const uint8_t sig[LINLI_SIG_LEN])
+int apply_change(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
+                 const uint8_t hash[LINLI_HASH_LEN], const uint8_t *frame, size_t frame_len,
+                 const uint8_t sig[LINLI_SIG_LEN], const void *ops, size_t nops, op_at_fn op_at)
 {
-	const char *owner = linli_cs_owner(cs);
 	linli_counts_t counts;
-	int rc = apply_log(txn, owner, linli_cs_stream(cs), linli_cs_seq(cs), hash, frame,
-	                   frame_len, sig);
+	int rc = apply_log(txn, owner, stream, seq, hash, frame, frame_len, sig);
 	if (rc == 0)
 		rc = counts_load(txn, owner, &counts);
-	for (size_t i = 0; rc == 0 && i < linli_cs_nops(cs); i++) {
+	for (size_t i = 0; rc == 0 && i < nops; i++) {
 		bool remove;
-		const linli_record_t *rec = linli_cs_op(cs, i, &remove);
+		const linli_record_t *rec = op_at(ops, i, &remove);
 		rc = apply_op(txn, owner, remove, rec, &counts);
 	}
 	if (rc == 0)
 		rc = counts_save(txn, owner, &counts);
 	return rc;
+}
+
+static const linli_record_t *cs_op_at(const void *cs, size_t i, bool *remove)
+{
+	return linli_cs_op(cs, i, remove);
+}
+
+int apply_cs(linli_txn_t *txn, const linli_cs_t *cs, const uint8_t hash[LINLI_HASH_LEN],
+             const uint8_t *frame, size_t frame_len, const uint8_t sig[LINLI_SIG_LEN])
+{
+	return apply_change(txn, linli_cs_owner(cs), linli_cs_stream(cs), linli_cs_seq(cs), hash,
+	                    frame, frame_len, sig, cs, linli_cs_nops(cs), cs_op_at);
 }

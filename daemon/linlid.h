@@ -89,15 +89,14 @@ typedef struct linlid {
 uint64_t now_ms(void);
 
 /* apply.c: changes to the store shared by both roles. */
-/* Appends a change set's signed bytes (frame || sig) to its log. */
-int apply_log(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
-              const uint8_t hash[LINLI_HASH_LEN], const uint8_t *frame, size_t frame_len,
-              const uint8_t sig[LINLI_SIG_LEN]);
-/* Applies one op of owner to records, counts and medians. */
-int apply_op(linli_txn_t *txn, const char *owner, bool remove, const linli_record_t *rec,
-             linli_counts_t *counts);
+/* An owner's statistics as last committed (zeros if none). */
 int counts_load(linli_txn_t *txn, const char *owner, linli_counts_t *out);
-int counts_save(linli_txn_t *txn, const char *owner, const linli_counts_t *c);
+/* Appends a change set to its log and applies its ops (op_at(ops, i)
+ * gives op i), with their statistics, in txn. */
+typedef const linli_record_t *(*op_at_fn)(const void *ops, size_t i, bool *remove);
+int apply_change(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
+                 const uint8_t hash[LINLI_HASH_LEN], const uint8_t *frame, size_t frame_len,
+                 const uint8_t sig[LINLI_SIG_LEN], const void *ops, size_t nops, op_at_fn op_at);
 /* Applies every op of a verified change set and appends it to its log. */
 int apply_cs(linli_txn_t *txn, const linli_cs_t *cs, const uint8_t hash[LINLI_HASH_LEN],
              const uint8_t *frame, size_t frame_len, const uint8_t sig[LINLI_SIG_LEN]);

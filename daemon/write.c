@@ -9,13 +9,17 @@
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 
+static const linli_record_t *csb_op_at(const void *b, size_t i, bool *remove)
+{
+	return linli_csb_op(b, i, remove);
+}
+
 static int seal_and_apply(linlid_t *d, linli_txn_t *txn, linli_csb_t *b, int stream)
 {
 	const char *owner = d->cfg.owner;
 	store_head_t head;
 	uint8_t *frame = NULL, sig[LINLI_SIG_LEN], hash[LINLI_HASH_LEN];
 	size_t frame_len;
-	linli_counts_t counts;
 
 	if (linli_csb_count(b) == 0)
 		return 0;
@@ -25,17 +29,9 @@ static int seal_and_apply(linlid_t *d, linli_txn_t *txn, linli_csb_t *b, int str
 	if (linli_csb_seal(b, d->key, owner, stream, head.seq + 1, head.hash, (uint64_t)time(NULL),
 	                   &frame, &frame_len, sig, hash) != 0)
 		return STORE_INVAL;
-	rc = apply_log(txn, owner, stream, head.seq + 1, hash, frame, frame_len, sig);
+	rc = apply_change(txn, owner, stream, head.seq + 1, hash, frame, frame_len, sig, b,
+	                  linli_csb_count(b), csb_op_at);
 	free(frame);
-	if (rc == 0)
-		rc = counts_load(txn, owner, &counts);
-	for (size_t i = 0; rc == 0 && i < linli_csb_count(b); i++) {
-		bool remove;
-		const linli_record_t *rec = linli_csb_op(b, i, &remove);
-		rc = apply_op(txn, owner, remove, rec, &counts);
-	}
-	if (rc == 0)
-		rc = counts_save(txn, owner, &counts);
 	return rc;
 }
 

@@ -10,6 +10,37 @@
 
 #include "proto/linli.pb-c.h"
 
+/* What the signature covers: a domain tag and the BLAKE2b-256 digest of
+ * the exact bytes sent, which is also the chain hash.  Hash-then-sign
+ * binds every byte as firmly (BLAKE2b is collision resistant) and hashes
+ * each change set once at each end, where Ed25519 over the bytes
+ * themselves would hash them twice to sign and once more to verify. */
+#define SIG_TAG     "linli change set v1"
+#define SIG_TAG_LEN (sizeof(SIG_TAG) - 1)
+
+static void signed_message(const uint8_t hash[LINLI_HASH_LEN],
+                           uint8_t msg[SIG_TAG_LEN + LINLI_HASH_LEN])
+{
+	memcpy(msg, SIG_TAG, SIG_TAG_LEN);
+	memcpy(msg + SIG_TAG_LEN, hash, LINLI_HASH_LEN);
+}
+
+static int sign_digest(const linli_key_t *key, const uint8_t hash[LINLI_HASH_LEN],
+                       uint8_t sig[LINLI_SIG_LEN])
+{
+	uint8_t msg[SIG_TAG_LEN + LINLI_HASH_LEN];
+	signed_message(hash, msg);
+	return linli_key_sign(key, msg, sizeof(msg), sig);
+}
+
+int linli_cs_sign(const linli_key_t *key, const uint8_t *frame, size_t len,
+                  uint8_t sig[LINLI_SIG_LEN])
+{
+	uint8_t hash[LINLI_HASH_LEN];
+	crypto_generichash(hash, LINLI_HASH_LEN, frame, len, NULL, 0);
+	return sign_digest(key, hash, sig);
+}
+
 struct linli_csb {
 	Linli__Op **ops;
 	size_t n, cap;
@@ -96,11 +127,11 @@ int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const char *owner, in
 		return -1;
 	memcpy(buf, LINLI_CS_MAGIC, LINLI_CS_MAGIC_LEN);
 	linli__change_set__pack(&cs, buf + LINLI_CS_MAGIC_LEN);
-	if (linli_key_sign(key, buf, len, sig) != 0) {
+	crypto_generichash(hash, LINLI_HASH_LEN, buf, len, NULL, 0);
+	if (sign_digest(key, hash, sig) != 0) {
 		free(buf);
 		return -1;
 	}
-	crypto_generichash(hash, LINLI_HASH_LEN, buf, len, NULL, 0);
 	*frame = buf;
 	*frame_len = len;
 	return 0;
@@ -258,7 +289,10 @@ int linli_cs_open(const uint8_t *frame, size_t frame_len, const uint8_t *sig, si
 		snprintf(err, errlen, "malformed: not a linli change set (bad magic)");
 		return -1;
 	}
-	if (sig_len != LINLI_SIG_LEN || linli_verify(pub, frame, frame_len, sig) != 0) {
+	uint8_t msg[SIG_TAG_LEN + LINLI_HASH_LEN];
+	crypto_generichash(hash, LINLI_HASH_LEN, frame, frame_len, NULL, 0);
+	signed_message(hash, msg);
+	if (sig_len != LINLI_SIG_LEN || linli_verify(pub, msg, sizeof(msg), sig) != 0) {
 		snprintf(err, errlen, "signature does not verify");
 		return -1;
 	}
@@ -291,7 +325,6 @@ int linli_cs_open(const uint8_t *frame, size_t frame_len, const uint8_t *sig, si
 	}
 	if (check_ops(cs, err, errlen) != 0)
 		goto fail;
-	crypto_generichash(hash, LINLI_HASH_LEN, frame, frame_len, NULL, 0);
 	out_cs->msg = cs;
 	*out = out_cs;
 	return 0;

@@ -3,10 +3,11 @@
  *
  * On the wire a change set is two frames: the signed bytes
  *     "LINLICS1" || ChangeSet (protobuf)
- * and a 64-byte Ed25519 signature over exactly those bytes.  The receiver
- * bounds the size, checks the magic and the signature with the key of the
- * claimed owner, and only then decodes.  The chain hash of a change set is
- * BLAKE2b-256 of its signed bytes; each change set names its predecessor's.
+ * and a 64-byte Ed25519 signature over "linli change set v1" || BLAKE2b-256
+ * of exactly those bytes.  That digest is also the change set's chain hash;
+ * each change set names its predecessor's.  The receiver bounds the size,
+ * checks the magic, hashes and checks the signature with the key of the
+ * claimed owner, and only then decodes.
  */
 #ifndef LINLI_CHANGESET_H
 #define LINLI_CHANGESET_H
@@ -44,6 +45,10 @@ const linli_record_t *linli_csb_op(const linli_csb_t *b, size_t i, bool *remove)
 int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const char *owner, int stream,
                    uint64_t seq, const uint8_t prev[LINLI_HASH_LEN], uint64_t time, uint8_t **frame,
                    size_t *frame_len, uint8_t sig[LINLI_SIG_LEN], uint8_t hash[LINLI_HASH_LEN]);
+
+/* The signature of a change set's signed bytes (what seal makes). */
+int linli_cs_sign(const linli_key_t *key, const uint8_t *frame, size_t len,
+                  uint8_t sig[LINLI_SIG_LEN]);
 
 /* Checks size, magic and signature of frame against pub, then decodes and
  * validates every op.  On success *out is the decoded change set (free with

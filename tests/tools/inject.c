@@ -177,7 +177,7 @@ int main(int argc, char **argv)
 	} else if (strcmp(scenario, "malformed") == 0) {
 		static const uint8_t junk[] = "LINLICS1\xff\xff\xff\xff\x0f garbage";
 		len = sizeof(junk) - 1;
-		linli_key_sign(key, junk, len, sig);
+		linli_cs_sign(key, junk, len, sig);
 		send_cs(owner, junk, len, sig);
 		drain(2000);
 	} else if (strcmp(scenario, "framing") == 0) {

@@ -490,7 +490,7 @@ static void test_open_malformed(void **state)
 	/* Only the magic, even signed. */
 	uint8_t sig[LINLI_SIG_LEN];
 	assert_int_equal(
-	    linli_key_sign(fx->key, (const uint8_t *)LINLI_CS_MAGIC, LINLI_CS_MAGIC_LEN, sig), 0);
+	    linli_cs_sign(fx->key, (const uint8_t *)LINLI_CS_MAGIC, LINLI_CS_MAGIC_LEN, sig), 0);
 	open_refused((const uint8_t *)LINLI_CS_MAGIC, LINLI_CS_MAGIC_LEN, sig, LINLI_SIG_LEN, pub,
 	             "malformed", "a frame of only magic");
 
@@ -499,10 +499,10 @@ static void test_open_malformed(void **state)
 	assert_non_null(copy);
 	memcpy(copy, s.frame, s.len);
 	memcpy(copy, "XXXXXXXX", LINLI_CS_MAGIC_LEN);
-	assert_int_equal(linli_key_sign(fx->key, copy, s.len, sig), 0);
+	assert_int_equal(linli_cs_sign(fx->key, copy, s.len, sig), 0);
 	open_refused(copy, s.len, sig, LINLI_SIG_LEN, pub, "magic", "a wrong magic, signed");
 	memcpy(copy, "LINLICS2", LINLI_CS_MAGIC_LEN);
-	assert_int_equal(linli_key_sign(fx->key, copy, s.len, sig), 0);
+	assert_int_equal(linli_cs_sign(fx->key, copy, s.len, sig), 0);
 	open_refused(copy, s.len, sig, LINLI_SIG_LEN, pub, "magic", "magic LINLICS2, signed");
 	free(copy);
 
@@ -511,7 +511,7 @@ static void test_open_malformed(void **state)
 	uint8_t *huge = calloc(1, big);
 	assert_non_null(huge);
 	memcpy(huge, LINLI_CS_MAGIC, LINLI_CS_MAGIC_LEN);
-	assert_int_equal(linli_key_sign(fx->key, huge, big, sig), 0);
+	assert_int_equal(linli_cs_sign(fx->key, huge, big, sig), 0);
 	open_refused(huge, big, sig, LINLI_SIG_LEN, pub, "bytes", "a frame over the limit");
 	free(huge);
 
@@ -523,7 +523,7 @@ static void test_open_malformed(void **state)
 	    {'L', 'I', 'N', 'L', 'I', 'C', 'S', '1', 0x07, 0x00, 0x00, 0x00},
 	};
 	for (size_t i = 0; i < sizeof(garbage) / sizeof(garbage[0]); i++) {
-		assert_int_equal(linli_key_sign(fx->key, garbage[i], 12, sig), 0);
+		assert_int_equal(linli_cs_sign(fx->key, garbage[i], 12, sig), 0);
 		open_refused(garbage[i], 12, sig, LINLI_SIG_LEN, pub, "malformed",
 		             "signed garbage");
 	}
@@ -590,7 +590,7 @@ static int craft_open(const fixture_t *fx, const craft_t *c, linli_cs_t **out)
 	assert_non_null(frame);
 	memcpy(frame, LINLI_CS_MAGIC, LINLI_CS_MAGIC_LEN);
 	assert_int_equal(linli__change_set__pack(&c->cs, frame + LINLI_CS_MAGIC_LEN), body);
-	assert_int_equal(linli_key_sign(fx->key, frame, LINLI_CS_MAGIC_LEN + body, sig), 0);
+	assert_int_equal(linli_cs_sign(fx->key, frame, LINLI_CS_MAGIC_LEN + body, sig), 0);
 	*out = (linli_cs_t *)1;
 	err[0] = '\0';
 	int rc = linli_cs_open(frame, LINLI_CS_MAGIC_LEN + body, sig, LINLI_SIG_LEN,
@@ -746,13 +746,13 @@ static void test_open_raw_bodies(void **state)
 	    '8',  '2', '0',  '0',  '6', '0',  '0', '6',  0x10, 0x01, 0x18, 0x01, 0x32, 12,
 	    0x12, 10,  0x0a, 0x01, 'a', 0x12, 5,   0x0a, 0x01, 0xff, 0x10, 0x01,
 	};
-	assert_int_equal(linli_key_sign(fx->key, bad_utf8, sizeof(bad_utf8), sig), 0);
+	assert_int_equal(linli_cs_sign(fx->key, bad_utf8, sizeof(bad_utf8), sig), 0);
 	open_refused(bad_utf8, sizeof(bad_utf8), sig, LINLI_SIG_LEN, pub, NULL, "a name of 0xff");
 	/* The same with a good name opens: the frame above was right but for the byte. */
 	uint8_t good[sizeof(bad_utf8)];
 	memcpy(good, bad_utf8, sizeof(good));
 	good[sizeof(good) - 3] = 'n';
-	assert_int_equal(linli_key_sign(fx->key, good, sizeof(good), sig), 0);
+	assert_int_equal(linli_cs_sign(fx->key, good, sizeof(good), sig), 0);
 	linli_cs_t *cs = NULL;
 	uint8_t hash[LINLI_HASH_LEN];
 	if (linli_cs_open(good, sizeof(good), sig, LINLI_SIG_LEN, pub, &cs, hash, err,

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <zmq.h>
 
 #include "proto/keys.h"
@@ -185,7 +186,7 @@ static int latency_run(const char *node, const char *hub, const char *owner, int
 		return 1;
 	for (int i = 0; i < samples; i++) {
 		char id[32];
-		snprintf(id, sizeof(id), "lat%06d", i);
+		snprintf(id, sizeof(id), "lat%d-%06d", (int)getpid(), i);
 		linli_record_t *rec = household(900000 + (uint64_t)i);
 		free(rec->id);
 		rec->id = strdup(id);

@@ -331,7 +331,8 @@ int linli_record_set(linli_record_t *rec, const char *name, const char *value, c
 	ProtobufCMessage *body = body_of(rec);
 	const ProtobufCFieldDescriptor *f = &body->descriptor->fields[idx];
 	void *member = (char *)body + f->offset;
-	if (!linli_text_valid(value, LINLI_TEXT_MAX)) {
+	/* Text is checked here; numbers, flags and choices by their parsers. */
+	if (f->type == PROTOBUF_C_TYPE_STRING && !linli_text_valid(value, LINLI_TEXT_MAX)) {
 		snprintf(err, errlen, "%s: not valid UTF-8 text of at most %d bytes", name,
 		         LINLI_TEXT_MAX);
 		return -1;

@@ -19,6 +19,7 @@
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/zmsg.h"
+#include "proto/arena.h"
 #include "proto/linli.pb-c.h"
 
 #define CTL_MSG_MAX (64 << 20)
@@ -131,12 +132,13 @@ static int record_exists(linlid_t *d, linli_kind_t kind, const char *id, linli_r
 	return rc == 0 ? 1 : rc == STORE_NOTFOUND ? 0 : -1;
 }
 
-static int commit_one(linlid_t *d, reply_t *r, bool remove, linli_record_t **rec)
+/* Commits one op; rec stays the caller's. */
+static int commit_one(linlid_t *d, reply_t *r, bool remove, const linli_record_t *rec)
 {
 	linli_csb_t *b[3] = {NULL, linli_csb_new(), linli_csb_new()};
-	int stream = linli_kind_stream(linli_record_kind(*rec));
+	int stream = linli_kind_stream(linli_record_kind(rec));
 	int rc = -1;
-	if (b[1] == NULL || b[2] == NULL || linli_csb_add(b[stream], remove, rec) != 0)
+	if (b[1] == NULL || b[2] == NULL || linli_csb_add_borrowed(b[stream], remove, rec) != 0)
 		fail(r, "out of memory");
 	else
 		rc = write_commit(d, b[1], b[2], r->err, sizeof(r->err));
@@ -162,8 +164,7 @@ static int do_write(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t 
 			            linli_kind_name(kind), rec->id);
 		if (linli_record_validate(rec, why, sizeof(why)) != 0)
 			return fail(r, "%s %s: %s", linli_kind_name(kind), rec->id, why);
-		q->record = NULL; /* the change set takes it */
-		rc = commit_one(d, r, false, &rec);
+		rc = commit_one(d, r, false, rec);
 	} else if (strcmp(q->verb, "set") == 0) {
 		if (!exists || old == NULL)
 			return fail(r, "%s %s does not exist", linli_kind_name(kind), rec->id);
@@ -179,17 +180,14 @@ static int do_write(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t 
 			rc = fail(r, "%s %s: %s", linli_kind_name(kind), rec->id, why);
 			goto out;
 		}
-		rc = commit_one(d, r, false, &old);
+		rc = commit_one(d, r, false, old);
 	} else {
 		if (!exists)
 			return fail(r, "%s %s does not exist", linli_kind_name(kind), rec->id);
-		q->record = NULL;
-		rc = commit_one(d, r, true, &rec);
+		rc = commit_one(d, r, true, rec);
 	}
 out:
 	linli_record_destroy(&old);
-	if (rec != q->record) /* add and remove took it from the request */
-		linli_record_destroy(&rec);
 	return rc;
 }
 
@@ -212,7 +210,7 @@ static int do_import(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t
 	if (b[1] == NULL || b[2] == NULL)
 		rc = fail(r, "out of memory");
 	for (size_t i = 0; rc == 0 && i < q->n_records; i++)
-		if (linli_csb_add(b[stream], false, &q->records[i]) != 0)
+		if (linli_csb_add_borrowed(b[stream], false, q->records[i]) != 0)
 			rc = fail(r, "out of memory");
 	if (rc == 0 && (rc = write_commit(d, b[1], b[2], r->err, sizeof(r->err))) == 0)
 		r->reply.applied = q->n_records;
@@ -619,8 +617,13 @@ void control_on_request(linlid_t *d)
 			zmsg_close(&m);
 			continue;
 		}
+		/* Decoded into an arena: an import of thousands of records is a few
+		 * allocations, and a request cannot grow past a bound in memory. */
+		linli_arena_t *arena = linli_arena_new(16 * zmsg_size(&m, 2) + (1u << 20));
 		Linli__CtlRequest *q =
-		    linli__ctl_request__unpack(NULL, zmsg_size(&m, 2), zmsg_data(&m, 2));
+		    arena ? linli__ctl_request__unpack(linli_arena_allocator(arena),
+		                                       zmsg_size(&m, 2), zmsg_data(&m, 2))
+		          : NULL;
 		if (q == NULL) {
 			fail(&r, "malformed request");
 			r.reply.error = r.err;
@@ -637,8 +640,7 @@ void control_on_request(linlid_t *d)
 				log_warn("control: reply not sent: %s", zmq_strerror(zmq_errno()));
 			free(buf);
 		}
-		if (q)
-			linli__ctl_request__free_unpacked(q, NULL);
+		linli_arena_destroy(&arena);
 		reply_free(&r);
 		zmsg_close(&m);
 	}

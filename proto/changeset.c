@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/arena.h"
 #include "proto/linli.pb-c.h"
 
 /* What the signature covers: a domain tag and the BLAKE2b-256 digest of
@@ -43,6 +44,7 @@ int linli_cs_sign(const linli_key_t *key, const uint8_t *frame, size_t len,
 
 struct linli_csb {
 	Linli__Op **ops;
+	bool *borrowed; /* borrowed[i]: op i's record belongs to the caller */
 	size_t n, cap;
 };
 
@@ -53,8 +55,11 @@ linli_csb_t *linli_csb_new(void)
 
 void linli_csb_reset(linli_csb_t *b)
 {
-	for (size_t i = 0; i < b->n; i++)
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->borrowed[i])
+			b->ops[i]->record = NULL;
 		protobuf_c_message_free_unpacked(&b->ops[i]->base, NULL);
+	}
 	b->n = 0;
 }
 
@@ -64,6 +69,7 @@ void linli_csb_destroy(linli_csb_t **b)
 		return;
 	linli_csb_reset(*b);
 	free((*b)->ops);
+	free((*b)->borrowed);
 	free(*b);
 	*b = NULL;
 }
@@ -79,9 +85,9 @@ const linli_record_t *linli_csb_op(const linli_csb_t *b, size_t i, bool *remove)
 	return b->ops[i]->record;
 }
 
-int linli_csb_add(linli_csb_t *b, bool remove, linli_record_t **rec)
+static int add(linli_csb_t *b, bool remove, linli_record_t *rec, bool borrowed)
 {
-	if (b->n == LINLI_CS_MAX_OPS || rec == NULL || *rec == NULL)
+	if (b->n == LINLI_CS_MAX_OPS || rec == NULL)
 		return -1;
 	if (b->n == b->cap) {
 		size_t cap = b->cap ? b->cap * 2 : 64;
@@ -89,6 +95,10 @@ int linli_csb_add(linli_csb_t *b, bool remove, linli_record_t **rec)
 		if (ops == NULL)
 			return -1;
 		b->ops = ops;
+		bool *flags = realloc(b->borrowed, cap * sizeof(*flags));
+		if (flags == NULL)
+			return -1;
+		b->borrowed = flags;
 		b->cap = cap;
 	}
 	Linli__Op *op = malloc(sizeof(*op));
@@ -96,10 +106,23 @@ int linli_csb_add(linli_csb_t *b, bool remove, linli_record_t **rec)
 		return -1;
 	linli__op__init(op);
 	op->remove = remove;
-	op->record = *rec;
-	*rec = NULL;
+	op->record = rec;
+	b->borrowed[b->n] = borrowed;
 	b->ops[b->n++] = op;
 	return 0;
+}
+
+int linli_csb_add(linli_csb_t *b, bool remove, linli_record_t **rec)
+{
+	if (rec == NULL || add(b, remove, *rec, false) != 0)
+		return -1;
+	*rec = NULL;
+	return 0;
+}
+
+int linli_csb_add_borrowed(linli_csb_t *b, bool remove, const linli_record_t *rec)
+{
+	return add(b, remove, (linli_record_t *)rec, true);
 }
 
 int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const char *owner, int stream,
@@ -186,64 +209,11 @@ static long count_ops(const uint8_t *p, size_t len)
 	return ops;
 }
 
-/* A decoded change set and the arena it was decoded into.  protobuf-c
- * makes several allocations per op; a bump arena turns them into a few
- * large ones, frees them all at once, and caps the total so a small frame
- * cannot expand into unbounded memory. */
-typedef struct chunk {
-	struct chunk *next;
-	size_t used, size;
-	max_align_t data[];
-} chunk_t;
-
-typedef struct {
-	chunk_t *head;
-	size_t total, cap;
-} arena_t;
-
+/* A decoded change set and the arena it was decoded into. */
 struct linli_cs {
 	Linli__ChangeSet *msg;
-	arena_t arena;
+	linli_arena_t *arena;
 };
-
-#define CHUNK_MIN (64u << 10)
-
-static void *arena_alloc(void *data, size_t size)
-{
-	arena_t *a = data;
-	size = (size + 15) & ~(size_t)15;
-	if (size > a->cap - a->total)
-		return NULL;
-	chunk_t *c = a->head;
-	if (c == NULL || c->size - c->used < size) {
-		size_t want = size > CHUNK_MIN ? size : CHUNK_MIN;
-		if ((c = malloc(sizeof(*c) + want)) == NULL)
-			return NULL;
-		c->next = a->head;
-		c->used = 0;
-		c->size = want;
-		a->head = c;
-	}
-	void *p = (char *)c->data + c->used;
-	c->used += size;
-	a->total += size;
-	return p;
-}
-
-static void arena_free(void *data, void *ptr)
-{
-	(void)data; /* all at once, in arena_release */
-	(void)ptr;
-}
-
-static void arena_release(arena_t *a)
-{
-	while (a->head != NULL) {
-		chunk_t *next = a->head->next;
-		free(a->head);
-		a->head = next;
-	}
-}
 
 static int check_ops(const Linli__ChangeSet *cs, char *err, size_t errlen)
 {
@@ -306,13 +276,14 @@ int linli_cs_open(const uint8_t *frame, size_t frame_len, const uint8_t *sig, si
 	}
 	/* Strings take what the frame holds; each op at most a few structs. */
 	linli_cs_t *out_cs = calloc(1, sizeof(*out_cs));
-	if (out_cs == NULL) {
+	if (out_cs == NULL || (out_cs->arena = linli_arena_new(4 * frame_len + (size_t)nops * 2048 +
+	                                                       65536)) == NULL) {
+		free(out_cs);
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	out_cs->arena.cap = 4 * frame_len + (size_t)nops * 2048 + 65536;
-	ProtobufCAllocator alloc = {arena_alloc, arena_free, &out_cs->arena};
-	Linli__ChangeSet *cs = linli__change_set__unpack(&alloc, body_len, body);
+	Linli__ChangeSet *cs =
+	    linli__change_set__unpack(linli_arena_allocator(out_cs->arena), body_len, body);
 	if (cs == NULL) {
 		snprintf(err, errlen, "malformed: signed body does not decode");
 		goto fail;
@@ -329,7 +300,7 @@ int linli_cs_open(const uint8_t *frame, size_t frame_len, const uint8_t *sig, si
 	*out = out_cs;
 	return 0;
 fail:
-	arena_release(&out_cs->arena);
+	linli_arena_destroy(&out_cs->arena);
 	free(out_cs);
 	return -1;
 }
@@ -338,7 +309,7 @@ void linli_cs_free(linli_cs_t **cs)
 {
 	if (cs == NULL || *cs == NULL)
 		return;
-	arena_release(&(*cs)->arena);
+	linli_arena_destroy(&(*cs)->arena);
 	free(*cs);
 	*cs = NULL;
 }

@@ -29,7 +29,7 @@
 /* A decoded, verified change set (opaque). */
 typedef struct linli_cs linli_cs_t;
 
-/* A change set being built; it owns the records added to it. */
+/* A change set being built. */
 typedef struct linli_csb linli_csb_t;
 linli_csb_t *linli_csb_new(void);
 void linli_csb_destroy(linli_csb_t **b);
@@ -38,6 +38,8 @@ size_t linli_csb_count(const linli_csb_t *b);
 /* Adds a put (remove = false) or a removal of rec's kind and id; takes
  * ownership of *rec and sets it to NULL. */
 int linli_csb_add(linli_csb_t *b, bool remove, linli_record_t **rec);
+/* The same without taking ownership: rec must outlive the next reset. */
+int linli_csb_add_borrowed(linli_csb_t *b, bool remove, const linli_record_t *rec);
 /* Op i of the change set being built. */
 const linli_record_t *linli_csb_op(const linli_csb_t *b, size_t i, bool *remove);
 /* Encodes and signs.  *frame is malloc'd (caller frees); sig and hash are

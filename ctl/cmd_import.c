@@ -233,8 +233,8 @@ static linli_record_t *row_record(const import_t *im, const linli_csv_row_t *row
 		/* An empty cell leaves the field unset. */
 		if (j == im->id_col || row->fields[j][0] == '\0')
 			continue;
-		const char *name = linli_field_name(im->kind, (size_t)im->field[j]);
-		if (linli_record_set(rec, name, row->fields[j], why, sizeof(why)) != 0) {
+		if (linli_record_set_field(rec, (size_t)im->field[j], row->fields[j], why,
+		                           sizeof(why)) != 0) {
 			snprintf(err, errlen, "%s", why);
 			linli_record_destroy(&rec);
 			return NULL;

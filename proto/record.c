@@ -328,8 +328,19 @@ int linli_record_set(linli_record_t *rec, const char *name, const char *value, c
 		snprintf(err, errlen, "%s has no field '%s'", linli_kind_name(kind), name);
 		return -1;
 	}
+	return linli_record_set_field(rec, (size_t)idx, value, err, errlen);
+}
+
+int linli_record_set_field(linli_record_t *rec, size_t i, const char *value, char *err,
+                           size_t errlen)
+{
 	ProtobufCMessage *body = body_of(rec);
-	const ProtobufCFieldDescriptor *f = &body->descriptor->fields[idx];
+	if (body == NULL || i >= body->descriptor->n_fields) {
+		snprintf(err, errlen, "no field %zu", i);
+		return -1;
+	}
+	const ProtobufCFieldDescriptor *f = &body->descriptor->fields[i];
+	const char *name = f->name;
 	void *member = (char *)body + f->offset;
 	/* Text is checked here; numbers, flags and choices by their parsers. */
 	if (f->type == PROTOBUF_C_TYPE_STRING && !linli_text_valid(value, LINLI_TEXT_MAX)) {
@@ -378,14 +389,14 @@ int linli_record_set(linli_record_t *rec, const char *name, const char *value, c
 			const ProtobufCEnumDescriptor *e = f->descriptor;
 			size_t off =
 			    (size_t)snprintf(err, errlen, "%s: '%s' is not one of", name, value);
-			for (unsigned i = 1; i < e->n_values && off < errlen; i++) {
+			for (unsigned k = 1; k < e->n_values && off < errlen; k++) {
 				char low[64];
 				size_t j = 0;
-				for (; e->values[i].name[j] && j < sizeof(low) - 1; j++)
+				for (; e->values[k].name[j] && j < sizeof(low) - 1; j++)
 					low[j] = (char)tolower(
-					    (unsigned char)(e->values[i].name[j] == '_'
+					    (unsigned char)(e->values[k].name[j] == '_'
 					                        ? '-'
-					                        : e->values[i].name[j]));
+					                        : e->values[k].name[j]));
 				low[j] = '\0';
 				off += (size_t)snprintf(err + off, errlen - off, " %s", low);
 			}
@@ -545,6 +556,15 @@ bool linli_text_valid(const char *s, size_t max)
 		unsigned c = *p;
 		size_t len;
 		uint32_t cp;
+		/* Three-byte characters (all of CJK) have a path of their own. */
+		if ((c & 0xF0) == 0xE0 && end - p >= 3 && (p[1] & 0xC0) == 0x80 &&
+		    (p[2] & 0xC0) == 0x80) {
+			cp = (c & 0x0Fu) << 12 | (p[1] & 0x3Fu) << 6 | (p[2] & 0x3Fu);
+			if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))
+				return false;
+			p += 3;
+			continue;
+		}
 		if (c < 0x80) {
 			if ((c < 0x20 && c != '\t') || c == 0x7F)
 				return false;

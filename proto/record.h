@@ -69,6 +69,9 @@ int linli_field_index(linli_kind_t kind, const char *name);
  * naming the field and the value to err. */
 int linli_record_set(linli_record_t *rec, const char *name, const char *value, char *err,
                      size_t errlen);
+/* The same for field i of the record's kind (linli_field_index). */
+int linli_record_set_field(linli_record_t *rec, size_t i, const char *value, char *err,
+                           size_t errlen);
 /* Copies the value of field i of src into dst (same kind). */
 int linli_record_copy_field(linli_record_t *dst, const linli_record_t *src, size_t i);
 /* Writes field i as text (the form linli_record_set reads). Returns its length. */

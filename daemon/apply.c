@@ -80,7 +80,7 @@ static int median_update(linli_txn_t *txn, const char *owner, const linli_record
 
 /* Applies one op of owner to records, counts and medians. */
 static int apply_op(linli_txn_t *txn, const char *owner, bool remove, const linli_record_t *rec,
-                    linli_counts_t *counts)
+                    const uint8_t *wire, size_t wire_len, linli_counts_t *counts)
 {
 	linli_kind_t kind = linli_record_kind(rec);
 	const char *id = linli_record_id(rec);
@@ -102,14 +102,18 @@ static int apply_op(linli_txn_t *txn, const char *owner, bool remove, const linl
 	if (remove)
 		return rc == STORE_NOTFOUND ? 0 : store_rec_del(txn, owner, (int)kind, id);
 
-	size_t size = linli_record_packed_size(rec);
-	uint8_t stackbuf[1024], *buf = size <= sizeof(stackbuf) ? stackbuf : malloc(size);
-	if (buf == NULL)
-		return STORE_NOMEM;
-	linli_record_pack(rec, buf);
-	rc = store_rec_put(txn, owner, (int)kind, id, buf, size);
-	if (buf != stackbuf)
-		free(buf);
+	if (wire != NULL) {
+		rc = store_rec_put(txn, owner, (int)kind, id, wire, wire_len);
+	} else {
+		size_t size = linli_record_packed_size(rec);
+		uint8_t stackbuf[1024], *buf = size <= sizeof(stackbuf) ? stackbuf : malloc(size);
+		if (buf == NULL)
+			return STORE_NOMEM;
+		linli_record_pack(rec, buf);
+		rc = store_rec_put(txn, owner, (int)kind, id, buf, size);
+		if (buf != stackbuf)
+			free(buf);
+	}
 	if (rc != 0)
 		return rc;
 	linli_counts_apply(counts, rec, +1);
@@ -121,16 +125,28 @@ int apply_change(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
                  const uint8_t sig[LINLI_SIG_LEN], const void *ops, size_t nops, op_at_fn op_at)
 {
 	linli_counts_t counts;
+	/* Records are stored in the encoding the change set carries them in;
+	 * if it cannot be cut out, each is encoded again. */
+	const uint8_t **wire = malloc(nops * sizeof(*wire));
+	size_t *wire_len = malloc(nops * sizeof(*wire_len));
+	if (wire == NULL || wire_len == NULL ||
+	    linli_cs_record_bytes(frame, frame_len, nops, wire, wire_len) != 0) {
+		free(wire);
+		wire = NULL;
+	}
 	int rc = apply_log(txn, owner, stream, seq, hash, frame, frame_len, sig);
 	if (rc == 0)
 		rc = counts_load(txn, owner, &counts);
 	for (size_t i = 0; rc == 0 && i < nops; i++) {
 		bool remove;
 		const linli_record_t *rec = op_at(ops, i, &remove);
-		rc = apply_op(txn, owner, remove, rec, &counts);
+		rc = apply_op(txn, owner, remove, rec, wire ? wire[i] : NULL,
+		              wire ? wire_len[i] : 0, &counts);
 	}
 	if (rc == 0)
 		rc = counts_save(txn, owner, &counts);
+	free(wire);
+	free(wire_len);
 	return rc;
 }
 

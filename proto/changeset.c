@@ -173,13 +173,14 @@ static const uint8_t *varint(const uint8_t *p, const uint8_t *end, uint64_t *v)
 	return NULL;
 }
 
-/* Counts the ops of an encoded ChangeSet by walking its top-level fields
- * only, so a body of millions of tiny ops is refused before protobuf-c
- * allocates a struct for each.  -1 if the fields do not parse. */
-static long count_ops(const uint8_t *p, size_t len)
+/* Calls fn for each length-delimited field number `field` of an encoded
+ * message, walking its top-level fields only.  -1 if the fields do not
+ * parse or fn says stop, else 0. */
+typedef int (*field_fn)(const uint8_t *data, size_t len, void *arg);
+
+static int walk_fields(const uint8_t *p, size_t len, uint64_t field, field_fn fn, void *arg)
 {
 	const uint8_t *end = p + len;
-	long ops = 0;
 	while (p < end) {
 		uint64_t tag, n;
 		if ((p = varint(p, end, &tag)) == NULL)
@@ -192,10 +193,11 @@ static long count_ops(const uint8_t *p, size_t len)
 			p = (size_t)(end - p) >= 8 ? p + 8 : NULL;
 			break;
 		case 2:
-			if ((p = varint(p, end, &n)) != NULL)
-				p = n <= (uint64_t)(end - p) ? p + n : NULL;
-			if ((tag >> 3) == 6)
-				ops++;
+			if ((p = varint(p, end, &n)) == NULL || n > (uint64_t)(end - p))
+				return -1;
+			if ((tag >> 3) == field && fn(p, (size_t)n, arg) != 0)
+				return -1;
+			p += n;
 			break;
 		case 5:
 			p = (size_t)(end - p) >= 4 ? p + 4 : NULL;
@@ -206,7 +208,61 @@ static long count_ops(const uint8_t *p, size_t len)
 		if (p == NULL)
 			return -1;
 	}
-	return ops;
+	return 0;
+}
+
+static int count_one(const uint8_t *data, size_t len, void *arg)
+{
+	(void)data, (void)len;
+	(*(long *)arg)++;
+	return 0;
+}
+
+/* Counts the ops of an encoded ChangeSet (field 6) without decoding them,
+ * so a body of millions of tiny ops is refused before protobuf-c allocates
+ * a struct for each.  -1 if the fields do not parse. */
+static long count_ops(const uint8_t *p, size_t len)
+{
+	long ops = 0;
+	return walk_fields(p, len, 6, count_one, &ops) == 0 ? ops : -1;
+}
+
+typedef struct {
+	const uint8_t **data;
+	size_t *lens;
+	size_t n, max, found; /* found: record fields in the current op */
+} slices_t;
+
+static int record_field(const uint8_t *data, size_t len, void *arg)
+{
+	slices_t *s = arg;
+	s->data[s->n] = data;
+	s->lens[s->n] = len;
+	s->found++;
+	return 0;
+}
+
+static int op_field(const uint8_t *data, size_t len, void *arg)
+{
+	slices_t *s = arg;
+	s->found = 0;
+	/* A record given twice would be merged by the decoder: not one slice. */
+	if (s->n == s->max || walk_fields(data, len, 2, record_field, s) != 0 || s->found != 1)
+		return -1;
+	s->n++;
+	return 0;
+}
+
+int linli_cs_record_bytes(const uint8_t *frame, size_t frame_len, size_t nops, const uint8_t **data,
+                          size_t *lens)
+{
+	slices_t s = {data, lens, 0, nops, 0};
+	if (frame_len < LINLI_CS_MAGIC_LEN ||
+	    walk_fields(frame + LINLI_CS_MAGIC_LEN, frame_len - LINLI_CS_MAGIC_LEN, 6, op_field,
+	                &s) != 0 ||
+	    s.n != nops)
+		return -1;
+	return 0;
 }
 
 /* A decoded change set and the arena it was decoded into. */

@@ -52,6 +52,12 @@ int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const char *owner, in
 int linli_cs_sign(const linli_key_t *key, const uint8_t *frame, size_t len,
                   uint8_t sig[LINLI_SIG_LEN]);
 
+/* The encoded record of each of the nops ops of a change set's signed
+ * bytes, as it was decoded: what to store without encoding it again.  -1
+ * if the frame does not hold exactly nops ops with one record each. */
+int linli_cs_record_bytes(const uint8_t *frame, size_t frame_len, size_t nops, const uint8_t **data,
+                          size_t *lens);
+
 /* Checks size, magic and signature of frame against pub, then decodes and
  * validates every op.  On success *out is the decoded change set (free with
  * linli_cs_free) and hash its chain hash.  On failure returns -1 with the

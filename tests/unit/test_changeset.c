@@ -873,6 +873,44 @@ static void test_max_removals_open(void **state)
 		         LINLI_CS_MAX_OPS, len, err);
 }
 
+/* The records cut out of a sealed change set decode to its ops' records;
+ * a frame that is not one record per op gives none. */
+static void test_record_bytes(void **state)
+{
+	fixture_t *fx = *state;
+	sealed_t s;
+	uint8_t hash[LINLI_HASH_LEN];
+	const uint8_t *data[2];
+	size_t lens[2];
+	seal_small(fx, 1, NULL, &s);
+	linli_cs_t *cs = open_ok(fx, &s, hash);
+	assert_int_equal(linli_cs_record_bytes(s.frame, s.len, 2, data, lens), 0);
+	for (size_t i = 0; i < 2; i++) {
+		bool remove;
+		const linli_record_t *want = linli_cs_op(cs, i, &remove);
+		linli_record_t *got = linli_record_unpack(data[i], lens[i]);
+		assert_non_null(got);
+		assert_string_equal(linli_record_id(got), linli_record_id(want));
+		assert_int_equal(linli_record_kind(got), linli_record_kind(want));
+		for (size_t f = 0; f < linli_field_count(linli_record_kind(want)); f++) {
+			char a[256], b[256];
+			linli_record_get(got, f, a, sizeof(a));
+			linli_record_get(want, f, b, sizeof(b));
+			assert_string_equal(a, b);
+		}
+		linli_record_destroy(&got);
+	}
+	assert_int_equal(linli_cs_record_bytes(s.frame, s.len, 1, data, lens), -1);
+	assert_int_equal(linli_cs_record_bytes(s.frame, s.len - 1, 2, data, lens), -1);
+	linli_cs_free(&cs);
+	free(s.frame);
+
+	/* An op that names its record twice (the decoder would merge them). */
+	static const uint8_t twice[] = {'L', 'I',  'N', 'L',  'I',  'C',  'S', '1',  0x32,
+	                                8,   0x12, 2,   0x0a, 0x00, 0x12, 2,   0x0a, 0x00};
+	assert_int_equal(linli_cs_record_bytes(twice, sizeof(twice), 1, data, lens), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -881,6 +919,7 @@ int main(void)
 	    cmocka_unit_test(test_open_flipped_bits), cmocka_unit_test(test_open_malformed),
 	    cmocka_unit_test(test_open_crafted),      cmocka_unit_test(test_open_raw_bodies),
 	    cmocka_unit_test(test_builder),           cmocka_unit_test(test_max_removals_open),
+	    cmocka_unit_test(test_record_bytes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

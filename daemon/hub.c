@@ -352,8 +352,11 @@ static void submit_cs(linlid_t *d, zmsg_t *m)
 	zmq_msg_move(&job->rid, &m->part[0]);
 	zmq_msg_move(&job->frame, &m->part[3]);
 	zmq_msg_move(&job->sig, &m->part[4]);
+	size_t bytes = zmq_msg_size(&job->frame);
 	if (verifier_submit(d->verifier, &job) != 0)
 		log_err("verifier: %s", zmq_strerror(zmq_errno()));
+	else
+		d->verifying += bytes;
 }
 
 /* A verified (or refused) change set: origin, sequence, chain, then apply. */
@@ -475,6 +478,7 @@ void hub_on_verified(linlid_t *d)
 	                (job = verifier_next(d->verifier)) != NULL;
 	     i++) {
 		bytes += zmq_msg_size(&job->frame);
+		d->verifying -= zmq_msg_size(&job->frame);
 		if (txn == NULL && store_write_begin(d->store, NULL, &txn) != 0)
 			txn = NULL;
 		if (txn != NULL && !d->batch_full)
@@ -486,10 +490,19 @@ void hub_on_verified(linlid_t *d)
 	flush_replies(d);
 }
 
+/* Decoded change sets waiting to be applied take a few times their size:
+ * while the verifier holds VERIFY_BYTES, the rest waits in the socket,
+ * where each node's window bounds it. */
+bool hub_wants_link(const linlid_t *d)
+{
+	return d->verifying < VERIFY_BYTES;
+}
+
 void hub_on_link(linlid_t *d)
 {
 	zmsg_t m;
-	for (int i = 0; i < d->cfg.batch_max && zmsg_recv(d->link, &m) == 1; i++) {
+	for (int i = 0; i < d->cfg.batch_max && hub_wants_link(d) && zmsg_recv(d->link, &m) == 1;
+	     i++) {
 		if (m.truncated || m.n < 2) {
 			refuse(d, RID(&m), NULL, &d->refused.malformed, "message with %s parts",
 			       m.truncated ? "too many" : "too few");

@@ -17,10 +17,11 @@
 #include "proto/stats.h"
 #include "store/store.h"
 
-#define ZMQ_MSG_MAX (LINLI_CS_MAX_BYTES + 4096) /* bound on one link frame */
-#define PARTS_MAX   8                           /* bound on frames per message */
-#define WINDOW_MAX  1024                        /* most change sets in flight per log */
-#define BATCH_BYTES (4u << 20)                  /* message bytes applied in one transaction */
+#define ZMQ_MSG_MAX  (LINLI_CS_MAX_BYTES + 4096) /* bound on one link frame */
+#define PARTS_MAX    8                           /* bound on frames per message */
+#define WINDOW_MAX   1024                        /* most change sets in flight per log */
+#define BATCH_BYTES  (4u << 20)                  /* message bytes applied in one transaction */
+#define VERIFY_BYTES (8u << 20)                  /* change set bytes in the verifier at most */
 
 /* What the hub knows of one owner's link. */
 typedef struct {
@@ -84,6 +85,7 @@ typedef struct linlid {
 	bool public_advanced;      /* a public log moved in this batch: tell the nodes */
 	bool batch_full;           /* the store map filled up during this batch */
 	struct verifier *verifier; /* signatures checked on a second thread */
+	size_t verifying;          /* bytes handed to the verifier and not applied yet */
 } linlid_t;
 
 uint64_t now_ms(void);
@@ -118,6 +120,8 @@ void node_after_write(linlid_t *d);
 /* hub.c */
 int hub_start(linlid_t *d);
 void hub_on_link(linlid_t *d);
+/* Whether the hub takes more messages now (the verifier is not full). */
+bool hub_wants_link(const linlid_t *d);
 /* Applies the change sets the verifier has finished, as one batch. */
 void hub_on_verified(linlid_t *d);
 void hub_after_write(linlid_t *d);

@@ -137,8 +137,9 @@ static void run(linlid_t *d)
 {
 	uint64_t next_tick = 0;
 	while (!stop_signal) {
+		bool link = d->cfg.role == ROLE_NODE || hub_wants_link(d);
 		zmq_pollitem_t items[] = {
-		    {d->link, 0, ZMQ_POLLIN, 0},
+		    {d->link, 0, link ? ZMQ_POLLIN : 0, 0},
 		    {d->control, 0, ZMQ_POLLIN, 0},
 		    {d->verifier ? verifier_socket(d->verifier) : NULL, 0, ZMQ_POLLIN, 0},
 		};

@@ -18,7 +18,6 @@
 #include "store/store.h"
 
 #define ZMQ_MSG_MAX  (LINLI_CS_MAX_BYTES + 4096) /* bound on one link frame */
-#define PARTS_MAX    8                           /* bound on frames per message */
 #define WINDOW_MAX   1024                        /* most change sets in flight per log */
 #define BATCH_BYTES  (4u << 20)                  /* message bytes applied in one transaction */
 #define VERIFY_BYTES (8u << 20)                  /* change set bytes in the verifier at most */

@@ -240,7 +240,7 @@ static linli_record_t *row_record(const import_t *im, const linli_csv_row_t *row
 			return NULL;
 		}
 	}
-	if (linli_record_validate(rec, why, sizeof(why)) != 0) {
+	if (linli_record_check(rec, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "%s", why);
 		linli_record_destroy(&rec);
 	}

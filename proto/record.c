@@ -742,7 +742,7 @@ static int check_kind(const linli_record_t *rec, char *err, size_t errlen)
 	}
 }
 
-int linli_record_validate(const linli_record_t *rec, char *err, size_t errlen)
+int linli_record_check(const linli_record_t *rec, char *err, size_t errlen)
 {
 	if (rec == NULL || linli_record_kind(rec) == LINLI_KIND_NONE) {
 		snprintf(err, errlen, "record has no known kind");
@@ -753,9 +753,14 @@ int linli_record_validate(const linli_record_t *rec, char *err, size_t errlen)
 		         rec->id, LINLI_ID_MAX);
 		return -1;
 	}
-	if (check_fields(body_of(rec), err, errlen) != 0)
-		return -1;
 	return check_kind(rec, err, errlen);
+}
+
+int linli_record_validate(const linli_record_t *rec, char *err, size_t errlen)
+{
+	if (linli_record_check(rec, err, errlen) != 0)
+		return -1;
+	return check_fields(body_of(rec), err, errlen);
 }
 
 size_t linli_record_packed_size(const linli_record_t *rec)

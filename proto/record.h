@@ -81,6 +81,10 @@ size_t linli_record_get(const linli_record_t *rec, size_t i, char *buf, size_t l
  * length of strings, known enum values, and the rules of its kind. */
 int linli_record_validate(const linli_record_t *rec, char *err, size_t errlen);
 
+/* The same without the field checks that linli_record_set made already:
+ * for records built field by field with it. */
+int linli_record_check(const linli_record_t *rec, char *err, size_t errlen);
+
 /* Wire form of one record (the value the store keeps). */
 size_t linli_record_packed_size(const linli_record_t *rec);
 size_t linli_record_pack(const linli_record_t *rec, uint8_t *out);

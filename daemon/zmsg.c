@@ -84,7 +84,7 @@ int zsend(void *sock, size_t nparts, const void *const *data, const size_t *lens
 int zsock_setup(void *sock, int heartbeat_ms, int64_t maxmsg)
 {
 	int zero = 0, ivl = heartbeat_ms, timeout = heartbeat_ms * 5;
-	int reconnect = 100, reconnect_max = 5000;
+	int reconnect = 100, reconnect_max = 1000; /* a hub back is found within a second */
 	if (zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof(zero)) != 0 ||
 	    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) != 0 ||
 	    zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &ivl, sizeof(ivl)) != 0 ||

@@ -480,6 +480,9 @@ static void do_status(linlid_t *d, reply_t *r)
 		           pub.seq + pers.seq - d->acked[LINLI_STREAM_PUBLIC] -
 		               d->acked[LINLI_STREAM_PERSONAL]);
 		add_status(r, "relay_behind", "%" PRIu64, d->hub_heads_behind);
+		if (d->behind_hub)
+			add_status(r, "problem", "%s",
+			           "the hub has more of this community's log than this database");
 	} else {
 		size_t live = 0;
 		for (size_t i = 0; i < d->npeers; i++)

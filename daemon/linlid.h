@@ -69,6 +69,7 @@ typedef struct linlid {
 	 * is bounded in bytes too, so what waits in the hub's queue is. */
 	uint32_t sizes[3][WINDOW_MAX];
 	bool synced;              /* the hub told us where it is */
+	bool behind_hub;          /* the hub has more of our log than we do */
 	uint64_t ack_progress_ms; /* last time acked advanced or a window opened */
 	uint64_t hub_heard_ms;
 	uint64_t next_hello_ms;

@@ -185,6 +185,16 @@ static Linli__Cursors *unpack_cursors(zmsg_t *m)
 
 static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 {
+	uint64_t head[3] = {0};
+	linli_txn_t *txn;
+	if (store_read_begin(d->store, &txn) != 0)
+		return;
+	for (int i = 0; i < 2; i++) {
+		store_head_t h;
+		if (store_head_get(txn, d->cfg.owner, streams[i], &h) == 0)
+			head[streams[i]] = h.seq;
+	}
+	store_abort(&txn);
 	for (size_t i = 0; i < c->n_cursors; i++) {
 		const Linli__Cursor *k = c->cursors[i];
 		int s = (int)k->stream;
@@ -196,6 +206,30 @@ static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 			 * WANT is not an acknowledgement: seq may not be committed yet. */
 			if (k->seq < d->sent[s])
 				d->sent[s] = k->seq;
+			continue;
+		}
+		if (k->seq < d->acked[s]) {
+			/* Acknowledgements only grow, so the hub lost what it had
+			 * acknowledged (its database was wiped or replaced): our log
+			 * still holds it all, send it again. */
+			log_warn("hub has our %s log up to %llu after acknowledging %llu: "
+			         "sending it again from there",
+			         s == LINLI_STREAM_PUBLIC ? "public" : "personal",
+			         (unsigned long long)k->seq, (unsigned long long)d->acked[s]);
+			d->acked[s] = d->sent[s] = k->seq;
+			d->ack_progress_ms = now_ms();
+			continue;
+		}
+		if (k->seq > head[s]) {
+			/* The hub has more of our log than we do: this database is older
+			 * than what we once sent.  Never reuse those sequence numbers. */
+			if (!d->behind_hub)
+				log_err(
+				    "hub has our %s log up to %llu but this database only up to "
+				    "%llu: it is an old copy; new writes would fork the log",
+				    s == LINLI_STREAM_PUBLIC ? "public" : "personal",
+				    (unsigned long long)k->seq, (unsigned long long)head[s]);
+			d->behind_hub = true;
 			continue;
 		}
 		if (k->seq > d->acked[s]) {

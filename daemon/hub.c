@@ -460,10 +460,10 @@ static void commit_batch(linlid_t *d, linli_txn_t **txn)
 	}
 	if (rc != 0) {
 		/* Nothing in the batch is acknowledged; a failed commit leaves the
-		 * disk in doubt, so stop and let the restart check it. */
+		 * disk in doubt, so stop: a fresh start reopens it at its last good commit. */
 		log_err("batch commit failed: %s; exiting so the service manager restarts linlid",
 		        store_strerror(rc));
-		exit(EXIT_FAILURE);
+		exit_for_restart();
 	}
 }
 

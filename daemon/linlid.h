@@ -89,6 +89,10 @@ typedef struct linlid {
 } linlid_t;
 
 uint64_t now_ms(void);
+/* Ends the process with a failure status at once, for systemd to restart
+ * it: after a failed commit nothing more may be acknowledged, and the
+ * fresh start reopens the database at its last good commit. */
+void exit_for_restart(void) __attribute__((noreturn));
 
 /* apply.c: changes to the store shared by both roles. */
 /* An owner's statistics as last committed (zeros if none). */

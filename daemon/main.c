@@ -39,6 +39,13 @@ uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+void exit_for_restart(void)
+{
+	fflush(stderr);
+	/* _exit: no atexit work racing the ZeroMQ and verifier threads. */
+	_exit(EXIT_FAILURE);
+}
+
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: linlid [-n] [-v] -c CONFIG\n"

@@ -360,7 +360,16 @@ void node_on_link(linlid_t *d)
 		zmsg_close(&m);
 	}
 	if (txn != NULL) {
+		/* What was not committed is pulled again; but a failed commit other
+		 * than a full map or disk leaves the database in doubt: stop, and
+		 * start afresh from its last good commit (as a failed write does). */
 		int rc = store_commit(&txn);
+		if (rc == STORE_IO) {
+			log_err("relayed change sets not committed: %s; exiting so the service "
+			        "manager restarts linlid",
+			        store_strerror(rc));
+			exit_for_restart();
+		}
 		if (rc != 0)
 			log_warn("relayed change sets not committed: %s", store_strerror(rc));
 	}

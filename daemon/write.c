@@ -67,9 +67,9 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 		log_err("write refused: %s", err);
 		if (rc == STORE_IO) {
 			/* A failed commit may have left the disk in doubt: stop, and let the
-			 * restart check the database before serving again. */
+			 * fresh start reopen the database at its last good commit. */
 			log_err("store failure: exiting so the service manager restarts linlid");
-			exit(EXIT_FAILURE);
+			exit_for_restart();
 		}
 		return -1;
 	}

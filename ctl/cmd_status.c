@@ -1,6 +1,6 @@
 /*
- * cmd_status: status.  The daemon answers "name=value" strings, so what it
- * reports can grow without a new linlictl.
+ * cmd_status: status and verify.  The daemon answers "name=value" strings,
+ * so what it reports can grow without a new linlictl.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -9,13 +9,14 @@
 #include "ctl/ctl.h"
 #include "ctl/output.h"
 
-int cmd_status(ctl_t *ctl, int argc, char **argv)
+/* Sends verb and prints the reply's "name=value" lines. */
+static int pairs_command(ctl_t *ctl, int argc, char **argv, const char *verb)
 {
 	if (argc > 0)
 		return ctl_usage(ctl, "unexpected argument '%s'", argv[0]);
 	Linli__CtlRequest req = LINLI__CTL_REQUEST__INIT;
 	Linli__CtlReply *reply;
-	req.verb = (char *)"status";
+	req.verb = (char *)verb;
 	if (client_call_once(ctl->socket, &req, &reply) != 0)
 		return CTL_FAIL;
 	size_t n = reply->n_status;
@@ -46,4 +47,16 @@ int cmd_status(ctl_t *ctl, int argc, char **argv)
 	free(values);
 	client_reply_free(&reply);
 	return rc;
+}
+
+int cmd_status(ctl_t *ctl, int argc, char **argv)
+{
+	return pairs_command(ctl, argc, argv, "status");
+}
+
+/* The daemon re-checks every log and record; a failure names the first bad
+ * place and exits 1. */
+int cmd_verify(ctl_t *ctl, int argc, char **argv)
+{
+	return pairs_command(ctl, argc, argv, "verify");
 }

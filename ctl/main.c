@@ -33,6 +33,8 @@ static const ctl_cmd_t commands[] = {
     {"import", NULL, cmd_import, "FILE.csv [--kind KIND] [--batch N]",
      "linlictl import households.csv", "check a CSV file, then add or replace all its records"},
     {"status", NULL, cmd_status, "", "linlictl status", "what the daemon is doing"},
+    {"verify", NULL, cmd_verify, "", "linlictl verify",
+     "re-check every log's signatures and chain, and the records against them"},
     {"stats", NULL, cmd_stats, "[--owner CODE]", "linlictl stats",
      "services, records and replication per community"},
     {"logs", NULL, cmd_logs, "", "linlictl logs",

@@ -18,6 +18,7 @@
 
 #include "daemon/linlid.h"
 #include "daemon/log.h"
+#include "daemon/verify.h"
 #include "daemon/zmsg.h"
 #include "proto/arena.h"
 #include "proto/linli.pb-c.h"
@@ -570,6 +571,23 @@ static int do_logs(linlid_t *d, reply_t *r)
 	return 0;
 }
 
+static int do_verify(linlid_t *d, reply_t *r)
+{
+	verify_result_t res;
+	int rc = verify_store(d, &res);
+	add_status(r, "logs", "%" PRIu64, res.logs);
+	add_status(r, "change_sets", "%" PRIu64, res.change_sets);
+	add_status(r, "records", "%" PRIu64, res.records);
+	r->reply.status = r->status;
+	if (rc != 0) {
+		log_err("verify: %s", res.error);
+		return fail(r, "verify: %s", res.error);
+	}
+	log_info("verify: %" PRIu64 " logs, %" PRIu64 " change sets, %" PRIu64 " records: ok",
+	         res.logs, res.change_sets, res.records);
+	return 0;
+}
+
 static void dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
 {
 	linli_kind_t kind = linli_kind_parse(q->kind);
@@ -590,6 +608,8 @@ static void dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
 		rc = do_stats(d, q, r);
 	} else if (strcmp(v, "logs") == 0) {
 		rc = do_logs(d, r);
+	} else if (strcmp(v, "verify") == 0) {
+		rc = do_verify(d, r);
 	} else if (strcmp(v, "status") == 0) {
 		do_status(d, r);
 		rc = 0;

@@ -1,0 +1,309 @@
+/*
+ * verify: re-checks everything the store holds against the signed logs.
+ *
+ * Every log: each change set's signature with its owner's key, its owner,
+ * stream and sequence, and the chain of hashes up to the head.  Then the
+ * records: a replay of all logs must give exactly the stored records, and
+ * the statistics counted from them must be the stored statistics.  The
+ * first bad place is reported.  It runs in one read transaction; the
+ * daemon answers nothing else meanwhile.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "daemon/linlid.h"
+#include "daemon/verify.h"
+
+/* What the replay says a record is: its bytes, or removed. */
+typedef struct {
+	char *key; /* owner '/' kind '/' id */
+	const uint8_t *val;
+	size_t len;
+	bool removed, seen;
+} slot_t;
+
+typedef struct {
+	slot_t *slots;
+	size_t cap, n;
+} replay_t;
+
+static uint64_t fnv(const char *s)
+{
+	uint64_t h = 14695981039346656037ull;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h;
+}
+
+static slot_t *slot_find(replay_t *r, const char *key, bool create)
+{
+	if (create && (r->n + 1) * 2 > r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 4096;
+		slot_t *slots = calloc(cap, sizeof(*slots));
+		if (slots == NULL)
+			return NULL;
+		for (size_t i = 0; i < r->cap; i++) {
+			if (r->slots[i].key == NULL)
+				continue;
+			size_t k = fnv(r->slots[i].key) & (cap - 1);
+			while (slots[k].key != NULL)
+				k = (k + 1) & (cap - 1);
+			slots[k] = r->slots[i];
+		}
+		free(r->slots);
+		r->slots = slots;
+		r->cap = cap;
+	}
+	if (r->cap == 0)
+		return NULL;
+	size_t k = fnv(key) & (r->cap - 1);
+	for (; r->slots[k].key != NULL; k = (k + 1) & (r->cap - 1))
+		if (strcmp(r->slots[k].key, key) == 0)
+			return &r->slots[k];
+	if (!create || (r->slots[k].key = strdup(key)) == NULL)
+		return NULL;
+	r->n++;
+	return &r->slots[k];
+}
+
+static void replay_free(replay_t *r)
+{
+	for (size_t i = 0; i < r->cap; i++)
+		free(r->slots[i].key);
+	free(r->slots);
+}
+
+static void record_key(char *buf, size_t len, const char *owner, int kind, const char *id)
+{
+	snprintf(buf, len, "%s/%d/%s", owner, kind, id);
+}
+
+typedef struct {
+	char owner[LINLI_OWNER_MAX + 1];
+	int stream;
+	store_head_t head;
+} log_t;
+
+typedef struct {
+	log_t logs[2 * TRUST_MAX + 2];
+	size_t n;
+} logs_t;
+
+static int collect(const char *owner, int stream, const store_head_t *head, void *arg)
+{
+	logs_t *l = arg;
+	if (l->n == sizeof(l->logs) / sizeof(l->logs[0]))
+		return -1;
+	snprintf(l->logs[l->n].owner, sizeof(l->logs[0].owner), "%s", owner);
+	l->logs[l->n].stream = stream;
+	l->logs[l->n].head = *head;
+	l->n++;
+	return 0;
+}
+
+typedef struct {
+	linlid_t *d;
+	replay_t *replay;
+	verify_result_t *res;
+	char owner[LINLI_OWNER_MAX + 1]; /* counts of this owner so far */
+	linli_counts_t counts;
+	linli_txn_t *txn;
+} records_t;
+
+static int counts_match(records_t *rs)
+{
+	linli_counts_t stored;
+	if (rs->owner[0] == '\0')
+		return 0;
+	if (counts_load(rs->txn, rs->owner, &stored) != 0 ||
+	    memcmp(&stored, &rs->counts, sizeof(stored)) != 0) {
+		snprintf(rs->res->error, sizeof(rs->res->error),
+		         "statistics of %s differ from its records", rs->owner);
+		return -1;
+	}
+	return 0;
+}
+
+/* Each stored record must be the replay's, byte for byte or field for field. */
+static int check_record(const char *owner, int kind, const char *id, const void *val, size_t len,
+                        void *arg)
+{
+	records_t *rs = arg;
+	char key[LINLI_OWNER_MAX + LINLI_ID_MAX + 16];
+	if (strcmp(owner, rs->owner) != 0) {
+		if (counts_match(rs) != 0)
+			return -1;
+		snprintf(rs->owner, sizeof(rs->owner), "%s", owner);
+		memset(&rs->counts, 0, sizeof(rs->counts));
+		rs->counts.version = LINLI_COUNTS_VERSION;
+	}
+	record_key(key, sizeof(key), owner, kind, id);
+	slot_t *s = slot_find(rs->replay, key, false);
+	linli_record_t *stored = linli_record_unpack(val, len);
+	bool same = s != NULL && !s->removed && stored != NULL;
+	if (same && (s->len != len || memcmp(s->val, val, len) != 0)) {
+		/* Other bytes can still be the same record (encoded again). */
+		linli_record_t *want = linli_record_unpack(s->val, s->len);
+		size_t a = want ? linli_record_packed_size(want) : 0;
+		size_t b = linli_record_packed_size(stored);
+		uint8_t *x = malloc(a + 1), *y = malloc(b + 1);
+		same = want && x && y && a == b && linli_record_pack(want, x) == a &&
+		       linli_record_pack(stored, y) == b && memcmp(x, y, a) == 0;
+		free(x);
+		free(y);
+		linli_record_destroy(&want);
+	}
+	if (same)
+		linli_counts_apply(&rs->counts, stored, +1);
+	linli_record_destroy(&stored);
+	if (!same) {
+		snprintf(rs->res->error, sizeof(rs->res->error),
+		         "%s %s of %s: the stored record is not what the log says",
+		         linli_kind_name(kind), id, owner);
+		return -1;
+	}
+	s->seen = true;
+	rs->res->records++;
+	return 0;
+}
+
+typedef struct {
+	replay_t *replay;
+	const char *owner;
+	const linli_cs_t *cs;
+	const uint8_t **wire;
+	size_t *wire_len;
+} ops_t;
+
+static int replay_ops(ops_t *o)
+{
+	char key[LINLI_OWNER_MAX + LINLI_ID_MAX + 16];
+	for (size_t i = 0; i < linli_cs_nops(o->cs); i++) {
+		bool remove;
+		const linli_record_t *rec = linli_cs_op(o->cs, i, &remove);
+		record_key(key, sizeof(key), o->owner, (int)linli_record_kind(rec),
+		           linli_record_id(rec));
+		slot_t *s = slot_find(o->replay, key, true);
+		if (s == NULL)
+			return -1;
+		s->removed = remove;
+		s->val = o->wire[i];
+		s->len = o->wire_len[i];
+	}
+	return 0;
+}
+
+static const uint8_t *owner_key(const linlid_t *d, const char *owner)
+{
+	const trust_entry_t *t = trust_find(&d->trust, owner);
+	if (t != NULL)
+		return t->pub;
+	return strcmp(owner, d->cfg.owner) == 0 ? linli_key_pub(d->key) : NULL;
+}
+
+/* One log, entry by entry, into the replay. */
+static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *replay,
+                     verify_result_t *res)
+{
+	const char *name = l->stream == LINLI_STREAM_PUBLIC ? "public" : "personal";
+	const uint8_t *pub = owner_key(d, l->owner);
+	uint8_t prev[LINLI_HASH_LEN] = {0}, hash[LINLI_HASH_LEN];
+	char why[LINLI_ERR_MAX];
+	if (pub == NULL) {
+		snprintf(res->error, sizeof(res->error),
+		         "%s %s log: owner not in the trust list, its signatures cannot be checked",
+		         l->owner, name);
+		return -1;
+	}
+	for (uint64_t seq = 1; seq <= l->head.seq; seq++) {
+		const void *entry;
+		size_t len, frame_len;
+		const uint8_t *frame, *sig;
+		linli_cs_t *cs = NULL;
+		if (store_log_get(txn, l->owner, l->stream, seq, &entry, &len) != 0 ||
+		    log_entry_split(entry, len, &frame, &frame_len, &sig) != 0) {
+			snprintf(res->error, sizeof(res->error),
+			         "%s %s log: change set %" PRIu64 " is missing", l->owner, name,
+			         seq);
+			return -1;
+		}
+		if (linli_cs_open(frame, frame_len, sig, LINLI_SIG_LEN, pub, &cs, hash, why,
+		                  sizeof(why)) != 0) {
+			snprintf(res->error, sizeof(res->error),
+			         "%s %s log: change set %" PRIu64 ": %s", l->owner, name, seq, why);
+			return -1;
+		}
+		int rc = -1;
+		size_t n = linli_cs_nops(cs);
+		const uint8_t **wire = malloc(n * sizeof(*wire));
+		size_t *wire_len = malloc(n * sizeof(*wire_len));
+		if (strcmp(linli_cs_owner(cs), l->owner) != 0 || linli_cs_stream(cs) != l->stream ||
+		    linli_cs_seq(cs) != seq)
+			snprintf(res->error, sizeof(res->error),
+			         "%s %s log: change set %" PRIu64 " is filed under another place",
+			         l->owner, name, seq);
+		else if (seq > 1 && memcmp(linli_cs_prev(cs), prev, LINLI_HASH_LEN) != 0)
+			snprintf(res->error, sizeof(res->error),
+			         "%s %s log: change set %" PRIu64 " does not follow the one before",
+			         l->owner, name, seq);
+		else if (wire == NULL || wire_len == NULL ||
+		         linli_cs_record_bytes(frame, frame_len, n, wire, wire_len) != 0)
+			snprintf(res->error, sizeof(res->error),
+			         "%s %s log: change set %" PRIu64 ": records cannot be replayed",
+			         l->owner, name, seq);
+		else if (replay_ops(&(ops_t){replay, l->owner, cs, wire, wire_len}) != 0)
+			snprintf(res->error, sizeof(res->error), "out of memory");
+		else
+			rc = 0;
+		free(wire);
+		free(wire_len);
+		linli_cs_free(&cs);
+		if (rc != 0)
+			return -1;
+		memcpy(prev, hash, LINLI_HASH_LEN);
+		res->change_sets++;
+	}
+	if (l->head.seq > 0 && memcmp(prev, l->head.hash, LINLI_HASH_LEN) != 0) {
+		snprintf(res->error, sizeof(res->error),
+		         "%s %s log: its head does not name its last change set", l->owner, name);
+		return -1;
+	}
+	res->logs++;
+	return 0;
+}
+
+int verify_store(linlid_t *d, verify_result_t *res)
+{
+	logs_t logs = {.n = 0};
+	replay_t replay = {0};
+	linli_txn_t *txn;
+	memset(res, 0, sizeof(*res));
+	if (store_read_begin(d->store, &txn) != 0) {
+		snprintf(res->error, sizeof(res->error), "store read failed");
+		return -1;
+	}
+	int rc = store_heads_each(txn, collect, &logs);
+	if (rc != 0)
+		snprintf(res->error, sizeof(res->error), "more logs than owners allowed");
+	for (size_t i = 0; rc == 0 && i < logs.n; i++)
+		rc = check_log(d, txn, &logs.logs[i], &replay, res);
+	if (rc == 0) {
+		records_t rs = {.d = d, .replay = &replay, .res = res, .txn = txn};
+		rc = store_rec_each(txn, NULL, 0, check_record, &rs);
+		if (rc == 0)
+			rc = counts_match(&rs);
+	}
+	/* A record the logs say exists but the store lacks. */
+	for (size_t i = 0; rc == 0 && i < replay.cap; i++) {
+		const slot_t *s = &replay.slots[i];
+		if (s->key != NULL && !s->removed && !s->seen) {
+			snprintf(res->error, sizeof(res->error),
+			         "record %s is in the logs but not in the store", s->key);
+			rc = -1;
+		}
+	}
+	store_abort(&txn);
+	replay_free(&replay);
+	return rc == 0 ? 0 : -1;
+}

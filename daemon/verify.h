@@ -1,0 +1,20 @@
+/*
+ * verify: every log's chain and signatures, and the stored records and
+ * statistics against a replay of the logs (linlictl verify).
+ */
+#ifndef LINLID_VERIFY_H
+#define LINLID_VERIFY_H
+
+#include <stdint.h>
+
+#include "daemon/linlid.h"
+
+typedef struct {
+	uint64_t logs, change_sets, records;
+	char error[LINLI_ERR_MAX + 128]; /* the first bad place, when -1 */
+} verify_result_t;
+
+/* 0 if everything agrees, else -1 with the first bad place in res->error. */
+int verify_store(linlid_t *d, verify_result_t *res);
+
+#endif

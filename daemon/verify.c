@@ -15,6 +15,10 @@
 #include "daemon/linlid.h"
 #include "daemon/verify.h"
 
+/* Records read between two releases of the store's mapped pages: a check
+ * of a million records must not hold the whole file in its memory. */
+#define RELEASE_EVERY 8192
+
 /* What the replay says a record is: its bytes, or removed. */
 typedef struct {
 	char *key; /* owner '/' kind '/' id */
@@ -164,7 +168,8 @@ static int check_record(const char *owner, int kind, const char *id, const void 
 		return -1;
 	}
 	s->seen = true;
-	rs->res->records++;
+	if (++rs->res->records % RELEASE_EVERY == 0)
+		store_release_pages(rs->d->store);
 	return 0;
 }
 
@@ -273,24 +278,37 @@ static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *re
 	return 0;
 }
 
-int verify_store(linlid_t *d, verify_result_t *res)
+static int owner_known(const char *owner, int kind, const char *id, const void *val, size_t len,
+                       void *arg)
 {
-	logs_t logs = {.n = 0};
+	const logs_t *logs = ((void **)arg)[0];
+	verify_result_t *res = ((void **)arg)[1];
+	linlid_t *d = ((void **)arg)[2];
+	size_t *n = ((void **)arg)[3];
+	(void)val, (void)len;
+	if (++*n % RELEASE_EVERY == 0)
+		store_release_pages(d->store);
+	for (size_t i = 0; i < logs->n; i++)
+		if (strcmp(logs->logs[i].owner, owner) == 0)
+			return 0;
+	snprintf(res->error, sizeof(res->error), "%s %s of %s: no log of that owner",
+	         linli_kind_name(kind), id, owner);
+	return -1;
+}
+
+/* One owner: its logs replayed, then its records compared, so memory
+ * holds one community's records at a time. */
+static int check_owner(linlid_t *d, linli_txn_t *txn, const logs_t *logs, const char *owner,
+                       verify_result_t *res)
+{
 	replay_t replay = {0};
-	linli_txn_t *txn;
-	memset(res, 0, sizeof(*res));
-	if (store_read_begin(d->store, &txn) != 0) {
-		snprintf(res->error, sizeof(res->error), "store read failed");
-		return -1;
-	}
-	int rc = store_heads_each(txn, collect, &logs);
-	if (rc != 0)
-		snprintf(res->error, sizeof(res->error), "more logs than owners allowed");
-	for (size_t i = 0; rc == 0 && i < logs.n; i++)
-		rc = check_log(d, txn, &logs.logs[i], &replay, res);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < logs->n; i++)
+		if (strcmp(logs->logs[i].owner, owner) == 0)
+			rc = check_log(d, txn, &logs->logs[i], &replay, res);
 	if (rc == 0) {
 		records_t rs = {.d = d, .replay = &replay, .res = res, .txn = txn};
-		rc = store_rec_each(txn, NULL, 0, check_record, &rs);
+		rc = store_rec_each(txn, owner, 0, check_record, &rs);
 		if (rc == 0)
 			rc = counts_match(&rs);
 	}
@@ -303,7 +321,37 @@ int verify_store(linlid_t *d, verify_result_t *res)
 			rc = -1;
 		}
 	}
-	store_abort(&txn);
 	replay_free(&replay);
+	return rc;
+}
+
+int verify_store(linlid_t *d, verify_result_t *res)
+{
+	logs_t logs = {.n = 0};
+	linli_txn_t *txn;
+	memset(res, 0, sizeof(*res));
+	if (store_read_begin(d->store, &txn) != 0) {
+		snprintf(res->error, sizeof(res->error), "store read failed");
+		return -1;
+	}
+	int rc = store_heads_each(txn, collect, &logs);
+	if (rc != 0)
+		snprintf(res->error, sizeof(res->error), "more logs than owners allowed");
+	for (size_t i = 0; rc == 0 && i < logs.n; i++) {
+		bool first = true; /* each owner once, at its first log */
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(logs.logs[k].owner, logs.logs[i].owner) == 0)
+				first = false;
+		if (first)
+			rc = check_owner(d, txn, &logs, logs.logs[i].owner, res);
+		store_release_pages(d->store); /* one owner's pages at a time */
+	}
+	if (rc == 0) {
+		size_t n = 0;
+		void *arg[] = {&logs, res, d, &n};
+		rc = store_rec_each(txn, NULL, 0, owner_known, arg);
+	}
+	store_abort(&txn);
+	store_release_pages(d->store); /* the check read the whole map */
 	return rc == 0 ? 0 : -1;
 }

@@ -65,10 +65,19 @@ struct linli_store {
 
 static void release_pages(linli_store_t *s, uint64_t grown)
 {
-	char line[512];
 	s->grown_since_release += grown;
-	if (s->nopen != 0 || s->ino == 0 ||
+	if (s->nopen != 0 ||
 	    (++s->commits < RELEASE_COMMITS && s->grown_since_release < RELEASE_BYTES))
+		return;
+	store_release_pages(s);
+}
+
+void store_release_pages(linli_store_t *s)
+{
+	char line[512];
+	/* Safe under an open read transaction too: committed pages never
+	 * change in place, so a dropped page faults back in as it was. */
+	if (s->ino == 0)
 		return;
 	s->commits = 0;
 	s->grown_since_release = 0;

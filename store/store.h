@@ -49,6 +49,10 @@ int store_open(linli_store_t **out, const char *dir);
 void store_close(linli_store_t **store);
 /* Doubles the map size.  No transaction may be open. */
 int store_grow(linli_store_t *store);
+/* Drops the map's pages from this process (they stay in the page cache)
+ * during or after work that reads much of it; write commits do it by
+ * themselves.  Pointers from *_get stay valid. */
+void store_release_pages(linli_store_t *store);
 /* Bytes the data file uses, and the map size. */
 int store_usage(linli_store_t *store, uint64_t *used, uint64_t *mapsize);
 

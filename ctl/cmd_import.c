@@ -23,6 +23,7 @@
 #include "ctl/output.h"
 #include "proto/changeset.h"
 #include "proto/csv.h"
+#include "proto/wire.h"
 
 #define IMPORT_FILE_MAX (256u << 20)
 #define IMPORT_BATCH    5000 /* records per request, at most (--batch) */
@@ -370,16 +371,6 @@ static int check_rows(const import_t *im, linli_csv_t *csv, size_t *good, packed
 	return CTL_OK;
 }
 
-/* Appends a protobuf varint; the request is assembled from wire parts. */
-static size_t put_varint(uint8_t *p, uint64_t v)
-{
-	size_t n = 0;
-	for (; v >= 0x80; v >>= 7)
-		p[n++] = (uint8_t)(v | 0x80);
-	p[n++] = (uint8_t)v;
-	return n;
-}
-
 /* Request i: the verb and kind, then records first..last-1 as repeated
  * field 7 (CtlRequest.records), copied from their wire form as is. */
 static uint8_t *batch_request(const import_t *im, const packed_t *p, size_t first, size_t last,
@@ -395,11 +386,8 @@ static uint8_t *batch_request(const import_t *im, const packed_t *p, size_t firs
 		return NULL;
 	size_t n = linli__ctl_request__pack(&req, buf);
 	for (size_t i = first; i < last; i++) {
-		size_t from = i ? p->end[i - 1] : 0, size = p->end[i] - from;
-		buf[n++] = 7 << 3 | 2; /* field 7, length-delimited */
-		n += put_varint(buf + n, size);
-		memcpy(buf + n, p->buf + from, size);
-		n += size;
+		size_t from = i ? p->end[i - 1] : 0;
+		n += linli_wire_put_field(buf + n, 7, p->buf + from, p->end[i] - from);
 	}
 	*len = n;
 	return buf;

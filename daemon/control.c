@@ -22,6 +22,7 @@
 #include "daemon/zmsg.h"
 #include "proto/arena.h"
 #include "proto/linli.pb-c.h"
+#include "proto/wire.h"
 
 #define CTL_MSG_MAX (64 << 20)
 #define LIST_MAX    200000
@@ -192,7 +193,8 @@ out:
 	return rc;
 }
 
-static int do_import(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t kind)
+static int do_import(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t kind,
+                     const uint8_t *raw, size_t raw_len)
 {
 	char why[LINLI_ERR_MAX];
 	if (q->n_records == 0 || q->n_records > LINLI_CS_MAX_OPS)
@@ -210,13 +212,23 @@ static int do_import(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t
 	int stream = linli_kind_stream(kind), rc = 0;
 	if (b[1] == NULL || b[2] == NULL)
 		rc = fail(r, "out of memory");
+	/* The records as linlictl encoded them (field 7 of the request) go into
+	 * the change set as they are: they decode to what was just checked. */
+	const uint8_t **wire = calloc(q->n_records, sizeof(*wire));
+	size_t *wire_len = calloc(q->n_records, sizeof(*wire_len));
+	bool encoded =
+	    wire && wire_len &&
+	    linli_wire_slices(raw, raw_len, 7, wire, wire_len, q->n_records) == (long)q->n_records;
 	for (size_t i = 0; rc == 0 && i < q->n_records; i++)
-		if (linli_csb_add_borrowed(b[stream], false, q->records[i]) != 0)
+		if ((encoded ? linli_csb_add_encoded(b[stream], q->records[i], wire[i], wire_len[i])
+		             : linli_csb_add_borrowed(b[stream], false, q->records[i])) != 0)
 			rc = fail(r, "out of memory");
 	if (rc == 0 && (rc = write_commit(d, b[1], b[2], r->err, sizeof(r->err))) == 0)
 		r->reply.applied = q->n_records;
 	linli_csb_destroy(&b[1]);
 	linli_csb_destroy(&b[2]);
+	free(wire);
+	free(wire_len);
 	return rc;
 }
 
@@ -588,7 +600,8 @@ static int do_verify(linlid_t *d, reply_t *r)
 	return 0;
 }
 
-static void dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
+static void dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_t *raw,
+                     size_t raw_len)
 {
 	linli_kind_t kind = linli_kind_parse(q->kind);
 	const char *v = q->verb;
@@ -601,7 +614,7 @@ static void dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
 	} else if (strcmp(v, "add") == 0 || strcmp(v, "set") == 0 || strcmp(v, "remove") == 0) {
 		rc = do_write(d, q, r, kind);
 	} else if (strcmp(v, "import") == 0) {
-		rc = do_import(d, q, r, kind);
+		rc = do_import(d, q, r, kind, raw, raw_len);
 	} else if (strcmp(v, "show") == 0 || strcmp(v, "list") == 0) {
 		rc = do_list(d, q, r, kind, v[0] == 's');
 	} else if (strcmp(v, "stats") == 0) {
@@ -651,7 +664,7 @@ void control_on_request(linlid_t *d)
 			fail(&r, "malformed request");
 			r.reply.error = r.err;
 		} else {
-			dispatch(d, q, &r);
+			dispatch(d, q, &r, zmsg_data(&m, 2), zmsg_size(&m, 2));
 		}
 		size_t len = linli__ctl_reply__get_packed_size(&r.reply);
 		uint8_t *buf = malloc(len ? len : 1);

@@ -5,11 +5,13 @@
 
 #include <sodium.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "proto/arena.h"
 #include "proto/linli.pb-c.h"
+#include "proto/wire.h"
 
 /* What the signature covers: a domain tag and the BLAKE2b-256 digest of
  * the exact bytes sent, which is also the chain hash.  Hash-then-sign
@@ -44,7 +46,9 @@ int linli_cs_sign(const linli_key_t *key, const uint8_t *frame, size_t len,
 
 struct linli_csb {
 	Linli__Op **ops;
-	bool *borrowed; /* borrowed[i]: op i's record belongs to the caller */
+	bool *borrowed;       /* borrowed[i]: op i's record belongs to the caller */
+	const uint8_t **wire; /* wire[i]: op i's record as encoded, or NULL */
+	size_t *wire_len;
 	size_t n, cap;
 };
 
@@ -70,6 +74,8 @@ void linli_csb_destroy(linli_csb_t **b)
 	linli_csb_reset(*b);
 	free((*b)->ops);
 	free((*b)->borrowed);
+	free((*b)->wire);
+	free((*b)->wire_len);
 	free(*b);
 	*b = NULL;
 }
@@ -99,6 +105,14 @@ static int add(linli_csb_t *b, bool remove, linli_record_t *rec, bool borrowed)
 		if (flags == NULL)
 			return -1;
 		b->borrowed = flags;
+		const uint8_t **wire = realloc(b->wire, cap * sizeof(*wire));
+		if (wire == NULL)
+			return -1;
+		b->wire = wire;
+		size_t *wire_len = realloc(b->wire_len, cap * sizeof(*wire_len));
+		if (wire_len == NULL)
+			return -1;
+		b->wire_len = wire_len;
 		b->cap = cap;
 	}
 	Linli__Op *op = malloc(sizeof(*op));
@@ -108,6 +122,7 @@ static int add(linli_csb_t *b, bool remove, linli_record_t *rec, bool borrowed)
 	op->remove = remove;
 	op->record = rec;
 	b->borrowed[b->n] = borrowed;
+	b->wire[b->n] = NULL;
 	b->ops[b->n++] = op;
 	return 0;
 }
@@ -125,6 +140,39 @@ int linli_csb_add_borrowed(linli_csb_t *b, bool remove, const linli_record_t *re
 	return add(b, remove, (linli_record_t *)rec, true);
 }
 
+int linli_csb_add_encoded(linli_csb_t *b, const linli_record_t *rec, const uint8_t *wire,
+                          size_t wire_len)
+{
+	if (add(b, false, (linli_record_t *)rec, true) != 0)
+		return -1;
+	b->wire[b->n - 1] = wire;
+	b->wire_len[b->n - 1] = wire_len;
+	return 0;
+}
+
+/* The body with every op's record copied from its encoding: header fields
+ * encoded by protobuf-c, then each op as field 6 holding field 2 (a put
+ * needs no other field).  0 if some op has no encoding. */
+static size_t encoded_body_size(const linli_csb_t *b, const Linli__ChangeSet *head)
+{
+	size_t size = linli__change_set__get_packed_size(head);
+	for (size_t i = 0; i < b->n; i++) {
+		if (b->wire[i] == NULL)
+			return 0;
+		size += linli_wire_field_size(6, linli_wire_field_size(2, b->wire_len[i]));
+	}
+	return size;
+}
+
+static void encoded_body_pack(const linli_csb_t *b, const Linli__ChangeSet *head, uint8_t *out)
+{
+	out += linli__change_set__pack(head, out);
+	for (size_t i = 0; i < b->n; i++) {
+		out += linli_wire_put_header(out, 6, linli_wire_field_size(2, b->wire_len[i]));
+		out += linli_wire_put_field(out, 2, b->wire[i], b->wire_len[i]);
+	}
+}
+
 int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const char *owner, int stream,
                    uint64_t seq, const uint8_t prev[LINLI_HASH_LEN], uint64_t time, uint8_t **frame,
                    size_t *frame_len, uint8_t sig[LINLI_SIG_LEN], uint8_t hash[LINLI_HASH_LEN])
@@ -138,10 +186,14 @@ int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const char *owner, in
 		cs.prev.len = LINLI_HASH_LEN;
 	}
 	cs.time = time;
-	cs.n_ops = b->n;
-	cs.ops = b->ops;
-
-	size_t body = linli__change_set__get_packed_size(&cs);
+	/* Records that came encoded go in as they are; else encode them all. */
+	size_t body = b->n ? encoded_body_size(b, &cs) : 0;
+	bool encoded = body > 0;
+	if (!encoded) {
+		cs.n_ops = b->n;
+		cs.ops = b->ops;
+		body = linli__change_set__get_packed_size(&cs);
+	}
 	size_t len = LINLI_CS_MAGIC_LEN + body;
 	if (b->n == 0 || len > LINLI_CS_MAX_BYTES)
 		return -1;
@@ -149,7 +201,10 @@ int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const char *owner, in
 	if (buf == NULL)
 		return -1;
 	memcpy(buf, LINLI_CS_MAGIC, LINLI_CS_MAGIC_LEN);
-	linli__change_set__pack(&cs, buf + LINLI_CS_MAGIC_LEN);
+	if (encoded)
+		encoded_body_pack(b, &cs, buf + LINLI_CS_MAGIC_LEN);
+	else
+		linli__change_set__pack(&cs, buf + LINLI_CS_MAGIC_LEN);
 	crypto_generichash(hash, LINLI_HASH_LEN, buf, len, NULL, 0);
 	if (sign_digest(key, hash, sig) != 0) {
 		free(buf);
@@ -160,108 +215,26 @@ int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const char *owner, in
 	return 0;
 }
 
-/* Reads a protobuf varint; NULL past end or after 10 bytes. */
-static const uint8_t *varint(const uint8_t *p, const uint8_t *end, uint64_t *v)
-{
-	*v = 0;
-	for (int shift = 0; p < end && shift < 64; shift += 7) {
-		uint8_t b = *p++;
-		*v |= (uint64_t)(b & 0x7F) << shift;
-		if (!(b & 0x80))
-			return p;
-	}
-	return NULL;
-}
-
-/* Calls fn for each length-delimited field number `field` of an encoded
- * message, walking its top-level fields only.  -1 if the fields do not
- * parse or fn says stop, else 0. */
-typedef int (*field_fn)(const uint8_t *data, size_t len, void *arg);
-
-static int walk_fields(const uint8_t *p, size_t len, uint64_t field, field_fn fn, void *arg)
-{
-	const uint8_t *end = p + len;
-	while (p < end) {
-		uint64_t tag, n;
-		if ((p = varint(p, end, &tag)) == NULL)
-			return -1;
-		switch (tag & 7) {
-		case 0:
-			p = varint(p, end, &n);
-			break;
-		case 1:
-			p = (size_t)(end - p) >= 8 ? p + 8 : NULL;
-			break;
-		case 2:
-			if ((p = varint(p, end, &n)) == NULL || n > (uint64_t)(end - p))
-				return -1;
-			if ((tag >> 3) == field && fn(p, (size_t)n, arg) != 0)
-				return -1;
-			p += n;
-			break;
-		case 5:
-			p = (size_t)(end - p) >= 4 ? p + 4 : NULL;
-			break;
-		default:
-			return -1;
-		}
-		if (p == NULL)
-			return -1;
-	}
-	return 0;
-}
-
-static int count_one(const uint8_t *data, size_t len, void *arg)
-{
-	(void)data, (void)len;
-	(*(long *)arg)++;
-	return 0;
-}
-
 /* Counts the ops of an encoded ChangeSet (field 6) without decoding them,
  * so a body of millions of tiny ops is refused before protobuf-c allocates
  * a struct for each.  -1 if the fields do not parse. */
 static long count_ops(const uint8_t *p, size_t len)
 {
-	long ops = 0;
-	return walk_fields(p, len, 6, count_one, &ops) == 0 ? ops : -1;
-}
-
-typedef struct {
-	const uint8_t **data;
-	size_t *lens;
-	size_t n, max, found; /* found: record fields in the current op */
-} slices_t;
-
-static int record_field(const uint8_t *data, size_t len, void *arg)
-{
-	slices_t *s = arg;
-	s->data[s->n] = data;
-	s->lens[s->n] = len;
-	s->found++;
-	return 0;
-}
-
-static int op_field(const uint8_t *data, size_t len, void *arg)
-{
-	slices_t *s = arg;
-	s->found = 0;
-	/* A record given twice would be merged by the decoder: not one slice. */
-	if (s->n == s->max || walk_fields(data, len, 2, record_field, s) != 0 || s->found != 1)
-		return -1;
-	s->n++;
-	return 0;
+	return linli_wire_slices(p, len, 6, NULL, NULL, SIZE_MAX);
 }
 
 int linli_cs_record_bytes(const uint8_t *frame, size_t frame_len, size_t nops, const uint8_t **data,
                           size_t *lens)
 {
-	slices_t s = {data, lens, 0, nops, 0};
 	if (frame_len < LINLI_CS_MAGIC_LEN ||
-	    walk_fields(frame + LINLI_CS_MAGIC_LEN, frame_len - LINLI_CS_MAGIC_LEN, 6, op_field,
-	                &s) != 0 ||
-	    s.n != nops)
+	    linli_wire_slices(frame + LINLI_CS_MAGIC_LEN, frame_len - LINLI_CS_MAGIC_LEN, 6, data,
+	                      lens, nops) != (long)nops)
 		return -1;
+	/* Each op's record (field 2); one given twice would be merged by the
+	 * decoder, so it is not one slice. */
+	for (size_t i = 0; i < nops; i++)
+		if (linli_wire_slices(data[i], lens[i], 2, &data[i], &lens[i], 1) != 1)
+			return -1;
 	return 0;
 }
 

@@ -40,6 +40,11 @@ size_t linli_csb_count(const linli_csb_t *b);
 int linli_csb_add(linli_csb_t *b, bool remove, linli_record_t **rec);
 /* The same without taking ownership: rec must outlive the next reset. */
 int linli_csb_add_borrowed(linli_csb_t *b, bool remove, const linli_record_t *rec);
+/* A borrowed put whose record is already encoded (wire, which must decode
+ * to rec and outlive the next reset): sealing copies it, not re-encodes.
+ * Only when every op of a change set came this way. */
+int linli_csb_add_encoded(linli_csb_t *b, const linli_record_t *rec, const uint8_t *wire,
+                          size_t wire_len);
 /* Op i of the change set being built. */
 const linli_record_t *linli_csb_op(const linli_csb_t *b, size_t i, bool *remove);
 /* Encodes and signs.  *frame is malloc'd (caller frees); sig and hash are

@@ -911,6 +911,46 @@ static void test_record_bytes(void **state)
 	assert_int_equal(linli_cs_record_bytes(twice, sizeof(twice), 1, data, lens), -1);
 }
 
+/* Records added already encoded go into the sealed bytes as they are, and
+ * the change set opens to the same records as one encoded afresh. */
+static void test_seal_encoded(void **state)
+{
+	fixture_t *fx = *state;
+	linli_record_t *recs[3] = {household("h1", "3"), household("h2", "4"),
+	                           household("h3", "1")};
+	uint8_t enc[3][256];
+	size_t enc_len[3];
+	linli_csb_t *b = linli_csb_new();
+	for (size_t i = 0; i < 3; i++) {
+		enc_len[i] = linli_record_pack(recs[i], enc[i]);
+		assert_int_equal(linli_csb_add_encoded(b, recs[i], enc[i], enc_len[i]), 0);
+	}
+	sealed_t s;
+	uint8_t prev[LINLI_HASH_LEN] = {0}, hash[LINLI_HASH_LEN];
+	assert_int_equal(linli_csb_seal(b, fx->key, OWNER, LINLI_STREAM_PERSONAL, 1, prev,
+	                                1761985800, &s.frame, &s.len, s.sig, s.hash),
+	                 0);
+	linli_cs_t *cs = open_ok(fx, &s, hash);
+	assert_memory_equal(hash, s.hash, LINLI_HASH_LEN);
+	assert_int_equal(linli_cs_nops(cs), 3);
+	const uint8_t *data[3];
+	size_t lens[3];
+	assert_int_equal(linli_cs_record_bytes(s.frame, s.len, 3, data, lens), 0);
+	for (size_t i = 0; i < 3; i++) {
+		bool remove;
+		const linli_record_t *got = linli_cs_op(cs, i, &remove);
+		assert_false(remove);
+		assert_string_equal(linli_record_id(got), linli_record_id(recs[i]));
+		assert_int_equal(lens[i], enc_len[i]);
+		assert_memory_equal(data[i], enc[i], enc_len[i]);
+	}
+	linli_cs_free(&cs);
+	free(s.frame);
+	linli_csb_destroy(&b);
+	for (size_t i = 0; i < 3; i++)
+		linli_record_destroy(&recs[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -919,7 +959,7 @@ int main(void)
 	    cmocka_unit_test(test_open_flipped_bits), cmocka_unit_test(test_open_malformed),
 	    cmocka_unit_test(test_open_crafted),      cmocka_unit_test(test_open_raw_bodies),
 	    cmocka_unit_test(test_builder),           cmocka_unit_test(test_max_removals_open),
-	    cmocka_unit_test(test_record_bytes),
+	    cmocka_unit_test(test_record_bytes),      cmocka_unit_test(test_seal_encoded),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

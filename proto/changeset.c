@@ -44,11 +44,16 @@ int linli_cs_sign(const linli_key_t *key, const uint8_t *frame, size_t len,
 	return sign_digest(key, hash, sig);
 }
 
+/* What the builder knows of op i besides the op itself. */
+typedef struct {
+	bool borrowed;       /* the record belongs to the caller */
+	const uint8_t *wire; /* the record as encoded, or NULL */
+	size_t wire_len;
+} op_extra_t;
+
 struct linli_csb {
-	Linli__Op **ops;
-	bool *borrowed;       /* borrowed[i]: op i's record belongs to the caller */
-	const uint8_t **wire; /* wire[i]: op i's record as encoded, or NULL */
-	size_t *wire_len;
+	Linli__Op **ops; /* contiguous: what the encoder takes */
+	op_extra_t *extra;
 	size_t n, cap;
 };
 
@@ -60,7 +65,7 @@ linli_csb_t *linli_csb_new(void)
 void linli_csb_reset(linli_csb_t *b)
 {
 	for (size_t i = 0; i < b->n; i++) {
-		if (b->borrowed[i])
+		if (b->extra[i].borrowed)
 			b->ops[i]->record = NULL;
 		protobuf_c_message_free_unpacked(&b->ops[i]->base, NULL);
 	}
@@ -73,9 +78,7 @@ void linli_csb_destroy(linli_csb_t **b)
 		return;
 	linli_csb_reset(*b);
 	free((*b)->ops);
-	free((*b)->borrowed);
-	free((*b)->wire);
-	free((*b)->wire_len);
+	free((*b)->extra);
 	free(*b);
 	*b = NULL;
 }
@@ -101,18 +104,10 @@ static int add(linli_csb_t *b, bool remove, linli_record_t *rec, bool borrowed)
 		if (ops == NULL)
 			return -1;
 		b->ops = ops;
-		bool *flags = realloc(b->borrowed, cap * sizeof(*flags));
-		if (flags == NULL)
+		op_extra_t *extra = realloc(b->extra, cap * sizeof(*extra));
+		if (extra == NULL)
 			return -1;
-		b->borrowed = flags;
-		const uint8_t **wire = realloc(b->wire, cap * sizeof(*wire));
-		if (wire == NULL)
-			return -1;
-		b->wire = wire;
-		size_t *wire_len = realloc(b->wire_len, cap * sizeof(*wire_len));
-		if (wire_len == NULL)
-			return -1;
-		b->wire_len = wire_len;
+		b->extra = extra;
 		b->cap = cap;
 	}
 	Linli__Op *op = malloc(sizeof(*op));
@@ -121,8 +116,7 @@ static int add(linli_csb_t *b, bool remove, linli_record_t *rec, bool borrowed)
 	linli__op__init(op);
 	op->remove = remove;
 	op->record = rec;
-	b->borrowed[b->n] = borrowed;
-	b->wire[b->n] = NULL;
+	b->extra[b->n] = (op_extra_t){borrowed, NULL, 0};
 	b->ops[b->n++] = op;
 	return 0;
 }
@@ -145,8 +139,8 @@ int linli_csb_add_encoded(linli_csb_t *b, const linli_record_t *rec, const uint8
 {
 	if (add(b, false, (linli_record_t *)rec, true) != 0)
 		return -1;
-	b->wire[b->n - 1] = wire;
-	b->wire_len[b->n - 1] = wire_len;
+	b->extra[b->n - 1].wire = wire;
+	b->extra[b->n - 1].wire_len = wire_len;
 	return 0;
 }
 
@@ -157,9 +151,9 @@ static size_t encoded_body_size(const linli_csb_t *b, const Linli__ChangeSet *he
 {
 	size_t size = linli__change_set__get_packed_size(head);
 	for (size_t i = 0; i < b->n; i++) {
-		if (b->wire[i] == NULL)
+		if (b->extra[i].wire == NULL)
 			return 0;
-		size += linli_wire_field_size(6, linli_wire_field_size(2, b->wire_len[i]));
+		size += linli_wire_field_size(6, linli_wire_field_size(2, b->extra[i].wire_len));
 	}
 	return size;
 }
@@ -168,8 +162,9 @@ static void encoded_body_pack(const linli_csb_t *b, const Linli__ChangeSet *head
 {
 	out += linli__change_set__pack(head, out);
 	for (size_t i = 0; i < b->n; i++) {
-		out += linli_wire_put_header(out, 6, linli_wire_field_size(2, b->wire_len[i]));
-		out += linli_wire_put_field(out, 2, b->wire[i], b->wire_len[i]);
+		const op_extra_t *x = &b->extra[i];
+		out += linli_wire_put_header(out, 6, linli_wire_field_size(2, x->wire_len));
+		out += linli_wire_put_field(out, 2, x->wire, x->wire_len);
 	}
 }
 

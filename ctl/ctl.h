@@ -64,6 +64,8 @@ int cmd_list(ctl_t *ctl, int argc, char **argv);
 int cmd_import(ctl_t *ctl, int argc, char **argv);
 int cmd_status(ctl_t *ctl, int argc, char **argv);
 int cmd_verify(ctl_t *ctl, int argc, char **argv);
+int cmd_digest(ctl_t *ctl, int argc, char **argv);
+int cmd_restore(ctl_t *ctl, int argc, char **argv);
 int cmd_stats(ctl_t *ctl, int argc, char **argv);
 int cmd_logs(ctl_t *ctl, int argc, char **argv);
 int cmd_trust_add(ctl_t *ctl, int argc, char **argv);

@@ -150,6 +150,35 @@ int apply_change(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
 	return rc;
 }
 
+static void epoch_name(char *buf, size_t len, const char *owner)
+{
+	snprintf(buf, len, "epoch/%s", owner);
+}
+
+int epoch_load(linli_txn_t *txn, const char *owner, uint64_t *out)
+{
+	char name[64];
+	const void *val;
+	size_t len;
+	epoch_name(name, sizeof(name), owner);
+	*out = 0;
+	int rc = store_meta_get(txn, name, &val, &len);
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	if (rc == 0 && len != sizeof(*out))
+		return STORE_IO;
+	if (rc == 0)
+		memcpy(out, val, sizeof(*out));
+	return rc;
+}
+
+int epoch_save(linli_txn_t *txn, const char *owner, uint64_t epoch)
+{
+	char name[64];
+	epoch_name(name, sizeof(name), owner);
+	return store_meta_put(txn, name, &epoch, sizeof(epoch));
+}
+
 static const linli_record_t *cs_op_at(const void *cs, size_t i, bool *remove)
 {
 	return linli_cs_op(cs, i, remove);

@@ -458,6 +458,26 @@ static int do_stats(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
 	return 0;
 }
 
+static void add_restore_status(linlid_t *d, reply_t *r)
+{
+	static const char *const names[] = {"none", "claimed", "fetching", "done", "failed"};
+	const restore_t *x = &d->restore;
+	add_status(r, "restore", "%s", names[x->state]);
+	if (x->state == RESTORE_NONE)
+		return;
+	store_head_t pub = {0}, pers = {0};
+	linli_txn_t *txn;
+	if (store_read_begin(d->store, &txn) == 0) {
+		store_head_get(txn, d->cfg.owner, LINLI_STREAM_PUBLIC, &pub);
+		store_head_get(txn, d->cfg.owner, LINLI_STREAM_PERSONAL, &pers);
+		store_abort(&txn);
+	}
+	add_status(r, "restore_progress", "%" PRIu64 "/%" PRIu64, pub.seq + pers.seq,
+	           x->target[LINLI_STREAM_PUBLIC] + x->target[LINLI_STREAM_PERSONAL]);
+	if (x->state == RESTORE_FAILED)
+		add_status(r, "restore_error", "%s", x->error);
+}
+
 static void do_status(linlid_t *d, reply_t *r)
 {
 	uint64_t used = 0, mapsize = 0, now = now_ms();
@@ -493,9 +513,21 @@ static void do_status(linlid_t *d, reply_t *r)
 		           pub.seq + pers.seq - d->acked[LINLI_STREAM_PUBLIC] -
 		               d->acked[LINLI_STREAM_PERSONAL]);
 		add_status(r, "relay_behind", "%" PRIu64, d->hub_heads_behind);
-		if (d->behind_hub)
-			add_status(r, "problem", "%s",
-			           "the hub has more of this community's log than this database");
+		add_status(r, "epoch", "%" PRIu64, d->epoch);
+		if (d->clock_known)
+			add_status(r, "clock_offset_s", "%+.1f",
+			           (double)d->clock_offset_ms / 1000.0);
+		else
+			add_status(r, "clock_offset_s", "unknown");
+		add_restore_status(d, r);
+		const char *refusal = node_write_refusal(d);
+		add_status(r, "writes", "%s", refusal ? "refused" : "accepted");
+		if (refusal && d->restore.state != RESTORE_CLAIMED &&
+		    d->restore.state != RESTORE_FETCHING)
+			add_status(r, "problem", "%s", refusal);
+		else if (d->clock_known && llabs(d->clock_offset_ms) > 60000)
+			add_status(r, "problem", "this clock is %+.0f s off the hub's",
+			           (double)d->clock_offset_ms / 1000.0);
 	} else {
 		size_t live = 0;
 		for (size_t i = 0; i < d->npeers; i++)
@@ -512,6 +544,7 @@ static void do_status(linlid_t *d, reply_t *r)
 		add_status(r, "refused_malformed", "%" PRIu64, d->refused.malformed);
 		add_status(r, "refused_chain_broken", "%" PRIu64, d->refused.chain_broken);
 		add_status(r, "refused_fork", "%" PRIu64, d->refused.fork);
+		add_status(r, "refused_fenced", "%" PRIu64, d->refused.fenced);
 	}
 	r->reply.status = r->status;
 }
@@ -600,6 +633,20 @@ static int do_verify(linlid_t *d, reply_t *r)
 	return 0;
 }
 
+static int do_digest(linlid_t *d, reply_t *r)
+{
+	digest_t *dg = NULL;
+	size_t n = 0;
+	if (digest_all(d, &dg, &n) != 0)
+		return fail(r, "store read failed");
+	for (size_t i = 0; i < n; i++)
+		add_status(r, dg[i].name, "%" PRIu64 " %" PRIu64 " %s", dg[i].seq, dg[i].records,
+		           dg[i].hex);
+	free(dg);
+	r->reply.status = r->status;
+	return 0;
+}
+
 static void dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_t *raw,
                      size_t raw_len)
 {
@@ -623,6 +670,10 @@ static void dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_
 		rc = do_logs(d, r);
 	} else if (strcmp(v, "verify") == 0) {
 		rc = do_verify(d, r);
+	} else if (strcmp(v, "digest") == 0) {
+		rc = do_digest(d, r);
+	} else if (strcmp(v, "restore") == 0) {
+		rc = node_restore_start(d, r->err, sizeof(r->err));
 	} else if (strcmp(v, "status") == 0) {
 		do_status(d, r);
 		rc = 0;

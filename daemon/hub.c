@@ -5,8 +5,10 @@
  * A change set is checked in this order, each failure refused with a
  * logged reason and counted: owner in the trust list, the link it came on
  * belongs to that owner, size and signature (before any decoding), the
- * signed body names the same owner, sequence (a duplicate is acknowledged,
- * not applied; a gap is answered with WANT), chain hash.  Change sets
+ * signed body names the same owner, its database generation (epoch: a
+ * change set from a database replaced by a restore is refused), sequence
+ * (a duplicate is acknowledged, not applied; a gap is answered with WANT),
+ * chain hash.  Change sets
  * that arrive together are applied in one transaction, each in a nested
  * one so a bad one drops alone; ACKs go out only after the commit.
  *
@@ -15,6 +17,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <zmq.h>
 
 #include "daemon/linlid.h"
@@ -118,12 +121,23 @@ static void send_err(linlid_t *d, const uint8_t *rid, size_t rid_len, const char
 	send_to(d, rid, rid_len, 2, parts, lens);
 }
 
+static uint64_t unix_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Every cursor message carries the hub's clock, so a node can show how far
+ * its own is off; epoch is the addressed owner's generation (or 0). */
 static void send_cursors(linlid_t *d, const peer_t *p, const char *type, Linli__Cursor **c,
-                         size_t n)
+                         size_t n, uint64_t epoch)
 {
 	Linli__Cursors msg = LINLI__CURSORS__INIT;
 	msg.n_cursors = n;
 	msg.cursors = c;
+	msg.epoch = epoch;
+	msg.time_ms = unix_ms();
 	size_t len = linli__cursors__get_packed_size(&msg);
 	uint8_t *buf = malloc(len ? len : 1);
 	if (buf == NULL)
@@ -135,7 +149,7 @@ static void send_cursors(linlid_t *d, const peer_t *p, const char *type, Linli__
 	free(buf);
 }
 
-/* ACK or WANT for one owner's logs, from what txn sees. */
+/* ACK, WANT or RESTORING for one owner's logs, from what txn sees. */
 static void send_ack(linlid_t *d, linli_txn_t *txn, const peer_t *p, const char *type,
                      int only_stream)
 {
@@ -153,7 +167,9 @@ static void send_ack(linlid_t *d, linli_txn_t *txn, const peer_t *p, const char 
 		cp[n] = &c[n];
 		n++;
 	}
-	send_cursors(d, p, type, cp, n);
+	uint64_t epoch = 0;
+	epoch_load(txn, p->owner, &epoch);
+	send_cursors(d, p, type, cp, n, epoch);
 }
 
 typedef struct {
@@ -229,7 +245,7 @@ static void flush_replies(linlid_t *d)
 			p->need_head = true; /* ends the answer to the PULL */
 		}
 		if (p->need_head || (d->public_advanced && live))
-			send_cursors(d, p, "HEAD", heads.cp, heads.n);
+			send_cursors(d, p, "HEAD", heads.cp, heads.n, 0);
 		p->need_ack = p->need_head = false;
 	}
 	d->public_advanced = false;
@@ -323,6 +339,115 @@ static void want(linlid_t *d, peer_t *p, linli_txn_t *txn, int stream, uint64_t 
 	send_ack(d, txn, p, "WANT", stream);
 }
 
+/* RESTORE <claim> <sig>: a node whose disk was lost takes its logs back.
+ * The claim, signed by the owner's key, raises its database generation,
+ * so a copy of the old database that comes back later is refused. */
+static void on_restore(linlid_t *d, zmsg_t *m)
+{
+	Linli__RestoreClaim *c = NULL;
+	linli_txn_t *txn = NULL;
+	uint64_t epoch = 0;
+	const trust_entry_t *t;
+	if (m->n != 4 || zmsg_size(m, 2) > LINLI_CLAIM_MAX ||
+	    (c = linli__restore_claim__unpack(NULL, zmsg_size(m, 2), zmsg_data(m, 2))) == NULL ||
+	    !linli_owner_valid(c->owner)) {
+		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed RESTORE");
+		goto out;
+	}
+	if ((t = trust_find(&d->trust, c->owner)) == NULL || strcmp(c->owner, d->cfg.owner) == 0) {
+		refuse(d, RID(m), NULL, &d->refused.unknown_owner,
+		       "restore of %s: not in the trust list", c->owner);
+		goto out;
+	}
+	if (linli_claim_verify(t->pub, zmsg_data(m, 2), zmsg_size(m, 2), zmsg_data(m, 3),
+	                       zmsg_size(m, 3)) != 0) {
+		refuse(d, RID(m), c->owner, &d->refused.bad_signature,
+		       "restore of %s: the claim's signature does not verify", c->owner);
+		goto out;
+	}
+	if (store_write_begin(d->store, NULL, &txn) != 0 || epoch_load(txn, c->owner, &epoch) != 0)
+		goto out;
+	if (c->epoch <= epoch) {
+		refuse(d, RID(m), c->owner, &d->refused.fenced,
+		       "restore of %s as generation %llu refused: generation %llu exists already",
+		       c->owner, (unsigned long long)c->epoch, (unsigned long long)epoch);
+		goto out;
+	}
+	int rc = epoch_save(txn, c->owner, c->epoch);
+	if (rc == 0)
+		rc = store_commit(&txn);
+	if (rc != 0) {
+		log_err("restore of %s: not committed: %s", c->owner, store_strerror(rc));
+		goto out; /* the node asks again */
+	}
+	peer_t *p = peer_get(d, c->owner);
+	if (p == NULL || zmsg_size(m, 0) > sizeof(p->restore_rid))
+		goto out;
+	link_bind(d, RID(m), c->owner);
+	peer_heard(p, m);
+	memcpy(p->restore_rid, zmsg_data(m, 0), zmsg_size(m, 0));
+	p->restore_rid_len = zmsg_size(m, 0);
+	log_warn("restore of %s: generation %llu (was %llu); its logs go back to it; change sets "
+	         "of older generations are refused from now on",
+	         c->owner, (unsigned long long)c->epoch, (unsigned long long)epoch);
+	if (store_read_begin(d->store, &txn) == 0)
+		send_ack(d, txn, p, "RESTORING", 0);
+out:
+	store_abort(&txn);
+	if (c)
+		linli__restore_claim__free_unpacked(c, NULL);
+}
+
+/* FETCH <Cursors>: the next of a restoring node's own change sets, then
+ * RESTORING with the heads again, on the connection that made the claim. */
+static void on_fetch(linlid_t *d, zmsg_t *m)
+{
+	peer_t *p = peer_by_rid(d, RID(m));
+	Linli__Cursors *c = NULL;
+	linli_txn_t *txn = NULL;
+	if (p == NULL || p->restore_rid_len != zmsg_size(m, 0) ||
+	    memcmp(p->restore_rid, zmsg_data(m, 0), p->restore_rid_len) != 0) {
+		refuse(d, RID(m), NULL, &d->refused.wrong_origin,
+		       "FETCH on a connection that made no restore claim");
+		return;
+	}
+	if (m->n != 3 ||
+	    (c = linli__cursors__unpack(NULL, zmsg_size(m, 2), zmsg_data(m, 2))) == NULL ||
+	    c->n_cursors > 2) {
+		refuse(d, RID(m), p->owner, &d->refused.malformed, "malformed FETCH from %s",
+		       p->owner);
+		goto out;
+	}
+	peer_heard(p, m);
+	if (store_read_begin(d->store, &txn) != 0)
+		goto out;
+	size_t budget = PULL_BUDGET;
+	for (size_t i = 0; i < c->n_cursors; i++) {
+		int s = (int)c->cursors[i]->stream;
+		store_head_t head;
+		if ((s != LINLI_STREAM_PUBLIC && s != LINLI_STREAM_PERSONAL) ||
+		    store_head_get(txn, p->owner, s, &head) != 0)
+			continue;
+		for (uint64_t seq = c->cursors[i]->seq + 1; seq <= head.seq && budget > 0;
+		     seq++, budget--) {
+			const void *entry;
+			size_t len, frame_len;
+			const uint8_t *frame, *sig;
+			if (store_log_get(txn, p->owner, s, seq, &entry, &len) != 0 ||
+			    log_entry_split(entry, len, &frame, &frame_len, &sig) != 0)
+				break;
+			const void *parts[] = {"CS", p->owner, frame, sig};
+			size_t lens[] = {2, strlen(p->owner), frame_len, LINLI_SIG_LEN};
+			send_to(d, p->rid, p->rid_len, 4, parts, lens);
+		}
+	}
+	send_ack(d, txn, p, "RESTORING", 0);
+out:
+	store_abort(&txn);
+	if (c)
+		linli__cursors__free_unpacked(c, NULL);
+}
+
 /* The checks that need no decoding, then off to the verifier. */
 static void submit_cs(linlid_t *d, zmsg_t *m)
 {
@@ -382,9 +507,20 @@ static void apply_job(linlid_t *d, linli_txn_t *txn, verify_job_t *job)
 		return;
 	}
 	peer_t *p = peer_get(d, owner);
-	if (p == NULL || store_head_get(txn, owner, stream, &head) != 0)
+	uint64_t epoch;
+	if (p == NULL || store_head_get(txn, owner, stream, &head) != 0 ||
+	    epoch_load(txn, owner, &epoch) != 0)
 		return;
 	peer_heard_rid(p, JOB_RID(job));
+	if (linli_cs_epoch(cs) < epoch) {
+		refuse(d, JOB_RID(job), owner, &d->refused.fenced,
+		       "change set %llu of %s comes from database generation %llu, but %s was "
+		       "restored as generation %llu: this is an old copy of its database; move it "
+		       "aside and run linlictl restore",
+		       (unsigned long long)seq, owner, (unsigned long long)linli_cs_epoch(cs),
+		       owner, (unsigned long long)epoch);
+		return;
+	}
 	if (seq <= head.seq) {
 		/* Acknowledge a duplicate, but only if it is the very change set we
 		 * have: the same sequence with other content is a forked log. */
@@ -424,6 +560,8 @@ static void apply_job(linlid_t *d, linli_txn_t *txn, verify_job_t *job)
 	if (rc == 0)
 		rc =
 		    apply_cs(child, cs, job->hash, frame_in, frame_in_len, zmq_msg_data(&job->sig));
+	if (rc == 0 && linli_cs_epoch(cs) > epoch) /* a hub rebuilt from the nodes learns it */
+		rc = epoch_save(child, owner, linli_cs_epoch(cs));
 	if (rc == 0)
 		rc = store_commit(&child);
 	else
@@ -512,6 +650,10 @@ void hub_on_link(linlid_t *d)
 			on_hello(d, &m);
 		} else if (zmsg_is(&m, 1, "PULL")) {
 			on_pull(d, &m);
+		} else if (zmsg_is(&m, 1, "RESTORE")) {
+			on_restore(d, &m);
+		} else if (zmsg_is(&m, 1, "FETCH")) {
+			on_fetch(d, &m);
 		} else {
 			refuse(d, RID(&m), NULL, &d->refused.malformed, "unknown message type");
 		}

@@ -35,6 +35,10 @@ typedef struct {
 	/* Replies owed once the current batch is committed. */
 	bool need_ack, need_head;
 	void *pull; /* Linli__Cursors of a PULL to serve, or NULL */
+	/* The connection that made a signed restore claim: the only one its
+	 * own logs are given back to. */
+	uint8_t restore_rid[256];
+	size_t restore_rid_len;
 } peer_t;
 
 /* One connection the hub has seen, and the owner it said HELLO as. */
@@ -49,8 +53,27 @@ typedef struct {
 
 typedef struct {
 	uint64_t bad_signature, unknown_owner, wrong_origin, malformed, replayed, gap, chain_broken,
-	    fork;
+	    fork, fenced;
 } refused_t;
+
+/* A node taking its own logs back from the hub (linlictl restore). */
+typedef enum {
+	RESTORE_NONE,
+	RESTORE_CLAIMED,  /* signed claim sent, waiting for the hub's heads */
+	RESTORE_FETCHING, /* taking change sets until we reach those heads */
+	RESTORE_DONE,
+	RESTORE_FAILED,
+} restore_state_t;
+
+typedef struct {
+	restore_state_t state;
+	uint64_t epoch;     /* the generation claimed */
+	uint64_t target[3]; /* the hub's heads of our logs, by stream */
+	bool step;          /* the hub answered a FETCH: look where we are */
+	uint64_t asked_ms;  /* last RESTORE or FETCH sent */
+	uint64_t started_ms;
+	char error[LINLI_ERR_MAX];
+} restore_t;
 
 typedef struct linlid {
 	config_t cfg;
@@ -75,6 +98,13 @@ typedef struct linlid {
 	uint64_t next_hello_ms;
 	uint64_t pull_ms;          /* a PULL is outstanding since (0: none) */
 	uint64_t hub_heads_behind; /* public change sets the hub has and we lack */
+	uint64_t epoch;            /* our database generation (epoch_load) */
+	uint64_t hub_epoch;        /* our generation as the hub last said */
+	bool joined; /* this database has met the hub, or was restored: writes may begin */
+	bool fenced; /* the hub knows a later generation of this database */
+	bool clock_known;
+	int64_t clock_offset_ms; /* our clock minus the hub's */
+	restore_t restore;
 
 	/* hub */
 	peer_t peers[TRUST_MAX];
@@ -106,6 +136,10 @@ int apply_change(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
 /* Applies every op of a verified change set and appends it to its log. */
 int apply_cs(linli_txn_t *txn, const linli_cs_t *cs, const uint8_t hash[LINLI_HASH_LEN],
              const uint8_t *frame, size_t frame_len, const uint8_t sig[LINLI_SIG_LEN]);
+/* An owner's database generation (meta "epoch/OWNER"; 0 if none): a
+ * restore raises it, and change sets of an older one are refused. */
+int epoch_load(linli_txn_t *txn, const char *owner, uint64_t *out);
+int epoch_save(linli_txn_t *txn, const char *owner, uint64_t epoch);
 /* Splits a stored log entry into frame and signature. */
 int log_entry_split(const void *data, size_t len, const uint8_t **frame, size_t *frame_len,
                     const uint8_t **sig);
@@ -117,6 +151,10 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 
 /* node.c */
 int node_start(linlid_t *d);
+/* Why a write must be refused now (NULL: it may go ahead). */
+const char *node_write_refusal(const linlid_t *d);
+/* Starts taking our logs back from the hub into this empty database. */
+int node_restore_start(linlid_t *d, char *err, size_t errlen);
 void node_on_link(linlid_t *d);
 void node_tick(linlid_t *d);
 void node_after_write(linlid_t *d);

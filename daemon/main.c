@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/verifier.h"
+#include "daemon/verify.h"
 #include "daemon/zmsg.h"
 
 static volatile sig_atomic_t stop_signal, reload_signal;
@@ -82,6 +84,46 @@ static int check_own_key(const linlid_t *d)
 	return 0;
 }
 
+/* meta "running" is set while a daemon has the store open and cleared on a
+ * clean stop.  Found set at start, the last run ended by a crash, a kill
+ * or a failed commit: the database is checked before anything is served. */
+static int set_running(linlid_t *d, bool running)
+{
+	linli_txn_t *txn;
+	uint8_t v = running;
+	int rc = store_write_begin(d->store, NULL, &txn);
+	if (rc == 0 && (rc = store_meta_put(txn, "running", &v, 1)) == 0)
+		return store_commit(&txn);
+	store_abort(&txn);
+	return rc;
+}
+
+static int check_after_crash(linlid_t *d)
+{
+	linli_txn_t *txn;
+	const void *val;
+	size_t len;
+	if (store_read_begin(d->store, &txn) != 0)
+		return -1;
+	bool unclean = store_meta_get(txn, "running", &val, &len) == 0 && len == 1 &&
+	               *(const uint8_t *)val == 1;
+	store_abort(&txn);
+	if (!unclean)
+		return 0;
+	verify_result_t res;
+	uint64_t t0 = now_ms();
+	log_warn("the last run did not stop cleanly: checking the database before serving");
+	if (verify_store(d, &res) != 0) {
+		log_err("database check failed: %s; not serving (restore it: see linlictl restore)",
+		        res.error);
+		return -1;
+	}
+	log_info("database check: %" PRIu64 " logs, %" PRIu64 " change sets, %" PRIu64
+	         " records agree (%.1f s)",
+	         res.logs, res.change_sets, res.records, (double)(now_ms() - t0) / 1000.0);
+	return 0;
+}
+
 static int start(linlid_t *d)
 {
 	char err[LINLI_ERR_MAX];
@@ -119,13 +161,19 @@ static int start(linlid_t *d)
 		log_err("store %s: %s", d->cfg.state_dir, store_strerror(rc));
 		return -1;
 	}
+	if (check_after_crash(d) != 0)
+		return -1;
+	if ((rc = set_running(d, true)) != 0)
+		log_warn("store %s: %s (a crash now is noticed only by linlictl verify)",
+		         d->cfg.state_dir, store_strerror(rc));
 	d->zctx = zmq_ctx_new();
 	if (d->zctx == NULL || control_start(d) != 0)
 		return -1;
 	return d->cfg.role == ROLE_HUB ? hub_start(d) : node_start(d);
 }
 
-static void stop(linlid_t *d)
+/* served: start succeeded, so the store is as good as it was found. */
+static void stop(linlid_t *d, bool served)
 {
 	verifier_destroy(&d->verifier);
 	if (d->link)
@@ -136,6 +184,9 @@ static void stop(linlid_t *d)
 	}
 	if (d->zctx)
 		zmq_ctx_term(d->zctx);
+	if (served && set_running(d, false) != 0)
+		log_warn(
+		    "store: the clean stop is not recorded; the next start checks the database");
 	store_close(&d->store);
 	linli_key_destroy(&d->key);
 }
@@ -230,7 +281,8 @@ int main(int argc, char **argv)
 
 	d->started_ms = now_ms();
 	int rc = EXIT_SUCCESS;
-	if (start(d) != 0) {
+	bool served = start(d) == 0;
+	if (!served) {
 		rc = EXIT_FAILURE;
 	} else {
 		log_info("%s %s (%s) started, state in %s",
@@ -239,6 +291,6 @@ int main(int argc, char **argv)
 		run(d);
 		log_info("stopping on signal %d", (int)stop_signal);
 	}
-	stop(d);
+	stop(d, served);
 	return rc;
 }

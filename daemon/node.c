@@ -9,16 +9,28 @@
  * owners' public change sets from the hub, verifying each owner's
  * signature itself: the hub relays, it cannot forge.
  *
+ * A database that has never met the hub takes no writes until the hub
+ * says it has none of our log either: otherwise it may be a replacement
+ * for a lost disk, which must be restored (linlictl restore) so that its
+ * sequence continues.  A restore raises our database generation (epoch);
+ * the hub refuses change sets of an older one, so an old copy of the
+ * disk that comes back cannot fork the log, and it learns so here.
+ *
  * Messages (first part is the type):
  *   node -> hub  HELLO <Hello>            every heartbeat: heads and cursors
  *                CS <owner> <frame> <sig> one of our change sets
  *                PULL <Cursors>           send me public logs after these
- *   hub -> node  ACK <Cursors>            applied up to
+ *                RESTORE <claim> <sig>    give me back my logs (signed claim)
+ *                FETCH <Cursors>          my change sets after these
+ *   hub -> node  ACK <Cursors>            applied up to; our epoch; hub clock
  *                WANT <Cursors>           send again after seq
  *                HEAD <Cursors>           public heads at the hub
- *                CS <owner> <frame> <sig> a relayed public change set
+ *                RESTORING <Cursors>      the hub's heads of our logs
+ *                CS <owner> <frame> <sig> a relayed public change set, or
+ *                                         our own one while restoring
  *                ERR <text>               why something was refused
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -26,11 +38,14 @@
 
 #include "daemon/linlid.h"
 #include "daemon/log.h"
+#include "daemon/verify.h"
 #include "daemon/zmsg.h"
 #include "proto/linli.pb-c.h"
 
 #define RETRANSMIT_MS   2000
 #define PULL_TIMEOUT_MS 3000
+#define RESTORE_ASK_MS  2000  /* a RESTORE or FETCH unanswered this long is sent again */
+#define CLOCK_WARN_MS   60000 /* a clock further off the hub's than this is a problem */
 
 static const int streams[] = {LINLI_STREAM_PUBLIC, LINLI_STREAM_PERSONAL};
 
@@ -123,6 +138,16 @@ static void send_pull(linlid_t *d)
 	d->pull_ms = now_ms();
 }
 
+static bool restoring(const linlid_t *d)
+{
+	return d->restore.state == RESTORE_CLAIMED || d->restore.state == RESTORE_FETCHING;
+}
+
+static const char *stream_name(int s)
+{
+	return s == LINLI_STREAM_PUBLIC ? "public" : "personal";
+}
+
 /* Bytes sent on log s and not acknowledged yet. */
 static uint64_t inflight(const linlid_t *d, int s)
 {
@@ -137,7 +162,7 @@ static uint64_t inflight(const linlid_t *d, int s)
 static void pump(linlid_t *d)
 {
 	linli_txn_t *txn;
-	if (!d->synced || store_read_begin(d->store, &txn) != 0)
+	if (!d->synced || d->fenced || restoring(d) || store_read_begin(d->store, &txn) != 0)
 		return;
 	for (int i = 0; i < 2; i++) {
 		int s = streams[i];
@@ -183,10 +208,62 @@ static Linli__Cursors *unpack_cursors(zmsg_t *m)
 	return c;
 }
 
+static uint64_t unix_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Every cursor message from the hub carries its clock.  Ordering never
+ * depends on clocks (sequence numbers do that); the offset is shown in
+ * status so an operator can fix a clock that is off. */
+static void note_clock(linlid_t *d, const Linli__Cursors *c)
+{
+	if (c->time_ms == 0)
+		return;
+	int64_t offset = (int64_t)(unix_ms() - c->time_ms);
+	if (llabs(offset) > CLOCK_WARN_MS &&
+	    (!d->clock_known || llabs(d->clock_offset_ms) <= CLOCK_WARN_MS))
+		log_warn(
+		    "this clock is %+.1f s off the hub's: fix it (ordering does not depend on it)",
+		    (double)offset / 1000.0);
+	d->clock_offset_ms = offset;
+	d->clock_known = true;
+}
+
+/* This database has met the hub and the hub holds nothing of ours it does
+ * not: writes may begin.  Kept in the store, so a restart need not ask. */
+static void join(linlid_t *d)
+{
+	linli_txn_t *txn;
+	static const uint8_t one = 1;
+	if (store_write_begin(d->store, NULL, &txn) != 0)
+		return;
+	if (store_meta_put(txn, "joined", &one, 1) != 0 || store_commit(&txn) != 0) {
+		store_abort(&txn);
+		return; /* asked again at the next acknowledgement */
+	}
+	d->joined = true;
+	log_info("hub has none of this community's log beyond this database: writes may begin");
+}
+
 static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 {
 	uint64_t head[3] = {0};
 	linli_txn_t *txn;
+	note_clock(d, c);
+	if (restoring(d))
+		return; /* the restore sets where we are when it ends */
+	if (!want && c->epoch > d->epoch && !d->fenced) {
+		log_err("the hub knows generation %llu of this community's database, this one is "
+		        "generation %llu: it was replaced by a restore; refusing writes (move this "
+		        "state directory aside and run linlictl restore)",
+		        (unsigned long long)c->epoch, (unsigned long long)d->epoch);
+		d->fenced = true;
+	}
+	if (!want)
+		d->hub_epoch = c->epoch;
 	if (store_read_begin(d->store, &txn) != 0)
 		return;
 	for (int i = 0; i < 2; i++) {
@@ -214,8 +291,8 @@ static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 			 * still holds it all, send it again. */
 			log_warn("hub has our %s log up to %llu after acknowledging %llu: "
 			         "sending it again from there",
-			         s == LINLI_STREAM_PUBLIC ? "public" : "personal",
-			         (unsigned long long)k->seq, (unsigned long long)d->acked[s]);
+			         stream_name(s), (unsigned long long)k->seq,
+			         (unsigned long long)d->acked[s]);
 			d->acked[s] = d->sent[s] = k->seq;
 			d->ack_progress_ms = now_ms();
 			continue;
@@ -226,9 +303,11 @@ static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 			if (!d->behind_hub)
 				log_err(
 				    "hub has our %s log up to %llu but this database only up to "
-				    "%llu: it is an old copy; new writes would fork the log",
-				    s == LINLI_STREAM_PUBLIC ? "public" : "personal",
-				    (unsigned long long)k->seq, (unsigned long long)head[s]);
+				    "%llu: it is an old copy or a new disk; refusing writes "
+				    "(restore "
+				    "it: linlictl restore)",
+				    stream_name(s), (unsigned long long)k->seq,
+				    (unsigned long long)head[s]);
 			d->behind_hub = true;
 			continue;
 		}
@@ -241,6 +320,8 @@ static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 	}
 	if (want)
 		return;
+	if (!d->joined && !d->behind_hub && !d->fenced)
+		join(d);
 	if (!d->synced) {
 		d->synced = true;
 		log_info("hub at %s: has our logs up to %llu public, %llu personal", d->cfg.hub,
@@ -271,7 +352,8 @@ static void on_head(linlid_t *d, Linli__Cursors *c)
 		send_pull(d);
 }
 
-/* A public change set of another owner, relayed by the hub. */
+/* A public change set of another owner relayed by the hub, or, while we
+ * restore, one of our own.  Either way checked against its owner's key. */
 static void on_relay(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 {
 	char owner[LINLI_OWNER_MAX + 1], err[LINLI_ERR_MAX];
@@ -282,26 +364,29 @@ static void on_relay(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 		log_warn("hub sent a malformed CS message");
 		return;
 	}
+	bool own = strcmp(owner, d->cfg.owner) == 0;
 	const trust_entry_t *t = trust_find(&d->trust, owner);
-	if (t == NULL || strcmp(owner, d->cfg.owner) == 0) {
+	const uint8_t *pub = own ? linli_key_pub(d->key) : t ? t->pub : NULL;
+	if (pub == NULL || (own && d->restore.state != RESTORE_FETCHING)) {
 		log_warn("hub relayed a change set of %s, which we do not accept", owner);
 		return;
 	}
-	if (linli_cs_open(zmsg_data(m, 2), zmsg_size(m, 2), zmsg_data(m, 3), zmsg_size(m, 3),
-	                  t->pub, &cs, hash, err, sizeof(err)) != 0) {
+	if (linli_cs_open(zmsg_data(m, 2), zmsg_size(m, 2), zmsg_data(m, 3), zmsg_size(m, 3), pub,
+	                  &cs, hash, err, sizeof(err)) != 0) {
 		log_warn("relayed change set of %s refused: %s", owner, err);
 		return;
 	}
-	if (strcmp(linli_cs_owner(cs), owner) != 0 || linli_cs_stream(cs) != LINLI_STREAM_PUBLIC) {
+	int stream = linli_cs_stream(cs);
+	if (strcmp(linli_cs_owner(cs), owner) != 0 || (!own && stream != LINLI_STREAM_PUBLIC)) {
 		log_warn("relayed change set of %s refused: not a public change set of %s", owner,
 		         owner);
 		goto out;
 	}
-	if (store_head_get(txn, owner, LINLI_STREAM_PUBLIC, &head) != 0)
+	if (store_head_get(txn, owner, stream, &head) != 0)
 		goto out;
 	uint64_t seq = linli_cs_seq(cs);
 	if (seq != head.seq + 1)
-		goto out; /* a duplicate, or a gap the next PULL fills */
+		goto out; /* a duplicate, or a gap the next PULL or FETCH fills */
 	if (seq > 1 && memcmp(linli_cs_prev(cs), head.hash, LINLI_HASH_LEN) != 0) {
 		log_warn("relayed change set %llu of %s refused: chain broken",
 		         (unsigned long long)seq, owner);
@@ -320,6 +405,197 @@ static void on_relay(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 		         owner, store_strerror(rc));
 out:
 	linli_cs_free(&cs);
+}
+
+/* --- restore: our own logs back from the hub into an empty database --- */
+
+static void send_fetch(linlid_t *d)
+{
+	Linli__Cursors msg = LINLI__CURSORS__INIT;
+	Linli__Cursor c[2], *cp[2];
+	linli_txn_t *txn;
+	if (store_read_begin(d->store, &txn) != 0)
+		return;
+	for (int i = 0; i < 2; i++) {
+		store_head_t h;
+		store_head_get(txn, d->cfg.owner, streams[i], &h);
+		linli__cursor__init(&c[i]);
+		c[i].owner = d->cfg.owner;
+		c[i].stream = (Linli__Stream)streams[i];
+		c[i].seq = h.seq;
+		cp[i] = &c[i];
+	}
+	store_abort(&txn);
+	msg.n_cursors = 2;
+	msg.cursors = cp;
+	send_packed(d, "FETCH", &msg.base);
+	d->restore.asked_ms = now_ms();
+}
+
+static void send_claim(linlid_t *d)
+{
+	Linli__RestoreClaim claim = LINLI__RESTORE_CLAIM__INIT;
+	uint8_t buf[LINLI_CLAIM_MAX], sig[LINLI_SIG_LEN];
+	claim.owner = d->cfg.owner;
+	claim.epoch = d->restore.epoch;
+	claim.time = (uint64_t)time(NULL);
+	size_t len = linli__restore_claim__get_packed_size(&claim);
+	if (len > sizeof(buf))
+		return;
+	linli__restore_claim__pack(&claim, buf);
+	if (linli_claim_sign(d->key, buf, len, sig) != 0)
+		return;
+	const void *parts[] = {"RESTORE", buf, sig};
+	size_t lens[] = {7, len, sizeof(sig)};
+	if (zsend(d->link, 3, parts, lens) != 0)
+		log_debug("link: RESTORE not sent: %s", zmq_strerror(zmq_errno()));
+	d->restore.asked_ms = now_ms();
+}
+
+static void restore_fail(linlid_t *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void restore_fail(linlid_t *d, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(d->restore.error, sizeof(d->restore.error), fmt, ap);
+	va_end(ap);
+	d->restore.state = RESTORE_FAILED;
+	log_err("restore failed: %s", d->restore.error);
+}
+
+int node_restore_start(linlid_t *d, char *err, size_t errlen)
+{
+	store_head_t pub = {0}, pers = {0};
+	linli_txn_t *txn;
+	if (d->cfg.role != ROLE_NODE) {
+		snprintf(err, errlen, "restore: only a community node restores from the hub");
+		return -1;
+	}
+	if (restoring(d)) {
+		snprintf(err, errlen, "restore: already under way");
+		return -1;
+	}
+	if (store_read_begin(d->store, &txn) != 0) {
+		snprintf(err, errlen, "restore: store read failed");
+		return -1;
+	}
+	store_head_get(txn, d->cfg.owner, LINLI_STREAM_PUBLIC, &pub);
+	store_head_get(txn, d->cfg.owner, LINLI_STREAM_PERSONAL, &pers);
+	store_abort(&txn);
+	if (pub.seq + pers.seq > 0) {
+		snprintf(err, errlen,
+		         "restore: this database already holds %llu change sets of %s; restore "
+		         "fills an empty one (stop linlid, move %s aside, start it, restore)",
+		         (unsigned long long)(pub.seq + pers.seq), d->cfg.owner, d->cfg.state_dir);
+		return -1;
+	}
+	if (!d->synced) {
+		snprintf(err, errlen,
+		         "restore: the hub at %s has not answered yet; try again once "
+		         "status shows hub_link=up",
+		         d->cfg.hub);
+		return -1;
+	}
+	memset(&d->restore, 0, sizeof(d->restore));
+	d->restore.state = RESTORE_CLAIMED;
+	d->restore.epoch = (d->hub_epoch > d->epoch ? d->hub_epoch : d->epoch) + 1;
+	d->restore.started_ms = now_ms();
+	log_warn("restore: asking the hub for this community's logs as generation %llu",
+	         (unsigned long long)d->restore.epoch);
+	send_claim(d);
+	return 0;
+}
+
+/* The hub's heads of our logs, in answer to a claim or a FETCH. */
+static void on_restoring(linlid_t *d, const Linli__Cursors *c)
+{
+	if (!restoring(d))
+		return;
+	if (c->epoch != d->restore.epoch) {
+		restore_fail(d, "the hub holds generation %llu, not %llu as claimed",
+		             (unsigned long long)c->epoch, (unsigned long long)d->restore.epoch);
+		return;
+	}
+	for (size_t i = 0; i < c->n_cursors; i++) {
+		int s = (int)c->cursors[i]->stream;
+		if (strcmp(c->cursors[i]->owner, d->cfg.owner) == 0 &&
+		    (s == LINLI_STREAM_PUBLIC || s == LINLI_STREAM_PERSONAL))
+			d->restore.target[s] = c->cursors[i]->seq;
+	}
+	d->restore.state = RESTORE_FETCHING;
+	d->restore.step = true;
+}
+
+static void restore_finish(linlid_t *d, const store_head_t *pub, const store_head_t *pers)
+{
+	static const uint8_t one = 1;
+	linli_txn_t *txn;
+	verify_result_t res;
+	int rc = store_write_begin(d->store, NULL, &txn);
+	if (rc == 0)
+		rc = epoch_save(txn, d->cfg.owner, d->restore.epoch);
+	if (rc == 0)
+		rc = store_meta_put(txn, "joined", &one, 1);
+	if (rc == 0)
+		rc = store_commit(&txn);
+	else
+		store_abort(&txn);
+	if (rc != 0) {
+		restore_fail(d, "not committed: %s", store_strerror(rc));
+		return;
+	}
+	if (verify_store(d, &res) != 0) {
+		restore_fail(d, "the restored database does not verify: %.200s", res.error);
+		return;
+	}
+	d->epoch = d->hub_epoch = d->restore.epoch;
+	d->joined = true;
+	d->behind_hub = d->fenced = false;
+	d->sent[LINLI_STREAM_PUBLIC] = d->acked[LINLI_STREAM_PUBLIC] = pub->seq;
+	d->sent[LINLI_STREAM_PERSONAL] = d->acked[LINLI_STREAM_PERSONAL] = pers->seq;
+	d->restore.state = RESTORE_DONE;
+	log_warn("restore: done in %.1f s: %llu public and %llu personal change sets, %llu "
+	         "records, verified; writes continue at generation %llu",
+	         (double)(now_ms() - d->restore.started_ms) / 1000.0, (unsigned long long)pub->seq,
+	         (unsigned long long)pers->seq, (unsigned long long)res.records,
+	         (unsigned long long)d->epoch);
+}
+
+/* After a batch from the hub is committed: finished, or ask for more. */
+static void restore_step(linlid_t *d)
+{
+	store_head_t pub = {0}, pers = {0};
+	linli_txn_t *txn;
+	d->restore.step = false;
+	if (store_read_begin(d->store, &txn) != 0)
+		return;
+	store_head_get(txn, d->cfg.owner, LINLI_STREAM_PUBLIC, &pub);
+	store_head_get(txn, d->cfg.owner, LINLI_STREAM_PERSONAL, &pers);
+	store_abort(&txn);
+	if (pub.seq == d->restore.target[LINLI_STREAM_PUBLIC] &&
+	    pers.seq == d->restore.target[LINLI_STREAM_PERSONAL])
+		restore_finish(d, &pub, &pers);
+	else
+		send_fetch(d);
+}
+
+const char *node_write_refusal(const linlid_t *d)
+{
+	if (d->cfg.role != ROLE_NODE)
+		return NULL;
+	if (restoring(d))
+		return "a restore is under way: writes wait until it is done";
+	if (d->fenced)
+		return "this database was replaced by a restore elsewhere (the hub knows a later "
+		       "generation): writes here would be refused; move it aside and restore";
+	if (d->behind_hub)
+		return "the hub holds more of this community's log than this database (an old copy "
+		       "or a new disk): run linlictl restore on an empty state directory";
+	if (!d->joined)
+		return "this database has not met the hub yet: writes begin once the hub confirms "
+		       "it holds none of this community's log (or run linlictl restore)";
+	return NULL;
 }
 
 void node_on_link(linlid_t *d)
@@ -348,10 +624,16 @@ void node_on_link(linlid_t *d)
 		} else if (zmsg_is(&m, 0, "HEAD")) {
 			if ((c = unpack_cursors(&m)) != NULL)
 				on_head(d, c);
+		} else if (zmsg_is(&m, 0, "RESTORING")) {
+			if ((c = unpack_cursors(&m)) != NULL)
+				on_restoring(d, c);
 		} else if (zmsg_is(&m, 0, "ERR")) {
 			char text[LINLI_ERR_MAX];
-			if (zmsg_str(&m, 1, text, sizeof(text)))
+			if (zmsg_str(&m, 1, text, sizeof(text))) {
 				log_warn("hub: %s", text);
+				if (d->restore.state == RESTORE_CLAIMED)
+					restore_fail(d, "the hub refused the claim: %.200s", text);
+			}
 		} else {
 			log_warn("hub sent an unknown message type");
 		}
@@ -373,6 +655,8 @@ void node_on_link(linlid_t *d)
 		if (rc != 0)
 			log_warn("relayed change sets not committed: %s", store_strerror(rc));
 	}
+	if (d->restore.step)
+		restore_step(d);
 	pump(d);
 }
 
@@ -395,6 +679,8 @@ void node_tick(linlid_t *d)
 	}
 	if (d->pull_ms && now - d->pull_ms > PULL_TIMEOUT_MS)
 		d->pull_ms = 0;
+	if (restoring(d) && now - d->restore.asked_ms > RESTORE_ASK_MS)
+		d->restore.state == RESTORE_CLAIMED ? send_claim(d) : send_fetch(d);
 	pump(d);
 }
 
@@ -403,9 +689,31 @@ void node_after_write(linlid_t *d)
 	pump(d);
 }
 
+/* Our generation, and whether this database may take writes before the
+ * hub has seen it: yes if it holds some of our log or met the hub before. */
+static int load_identity(linlid_t *d)
+{
+	linli_txn_t *txn;
+	store_head_t pub = {0}, pers = {0};
+	const void *val;
+	size_t len;
+	if (store_read_begin(d->store, &txn) != 0)
+		return -1;
+	int rc = epoch_load(txn, d->cfg.owner, &d->epoch);
+	store_head_get(txn, d->cfg.owner, LINLI_STREAM_PUBLIC, &pub);
+	store_head_get(txn, d->cfg.owner, LINLI_STREAM_PERSONAL, &pers);
+	d->joined = pub.seq + pers.seq > 0 || store_meta_get(txn, "joined", &val, &len) == 0;
+	store_abort(&txn);
+	return rc;
+}
+
 int node_start(linlid_t *d)
 {
 	int hwm = 100000;
+	if (load_identity(d) != 0) {
+		log_err("store %s: cannot read this database's generation", d->cfg.state_dir);
+		return -1;
+	}
 	d->link = zmq_socket(d->zctx, ZMQ_DEALER);
 	if (d->link == NULL || zsock_setup(d->link, d->cfg.heartbeat_ms, ZMQ_MSG_MAX) != 0 ||
 	    zmq_setsockopt(d->link, ZMQ_SNDHWM, &hwm, sizeof(hwm)) != 0 ||

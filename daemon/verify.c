@@ -9,6 +9,7 @@
  * daemon answers nothing else meanwhile.
  */
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -354,4 +355,88 @@ int verify_store(linlid_t *d, verify_result_t *res)
 	store_abort(&txn);
 	store_release_pages(d->store); /* the check read the whole map */
 	return rc == 0 ? 0 : -1;
+}
+
+/* --- digests --- */
+
+typedef struct {
+	digest_t *items;
+	size_t n, cap;
+} digests_t;
+
+static int collect_digest(const char *owner, int stream, const store_head_t *head, void *arg)
+{
+	digests_t *l = arg;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 32;
+		digest_t *items = realloc(l->items, cap * sizeof(*items));
+		if (items == NULL)
+			return -1;
+		l->items = items;
+		l->cap = cap;
+	}
+	digest_t *g = &l->items[l->n++];
+	memset(g, 0, sizeof(*g));
+	snprintf(g->name, sizeof(g->name), "%s/%s", owner,
+	         stream == LINLI_STREAM_PUBLIC ? "public" : "personal");
+	g->seq = head->seq;
+	return 0;
+}
+
+typedef struct {
+	crypto_generichash_state st;
+	int stream;
+	uint64_t records;
+	linli_store_t *store;
+} hashing_t;
+
+static int hash_record(const char *owner, int kind, const char *id, const void *val, size_t len,
+                       void *arg)
+{
+	hashing_t *h = arg;
+	(void)owner;
+	if (linli_kind_stream((linli_kind_t)kind) != h->stream)
+		return 0;
+	uint8_t k = (uint8_t)kind, n[8];
+	for (int i = 0; i < 8; i++)
+		n[i] = (uint8_t)((uint64_t)len >> (8 * i));
+	crypto_generichash_update(&h->st, &k, 1);
+	crypto_generichash_update(&h->st, (const uint8_t *)id, strlen(id) + 1);
+	crypto_generichash_update(&h->st, n, sizeof(n));
+	crypto_generichash_update(&h->st, val, len);
+	if (++h->records % RELEASE_EVERY == 0)
+		store_release_pages(h->store);
+	return 0;
+}
+
+int digest_all(linlid_t *d, digest_t **out, size_t *n)
+{
+	digests_t l = {0};
+	linli_txn_t *txn;
+	if (store_read_begin(d->store, &txn) != 0)
+		return -1;
+	int rc = store_heads_each(txn, collect_digest, &l);
+	for (size_t i = 0; rc == 0 && i < l.n; i++) {
+		digest_t *g = &l.items[i];
+		char owner[LINLI_OWNER_MAX + 1];
+		uint8_t sum[LINLI_HASH_LEN];
+		hashing_t h = {.stream = strstr(g->name, "/public") ? LINLI_STREAM_PUBLIC
+		                                                    : LINLI_STREAM_PERSONAL,
+		               .store = d->store};
+		snprintf(owner, sizeof(owner), "%.*s", (int)strcspn(g->name, "/"), g->name);
+		crypto_generichash_init(&h.st, NULL, 0, sizeof(sum));
+		rc = store_rec_each(txn, owner, 0, hash_record, &h);
+		crypto_generichash_final(&h.st, sum, sizeof(sum));
+		linli_hex(sum, sizeof(sum), g->hex);
+		g->records = h.records;
+	}
+	store_abort(&txn);
+	store_release_pages(d->store);
+	if (rc != 0) {
+		free(l.items);
+		return -1;
+	}
+	*out = l.items;
+	*n = l.n;
+	return 0;
 }

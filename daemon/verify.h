@@ -17,4 +17,15 @@ typedef struct {
 /* 0 if everything agrees, else -1 with the first bad place in res->error. */
 int verify_store(linlid_t *d, verify_result_t *res);
 
+/* What one owner's records of one stream hash to: replicas that agree give
+ * the same digest (linlictl digest). */
+typedef struct {
+	char name[LINLI_OWNER_MAX + 16]; /* "OWNER/public" */
+	uint64_t seq, records;           /* the log head, records counted */
+	char hex[2 * LINLI_HASH_LEN + 1];
+} digest_t;
+
+/* One digest per log held, malloc'd into *out (*n of them). */
+int digest_all(linlid_t *d, digest_t **out, size_t *n);
+
 #endif

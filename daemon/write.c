@@ -26,8 +26,9 @@ static int seal_and_apply(linlid_t *d, linli_txn_t *txn, linli_csb_t *b, int str
 	int rc = store_head_get(txn, owner, stream, &head);
 	if (rc != 0)
 		return rc;
-	if (linli_csb_seal(b, d->key, owner, stream, head.seq + 1, head.hash, (uint64_t)time(NULL),
-	                   &frame, &frame_len, sig, hash) != 0)
+	linli_cs_head_t h = {owner,   stream, head.seq + 1, head.hash, (uint64_t)time(NULL),
+	                     d->epoch};
+	if (linli_csb_seal(b, d->key, &h, &frame, &frame_len, sig, hash) != 0)
 		return STORE_INVAL;
 	rc = apply_change(txn, owner, stream, head.seq + 1, hash, frame, frame_len, sig, b,
 	                  linli_csb_count(b), csb_op_at);
@@ -38,6 +39,13 @@ static int seal_and_apply(linlid_t *d, linli_txn_t *txn, linli_csb_t *b, int str
 int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, size_t errlen)
 {
 	int rc;
+	const char *refusal = node_write_refusal(d);
+	if (refusal != NULL) {
+		linli_csb_reset(pub);
+		linli_csb_reset(pers);
+		snprintf(err, errlen, "%s; nothing was written", refusal);
+		return -1;
+	}
 	/* A full map is grown and the whole write retried; nothing was committed. */
 	for (int attempt = 0;; attempt++) {
 		linli_txn_t *txn = NULL;

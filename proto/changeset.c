@@ -36,6 +36,35 @@ static int sign_digest(const linli_key_t *key, const uint8_t hash[LINLI_HASH_LEN
 	return linli_key_sign(key, msg, sizeof(msg), sig);
 }
 
+#define CLAIM_TAG     "linli restore v1"
+#define CLAIM_TAG_LEN (sizeof(CLAIM_TAG) - 1)
+
+static size_t claim_message(const uint8_t *claim, size_t len,
+                            uint8_t msg[CLAIM_TAG_LEN + LINLI_CLAIM_MAX])
+{
+	memcpy(msg, CLAIM_TAG, CLAIM_TAG_LEN);
+	memcpy(msg + CLAIM_TAG_LEN, claim, len);
+	return CLAIM_TAG_LEN + len;
+}
+
+int linli_claim_sign(const linli_key_t *key, const uint8_t *claim, size_t len,
+                     uint8_t sig[LINLI_SIG_LEN])
+{
+	uint8_t msg[CLAIM_TAG_LEN + LINLI_CLAIM_MAX];
+	if (len > LINLI_CLAIM_MAX)
+		return -1;
+	return linli_key_sign(key, msg, claim_message(claim, len, msg), sig);
+}
+
+int linli_claim_verify(const uint8_t pub[LINLI_PUB_LEN], const uint8_t *claim, size_t len,
+                       const uint8_t *sig, size_t sig_len)
+{
+	uint8_t msg[CLAIM_TAG_LEN + LINLI_CLAIM_MAX];
+	if (len > LINLI_CLAIM_MAX || sig_len != LINLI_SIG_LEN)
+		return -1;
+	return linli_verify(pub, msg, claim_message(claim, len, msg), sig);
+}
+
 int linli_cs_sign(const linli_key_t *key, const uint8_t *frame, size_t len,
                   uint8_t sig[LINLI_SIG_LEN])
 {
@@ -168,19 +197,20 @@ static void encoded_body_pack(const linli_csb_t *b, const Linli__ChangeSet *head
 	}
 }
 
-int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const char *owner, int stream,
-                   uint64_t seq, const uint8_t prev[LINLI_HASH_LEN], uint64_t time, uint8_t **frame,
-                   size_t *frame_len, uint8_t sig[LINLI_SIG_LEN], uint8_t hash[LINLI_HASH_LEN])
+int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const linli_cs_head_t *head,
+                   uint8_t **frame, size_t *frame_len, uint8_t sig[LINLI_SIG_LEN],
+                   uint8_t hash[LINLI_HASH_LEN])
 {
 	Linli__ChangeSet cs = LINLI__CHANGE_SET__INIT;
-	cs.owner = (char *)owner;
-	cs.stream = (Linli__Stream)stream;
-	cs.seq = seq;
-	if (seq > 1) {
-		cs.prev.data = (uint8_t *)prev;
+	cs.owner = (char *)head->owner;
+	cs.stream = (Linli__Stream)head->stream;
+	cs.seq = head->seq;
+	if (head->seq > 1) {
+		cs.prev.data = (uint8_t *)head->prev;
 		cs.prev.len = LINLI_HASH_LEN;
 	}
-	cs.time = time;
+	cs.time = head->time;
+	cs.epoch = head->epoch;
 	/* Records that came encoded go in as they are; else encode them all. */
 	size_t body = b->n ? encoded_body_size(b, &cs) : 0;
 	bool encoded = body > 0;
@@ -356,6 +386,11 @@ uint64_t linli_cs_seq(const linli_cs_t *cs)
 uint64_t linli_cs_time(const linli_cs_t *cs)
 {
 	return cs->msg->time;
+}
+
+uint64_t linli_cs_epoch(const linli_cs_t *cs)
+{
+	return cs->msg->epoch;
 }
 
 const uint8_t *linli_cs_prev(const linli_cs_t *cs)

@@ -47,15 +47,34 @@ int linli_csb_add_encoded(linli_csb_t *b, const linli_record_t *rec, const uint8
                           size_t wire_len);
 /* Op i of the change set being built. */
 const linli_record_t *linli_csb_op(const linli_csb_t *b, size_t i, bool *remove);
+/* What a change set says besides its ops. */
+typedef struct {
+	const char *owner;
+	int stream;
+	uint64_t seq;
+	const uint8_t *prev; /* LINLI_HASH_LEN bytes; ignored for seq 1 */
+	uint64_t time;       /* unix seconds */
+	uint64_t epoch;      /* generation of the owner's database */
+} linli_cs_head_t;
+
 /* Encodes and signs.  *frame is malloc'd (caller frees); sig and hash are
  * filled.  Returns 0, or -1 if the result would exceed the limits. */
-int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const char *owner, int stream,
-                   uint64_t seq, const uint8_t prev[LINLI_HASH_LEN], uint64_t time, uint8_t **frame,
-                   size_t *frame_len, uint8_t sig[LINLI_SIG_LEN], uint8_t hash[LINLI_HASH_LEN]);
+int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const linli_cs_head_t *head,
+                   uint8_t **frame, size_t *frame_len, uint8_t sig[LINLI_SIG_LEN],
+                   uint8_t hash[LINLI_HASH_LEN]);
 
 /* The signature of a change set's signed bytes (what seal makes). */
 int linli_cs_sign(const linli_key_t *key, const uint8_t *frame, size_t len,
                   uint8_t sig[LINLI_SIG_LEN]);
+
+/* A restore claim (RestoreClaim, at most LINLI_CLAIM_MAX bytes) is signed
+ * over "linli restore v1" || its bytes: never mistaken for a change set. */
+#define LINLI_CLAIM_MAX 256
+int linli_claim_sign(const linli_key_t *key, const uint8_t *claim, size_t len,
+                     uint8_t sig[LINLI_SIG_LEN]);
+/* 0 if sig is the owner of pub's signature of the claim. */
+int linli_claim_verify(const uint8_t pub[LINLI_PUB_LEN], const uint8_t *claim, size_t len,
+                       const uint8_t *sig, size_t sig_len);
 
 /* The encoded record of each of the nops ops of a change set's signed
  * bytes, as it was decoded: what to store without encoding it again.  -1
@@ -76,6 +95,7 @@ const char *linli_cs_owner(const linli_cs_t *cs);
 int linli_cs_stream(const linli_cs_t *cs);
 uint64_t linli_cs_seq(const linli_cs_t *cs);
 uint64_t linli_cs_time(const linli_cs_t *cs);
+uint64_t linli_cs_epoch(const linli_cs_t *cs);
 /* prev hash; NULL when the change set carries none (seq 1). */
 const uint8_t *linli_cs_prev(const linli_cs_t *cs);
 size_t linli_cs_nops(const linli_cs_t *cs);

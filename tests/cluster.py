@@ -146,6 +146,20 @@ class Daemon:
     def status(self):
         return self.ctl("status", json_out=True)
 
+    def wait_writable(self, timeout=10):
+        """A new database takes writes once the hub has confirmed it holds
+        none of this community's log."""
+        wait_until(f"{self.name} takes writes",
+                   lambda: self.status()["writes"] == "accepted", timeout)
+
+    def digests(self):
+        """{"OWNER/public": (seq, records, digest)} for every log held."""
+        out = {}
+        for name, value in (self.ctl("digest", json_out=True) or {}).items():
+            seq, records, digest = value.split()
+            out[name] = (int(seq), int(records), digest)
+        return out
+
     def stats(self):
         """The hub's or node's statistics rows keyed by owner code."""
         return {row["owner"]: row for row in self.ctl("stats", json_out=True)}
@@ -181,6 +195,8 @@ class Cluster:
             n.start(wait=False)
         for n in self.nodes:
             wait_until(f"{n.name} control socket", n.alive_and_ready, 10)
+        for n in self.nodes:
+            n.wait_writable()
 
     def node(self, name):
         return next(n for n in self.nodes if n.name == name)

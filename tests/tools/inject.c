@@ -119,8 +119,8 @@ static int seal(linli_key_t *key, const char *owner, linli_kind_t kind, int stre
 		linli_record_set(rec, "size", "1", err, sizeof(err));
 	}
 	linli_csb_add(b, false, &rec);
-	int rc = linli_csb_seal(b, key, owner, stream, seq, prev, (uint64_t)time(NULL), frame, len,
-	                        sig, hash);
+	linli_cs_head_t head = {owner, stream, seq, prev, (uint64_t)time(NULL), 0};
+	int rc = linli_csb_seal(b, key, &head, frame, len, sig, hash);
 	linli_csb_destroy(&b);
 	return rc;
 }

@@ -307,9 +307,10 @@ static void seal_small(const fixture_t *fx, uint64_t seq, const uint8_t *prev, s
 	assert_non_null(b);
 	add(b, false, service("s1"));
 	add(b, true, linli_record_new(LINLI_KIND_EVENT, "e9"));
-	assert_int_equal(linli_csb_seal(b, fx->key, OWNER, LINLI_STREAM_PUBLIC, seq, prev,
-	                                1761985800 + seq, &out->frame, &out->len, out->sig,
-	                                out->hash),
+	assert_int_equal(linli_csb_seal(b, fx->key,
+	                                &(linli_cs_head_t){OWNER, LINLI_STREAM_PUBLIC, seq, prev,
+	                                                   1761985800 + seq, 0},
+	                                &out->frame, &out->len, out->sig, out->hash),
 	                 0);
 	linli_csb_destroy(&b);
 	assert_null(b);
@@ -404,9 +405,11 @@ static void test_seal_open(void **state)
 	           "2025-11-01 08:00", NULL));
 	add(b, true, linli_record_new(LINLI_KIND_HOUSEHOLD, "h0"));
 	sealed_t p;
-	assert_int_equal(linli_csb_seal(b, fx->key, "350582006", LINLI_STREAM_PERSONAL, 7, s2.hash,
-	                                5, &p.frame, &p.len, p.sig, p.hash),
-	                 0);
+	assert_int_equal(
+	    linli_csb_seal(b, fx->key,
+	                   &(linli_cs_head_t){"350582006", LINLI_STREAM_PERSONAL, 7, s2.hash, 5, 0},
+	                   &p.frame, &p.len, p.sig, p.hash),
+	    0);
 	linli_csb_destroy(&b);
 	cs = open_ok(fx, &p, h2);
 	assert_string_equal(linli_cs_owner(cs), "350582006");
@@ -773,9 +776,11 @@ static void test_builder(void **state)
 	linli_csb_t *b = linli_csb_new();
 	assert_non_null(b);
 	assert_int_equal(linli_csb_count(b), 0);
-	assert_int_equal(linli_csb_seal(b, fx->key, OWNER, LINLI_STREAM_PUBLIC, 1, NULL, 1, &frame,
-	                                &len, sig, hash),
-	                 -1);
+	assert_int_equal(
+	    linli_csb_seal(b, fx->key,
+	                   &(linli_cs_head_t){OWNER, LINLI_STREAM_PUBLIC, 1, NULL, 1, 0}, &frame,
+	                   &len, sig, hash),
+	    -1);
 	assert_ptr_equal(frame, (uint8_t *)1);
 	linli_record_t *none = NULL;
 	assert_int_equal(linli_csb_add(b, false, &none), -1);
@@ -791,15 +796,19 @@ static void test_builder(void **state)
 	assert_true(remove);
 	linli_csb_reset(b);
 	assert_int_equal(linli_csb_count(b), 0);
-	assert_int_equal(linli_csb_seal(b, fx->key, OWNER, LINLI_STREAM_PUBLIC, 1, NULL, 1, &frame,
-	                                &len, sig, hash),
-	                 -1);
+	assert_int_equal(
+	    linli_csb_seal(b, fx->key,
+	                   &(linli_cs_head_t){OWNER, LINLI_STREAM_PUBLIC, 1, NULL, 1, 0}, &frame,
+	                   &len, sig, hash),
+	    -1);
 	/* Usable after a reset: the new set holds only what came after. */
 	add(b, false, service("c"));
 	frame = NULL;
-	assert_int_equal(linli_csb_seal(b, fx->key, OWNER, LINLI_STREAM_PUBLIC, 1, NULL, 1, &frame,
-	                                &len, sig, hash),
-	                 0);
+	assert_int_equal(
+	    linli_csb_seal(b, fx->key,
+	                   &(linli_cs_head_t){OWNER, LINLI_STREAM_PUBLIC, 1, NULL, 1, 0}, &frame,
+	                   &len, sig, hash),
+	    0);
 	sealed_t s = {frame, len, {0}, {0}};
 	memcpy(s.sig, sig, sizeof(sig));
 	uint8_t h[LINLI_HASH_LEN];
@@ -824,9 +833,11 @@ static void test_builder(void **state)
 	linli_record_destroy(&extra);
 	assert_int_equal(linli_csb_count(b), LINLI_CS_MAX_OPS);
 	frame = NULL;
-	assert_int_equal(linli_csb_seal(b, fx->key, OWNER, LINLI_STREAM_PERSONAL, 1, NULL, 1,
-	                                &frame, &len, sig, hash),
-	                 0);
+	assert_int_equal(
+	    linli_csb_seal(b, fx->key,
+	                   &(linli_cs_head_t){OWNER, LINLI_STREAM_PERSONAL, 1, NULL, 1, 0}, &frame,
+	                   &len, sig, hash),
+	    0);
 	s.frame = frame;
 	s.len = len;
 	memcpy(s.sig, sig, sizeof(sig));
@@ -855,9 +866,11 @@ static void test_max_removals_open(void **state)
 		snprintf(id, sizeof(id), "%04d", i);
 		add(b, true, linli_record_new(LINLI_KIND_HOUSEHOLD, id));
 	}
-	assert_int_equal(linli_csb_seal(b, fx->key, OWNER, LINLI_STREAM_PERSONAL, 1, NULL, 1,
-	                                &frame, &len, s.sig, s.hash),
-	                 0);
+	assert_int_equal(
+	    linli_csb_seal(b, fx->key,
+	                   &(linli_cs_head_t){OWNER, LINLI_STREAM_PERSONAL, 1, NULL, 1, 0}, &frame,
+	                   &len, s.sig, s.hash),
+	    0);
 	linli_csb_destroy(&b);
 	s.frame = frame;
 	s.len = len;
@@ -927,9 +940,11 @@ static void test_seal_encoded(void **state)
 	}
 	sealed_t s;
 	uint8_t prev[LINLI_HASH_LEN] = {0}, hash[LINLI_HASH_LEN];
-	assert_int_equal(linli_csb_seal(b, fx->key, OWNER, LINLI_STREAM_PERSONAL, 1, prev,
-	                                1761985800, &s.frame, &s.len, s.sig, s.hash),
-	                 0);
+	assert_int_equal(
+	    linli_csb_seal(b, fx->key,
+	                   &(linli_cs_head_t){OWNER, LINLI_STREAM_PERSONAL, 1, prev, 1761985800, 0},
+	                   &s.frame, &s.len, s.sig, s.hash),
+	    0);
 	linli_cs_t *cs = open_ok(fx, &s, hash);
 	assert_memory_equal(hash, s.hash, LINLI_HASH_LEN);
 	assert_int_equal(linli_cs_nops(cs), 3);

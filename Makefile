@@ -8,7 +8,7 @@ SANITIZE ?=
 
 PKGS := libzmq libprotobuf-c lmdb libsodium
 # Debian packages that provide the build and test dependencies.
-DEBS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
+DEBS := build-essential strace faketime pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
 	liblmdb-dev lmdb-utils libsodium-dev libcmocka-dev python3
 
 CC ?= cc

@@ -90,10 +90,11 @@ class Daemon:
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n" + extra)
 
-    def start(self, wait=True):
+    def start(self, wait=True, wrap=()):
+        """Starts linlid; wrap is a command to run it under (strace, faketime)."""
         assert self.proc is None or self.proc.poll() is not None
         log = open(self.logfile, "a")
-        self.proc = subprocess.Popen([LINLID, "-c", self.conf], stdout=log, stderr=log,
+        self.proc = subprocess.Popen([*wrap, LINLID, "-c", self.conf], stdout=log, stderr=log,
                                      stdin=subprocess.DEVNULL)
         log.close()
         if wait:

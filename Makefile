@@ -38,7 +38,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: deps $(BUILD)/linlid $(BUILD)/linlictl
 
-.PHONY: all deps check demo bench install clean
+.PHONY: all deps check check-faults demo bench install clean
 
 # Installs what is missing (as root) or prints the exact command.
 deps:
@@ -98,6 +98,10 @@ check: all $(UNIT_BIN) $(TOOLS)
 
 # R records per community (default 100000); see README "Performance".
 R ?= 100000
+# The long form of the fault suite (hundreds of kills): minutes, not seconds.
+check-faults: all $(TOOLS)
+	$(Q)BUILD=$(abspath $(BUILD)) KILLS=$(or $(KILLS),200) python3 tests/check_faults.py
+
 bench: all $(TOOLS)
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/bench.py $(R)
 

@@ -533,6 +533,10 @@ static void do_status(linlid_t *d, reply_t *r)
 		for (size_t i = 0; i < d->npeers; i++)
 			if (now - d->peers[i].last_heard_ms < 3u * (uint64_t)d->cfg.heartbeat_ms)
 				live++;
+		const char *refusal = hub_write_refusal(d);
+		add_status(r, "writes", "%s", refusal ? "refused" : "accepted");
+		if (refusal)
+			add_status(r, "problem", "%s", refusal);
 		add_status(r, "listen", "%s", d->cfg.listen);
 		add_status(r, "trusted", "%zu", d->trust.n);
 		add_status(r, "nodes_live", "%zu", live);

@@ -12,6 +12,10 @@
  * that arrive together are applied in one transaction, each in a nested
  * one so a bad one drops alone; ACKs go out only after the commit.
  *
+ * The hub's own public log lives at every node too: a hub whose database
+ * was lost asks a node that has more of it (GIVE) and takes it back
+ * (RELAY), checked against its own key, before it writes again.
+ *
  * The node side (node.c) documents the messages.
  */
 #include <stdarg.h>
@@ -276,6 +280,8 @@ static void refuse(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *
 #define RID(m)     zmsg_data(m, 0), zmsg_size(m, 0)
 #define JOB_RID(j) zmq_msg_data(&(j)->rid), zmq_msg_size(&(j)->rid)
 
+static void own_log_reported(linlid_t *d, const peer_t *p, uint64_t seq);
+
 static void on_hello(linlid_t *d, zmsg_t *m)
 {
 	char owner[LINLI_OWNER_MAX + 1];
@@ -297,6 +303,10 @@ static void on_hello(linlid_t *d, zmsg_t *m)
 		goto out;
 	peer_heard(p, m);
 	link_bind(d, zmsg_data(m, 0), zmsg_size(m, 0), owner);
+	for (size_t i = 0; i < h->n_have; i++)
+		if (strcmp(h->have[i]->owner, d->cfg.owner) == 0 &&
+		    h->have[i]->stream == LINLI__STREAM__PUBLIC)
+			own_log_reported(d, p, h->have[i]->seq);
 	for (size_t i = 0; i < h->n_heads; i++) {
 		int s = (int)h->heads[i]->stream;
 		if (s == LINLI_STREAM_PUBLIC || s == LINLI_STREAM_PERSONAL)
@@ -306,6 +316,93 @@ static void on_hello(linlid_t *d, zmsg_t *m)
 out:
 	if (h)
 		linli__hello__free_unpacked(h, NULL);
+}
+
+/* A node has our own public log up to seq: if that is more than we have,
+ * ask it for the rest. */
+static void own_log_reported(linlid_t *d, const peer_t *p, uint64_t seq)
+{
+	store_head_t head = {0};
+	linli_txn_t *txn;
+	if (store_read_begin(d->store, &txn) != 0)
+		return;
+	store_head_get(txn, d->cfg.owner, LINLI_STREAM_PUBLIC, &head);
+	store_abort(&txn);
+	if (seq <= head.seq) {
+		if (d->own_behind && d->own_behind <= head.seq) {
+			log_info("own public log taken back from the nodes up to %llu",
+			         (unsigned long long)head.seq);
+			d->own_behind = 0;
+		}
+		return;
+	}
+	if (d->own_behind == 0)
+		log_warn("%s holds our own public log up to %llu, this database only up to %llu: "
+		         "taking it back before our own writes",
+		         p->owner, (unsigned long long)seq, (unsigned long long)head.seq);
+	if (seq > d->own_behind)
+		d->own_behind = seq;
+	uint64_t now = now_ms();
+	if (now - d->give_ms < 500)
+		return;
+	d->give_ms = now;
+	Linli__Cursor c = LINLI__CURSOR__INIT, *cp = &c;
+	c.owner = d->cfg.owner;
+	c.stream = LINLI__STREAM__PUBLIC;
+	c.seq = head.seq;
+	send_cursors(d, p, "GIVE", &cp, 1, 0);
+}
+
+/* RELAY <owner> <frame> <sig>: one of our own public change sets, from a node. */
+static void on_relay_back(linlid_t *d, zmsg_t *m)
+{
+	char owner[LINLI_OWNER_MAX + 1], err[LINLI_ERR_MAX];
+	uint8_t hash[LINLI_HASH_LEN];
+	linli_cs_t *cs = NULL;
+	linli_txn_t *txn = NULL;
+	store_head_t head;
+	if (m->n != 5 || !zmsg_str(m, 2, owner, sizeof(owner)) ||
+	    strcmp(owner, d->cfg.owner) != 0) {
+		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed RELAY");
+		return;
+	}
+	if (linli_cs_open(zmsg_data(m, 3), zmsg_size(m, 3), zmsg_data(m, 4), zmsg_size(m, 4),
+	                  linli_key_pub(d->key), &cs, hash, err, sizeof(err)) != 0 ||
+	    strcmp(linli_cs_owner(cs), owner) != 0 || linli_cs_stream(cs) != LINLI_STREAM_PUBLIC) {
+		refuse(d, RID(m), NULL, &d->refused.bad_signature,
+		       "relayed back change set of ours refused: %s",
+		       cs ? "not our public log" : err);
+		goto out;
+	}
+	if (store_write_begin(d->store, NULL, &txn) != 0 ||
+	    store_head_get(txn, owner, LINLI_STREAM_PUBLIC, &head) != 0)
+		goto out;
+	uint64_t seq = linli_cs_seq(cs);
+	if (seq != head.seq + 1 ||
+	    (seq > 1 && memcmp(linli_cs_prev(cs), head.hash, LINLI_HASH_LEN) != 0))
+		goto out; /* a duplicate or out of order: the next GIVE says where we are */
+	int rc = apply_cs(txn, cs, hash, zmsg_data(m, 3), zmsg_size(m, 3), zmsg_data(m, 4));
+	if (rc == 0)
+		rc = store_commit(&txn);
+	if (rc == STORE_IO)
+		exit_for_restart();
+	if (rc != 0)
+		log_warn("own change set %llu not applied: %s", (unsigned long long)seq,
+		         store_strerror(rc));
+	else
+		d->public_advanced = true;
+out:
+	store_abort(&txn);
+	linli_cs_free(&cs);
+}
+
+const char *hub_write_refusal(const linlid_t *d)
+{
+	if (d->own_behind)
+		return "the nodes hold more of the subdistrict's own log than this database (it "
+		       "was "
+		       "lost): writes wait until it is taken back from them";
+	return NULL;
 }
 
 static void on_pull(linlid_t *d, zmsg_t *m)
@@ -654,6 +751,8 @@ void hub_on_link(linlid_t *d)
 			on_restore(d, &m);
 		} else if (zmsg_is(&m, 1, "FETCH")) {
 			on_fetch(d, &m);
+		} else if (zmsg_is(&m, 1, "RELAY")) {
+			on_relay_back(d, &m);
 		} else {
 			refuse(d, RID(&m), NULL, &d->refused.malformed, "unknown message type");
 		}

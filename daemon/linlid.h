@@ -116,6 +116,10 @@ typedef struct linlid {
 	bool batch_full;           /* the store map filled up during this batch */
 	struct verifier *verifier; /* signatures checked on a second thread */
 	size_t verifying;          /* bytes handed to the verifier and not applied yet */
+	/* Nodes hold more of the hub's own public log than its database (it
+	 * was wiped): taken back from them (GIVE/RELAY) before its own writes. */
+	uint64_t own_behind; /* the longest such log a node reported, 0: none */
+	uint64_t give_ms;    /* last GIVE sent */
 } linlid_t;
 
 uint64_t now_ms(void);
@@ -153,6 +157,7 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 int node_start(linlid_t *d);
 /* Why a write must be refused now (NULL: it may go ahead). */
 const char *node_write_refusal(const linlid_t *d);
+const char *hub_write_refusal(const linlid_t *d);
 /* Starts taking our logs back from the hub into this empty database. */
 int node_restore_start(linlid_t *d, char *err, size_t errlen);
 void node_on_link(linlid_t *d);

@@ -22,10 +22,12 @@
  *                PULL <Cursors>           send me public logs after these
  *                RESTORE <claim> <sig>    give me back my logs (signed claim)
  *                FETCH <Cursors>          my change sets after these
+ *                RELAY <owner> <frame> <sig> the hub's own change set back to it
  *   hub -> node  ACK <Cursors>            applied up to; our epoch; hub clock
  *                WANT <Cursors>           send again after seq
  *                HEAD <Cursors>           public heads at the hub
  *                RESTORING <Cursors>      the hub's heads of our logs
+ *                GIVE <Cursors>           the hub lost its own log: send it back
  *                CS <owner> <frame> <sig> a relayed public change set, or
  *                                         our own one while restoring
  *                ERR <text>               why something was refused
@@ -407,6 +409,36 @@ out:
 	linli_cs_free(&cs);
 }
 
+/* GIVE: the hub lost its database and asks for its own public log back;
+ * it checks every change set against its own key. */
+static void on_give(linlid_t *d, const Linli__Cursors *c)
+{
+	linli_txn_t *txn;
+	if (c->n_cursors != 1 || c->cursors[0]->stream != LINLI__STREAM__PUBLIC ||
+	    strcmp(c->cursors[0]->owner, d->cfg.owner) == 0 ||
+	    trust_find(&d->trust, c->cursors[0]->owner) == NULL ||
+	    store_read_begin(d->store, &txn) != 0)
+		return;
+	const char *owner = c->cursors[0]->owner;
+	store_head_t head;
+	if (store_head_get(txn, owner, LINLI_STREAM_PUBLIC, &head) == 0)
+		for (uint64_t seq = c->cursors[0]->seq + 1, n = 0; seq <= head.seq && n < 256;
+		     seq++, n++) {
+			const void *entry;
+			size_t len, frame_len;
+			const uint8_t *frame, *sig;
+			if (store_log_get(txn, owner, LINLI_STREAM_PUBLIC, seq, &entry, &len) !=
+			        0 ||
+			    log_entry_split(entry, len, &frame, &frame_len, &sig) != 0)
+				break;
+			const void *parts[] = {"RELAY", owner, frame, sig};
+			size_t lens[] = {5, strlen(owner), frame_len, LINLI_SIG_LEN};
+			if (zsend(d->link, 4, parts, lens) != 0)
+				break;
+		}
+	store_abort(&txn);
+}
+
 /* --- restore: our own logs back from the hub into an empty database --- */
 
 static void send_fetch(linlid_t *d)
@@ -624,6 +656,9 @@ void node_on_link(linlid_t *d)
 		} else if (zmsg_is(&m, 0, "HEAD")) {
 			if ((c = unpack_cursors(&m)) != NULL)
 				on_head(d, c);
+		} else if (zmsg_is(&m, 0, "GIVE")) {
+			if ((c = unpack_cursors(&m)) != NULL)
+				on_give(d, c);
 		} else if (zmsg_is(&m, 0, "RESTORING")) {
 			if ((c = unpack_cursors(&m)) != NULL)
 				on_restoring(d, c);

@@ -39,7 +39,8 @@ static int seal_and_apply(linlid_t *d, linli_txn_t *txn, linli_csb_t *b, int str
 int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, size_t errlen)
 {
 	int rc;
-	const char *refusal = node_write_refusal(d);
+	const char *refusal =
+	    d->cfg.role == ROLE_NODE ? node_write_refusal(d) : hub_write_refusal(d);
 	if (refusal != NULL) {
 		linli_csb_reset(pub);
 		linli_csb_reset(pers);

@@ -628,7 +628,7 @@ static void apply_job(linlid_t *d, linli_txn_t *txn, verify_job_t *job)
 		    log_entry_split(entry, len, &frame, &frame_len, &sig) == 0 &&
 		    frame_len == frame_in_len && memcmp(frame, frame_in, frame_len) == 0) {
 			d->duplicates++;
-			log_info(
+			log_debug(
 			    "change set %llu of %s: duplicate, acknowledged, not applied again",
 			    (unsigned long long)seq, owner);
 			p->need_ack = true;

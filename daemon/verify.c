@@ -357,6 +357,75 @@ int verify_store(linlid_t *d, verify_result_t *res)
 	return rc == 0 ? 0 : -1;
 }
 
+/* seq's entry of log l: its signature and place; hash gets its chain hash. */
+static int check_entry(linlid_t *d, linli_txn_t *txn, const log_t *l, uint64_t seq,
+                       const uint8_t *prev, uint8_t hash[LINLI_HASH_LEN], verify_result_t *res)
+{
+	const char *name = l->stream == LINLI_STREAM_PUBLIC ? "public" : "personal";
+	const uint8_t *pub = owner_key(d, l->owner);
+	const void *entry;
+	size_t len, frame_len;
+	const uint8_t *frame, *sig;
+	linli_cs_t *cs = NULL;
+	char why[LINLI_ERR_MAX];
+	if (pub == NULL) {
+		snprintf(why, sizeof(why), "owner not in the trust list");
+	} else if (store_log_get(txn, l->owner, l->stream, seq, &entry, &len) != 0 ||
+	           log_entry_split(entry, len, &frame, &frame_len, &sig) != 0) {
+		snprintf(why, sizeof(why), "missing");
+	} else if (linli_cs_open(frame, frame_len, sig, LINLI_SIG_LEN, pub, &cs, hash, why,
+	                         sizeof(why)) != 0) {
+		/* why says it */
+	} else if (strcmp(linli_cs_owner(cs), l->owner) != 0 || linli_cs_stream(cs) != l->stream ||
+	           linli_cs_seq(cs) != seq) {
+		snprintf(why, sizeof(why), "filed under another place");
+	} else if (prev != NULL && memcmp(linli_cs_prev(cs), prev, LINLI_HASH_LEN) != 0) {
+		snprintf(why, sizeof(why), "does not follow the one before");
+	} else {
+		linli_cs_free(&cs);
+		res->change_sets++;
+		return 0;
+	}
+	linli_cs_free(&cs);
+	snprintf(res->error, sizeof(res->error), "%s %s log: change set %" PRIu64 ": %s", l->owner,
+	         name, seq, why);
+	return -1;
+}
+
+int verify_tails(linlid_t *d, uint64_t n, verify_result_t *res)
+{
+	logs_t logs = {0};
+	linli_txn_t *txn;
+	int rc = -1;
+	memset(res, 0, sizeof(*res));
+	snprintf(res->error, sizeof(res->error), "store read failed");
+	if (store_read_begin(d->store, &txn) != 0)
+		return -1;
+	if (store_heads_each(txn, collect, &logs) != 0)
+		goto out;
+	for (size_t i = 0; i < logs.n; i++) {
+		const log_t *l = &logs.logs[i];
+		uint8_t prev[LINLI_HASH_LEN], hash[LINLI_HASH_LEN];
+		uint64_t first = l->head.seq > n ? l->head.seq - n + 1 : 1;
+		for (uint64_t seq = first; seq <= l->head.seq; seq++) {
+			if (check_entry(d, txn, l, seq, seq > first ? prev : NULL, hash, res) != 0)
+				goto out;
+			memcpy(prev, hash, sizeof(prev));
+		}
+		if (l->head.seq > 0 && memcmp(prev, l->head.hash, LINLI_HASH_LEN) != 0) {
+			snprintf(res->error, sizeof(res->error),
+			         "%s %s log: its head does not name its last change set", l->owner,
+			         l->stream == LINLI_STREAM_PUBLIC ? "public" : "personal");
+			goto out;
+		}
+		res->logs++;
+	}
+	rc = 0;
+out:
+	store_abort(&txn);
+	return rc;
+}
+
 /* --- digests --- */
 
 typedef struct {

@@ -17,6 +17,11 @@ typedef struct {
 /* 0 if everything agrees, else -1 with the first bad place in res->error. */
 int verify_store(linlid_t *d, verify_result_t *res);
 
+/* The last n change sets of every log: signatures, places and chain up to
+ * the head; what a start after a crash checks before serving, in bounded
+ * time whatever the database's size. */
+int verify_tails(linlid_t *d, uint64_t n, verify_result_t *res);
+
 /* What one owner's records of one stream hash to: replicas that agree give
  * the same digest (linlictl digest). */
 typedef struct {

@@ -83,6 +83,22 @@ def main():
         c.hub.start()
         assert verify(c.hub).returncode == 0
 
+        # After a crash the end of every log is checked before serving: a
+        # damaged last change set keeps the daemon from starting.
+        z.kill()
+        key, value = [(k, v) for k, v in dump(z.state, "log")
+                      if k.startswith(z.owner.encode())][-1]
+        i = len(value) // 2
+        load(z.state, "log", key, value[:i] + bytes([value[i] ^ 1]) + value[i + 1:])
+        z.start(wait=False)
+        assert z.proc.wait(20) == 1, "started on a damaged log after a crash"
+        assert "database check failed" in z.log_text() and "signature does not verify" \
+            in z.log_text(), z.log_tail()
+        load(z.state, "log", key, value)
+        z.start()
+        assert "database check: the last" in z.log_text()
+        print("ok - after a crash a damaged last change set stops the start; whole, it starts")
+
 
 if __name__ == "__main__":
     main()

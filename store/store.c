@@ -405,6 +405,26 @@ static bool disk_full(linli_store_t *s)
 	return (uint64_t)st.f_bavail * st.f_frsize < FULL_SLACK;
 }
 
+/* What a failed top-level commit means for the caller.  A full disk is
+ * "try again later" only while the environment lives: when the write of
+ * the meta page itself fails, LMDB marks the environment dead
+ * (MDB_FATAL_ERROR) and every later transaction, reads too, gets
+ * MDB_PANIC; then only a restart helps, however full the disk is. */
+static int commit_err(linli_store_t *s, int rc)
+{
+	if (rc == EIO && disk_full(s))
+		rc = ENOSPC;
+	if (rc == ENOSPC || rc == EDQUOT) {
+		MDB_txn *probe;
+		int prc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &probe);
+		if (prc == 0)
+			mdb_txn_abort(probe);
+		else if (prc == MDB_PANIC)
+			rc = MDB_PANIC;
+	}
+	return rc;
+}
+
 int store_read_begin(linli_store_t *store, linli_txn_t **out)
 {
 	*out = NULL;
@@ -512,8 +532,8 @@ int store_commit(linli_txn_t **txn)
 		} else {
 			/* On failure LMDB has freed the transaction already. */
 			int mrc = mdb_txn_commit(t->txn);
-			if (mrc == EIO && t->parent == NULL && disk_full(t->store))
-				mrc = ENOSPC;
+			if (mrc != 0 && t->parent == NULL)
+				mrc = commit_err(t->store, mrc);
 			rc = map_err(mrc);
 		}
 	}

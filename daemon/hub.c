@@ -447,12 +447,8 @@ static void apply_job(linlid_t *d, linli_txn_t *txn, verify_job_t *job)
 /* Commits a batch; a failed commit other than a full map or disk is fatal. */
 static void commit_batch(linlid_t *d, linli_txn_t **txn)
 {
-	static uint64_t full_logged_ms; /* last "storage full" logged, 0: room */
+	static uint64_t full_logged_ms; /* last "storage full" logged */
 	int rc = store_commit(txn);
-	if (rc == STORE_OK && full_logged_ms != 0) {
-		log_info("storage has room again: batches commit");
-		full_logged_ms = 0;
-	}
 	if (rc == STORE_MAPFULL || d->batch_full) {
 		/* Nothing of a failed batch is acknowledged (ACKs read the
 		 * committed heads); the nodes send again into a bigger map. */
@@ -468,7 +464,9 @@ static void commit_batch(linlid_t *d, linli_txn_t **txn)
 		 * heads) and the disk holds the last good commit: LMDB never made
 		 * the failed one reachable.  A restart would free no space, so stay
 		 * up; the nodes keep what is unacknowledged and send it again, and
-		 * the first batch after space is freed commits. */
+		 * the first batch after space is freed commits.  Said once every
+		 * 10 s: the retries come every few seconds, and a batch that only
+		 * reuses freed pages may commit in between. */
 		uint64_t now = now_ms();
 		if (full_logged_ms == 0 || now - full_logged_ms >= 10000) {
 			log_err("batch not committed: %s; nothing acknowledged, the nodes send it "

@@ -679,9 +679,10 @@ static void apply_job(linlid_t *d, linli_txn_t *txn, verify_job_t *job)
 		d->public_advanced = true;
 }
 
-/* Commits a batch; a failed commit other than a full map is fatal. */
+/* Commits a batch; a failed commit other than a full map or disk is fatal. */
 static void commit_batch(linlid_t *d, linli_txn_t **txn)
 {
+	static uint64_t full_logged_ms; /* last "storage full" logged */
 	int rc = store_commit(txn);
 	if (rc == STORE_MAPFULL || d->batch_full) {
 		/* Nothing of a failed batch is acknowledged (ACKs read the
@@ -692,6 +693,23 @@ static void commit_batch(linlid_t *d, linli_txn_t **txn)
 			log_err("store map cannot grow: %s", store_strerror(rc));
 		if (rc == STORE_MAPFULL)
 			rc = 0;
+	}
+	if (rc == STORE_FULL) {
+		/* Nothing of the batch is acknowledged (ACKs read the committed
+		 * heads) and the disk holds the last good commit: LMDB never made
+		 * the failed one reachable.  A restart would free no space, so stay
+		 * up; the nodes keep what is unacknowledged and send it again, and
+		 * the first batch after space is freed commits.  Said once every
+		 * 10 s: the retries come every few seconds, and a batch that only
+		 * reuses freed pages may commit in between. */
+		uint64_t now = now_ms();
+		if (full_logged_ms == 0 || now - full_logged_ms >= 10000) {
+			log_err("batch not committed: %s; nothing acknowledged, the nodes send it "
+			        "again",
+			        store_strerror(rc));
+			full_logged_ms = now;
+		}
+		return;
 	}
 	if (rc != 0) {
 		/* Nothing in the batch is acknowledged; a failed commit leaves the

@@ -687,8 +687,19 @@ void node_on_link(linlid_t *d)
 			        store_strerror(rc));
 			exit_for_restart();
 		}
-		if (rc != 0)
+		static uint64_t full_logged_ms; /* last "storage full" logged */
+		uint64_t now = now_ms();
+		if (rc == STORE_FULL) {
+			/* Every relayed batch fails alike until there is room, and the
+			 * next PULL brings them again: said once every 10 s. */
+			if (full_logged_ms == 0 || now - full_logged_ms >= 10000) {
+				log_warn("relayed change sets not committed: %s",
+				         store_strerror(rc));
+				full_logged_ms = now;
+			}
+		} else if (rc != 0) {
 			log_warn("relayed change sets not committed: %s", store_strerror(rc));
+		}
 	}
 	if (d->restore.step)
 		restore_step(d);

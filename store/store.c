@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 
 #define MIB           ((size_t)1 << 20)
@@ -381,6 +382,49 @@ int store_grow(linli_store_t *store)
 
 /* ---- transactions ---- */
 
+/* Free space below which a failed write means the disk is full. */
+#define FULL_SLACK MIB
+
+/* Whether a commit that failed with EIO failed because the disk is full.
+ * LMDB turns a short write into EIO (mdb_page_flush: "short write,
+ * filesystem full?"), and a short write is what a filling disk gives: a
+ * commit's pages go out 64 at a time, and the write that runs out of room
+ * stores what fits and returns its length.  Only a write that finds no room
+ * at all returns ENOSPC.  A short write leaves the disk with less than a
+ * block free, so "less than FULL_SLACK left to an unprivileged user"
+ * separates it from a failing disk.  Getting it wrong either way is safe:
+ * no page of a failed commit is ever reachable (its meta page was not
+ * written); a full disk taken for EIO restarts the daemon, and an EIO on
+ * a disk this full is reported as "storage full", which it also is. */
+static bool disk_full(linli_store_t *s)
+{
+	struct statvfs st;
+	mdb_filehandle_t fd;
+	if (mdb_env_get_fd(s->env, &fd) != 0 || fstatvfs(fd, &st) != 0)
+		return false;
+	return (uint64_t)st.f_bavail * st.f_frsize < FULL_SLACK;
+}
+
+/* What a failed top-level commit means for the caller.  A full disk is
+ * "try again later" only while the environment lives: when the write of
+ * the meta page itself fails, LMDB marks the environment dead
+ * (MDB_FATAL_ERROR) and every later transaction, reads too, gets
+ * MDB_PANIC; then only a restart helps, however full the disk is. */
+static int commit_err(linli_store_t *s, int rc)
+{
+	if (rc == EIO && disk_full(s))
+		rc = ENOSPC;
+	if (rc == ENOSPC || rc == EDQUOT) {
+		MDB_txn *probe;
+		int prc = mdb_txn_begin(s->env, NULL, MDB_RDONLY, &probe);
+		if (prc == 0)
+			mdb_txn_abort(probe);
+		else if (prc == MDB_PANIC)
+			rc = MDB_PANIC;
+	}
+	return rc;
+}
+
 int store_read_begin(linli_store_t *store, linli_txn_t **out)
 {
 	*out = NULL;
@@ -487,7 +531,10 @@ int store_commit(linli_txn_t **txn)
 			rc = STORE_INVAL;
 		} else {
 			/* On failure LMDB has freed the transaction already. */
-			rc = map_err(mdb_txn_commit(t->txn));
+			int mrc = mdb_txn_commit(t->txn);
+			if (mrc != 0 && t->parent == NULL)
+				mrc = commit_err(t->store, mrc);
+			rc = map_err(mrc);
 		}
 	}
 	linli_store_t *s = t->store;

@@ -32,7 +32,8 @@ enum {
 	STORE_MAPFULL = -2,  /* abort, store_grow, retry */
 	STORE_BADSEQ = -3,   /* log append out of order */
 	STORE_IO = -4,       /* disk or LMDB failure: not committed */
-	STORE_FULL = -5,     /* no space left on the device */
+	STORE_FULL = -5,     /* no space left on the device: not committed, the store
+	                      * stays usable; retry once there is room */
 	STORE_INVAL = -6,    /* argument out of bounds (key too long, ...) */
 	STORE_NOMEM = -7,
 };

@@ -732,9 +732,14 @@ void hub_on_verified(linlid_t *d)
 	     i++) {
 		bytes += zmq_msg_size(&job->frame);
 		d->verifying -= zmq_msg_size(&job->frame);
-		if (txn == NULL && store_write_begin(d->store, NULL, &txn) != 0)
-			txn = NULL;
-		if (txn != NULL && !d->batch_full)
+		if (txn == NULL && store_write_begin(d->store, NULL, &txn) != 0) {
+			/* Nothing is acknowledged; a store that cannot even begin a
+			 * write is unusable until it is opened afresh. */
+			log_err("store: cannot begin a write; exiting so the service manager "
+			        "restarts linlid");
+			exit_for_restart();
+		}
+		if (!d->batch_full)
 			apply_job(d, txn, job);
 		verify_job_free(&job);
 	}

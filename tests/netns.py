@@ -6,12 +6,14 @@ nftables faults on a node's link.  Used by the network fault tests.
       h<i>: 10.77.i.1/30  <--- veth --->  n<i>: 10.77.i.2/30
                                           route 10.77.255.1 via 10.77.i.1
 
-Every name carries this process's PID, so parallel runs do not collide.
+Every namespace name carries this process's PID, so parallel runs do not
+collide (interface names live inside the namespaces).
 Nothing is added to the root namespace: the veth ends are created directly
 in their namespaces, and deleting a namespace deletes its veth end (and so
 the pair).  Teardown runs from close(), the context manager, atexit and on
-SIGTERM/SIGHUP, and is safe to run twice.  Processes started with popen()
-are killed by their PID at teardown if still alive; nothing else is.
+SIGTERM/SIGHUP (which unwind through the callers' finally blocks first, so
+a Cluster stops its daemons by PID before their namespaces go), and is
+safe to run twice.
 
 A fault is one nftables table (inet linli_fault) in the node's namespace
 that drops on the node's veth, input and output: everything (cut) or a
@@ -79,7 +81,6 @@ class Netns:
         self.nodes = [f"{self.tag}-n{i}" for i in range(1, nodes + 1)]
         self.hub_addr = HUB_ADDR
         self.created = []  # namespaces, in creation order
-        self.procs = []  # Popen objects started with popen()
         self.faults = {}  # namespace -> description of its fault
         self.closed = False
         self._old_handlers = {}
@@ -147,11 +148,6 @@ class Netns:
     def run(self, ns, cmd, **kw):
         return _run(self.wrap(ns, cmd), **kw)
 
-    def popen(self, ns, cmd, **kw):
-        p = subprocess.Popen(self.wrap(ns, cmd), **kw)
-        self.procs.append(p)
-        return p
-
     # -- faults -------------------------------------------------------------
 
     def _apply(self, ns, match, what):
@@ -191,18 +187,11 @@ class Netns:
         raise SystemExit(128 + signum)
 
     def close(self):
-        """Kills what popen() started, deletes every namespace made (their
-        veth pairs go with them), and checks that none is left."""
+        """Deletes every namespace made (their veth pairs go with them) and
+        checks that none is left."""
         if self.closed:
             return
         self.closed = True
-        for p in self.procs:
-            if p.poll() is None:
-                p.kill()
-                try:
-                    p.wait(5)
-                except subprocess.TimeoutExpired:
-                    pass
         left = []
         for ns in reversed(self.created):
             p = _run(["ip", "netns", "del", ns], check=False)

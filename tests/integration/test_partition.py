@@ -89,10 +89,15 @@ def converge(c, what):
     t = time.monotonic()
     try:
         c.wait_converged(timeout=CONVERGE_S)
-    except TimeoutError:
+    except TimeoutError as e:
         for d in [c.hub] + c.nodes:
-            print(f"# {d.name}: {d.status()}\n{d.log_tail(5)}")
-        raise AssertionError(f"{what}: no convergence within {CONVERGE_S} s of the heal")
+            try:
+                st = d.status()
+            except cluster.CtlError as err:
+                st = f"{err}; pid {d.proc.pid} exit {d.proc.poll()}, " \
+                     f"{d.dir} exists: {os.path.isdir(d.dir)}"
+            print(f"# {d.name}: {st}\n{d.log_tail(5)}")
+        raise AssertionError(f"{what}: no convergence within {CONVERGE_S} s ({e})")
     return time.monotonic() - t
 
 

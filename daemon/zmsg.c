@@ -85,11 +85,17 @@ int zsock_setup(void *sock, int heartbeat_ms, int64_t maxmsg)
 {
 	int zero = 0, ivl = heartbeat_ms, timeout = heartbeat_ms * 5;
 	int reconnect = 100, reconnect_max = 1000; /* a hub back is found within a second */
+	/* The connect timeout: without it, a connect() made while the link is
+	 * dead waits in the kernel through every SYN retransmission (1, 2, 4 ...
+	 * 64 s apart, about two minutes in all) and zmq tries nothing else
+	 * meanwhile, so a healed link finds its hub only at the next
+	 * retransmission, up to a minute later.  Give up as a heartbeat does. */
 	if (zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof(zero)) != 0 ||
 	    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) != 0 ||
 	    zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &ivl, sizeof(ivl)) != 0 ||
 	    zmq_setsockopt(sock, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof(timeout)) != 0 ||
 	    zmq_setsockopt(sock, ZMQ_HEARTBEAT_TTL, &timeout, sizeof(timeout)) != 0 ||
+	    zmq_setsockopt(sock, ZMQ_CONNECT_TIMEOUT, &timeout, sizeof(timeout)) != 0 ||
 	    zmq_setsockopt(sock, ZMQ_RECONNECT_IVL, &reconnect, sizeof(reconnect)) != 0 ||
 	    zmq_setsockopt(sock, ZMQ_RECONNECT_IVL_MAX, &reconnect_max, sizeof(reconnect_max)) != 0)
 		return -1;

@@ -32,7 +32,8 @@ bool zmsg_str(zmsg_t *m, size_t i, char *buf, size_t len);
  * the peer's queue is full, EHOSTUNREACH for an unknown ROUTER peer). */
 int zsend(void *sock, size_t nparts, const void *const *data, const size_t *lens);
 
-/* Common options: no linger, bounded frames, heartbeats. */
+/* Common options: no linger, bounded frames, heartbeats, reconnects and
+ * connects bounded in time. */
 int zsock_setup(void *sock, int heartbeat_ms, int64_t maxmsg);
 
 #endif

@@ -1,8 +1,11 @@
 """A hub and community nodes as real linlid processes on one machine.
 
 Used by `make demo` and the integration tests.  Everything lives in one
-temporary directory; the hub listens on 127.0.0.1 only; processes are
-stopped by the PIDs this module started, never by name.
+temporary directory; the hub listens on 127.0.0.1 only, or, given a
+netns.Netns, on its address inside the hub's namespace with every daemon
+started in its own namespace (linlictl stays in the root namespace: the
+control sockets are paths); processes are stopped by the PIDs this module
+started, never by name.
 """
 
 import json
@@ -61,8 +64,9 @@ def wait_until(what, fn, timeout=30.0, step=0.05):
 
 
 class Daemon:
-    def __init__(self, cluster, owner, name, role):
+    def __init__(self, cluster, owner, name, role, ns=None):
         self.cluster, self.owner, self.name, self.role = cluster, owner, name, role
+        self.ns = ns  # the network namespace it runs in, or None
         self.dir = os.path.join(cluster.dir, owner)
         self.state = os.path.join(self.dir, "state")
         self.key = os.path.join(self.dir, "key")
@@ -94,8 +98,10 @@ class Daemon:
         """Starts linlid; wrap is a command to run it under (strace, faketime)."""
         assert self.proc is None or self.proc.poll() is not None
         log = open(self.logfile, "a")
-        self.proc = subprocess.Popen([*wrap, LINLID, "-c", self.conf], stdout=log, stderr=log,
-                                     stdin=subprocess.DEVNULL)
+        cmd = [*wrap, LINLID, "-c", self.conf]
+        if self.ns is not None:
+            cmd = ["ip", "netns", "exec", self.ns] + cmd  # it execs: the same PID
+        self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         log.close()
         if wait:
             wait_until(f"{self.name} control socket", lambda: self.alive_and_ready(), 10)
@@ -103,6 +109,9 @@ class Daemon:
     def alive_and_ready(self):
         if self.proc.poll() is not None:
             raise RuntimeError(f"{self.name} exited {self.proc.returncode}: {self.log_tail()}")
+        if self.ns is not None and os.path.realpath(f"/proc/{self.proc.pid}/exe") != \
+                os.path.realpath(LINLID):
+            return False  # `ip netns exec` has not exec'd linlid yet
         return os.path.exists(self.sock) and self.ctl("status", json_out=True)
 
     def stop(self, sig=signal.SIGTERM, timeout=10):
@@ -167,14 +176,21 @@ class Daemon:
 
 
 class Cluster:
-    def __init__(self, communities=COMMUNITIES, keep=False):
+    def __init__(self, communities=COMMUNITIES, keep=False, netns=None):
+        """netns: a netns.Netns with at least len(communities) node namespaces."""
         self.dir = tempfile.mkdtemp(prefix="linli-")
         self.keep = keep or os.environ.get("LINLI_KEEP") == "1"
-        self.port = free_port()
-        self.endpoint = f"tcp://127.0.0.1:{self.port}"
+        if netns is None:
+            self.port = free_port()
+            self.endpoint = f"tcp://127.0.0.1:{self.port}"
+        else:
+            self.port = 7400  # the hub's namespace is new: nothing else listens there
+            self.endpoint = f"tcp://{netns.hub_addr}:{self.port}"
         self.trust = os.path.join(self.dir, "trust")
-        self.hub = Daemon(self, SUBDISTRICT[0], SUBDISTRICT[1], "hub")
-        self.nodes = [Daemon(self, code, name, "node") for code, name, _ in communities]
+        self.hub = Daemon(self, SUBDISTRICT[0], SUBDISTRICT[1], "hub",
+                          netns.hub if netns else None)
+        self.nodes = [Daemon(self, code, name, "node", netns.nodes[i] if netns else None)
+                      for i, (code, name, _) in enumerate(communities)]
         self.by_owner = {d.owner: d for d in [self.hub] + self.nodes}
         lines = ["# demo trust list"]
         for d in [self.hub] + self.nodes:

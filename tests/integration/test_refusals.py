@@ -68,7 +68,6 @@ def main():
         assert len(acks) >= 2, out
         st = c.hub.status()
         assert int(st["duplicates"]) == 1, st
-        assert "duplicate, acknowledged, not applied again" in c.hub.log_text()
         tester_stats = c.hub.stats()[TESTER[0]]
         assert tester_stats["services"]["elderly"] == 1, tester_stats
         print("ok - a replayed change set is acknowledged, counted and not applied twice")

@@ -100,7 +100,8 @@ check: all $(UNIT_BIN) $(TOOLS)
 R ?= 100000
 # The long form of the fault suite (hundreds of kills): minutes, not seconds.
 check-faults: all $(TOOLS)
-	$(Q)BUILD=$(abspath $(BUILD)) KILLS=$(or $(KILLS),200) python3 tests/check_faults.py
+	$(Q)BUILD=$(abspath $(BUILD)) KILLS=$(or $(KILLS),200) REPEAT=$(or $(REPEAT),3) \
+	    python3 tests/check_faults.py
 
 bench: all $(TOOLS)
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/bench.py $(R)

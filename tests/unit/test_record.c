@@ -769,8 +769,9 @@ static char *json_of(const linli_record_t *rec, const char *owner)
 
 static void expect_member(const char *json, const char *member)
 {
+	assert_non_null(json);
 	if (strstr(json, member) == NULL)
-		fail_msg("JSON %s lacks %s", json, member);
+		fail_msg("JSON %s lacks %s", json ? json : "", member);
 }
 
 static void test_json(void **state)

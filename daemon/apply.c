@@ -12,10 +12,12 @@
 
 #define MEDIAN_TOTAL "total"
 
-int log_entry_split(const void *data, size_t len, const uint8_t **frame, size_t *frame_len,
-                    const uint8_t **sig)
+int log_entry_get(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
+                  const uint8_t **frame, size_t *frame_len, const uint8_t **sig)
 {
-	if (len <= LINLI_SIG_LEN)
+	const void *data;
+	size_t len;
+	if (store_log_get(txn, owner, stream, seq, &data, &len) != 0 || len <= LINLI_SIG_LEN)
 		return -1;
 	*frame = data;
 	*frame_len = len - LINLI_SIG_LEN;

@@ -458,21 +458,15 @@ static int do_stats(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
 	return 0;
 }
 
-static void add_restore_status(linlid_t *d, reply_t *r)
+/* have: change sets of our own logs held now. */
+static void add_restore_status(linlid_t *d, reply_t *r, uint64_t have)
 {
 	static const char *const names[] = {"none", "claimed", "fetching", "done", "failed"};
 	const restore_t *x = &d->restore;
 	add_status(r, "restore", "%s", names[x->state]);
 	if (x->state == RESTORE_NONE)
 		return;
-	store_head_t pub = {0}, pers = {0};
-	linli_txn_t *txn;
-	if (store_read_begin(d->store, &txn) == 0) {
-		store_head_get(txn, d->cfg.owner, LINLI_STREAM_PUBLIC, &pub);
-		store_head_get(txn, d->cfg.owner, LINLI_STREAM_PERSONAL, &pers);
-		store_abort(&txn);
-	}
-	add_status(r, "restore_progress", "%" PRIu64 "/%" PRIu64, pub.seq + pers.seq,
+	add_status(r, "restore_progress", "%" PRIu64 "/%" PRIu64, have,
 	           x->target[LINLI_STREAM_PUBLIC] + x->target[LINLI_STREAM_PERSONAL]);
 	if (x->state == RESTORE_FAILED)
 		add_status(r, "restore_error", "%s", x->error);
@@ -519,7 +513,7 @@ static void do_status(linlid_t *d, reply_t *r)
 			           (double)d->clock_offset_ms / 1000.0);
 		else
 			add_status(r, "clock_offset_s", "unknown");
-		add_restore_status(d, r);
+		add_restore_status(d, r, pub.seq + pers.seq);
 		const char *refusal = node_write_refusal(d);
 		add_status(r, "writes", "%s", refusal ? "refused" : "accepted");
 		if (refusal && d->restore.state != RESTORE_CLAIMED &&

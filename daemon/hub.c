@@ -21,7 +21,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zmq.h>
 
 #include "daemon/linlid.h"
@@ -125,13 +124,6 @@ static void send_err(linlid_t *d, const uint8_t *rid, size_t rid_len, const char
 	send_to(d, rid, rid_len, 2, parts, lens);
 }
 
-static uint64_t unix_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Every cursor message carries the hub's clock, so a node can show how far
  * its own is off; epoch is the addressed owner's generation (or 0). */
 static void send_cursors(linlid_t *d, const peer_t *p, const char *type, Linli__Cursor **c,
@@ -198,6 +190,25 @@ static int collect_heads(const char *owner, int stream, const store_head_t *head
 	return 0;
 }
 
+/* Sends p the change sets of a log after seq `after`, up to the head, at
+ * most *budget of them (decremented). */
+static void send_log(linlid_t *d, linli_txn_t *txn, const peer_t *p, const char *owner, int stream,
+                     uint64_t after, size_t *budget)
+{
+	store_head_t head;
+	if (store_head_get(txn, owner, stream, &head) != 0)
+		return;
+	for (uint64_t seq = after + 1; seq <= head.seq && *budget > 0; seq++, (*budget)--) {
+		size_t frame_len;
+		const uint8_t *frame, *sig;
+		if (log_entry_get(txn, owner, stream, seq, &frame, &frame_len, &sig) != 0)
+			break;
+		const void *parts[] = {"CS", owner, frame, sig};
+		size_t lens[] = {2, strlen(owner), frame_len, LINLI_SIG_LEN};
+		send_to(d, p->rid, p->rid_len, 4, parts, lens);
+	}
+}
+
 /* Relays up to PULL_BUDGET public change sets the node lacks. */
 static void serve_pull(linlid_t *d, linli_txn_t *txn, const peer_t *p, const heads_t *heads,
                        const Linli__Cursors *have)
@@ -212,19 +223,7 @@ static void serve_pull(linlid_t *d, linli_txn_t *txn, const peer_t *p, const hea
 			if (strcmp(have->cursors[k]->owner, owner) == 0 &&
 			    have->cursors[k]->stream == LINLI__STREAM__PUBLIC)
 				from = have->cursors[k]->seq;
-		for (uint64_t seq = from + 1; seq <= heads->c[i].seq && budget > 0;
-		     seq++, budget--) {
-			const void *entry;
-			size_t len, frame_len;
-			const uint8_t *frame, *sig;
-			if (store_log_get(txn, owner, LINLI_STREAM_PUBLIC, seq, &entry, &len) !=
-			        0 ||
-			    log_entry_split(entry, len, &frame, &frame_len, &sig) != 0)
-				break;
-			const void *parts[] = {"CS", owner, frame, sig};
-			size_t lens[] = {2, strlen(owner), frame_len, LINLI_SIG_LEN};
-			send_to(d, p->rid, p->rid_len, 4, parts, lens);
-		}
+		send_log(d, txn, p, owner, LINLI_STREAM_PUBLIC, from, &budget);
 	}
 }
 
@@ -521,22 +520,8 @@ static void on_fetch(linlid_t *d, zmsg_t *m)
 	size_t budget = PULL_BUDGET;
 	for (size_t i = 0; i < c->n_cursors; i++) {
 		int s = (int)c->cursors[i]->stream;
-		store_head_t head;
-		if ((s != LINLI_STREAM_PUBLIC && s != LINLI_STREAM_PERSONAL) ||
-		    store_head_get(txn, p->owner, s, &head) != 0)
-			continue;
-		for (uint64_t seq = c->cursors[i]->seq + 1; seq <= head.seq && budget > 0;
-		     seq++, budget--) {
-			const void *entry;
-			size_t len, frame_len;
-			const uint8_t *frame, *sig;
-			if (store_log_get(txn, p->owner, s, seq, &entry, &len) != 0 ||
-			    log_entry_split(entry, len, &frame, &frame_len, &sig) != 0)
-				break;
-			const void *parts[] = {"CS", p->owner, frame, sig};
-			size_t lens[] = {2, strlen(p->owner), frame_len, LINLI_SIG_LEN};
-			send_to(d, p->rid, p->rid_len, 4, parts, lens);
-		}
+		if (s == LINLI_STREAM_PUBLIC || s == LINLI_STREAM_PERSONAL)
+			send_log(d, txn, p, p->owner, s, c->cursors[i]->seq, &budget);
 	}
 	send_ack(d, txn, p, "RESTORING", 0);
 out:
@@ -621,11 +606,9 @@ static void apply_job(linlid_t *d, linli_txn_t *txn, verify_job_t *job)
 	if (seq <= head.seq) {
 		/* Acknowledge a duplicate, but only if it is the very change set we
 		 * have: the same sequence with other content is a forked log. */
-		const void *entry;
-		size_t len, frame_len;
+		size_t frame_len;
 		const uint8_t *frame, *sig;
-		if (store_log_get(txn, owner, stream, seq, &entry, &len) == 0 &&
-		    log_entry_split(entry, len, &frame, &frame_len, &sig) == 0 &&
+		if (log_entry_get(txn, owner, stream, seq, &frame, &frame_len, &sig) == 0 &&
 		    frame_len == frame_in_len && memcmp(frame, frame_in, frame_len) == 0) {
 			d->duplicates++;
 			log_debug(

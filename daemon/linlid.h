@@ -123,6 +123,7 @@ typedef struct linlid {
 } linlid_t;
 
 uint64_t now_ms(void);
+uint64_t unix_ms(void); /* the wall clock, for what is compared across machines */
 /* Ends the process with a failure status at once, for systemd to restart
  * it: after a failed commit nothing more may be acknowledged, and the
  * fresh start reopens the database at its last good commit. */
@@ -144,9 +145,10 @@ int apply_cs(linli_txn_t *txn, const linli_cs_t *cs, const uint8_t hash[LINLI_HA
  * restore raises it, and change sets of an older one are refused. */
 int epoch_load(linli_txn_t *txn, const char *owner, uint64_t *out);
 int epoch_save(linli_txn_t *txn, const char *owner, uint64_t epoch);
-/* Splits a stored log entry into frame and signature. */
-int log_entry_split(const void *data, size_t len, const uint8_t **frame, size_t *frame_len,
-                    const uint8_t **sig);
+/* Entry seq of a log, split into the signed frame and its signature;
+ * -1 if it is missing or too short. */
+int log_entry_get(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
+                  const uint8_t **frame, size_t *frame_len, const uint8_t **sig);
 
 /* write.c: local writes (from linlictl) as signed change sets. */
 /* Signs the public and personal ops given and commits them with their

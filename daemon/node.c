@@ -93,6 +93,32 @@ static void send_packed(linlid_t *d, const char *type, const ProtobufCMessage *m
 	free(buf);
 }
 
+/* Our two logs' heads as cursors (c[i] pointed to by cp[i]). */
+static void own_cursors(linlid_t *d, linli_txn_t *txn, Linli__Cursor c[2], Linli__Cursor *cp[2])
+{
+	for (int i = 0; i < 2; i++) {
+		store_head_t h;
+		store_head_get(txn, d->cfg.owner, streams[i], &h);
+		linli__cursor__init(&c[i]);
+		c[i].owner = d->cfg.owner;
+		c[i].stream = (Linli__Stream)streams[i];
+		c[i].seq = h.seq;
+		cp[i] = &c[i];
+	}
+}
+
+/* Our two logs' heads, as committed; 0 or -1 if the store cannot be read. */
+static int own_heads(linlid_t *d, store_head_t *pub, store_head_t *pers)
+{
+	linli_txn_t *txn;
+	if (store_read_begin(d->store, &txn) != 0)
+		return -1;
+	store_head_get(txn, d->cfg.owner, LINLI_STREAM_PUBLIC, pub);
+	store_head_get(txn, d->cfg.owner, LINLI_STREAM_PERSONAL, pers);
+	store_abort(&txn);
+	return 0;
+}
+
 static void send_hello(linlid_t *d)
 {
 	Linli__Hello hello = LINLI__HELLO__INIT;
@@ -101,15 +127,7 @@ static void send_hello(linlid_t *d)
 	linli_txn_t *txn;
 	if (store_read_begin(d->store, &txn) != 0)
 		return;
-	for (int i = 0; i < 2; i++) {
-		store_head_t h;
-		store_head_get(txn, d->cfg.owner, streams[i], &h);
-		linli__cursor__init(&heads[i]);
-		heads[i].owner = d->cfg.owner;
-		heads[i].stream = (Linli__Stream)streams[i];
-		heads[i].seq = h.seq;
-		headp[i] = &heads[i];
-	}
+	own_cursors(d, txn, heads, headp);
 	void *arg[] = {&have, d->cfg.owner};
 	store_heads_each(txn, collect_public, arg);
 	store_abort(&txn);
@@ -177,12 +195,10 @@ static void pump(linlid_t *d)
 		       d->sent[s] - d->acked[s] < (uint64_t)d->cfg.window &&
 		       (d->sent[s] == d->acked[s] ||
 		        inflight(d, s) < (uint64_t)d->cfg.window_kib * 1024)) {
-			const void *entry;
-			size_t len, frame_len;
+			size_t frame_len;
 			const uint8_t *frame, *sig;
-			if (store_log_get(txn, d->cfg.owner, s, d->sent[s] + 1, &entry, &len) !=
-			        0 ||
-			    log_entry_split(entry, len, &frame, &frame_len, &sig) != 0) {
+			if (log_entry_get(txn, d->cfg.owner, s, d->sent[s] + 1, &frame, &frame_len,
+			                  &sig) != 0) {
 				log_err("own log %d: entry %llu missing or damaged", s,
 				        (unsigned long long)d->sent[s] + 1);
 				break;
@@ -192,7 +208,8 @@ static void pump(linlid_t *d)
 			if (zsend(d->link, 4, parts, lens) != 0)
 				break; /* queue full or hub away: the next tick tries again */
 			d->sent[s]++;
-			d->sizes[s][d->sent[s] % WINDOW_MAX] = (uint32_t)len;
+			d->sizes[s][d->sent[s] % WINDOW_MAX] =
+			    (uint32_t)(frame_len + LINLI_SIG_LEN);
 		}
 	}
 	store_abort(&txn);
@@ -208,13 +225,6 @@ static Linli__Cursors *unpack_cursors(zmsg_t *m)
 		return NULL;
 	}
 	return c;
-}
-
-static uint64_t unix_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
 /* Every cursor message from the hub carries its clock.  Ordering never
@@ -424,12 +434,10 @@ static void on_give(linlid_t *d, const Linli__Cursors *c)
 	if (store_head_get(txn, owner, LINLI_STREAM_PUBLIC, &head) == 0)
 		for (uint64_t seq = c->cursors[0]->seq + 1, n = 0; seq <= head.seq && n < 256;
 		     seq++, n++) {
-			const void *entry;
-			size_t len, frame_len;
+			size_t frame_len;
 			const uint8_t *frame, *sig;
-			if (store_log_get(txn, owner, LINLI_STREAM_PUBLIC, seq, &entry, &len) !=
-			        0 ||
-			    log_entry_split(entry, len, &frame, &frame_len, &sig) != 0)
+			if (log_entry_get(txn, owner, LINLI_STREAM_PUBLIC, seq, &frame, &frame_len,
+			                  &sig) != 0)
 				break;
 			const void *parts[] = {"RELAY", owner, frame, sig};
 			size_t lens[] = {5, strlen(owner), frame_len, LINLI_SIG_LEN};
@@ -448,15 +456,7 @@ static void send_fetch(linlid_t *d)
 	linli_txn_t *txn;
 	if (store_read_begin(d->store, &txn) != 0)
 		return;
-	for (int i = 0; i < 2; i++) {
-		store_head_t h;
-		store_head_get(txn, d->cfg.owner, streams[i], &h);
-		linli__cursor__init(&c[i]);
-		c[i].owner = d->cfg.owner;
-		c[i].stream = (Linli__Stream)streams[i];
-		c[i].seq = h.seq;
-		cp[i] = &c[i];
-	}
+	own_cursors(d, txn, c, cp);
 	store_abort(&txn);
 	msg.n_cursors = 2;
 	msg.cursors = cp;
@@ -499,7 +499,6 @@ static void restore_fail(linlid_t *d, const char *fmt, ...)
 int node_restore_start(linlid_t *d, char *err, size_t errlen)
 {
 	store_head_t pub = {0}, pers = {0};
-	linli_txn_t *txn;
 	if (d->cfg.role != ROLE_NODE) {
 		snprintf(err, errlen, "restore: only a community node restores from the hub");
 		return -1;
@@ -508,13 +507,10 @@ int node_restore_start(linlid_t *d, char *err, size_t errlen)
 		snprintf(err, errlen, "restore: already under way");
 		return -1;
 	}
-	if (store_read_begin(d->store, &txn) != 0) {
+	if (own_heads(d, &pub, &pers) != 0) {
 		snprintf(err, errlen, "restore: store read failed");
 		return -1;
 	}
-	store_head_get(txn, d->cfg.owner, LINLI_STREAM_PUBLIC, &pub);
-	store_head_get(txn, d->cfg.owner, LINLI_STREAM_PERSONAL, &pers);
-	store_abort(&txn);
 	if (pub.seq + pers.seq > 0) {
 		snprintf(err, errlen,
 		         "restore: this database already holds %llu change sets of %s; restore "
@@ -598,13 +594,9 @@ static void restore_finish(linlid_t *d, const store_head_t *pub, const store_hea
 static void restore_step(linlid_t *d)
 {
 	store_head_t pub = {0}, pers = {0};
-	linli_txn_t *txn;
 	d->restore.step = false;
-	if (store_read_begin(d->store, &txn) != 0)
+	if (own_heads(d, &pub, &pers) != 0)
 		return;
-	store_head_get(txn, d->cfg.owner, LINLI_STREAM_PUBLIC, &pub);
-	store_head_get(txn, d->cfg.owner, LINLI_STREAM_PERSONAL, &pers);
-	store_abort(&txn);
 	if (pub.seq == d->restore.target[LINLI_STREAM_PUBLIC] &&
 	    pers.seq == d->restore.target[LINLI_STREAM_PERSONAL])
 		restore_finish(d, &pub, &pers);

@@ -208,6 +208,41 @@ static const uint8_t *owner_key(const linlid_t *d, const char *owner)
 	return strcmp(owner, d->cfg.owner) == 0 ? linli_key_pub(d->key) : NULL;
 }
 
+/* seq's entry of log l: its signature, its place, and that it follows prev
+ * (NULL: not checked).  Returns the opened change set (the caller frees it)
+ * with its signed bytes in *frame and its chain hash in hash, or NULL with
+ * the first bad place in res->error. */
+static linli_cs_t *check_entry(linlid_t *d, linli_txn_t *txn, const log_t *l, uint64_t seq,
+                               const uint8_t *prev, uint8_t hash[LINLI_HASH_LEN],
+                               const uint8_t **frame, size_t *frame_len, verify_result_t *res)
+{
+	const char *name = l->stream == LINLI_STREAM_PUBLIC ? "public" : "personal";
+	const uint8_t *sig;
+	linli_cs_t *cs = NULL;
+	const uint8_t *pub = owner_key(d, l->owner);
+	char why[LINLI_ERR_MAX], opened[LINLI_ERR_MAX];
+	if (pub == NULL) {
+		snprintf(why, sizeof(why), ": owner not in the trust list");
+	} else if (log_entry_get(txn, l->owner, l->stream, seq, frame, frame_len, &sig) != 0) {
+		snprintf(why, sizeof(why), " is missing");
+	} else if (linli_cs_open(*frame, *frame_len, sig, LINLI_SIG_LEN, pub, &cs, hash, opened,
+	                         sizeof(opened)) != 0) {
+		snprintf(why, sizeof(why), ": %.200s", opened);
+	} else if (strcmp(linli_cs_owner(cs), l->owner) != 0 || linli_cs_stream(cs) != l->stream ||
+	           linli_cs_seq(cs) != seq) {
+		snprintf(why, sizeof(why), " is filed under another place");
+	} else if (prev != NULL && memcmp(linli_cs_prev(cs), prev, LINLI_HASH_LEN) != 0) {
+		snprintf(why, sizeof(why), " does not follow the one before");
+	} else {
+		res->change_sets++;
+		return cs;
+	}
+	linli_cs_free(&cs);
+	snprintf(res->error, sizeof(res->error), "%s %s log: change set %" PRIu64 "%s", l->owner,
+	         name, seq, why);
+	return NULL;
+}
+
 /* One log, entry by entry, into the replay. */
 static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *replay,
                      verify_result_t *res)
@@ -215,7 +250,6 @@ static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *re
 	const char *name = l->stream == LINLI_STREAM_PUBLIC ? "public" : "personal";
 	const uint8_t *pub = owner_key(d, l->owner);
 	uint8_t prev[LINLI_HASH_LEN] = {0}, hash[LINLI_HASH_LEN];
-	char why[LINLI_ERR_MAX];
 	if (pub == NULL) {
 		snprintf(res->error, sizeof(res->error),
 		         "%s %s log: owner not in the trust list, its signatures cannot be checked",
@@ -223,38 +257,18 @@ static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *re
 		return -1;
 	}
 	for (uint64_t seq = 1; seq <= l->head.seq; seq++) {
-		const void *entry;
-		size_t len, frame_len;
-		const uint8_t *frame, *sig;
-		linli_cs_t *cs = NULL;
-		if (store_log_get(txn, l->owner, l->stream, seq, &entry, &len) != 0 ||
-		    log_entry_split(entry, len, &frame, &frame_len, &sig) != 0) {
-			snprintf(res->error, sizeof(res->error),
-			         "%s %s log: change set %" PRIu64 " is missing", l->owner, name,
-			         seq);
+		const uint8_t *frame;
+		size_t frame_len;
+		linli_cs_t *cs = check_entry(d, txn, l, seq, seq > 1 ? prev : NULL, hash, &frame,
+		                             &frame_len, res);
+		if (cs == NULL)
 			return -1;
-		}
-		if (linli_cs_open(frame, frame_len, sig, LINLI_SIG_LEN, pub, &cs, hash, why,
-		                  sizeof(why)) != 0) {
-			snprintf(res->error, sizeof(res->error),
-			         "%s %s log: change set %" PRIu64 ": %s", l->owner, name, seq, why);
-			return -1;
-		}
 		int rc = -1;
 		size_t n = linli_cs_nops(cs);
 		const uint8_t **wire = malloc(n * sizeof(*wire));
 		size_t *wire_len = malloc(n * sizeof(*wire_len));
-		if (strcmp(linli_cs_owner(cs), l->owner) != 0 || linli_cs_stream(cs) != l->stream ||
-		    linli_cs_seq(cs) != seq)
-			snprintf(res->error, sizeof(res->error),
-			         "%s %s log: change set %" PRIu64 " is filed under another place",
-			         l->owner, name, seq);
-		else if (seq > 1 && memcmp(linli_cs_prev(cs), prev, LINLI_HASH_LEN) != 0)
-			snprintf(res->error, sizeof(res->error),
-			         "%s %s log: change set %" PRIu64 " does not follow the one before",
-			         l->owner, name, seq);
-		else if (wire == NULL || wire_len == NULL ||
-		         linli_cs_record_bytes(frame, frame_len, n, wire, wire_len) != 0)
+		if (wire == NULL || wire_len == NULL ||
+		    linli_cs_record_bytes(frame, frame_len, n, wire, wire_len) != 0)
 			snprintf(res->error, sizeof(res->error),
 			         "%s %s log: change set %" PRIu64 ": records cannot be replayed",
 			         l->owner, name, seq);
@@ -268,7 +282,6 @@ static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *re
 		if (rc != 0)
 			return -1;
 		memcpy(prev, hash, LINLI_HASH_LEN);
-		res->change_sets++;
 	}
 	if (l->head.seq > 0 && memcmp(prev, l->head.hash, LINLI_HASH_LEN) != 0) {
 		snprintf(res->error, sizeof(res->error),
@@ -357,41 +370,6 @@ int verify_store(linlid_t *d, verify_result_t *res)
 	return rc == 0 ? 0 : -1;
 }
 
-/* seq's entry of log l: its signature and place; hash gets its chain hash. */
-static int check_entry(linlid_t *d, linli_txn_t *txn, const log_t *l, uint64_t seq,
-                       const uint8_t *prev, uint8_t hash[LINLI_HASH_LEN], verify_result_t *res)
-{
-	const char *name = l->stream == LINLI_STREAM_PUBLIC ? "public" : "personal";
-	const uint8_t *pub = owner_key(d, l->owner);
-	const void *entry;
-	size_t len, frame_len;
-	const uint8_t *frame, *sig;
-	linli_cs_t *cs = NULL;
-	char why[LINLI_ERR_MAX];
-	if (pub == NULL) {
-		snprintf(why, sizeof(why), "owner not in the trust list");
-	} else if (store_log_get(txn, l->owner, l->stream, seq, &entry, &len) != 0 ||
-	           log_entry_split(entry, len, &frame, &frame_len, &sig) != 0) {
-		snprintf(why, sizeof(why), "missing");
-	} else if (linli_cs_open(frame, frame_len, sig, LINLI_SIG_LEN, pub, &cs, hash, why,
-	                         sizeof(why)) != 0) {
-		/* why says it */
-	} else if (strcmp(linli_cs_owner(cs), l->owner) != 0 || linli_cs_stream(cs) != l->stream ||
-	           linli_cs_seq(cs) != seq) {
-		snprintf(why, sizeof(why), "filed under another place");
-	} else if (prev != NULL && memcmp(linli_cs_prev(cs), prev, LINLI_HASH_LEN) != 0) {
-		snprintf(why, sizeof(why), "does not follow the one before");
-	} else {
-		linli_cs_free(&cs);
-		res->change_sets++;
-		return 0;
-	}
-	linli_cs_free(&cs);
-	snprintf(res->error, sizeof(res->error), "%s %s log: change set %" PRIu64 ": %s", l->owner,
-	         name, seq, why);
-	return -1;
-}
-
 int verify_tails(linlid_t *d, uint64_t n, verify_result_t *res)
 {
 	logs_t logs = {0};
@@ -408,8 +386,13 @@ int verify_tails(linlid_t *d, uint64_t n, verify_result_t *res)
 		uint8_t prev[LINLI_HASH_LEN], hash[LINLI_HASH_LEN];
 		uint64_t first = l->head.seq > n ? l->head.seq - n + 1 : 1;
 		for (uint64_t seq = first; seq <= l->head.seq; seq++) {
-			if (check_entry(d, txn, l, seq, seq > first ? prev : NULL, hash, res) != 0)
+			const uint8_t *frame;
+			size_t frame_len;
+			linli_cs_t *cs = check_entry(d, txn, l, seq, seq > first ? prev : NULL,
+			                             hash, &frame, &frame_len, res);
+			if (cs == NULL)
 				goto out;
+			linli_cs_free(&cs);
 			memcpy(prev, hash, sizeof(prev));
 		}
 		if (l->head.seq > 0 && memcmp(prev, l->head.hash, LINLI_HASH_LEN) != 0) {

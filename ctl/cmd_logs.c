@@ -1,6 +1,7 @@
 /*
  * cmd_logs: logs.  The head of every log the daemon holds, which is what
- * replicas compare to see whether they agree.
+ * replicas compare to see whether they agree, and the checkpoint it was
+ * trimmed to (its change sets start after it; 0: none trimmed).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@ int cmd_logs(ctl_t *ctl, int argc, char **argv)
 	    {"owner", "owner", OUT_TEXT},
 	    {"stream", "log", OUT_TEXT},
 	    {"seq", "seq", OUT_NUMBER},
+	    {"checkpoint", "from", OUT_NUMBER},
 	};
 	if (argc > 0)
 		return ctl_usage(ctl, "unexpected argument '%s'", argv[0]);
@@ -23,14 +25,16 @@ int cmd_logs(ctl_t *ctl, int argc, char **argv)
 	req.verb = (char *)"logs";
 	if (client_call_once(ctl->socket, &req, &reply) != 0)
 		return CTL_FAIL;
-	out_table_t *t = out_table_new(NULL, cols, 3, 0);
+	out_table_t *t = out_table_new(NULL, cols, 4, 0);
 	int rc = t ? CTL_OK : ctl_fail("out of memory");
 	for (size_t i = 0; rc == CTL_OK && i < reply->n_logs; i++) {
 		const Linli__Cursor *c = reply->logs[i];
-		char seq[24];
+		char seq[24], from[24];
 		snprintf(seq, sizeof(seq), "%" PRIu64, c->seq);
-		const char *cells[] = {
-		    c->owner, c->stream == LINLI__STREAM__PUBLIC ? "public" : "personal", seq};
+		snprintf(from, sizeof(from), "%" PRIu64, c->checkpoint);
+		const char *cells[] = {c->owner,
+		                       c->stream == LINLI__STREAM__PUBLIC ? "public" : "personal",
+		                       seq, from};
 		if (out_table_add(t, cells) != 0)
 			rc = ctl_fail("out of memory");
 	}

@@ -34,6 +34,13 @@ static int apply_log(linli_txn_t *txn, const char *owner, int stream, uint64_t s
 	                        LINLI_SIG_LEN);
 }
 
+int counts_save(linli_txn_t *txn, const char *owner, const linli_counts_t *c)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "counts/%s", owner);
+	return store_meta_put(txn, name, c, sizeof(*c));
+}
+
 int counts_load(linli_txn_t *txn, const char *owner, linli_counts_t *out)
 {
 	char name[64];
@@ -51,13 +58,6 @@ int counts_load(linli_txn_t *txn, const char *owner, linli_counts_t *out)
 		return STORE_IO;
 	memcpy(out, val, sizeof(*out));
 	return out->version == LINLI_COUNTS_VERSION ? 0 : STORE_IO;
-}
-
-static int counts_save(linli_txn_t *txn, const char *owner, const linli_counts_t *c)
-{
-	char name[64];
-	snprintf(name, sizeof(name), "counts/%s", owner);
-	return store_meta_put(txn, name, c, sizeof(*c));
 }
 
 static int median_update(linli_txn_t *txn, const char *owner, const linli_record_t *rec, int sign)
@@ -80,9 +80,8 @@ static int median_update(linli_txn_t *txn, const char *owner, const linli_record
 	return rc;
 }
 
-/* Applies one op of owner to records, counts and medians. */
-static int apply_op(linli_txn_t *txn, const char *owner, bool remove, const linli_record_t *rec,
-                    const uint8_t *wire, size_t wire_len, linli_counts_t *counts)
+int apply_record(linli_txn_t *txn, const char *owner, bool remove, const linli_record_t *rec,
+                 const uint8_t *wire, size_t wire_len, linli_counts_t *counts)
 {
 	linli_kind_t kind = linli_record_kind(rec);
 	const char *id = linli_record_id(rec);
@@ -142,14 +141,22 @@ int apply_change(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
 	for (size_t i = 0; rc == 0 && i < nops; i++) {
 		bool remove;
 		const linli_record_t *rec = op_at(ops, i, &remove);
-		rc = apply_op(txn, owner, remove, rec, wire ? wire[i] : NULL,
-		              wire ? wire_len[i] : 0, &counts);
+		rc = apply_record(txn, owner, remove, rec, wire ? wire[i] : NULL,
+		                  wire ? wire_len[i] : 0, &counts);
 	}
 	if (rc == 0)
 		rc = counts_save(txn, owner, &counts);
 	free(wire);
 	free(wire_len);
 	return rc;
+}
+
+const uint8_t *owner_pub(const linlid_t *d, const char *owner)
+{
+	const trust_entry_t *t = trust_find(&d->trust, owner);
+	if (t != NULL)
+		return t->pub;
+	return strcmp(owner, d->cfg.owner) == 0 ? linli_key_pub(d->key) : NULL;
 }
 
 static void epoch_name(char *buf, size_t len, const char *owner)

@@ -40,6 +40,7 @@ static const setting_t settings[] = {
     {"window", T_INT, INT(window), 1, 1024, "64", 0},
     {"window_kib", T_INT, INT(window_kib), 64, 1048576, "1024", 0},
     {"batch_max", T_INT, INT(batch_max), 1, 4096, "256", 0},
+    {"checkpoint_every", T_INT, INT(checkpoint_every), 2, 1000000, "1000", 0},
     {"log_level", T_LEVEL, INT(log_level), 0, 0, "info", 0},
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -31,6 +31,7 @@ typedef struct {
 	int window;
 	int window_kib;
 	int batch_max;
+	int checkpoint_every;
 	int log_level;
 } config_t;
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "daemon/compact.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/verify.h"
@@ -492,6 +493,13 @@ static void do_status(linlid_t *d, reply_t *r)
 	add_status(r, "store_map_bytes", "%" PRIu64, mapsize);
 	add_status(r, "log_public", "%" PRIu64, pub.seq);
 	add_status(r, "log_personal", "%" PRIu64, pers.seq);
+	add_status(r, "compactions", "%" PRIu64, d->folds);
+	add_status(r, "snapshots_taken", "%" PRIu64, d->snapshots_taken);
+	add_status(r, "snapshots_refused", "%" PRIu64, d->snapshots_refused);
+	if (d->snap.active)
+		add_status(r, "snapshot", "%s/%s %" PRIu64 " records", d->snap.owner,
+		           d->snap.stream == LINLI_STREAM_PUBLIC ? "public" : "personal",
+		           d->snap.records);
 	if (d->cfg.role == ROLE_NODE) {
 		bool up =
 		    d->hub_heard_ms && now - d->hub_heard_ms < 3u * (uint64_t)d->cfg.heartbeat_ms;
@@ -544,6 +552,11 @@ static void do_status(linlid_t *d, reply_t *r)
 		add_status(r, "refused_fork", "%" PRIu64, d->refused.fork);
 		add_status(r, "refused_fenced", "%" PRIu64, d->refused.fenced);
 	}
+	if (d->fold_stuck[0] != '\0')
+		add_status(r, "problem",
+		           "not compacting the %s: it differs from its owner's "
+		           "checkpoint (linlictl verify)",
+		           d->fold_stuck);
 	r->reply.status = r->status;
 }
 
@@ -604,6 +617,9 @@ static int do_logs(linlid_t *d, reply_t *r)
 	if (store_read_begin(d->store, &txn) != 0)
 		return fail(r, "store read failed");
 	int rc = store_heads_each(txn, collect_log, r);
+	for (size_t i = 0; rc == 0 && i < r->reply.n_logs; i++)
+		r->logs[i].checkpoint =
+		    log_checkpoint(txn, r->logs[i].owner, (int)r->logs[i].stream);
 	store_abort(&txn);
 	r->logsp = calloc(r->reply.n_logs + 1, sizeof(*r->logsp));
 	if (rc != 0 || r->logsp == NULL)

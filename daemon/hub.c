@@ -23,6 +23,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "daemon/compact.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/verifier.h"
@@ -160,6 +161,7 @@ static void send_ack(linlid_t *d, linli_txn_t *txn, const peer_t *p, const char 
 		c[n].owner = (char *)p->owner;
 		c[n].stream = (Linli__Stream)streams[i];
 		c[n].seq = h.seq;
+		c[n].checkpoint = log_checkpoint(txn, p->owner, streams[i]);
 		cp[n] = &c[n];
 		n++;
 	}
@@ -173,6 +175,7 @@ typedef struct {
 	Linli__Cursor *cp[TRUST_MAX];
 	char owners[TRUST_MAX][LINLI_OWNER_MAX + 1];
 	size_t n;
+	linli_txn_t *txn;
 } heads_t;
 
 static int collect_heads(const char *owner, int stream, const store_head_t *head, void *arg)
@@ -185,6 +188,7 @@ static int collect_heads(const char *owner, int stream, const store_head_t *head
 	h->c[h->n].owner = h->owners[h->n];
 	h->c[h->n].stream = LINLI__STREAM__PUBLIC;
 	h->c[h->n].seq = head->seq;
+	h->c[h->n].checkpoint = log_checkpoint(h->txn, owner, LINLI_STREAM_PUBLIC);
 	h->cp[h->n] = &h->c[h->n];
 	h->n++;
 	return 0;
@@ -235,6 +239,7 @@ static void flush_replies(linlid_t *d)
 	uint64_t now = now_ms();
 	if (store_read_begin(d->store, &txn) != 0)
 		return;
+	heads.txn = txn;
 	store_heads_each(txn, collect_heads, &heads);
 	for (size_t i = 0; i < d->npeers; i++) {
 		peer_t *p = &d->peers[i];
@@ -280,6 +285,8 @@ static void refuse(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *
 #define JOB_RID(j) zmq_msg_data(&(j)->rid), zmq_msg_size(&(j)->rid)
 
 static void own_log_reported(linlid_t *d, const peer_t *p, uint64_t seq);
+static void take_trimmed(linlid_t *d, const peer_t *p, int stream, uint64_t checkpoint,
+                         const uint8_t *rid, size_t rid_len);
 
 static void on_hello(linlid_t *d, zmsg_t *m)
 {
@@ -308,13 +315,31 @@ static void on_hello(linlid_t *d, zmsg_t *m)
 			own_log_reported(d, p, h->have[i]->seq);
 	for (size_t i = 0; i < h->n_heads; i++) {
 		int s = (int)h->heads[i]->stream;
-		if (s == LINLI_STREAM_PUBLIC || s == LINLI_STREAM_PERSONAL)
+		if (s == LINLI_STREAM_PUBLIC || s == LINLI_STREAM_PERSONAL) {
 			p->head[s] = h->heads[i]->seq;
+			if (h->heads[i]->checkpoint > 0)
+				take_trimmed(d, p, s, h->heads[i]->checkpoint, RID(m));
+		}
 	}
 	p->need_ack = p->need_head = true;
 out:
 	if (h)
 		linli__hello__free_unpacked(h, NULL);
+}
+
+/* The node's log starts after checkpoint: if we lack what it trimmed (our
+ * database was lost), take its base as a snapshot. */
+static void take_trimmed(linlid_t *d, const peer_t *p, int stream, uint64_t checkpoint,
+                         const uint8_t *rid, size_t rid_len)
+{
+	store_head_t head = {0};
+	linli_txn_t *txn;
+	if (snap_active(d) || store_read_begin(d->store, &txn) != 0)
+		return;
+	store_head_get(txn, p->owner, stream, &head);
+	store_abort(&txn);
+	if (head.seq < checkpoint)
+		snap_start(d, p->owner, stream, rid, rid_len);
 }
 
 /* A node has our own public log up to seq: if that is more than we have,
@@ -444,7 +469,7 @@ static void on_restore(linlid_t *d, zmsg_t *m)
 	linli_txn_t *txn = NULL;
 	uint64_t epoch = 0;
 	const trust_entry_t *t;
-	if (m->n != 4 || zmsg_size(m, 2) > LINLI_CLAIM_MAX ||
+	if (m->n != 4 || zmsg_size(m, 2) > LINLI_STATEMENT_MAX ||
 	    (c = linli__restore_claim__unpack(NULL, zmsg_size(m, 2), zmsg_data(m, 2))) == NULL ||
 	    !linli_owner_valid(c->owner)) {
 		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed RESTORE");
@@ -455,8 +480,8 @@ static void on_restore(linlid_t *d, zmsg_t *m)
 		       "restore of %s: not in the trust list", c->owner);
 		goto out;
 	}
-	if (linli_claim_verify(t->pub, zmsg_data(m, 2), zmsg_size(m, 2), zmsg_data(m, 3),
-	                       zmsg_size(m, 3)) != 0) {
+	if (linli_statement_verify(t->pub, LINLI_TAG_RESTORE, zmsg_data(m, 2), zmsg_size(m, 2),
+	                           zmsg_data(m, 3), zmsg_size(m, 3)) != 0) {
 		refuse(d, RID(m), c->owner, &d->refused.bad_signature,
 		       "restore of %s: the claim's signature does not verify", c->owner);
 		goto out;
@@ -528,6 +553,73 @@ out:
 	store_abort(&txn);
 	if (c)
 		linli__cursors__free_unpacked(c, NULL);
+}
+
+/* CKPT <frame> <sig>: a node's checkpoint of one of its logs. */
+static void on_checkpoint(linlid_t *d, zmsg_t *m)
+{
+	peer_t *p = peer_by_rid(d, RID(m));
+	char err[LINLI_ERR_MAX];
+	bool fenced;
+	if (p == NULL)
+		return; /* before HELLO: offered again */
+	if (m->n != 4) {
+		refuse(d, RID(m), p->owner, &d->refused.malformed, "malformed CKPT from %s",
+		       p->owner);
+		return;
+	}
+	if (compact_on_checkpoint(d, p->owner, zmsg_data(m, 2), zmsg_size(m, 2), zmsg_data(m, 3),
+	                          zmsg_size(m, 3), &fenced, err, sizeof(err)) != 0)
+		refuse(d, RID(m), p->owner,
+		       fenced                           ? &d->refused.fenced
+		       : strstr(err, "signature")       ? &d->refused.bad_signature
+		       : strstr(err, "sent by") != NULL ? &d->refused.wrong_origin
+		                                        : &d->refused.malformed,
+		       "%s", err);
+}
+
+/* Who may take which log's base: any node another owner's public log;
+ * only a restoring owner its own logs, on the connection that claimed. */
+static bool may_take(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *owner, int stream)
+{
+	const char *asker = link_owner(d, rid, rid_len);
+	if (asker == NULL)
+		return false;
+	if (strcmp(asker, owner) != 0)
+		return stream == LINLI_STREAM_PUBLIC;
+	const peer_t *p = hub_peer(d, owner);
+	return p != NULL && p->restore_rid_len == rid_len &&
+	       memcmp(p->restore_rid, rid, rid_len) == 0;
+}
+
+static void on_snapget(linlid_t *d, zmsg_t *m)
+{
+	uint8_t *chunk = NULL;
+	size_t len = 0;
+	char err[LINLI_ERR_MAX];
+	const char *asker = link_owner(d, RID(m));
+	if (m->n != 3 || snap_serve(d, RID(m), zmsg_data(m, 2), zmsg_size(m, 2), may_take, &chunk,
+	                            &len, err, sizeof(err)) != 0) {
+		refuse(d, RID(m), asker, &d->refused.malformed, "%s",
+		       m->n != 3 ? "malformed SNAPGET" : err);
+		return;
+	}
+	const void *parts[] = {"SNAP", chunk};
+	size_t lens[] = {4, len};
+	send_to(d, RID(m), 2, parts, lens);
+	free(chunk);
+}
+
+/* SNAP <SnapChunk>: a chunk of a node's base we asked for. */
+static void on_snap(linlid_t *d, zmsg_t *m)
+{
+	char owner[LINLI_OWNER_MAX + 1];
+	bool was = snap_active(d);
+	snprintf(owner, sizeof(owner), "%s", d->snap.owner);
+	snap_on_chunk(d, m, 2);
+	peer_t *p = was && !snap_active(d) ? peer_get(d, owner) : NULL;
+	if (p != NULL)
+		p->need_ack = true; /* installed or dropped: the node goes on from our head */
 }
 
 /* The checks that need no decoding, then off to the verifier. */
@@ -759,6 +851,12 @@ void hub_on_link(linlid_t *d)
 			on_fetch(d, &m);
 		} else if (zmsg_is(&m, 1, "RELAY")) {
 			on_relay_back(d, &m);
+		} else if (zmsg_is(&m, 1, "CKPT")) {
+			on_checkpoint(d, &m);
+		} else if (zmsg_is(&m, 1, "SNAPGET")) {
+			on_snapget(d, &m);
+		} else if (zmsg_is(&m, 1, "SNAP")) {
+			on_snap(d, &m);
 		} else {
 			refuse(d, RID(&m), NULL, &d->refused.malformed, "unknown message type");
 		}

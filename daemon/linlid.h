@@ -67,13 +67,31 @@ typedef enum {
 
 typedef struct {
 	restore_state_t state;
-	uint64_t epoch;     /* the generation claimed */
-	uint64_t target[3]; /* the hub's heads of our logs, by stream */
-	bool step;          /* the hub answered a FETCH: look where we are */
-	uint64_t asked_ms;  /* last RESTORE or FETCH sent */
+	uint64_t epoch;         /* the generation claimed */
+	uint64_t target[3];     /* the hub's heads of our logs, by stream */
+	uint64_t checkpoint[3]; /* where the hub's copies start */
+	bool step;              /* the hub answered a FETCH: look where we are */
+	uint64_t asked_ms;      /* last RESTORE or FETCH sent */
 	uint64_t started_ms;
 	char error[LINLI_ERR_MAX];
 } restore_t;
+
+/* A snapshot being taken: a log's base, chunk by chunk (compact.c). */
+typedef struct {
+	bool active;
+	char owner[LINLI_OWNER_MAX + 1];
+	int stream;
+	uint8_t rid[256]; /* hub: the node it comes from */
+	size_t rid_len;
+	uint8_t ckpt[LINLI_STATEMENT_MAX]; /* its signed checkpoint, from the first chunk */
+	size_t ckpt_len;
+	uint8_t sig[LINLI_SIG_LEN];
+	uint64_t seq; /* that checkpoint's; 0 until the first chunk */
+	uint64_t records;
+	int after_kind; /* the last record staged */
+	char after_id[LINLI_ID_MAX + 1];
+	uint64_t asked_ms, started_ms;
+} snap_t;
 
 typedef struct linlid {
 	config_t cfg;
@@ -105,6 +123,13 @@ typedef struct linlid {
 	bool clock_known;
 	int64_t clock_offset_ms; /* our clock minus the hub's */
 	restore_t restore;
+	uint64_t hub_checkpoint[3]; /* where the hub's copy of our logs starts */
+	uint64_t offer_ms;          /* last CKPT sent */
+
+	/* both: compaction (compact.c) */
+	snap_t snap;
+	uint64_t snapshots_taken, snapshots_refused, folds;
+	char fold_stuck[LINLI_ERR_MAX]; /* a fold whose digest did not match: not retried */
 
 	/* hub */
 	peer_t peers[TRUST_MAX];
@@ -132,6 +157,14 @@ void exit_for_restart(void) __attribute__((noreturn));
 /* apply.c: changes to the store shared by both roles. */
 /* An owner's statistics as last committed (zeros if none). */
 int counts_load(linli_txn_t *txn, const char *owner, linli_counts_t *out);
+int counts_save(linli_txn_t *txn, const char *owner, const linli_counts_t *c);
+/* Puts (or removes) one record of owner with its statistics: counts in
+ * *counts (the caller loads and saves them), medians in the store.  wire
+ * is rec's encoding if the caller has it (else NULL). */
+int apply_record(linli_txn_t *txn, const char *owner, bool remove, const linli_record_t *rec,
+                 const uint8_t *wire, size_t wire_len, linli_counts_t *counts);
+/* The public key of owner: from the trust list, or our own. */
+const uint8_t *owner_pub(const linlid_t *d, const char *owner);
 /* Appends a change set to its log and applies its ops (op_at(ops, i)
  * gives op i), with their statistics, in txn. */
 typedef const linli_record_t *(*op_at_fn)(const void *ops, size_t i, bool *remove);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "daemon/compact.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/verifier.h"
@@ -231,6 +232,8 @@ static void run(linlid_t *d)
 		if (now >= next_tick) {
 			if (d->cfg.role == ROLE_NODE)
 				node_tick(d);
+			else
+				compact_tick(d);
 			next_tick = now + 100;
 		}
 	}

@@ -23,6 +23,7 @@
  *                RESTORE <claim> <sig>    give me back my logs (signed claim)
  *                FETCH <Cursors>          my change sets after these
  *                RELAY <owner> <frame> <sig> the hub's own change set back to it
+ *                CKPT <frame> <sig>       a signed checkpoint of one of our logs
  *   hub -> node  ACK <Cursors>            applied up to; our epoch; hub clock
  *                WANT <Cursors>           send again after seq
  *                HEAD <Cursors>           public heads at the hub
@@ -31,6 +32,8 @@
  *                CS <owner> <frame> <sig> a relayed public change set, or
  *                                         our own one while restoring
  *                ERR <text>               why something was refused
+ *   both ways    SNAPGET <SnapGet>        the next chunk of a log's base
+ *                SNAP <SnapChunk>         that chunk (compact.c)
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -38,6 +41,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "daemon/compact.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/verify.h"
@@ -103,6 +107,7 @@ static void own_cursors(linlid_t *d, linli_txn_t *txn, Linli__Cursor c[2], Linli
 		c[i].owner = d->cfg.owner;
 		c[i].stream = (Linli__Stream)streams[i];
 		c[i].seq = h.seq;
+		c[i].checkpoint = log_checkpoint(txn, d->cfg.owner, streams[i]);
 		cp[i] = &c[i];
 	}
 }
@@ -189,6 +194,8 @@ static void pump(linlid_t *d)
 		store_head_t head;
 		if (store_head_get(txn, d->cfg.owner, s, &head) != 0)
 			continue;
+		if (d->sent[s] < log_checkpoint(txn, d->cfg.owner, s))
+			continue; /* trimmed here: the hub takes a snapshot (HELLO says so) */
 		if (d->sent[s] == d->acked[s] && d->sent[s] < head.seq)
 			d->ack_progress_ms = now_ms(); /* the retransmit clock starts now */
 		while (d->sent[s] < head.seq &&
@@ -290,6 +297,8 @@ static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 		if (strcmp(k->owner, d->cfg.owner) != 0 ||
 		    (s != LINLI_STREAM_PUBLIC && s != LINLI_STREAM_PERSONAL))
 			continue;
+		if (!want)
+			d->hub_checkpoint[s] = k->checkpoint;
 		if (want) {
 			/* The hub lacks what follows seq: go back and send it again.  A
 			 * WANT is not an acknowledgement: seq may not be committed yet. */
@@ -354,7 +363,12 @@ static void on_head(linlid_t *d, Linli__Cursors *c)
 		if (k->stream != LINLI__STREAM__PUBLIC || strcmp(k->owner, d->cfg.owner) == 0 ||
 		    trust_find(&d->trust, k->owner) == NULL)
 			continue;
-		if (store_head_get(txn, k->owner, LINLI_STREAM_PUBLIC, &h) == 0 && k->seq > h.seq)
+		if (store_head_get(txn, k->owner, LINLI_STREAM_PUBLIC, &h) != 0 || k->seq <= h.seq)
+			continue;
+		if (k->checkpoint > h.seq)
+			snap_start(d, k->owner, LINLI_STREAM_PUBLIC, NULL,
+			           0); /* trimmed at the hub */
+		else
 			behind += k->seq - h.seq;
 	}
 	store_abort(&txn);
@@ -467,7 +481,7 @@ static void send_fetch(linlid_t *d)
 static void send_claim(linlid_t *d)
 {
 	Linli__RestoreClaim claim = LINLI__RESTORE_CLAIM__INIT;
-	uint8_t buf[LINLI_CLAIM_MAX], sig[LINLI_SIG_LEN];
+	uint8_t buf[LINLI_STATEMENT_MAX], sig[LINLI_SIG_LEN];
 	claim.owner = d->cfg.owner;
 	claim.epoch = d->restore.epoch;
 	claim.time = (uint64_t)time(NULL);
@@ -475,7 +489,7 @@ static void send_claim(linlid_t *d)
 	if (len > sizeof(buf))
 		return;
 	linli__restore_claim__pack(&claim, buf);
-	if (linli_claim_sign(d->key, buf, len, sig) != 0)
+	if (linli_statement_sign(d->key, LINLI_TAG_RESTORE, buf, len, sig) != 0)
 		return;
 	const void *parts[] = {"RESTORE", buf, sig};
 	size_t lens[] = {7, len, sizeof(sig)};
@@ -548,8 +562,10 @@ static void on_restoring(linlid_t *d, const Linli__Cursors *c)
 	for (size_t i = 0; i < c->n_cursors; i++) {
 		int s = (int)c->cursors[i]->stream;
 		if (strcmp(c->cursors[i]->owner, d->cfg.owner) == 0 &&
-		    (s == LINLI_STREAM_PUBLIC || s == LINLI_STREAM_PERSONAL))
+		    (s == LINLI_STREAM_PUBLIC || s == LINLI_STREAM_PERSONAL)) {
 			d->restore.target[s] = c->cursors[i]->seq;
+			d->restore.checkpoint[s] = c->cursors[i]->checkpoint;
+		}
 	}
 	d->restore.state = RESTORE_FETCHING;
 	d->restore.step = true;
@@ -597,8 +613,15 @@ static void restore_step(linlid_t *d)
 	d->restore.step = false;
 	if (own_heads(d, &pub, &pers) != 0)
 		return;
-	if (pub.seq == d->restore.target[LINLI_STREAM_PUBLIC] &&
-	    pers.seq == d->restore.target[LINLI_STREAM_PERSONAL])
+	if (snap_active(d))
+		return;
+	/* What the hub trimmed comes as a snapshot first, then the rest. */
+	if (pub.seq < d->restore.checkpoint[LINLI_STREAM_PUBLIC])
+		snap_start(d, d->cfg.owner, LINLI_STREAM_PUBLIC, NULL, 0);
+	else if (pers.seq < d->restore.checkpoint[LINLI_STREAM_PERSONAL])
+		snap_start(d, d->cfg.owner, LINLI_STREAM_PERSONAL, NULL, 0);
+	else if (pub.seq == d->restore.target[LINLI_STREAM_PUBLIC] &&
+	         pers.seq == d->restore.target[LINLI_STREAM_PERSONAL])
 		restore_finish(d, &pub, &pers);
 	else
 		send_fetch(d);
@@ -622,11 +645,36 @@ const char *node_write_refusal(const linlid_t *d)
 	return NULL;
 }
 
+/* The hub may take the base of our own logs only (it lost its copy). */
+static bool own_only(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *owner, int stream)
+{
+	(void)rid, (void)rid_len, (void)stream;
+	return strcmp(owner, d->cfg.owner) == 0;
+}
+
+static void serve_snapshot(linlid_t *d, zmsg_t *m)
+{
+	uint8_t *chunk = NULL;
+	size_t len = 0;
+	char err[LINLI_ERR_MAX];
+	if (m->n != 2 || snap_serve(d, NULL, 0, zmsg_data(m, 1), zmsg_size(m, 1), own_only, &chunk,
+	                            &len, err, sizeof(err)) != 0) {
+		log_warn("hub asked for a snapshot: %s", m->n != 2 ? "malformed SNAPGET" : err);
+		return;
+	}
+	const void *parts[] = {"SNAP", chunk};
+	size_t lens[] = {4, len};
+	if (zsend(d->link, 2, parts, lens) != 0)
+		log_debug("link: SNAP not sent: %s", zmq_strerror(zmq_errno()));
+	free(chunk);
+}
+
 void node_on_link(linlid_t *d)
 {
 	linli_txn_t *txn = NULL;
 	zmsg_t m;
 	size_t bytes = 0;
+	bool snapping = snap_active(d);
 	/* A batch is one transaction: bounded in messages and in bytes, which
 	 * bounds the dirty pages LMDB holds in memory until the commit. */
 	for (int i = 0; i < d->cfg.batch_max && bytes < BATCH_BYTES && zmsg_recv(d->link, &m) == 1;
@@ -654,6 +702,10 @@ void node_on_link(linlid_t *d)
 		} else if (zmsg_is(&m, 0, "RESTORING")) {
 			if ((c = unpack_cursors(&m)) != NULL)
 				on_restoring(d, c);
+		} else if (zmsg_is(&m, 0, "SNAPGET")) {
+			serve_snapshot(d, &m);
+		} else if (zmsg_is(&m, 0, "SNAP")) {
+			snap_on_chunk(d, &m, 1);
 		} else if (zmsg_is(&m, 0, "ERR")) {
 			char text[LINLI_ERR_MAX];
 			if (zmsg_str(&m, 1, text, sizeof(text))) {
@@ -693,6 +745,13 @@ void node_on_link(linlid_t *d)
 			log_warn("relayed change sets not committed: %s", store_strerror(rc));
 		}
 	}
+	if (snapping && !snap_active(d)) {
+		/* A snapshot ended: go on after it. */
+		if (restoring(d))
+			d->restore.step = true;
+		else
+			send_pull(d);
+	}
 	if (d->restore.step)
 		restore_step(d);
 	pump(d);
@@ -717,7 +776,8 @@ void node_tick(linlid_t *d)
 	}
 	if (d->pull_ms && now - d->pull_ms > PULL_TIMEOUT_MS)
 		d->pull_ms = 0;
-	if (restoring(d) && now - d->restore.asked_ms > RESTORE_ASK_MS)
+	compact_tick(d);
+	if (restoring(d) && !snap_active(d) && now - d->restore.asked_ms > RESTORE_ASK_MS)
 		d->restore.state == RESTORE_CLAIMED ? send_claim(d) : send_fetch(d);
 	pump(d);
 }

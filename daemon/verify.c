@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/compact.h"
 #include "daemon/linlid.h"
 #include "daemon/verify.h"
 
@@ -200,14 +201,6 @@ static int replay_ops(ops_t *o)
 	return 0;
 }
 
-static const uint8_t *owner_key(const linlid_t *d, const char *owner)
-{
-	const trust_entry_t *t = trust_find(&d->trust, owner);
-	if (t != NULL)
-		return t->pub;
-	return strcmp(owner, d->cfg.owner) == 0 ? linli_key_pub(d->key) : NULL;
-}
-
 /* seq's entry of log l: its signature, its place, and that it follows prev
  * (NULL: not checked).  Returns the opened change set (the caller frees it)
  * with its signed bytes in *frame and its chain hash in hash, or NULL with
@@ -219,7 +212,7 @@ static linli_cs_t *check_entry(linlid_t *d, linli_txn_t *txn, const log_t *l, ui
 	const char *name = l->stream == LINLI_STREAM_PUBLIC ? "public" : "personal";
 	const uint8_t *sig;
 	linli_cs_t *cs = NULL;
-	const uint8_t *pub = owner_key(d, l->owner);
+	const uint8_t *pub = owner_pub(d, l->owner);
 	char why[LINLI_ERR_MAX], opened[LINLI_ERR_MAX];
 	if (pub == NULL) {
 		snprintf(why, sizeof(why), ": owner not in the trust list");
@@ -243,20 +236,52 @@ static linli_cs_t *check_entry(linlid_t *d, linli_txn_t *txn, const log_t *l, ui
 	return NULL;
 }
 
-/* One log, entry by entry, into the replay. */
+/* A log's base (the records as of its checkpoint) into the replay. */
+static int replay_base(const char *owner, int kind, const char *id, const void *val, size_t len,
+                       void *arg)
+{
+	const log_t *l = ((void **)arg)[0];
+	replay_t *replay = ((void **)arg)[1];
+	char key[LINLI_OWNER_MAX + LINLI_ID_MAX + 16];
+	if (linli_kind_stream((linli_kind_t)kind) != l->stream)
+		return 0;
+	record_key(key, sizeof(key), owner, kind, id);
+	slot_t *s = slot_find(replay, key, true);
+	if (s == NULL)
+		return -1;
+	s->removed = false;
+	s->val = val;
+	s->len = len;
+	return 0;
+}
+
+/* One log: its base, then entry by entry, into the replay. */
 static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *replay,
                      verify_result_t *res)
 {
 	const char *name = l->stream == LINLI_STREAM_PUBLIC ? "public" : "personal";
-	const uint8_t *pub = owner_key(d, l->owner);
+	const uint8_t *pub = owner_pub(d, l->owner);
 	uint8_t prev[LINLI_HASH_LEN] = {0}, hash[LINLI_HASH_LEN];
+	store_head_t base;
+	char why[LINLI_ERR_MAX];
 	if (pub == NULL) {
 		snprintf(res->error, sizeof(res->error),
 		         "%s %s log: owner not in the trust list, its signatures cannot be checked",
 		         l->owner, name);
 		return -1;
 	}
-	for (uint64_t seq = 1; seq <= l->head.seq; seq++) {
+	if (base_check(d, txn, l->owner, l->stream, &base, why, sizeof(why)) != 0) {
+		snprintf(res->error, sizeof(res->error), "%s %s log: %s", l->owner, name, why);
+		return -1;
+	}
+	void *arg[] = {(void *)l, replay};
+	if (base.seq > 0 && store_base_each(txn, l->owner, 0, NULL, replay_base, arg) != 0) {
+		snprintf(res->error, sizeof(res->error), "%s %s log: its base cannot be read",
+		         l->owner, name);
+		return -1;
+	}
+	memcpy(prev, base.hash, LINLI_HASH_LEN);
+	for (uint64_t seq = base.seq + 1; seq <= l->head.seq; seq++) {
 		const uint8_t *frame;
 		size_t frame_len;
 		linli_cs_t *cs = check_entry(d, txn, l, seq, seq > 1 ? prev : NULL, hash, &frame,
@@ -384,12 +409,29 @@ int verify_tails(linlid_t *d, uint64_t n, verify_result_t *res)
 	for (size_t i = 0; i < logs.n; i++) {
 		const log_t *l = &logs.logs[i];
 		uint8_t prev[LINLI_HASH_LEN], hash[LINLI_HASH_LEN];
+		uint64_t base = log_checkpoint(txn, l->owner, l->stream);
 		uint64_t first = l->head.seq > n ? l->head.seq - n + 1 : 1;
+		bool anchored = false; /* prev holds the hash before first */
+		if (first <= base) {
+			/* The tail reaches the base: the chain starts at its checkpoint. */
+			store_head_t b;
+			char why[LINLI_ERR_MAX];
+			if (base_check(d, txn, l->owner, l->stream, &b, why, sizeof(why)) != 0) {
+				snprintf(res->error, sizeof(res->error), "%s %s log: %s", l->owner,
+				         l->stream == LINLI_STREAM_PUBLIC ? "public" : "personal",
+				         why);
+				goto out;
+			}
+			first = base + 1;
+			memcpy(prev, b.hash, LINLI_HASH_LEN);
+			anchored = true;
+		}
 		for (uint64_t seq = first; seq <= l->head.seq; seq++) {
 			const uint8_t *frame;
 			size_t frame_len;
-			linli_cs_t *cs = check_entry(d, txn, l, seq, seq > first ? prev : NULL,
-			                             hash, &frame, &frame_len, res);
+			linli_cs_t *cs =
+			    check_entry(d, txn, l, seq, seq > first || anchored ? prev : NULL, hash,
+			                &frame, &frame_len, res);
 			if (cs == NULL)
 				goto out;
 			linli_cs_free(&cs);
@@ -461,6 +503,18 @@ static int hash_record(const char *owner, int kind, const char *id, const void *
 	return 0;
 }
 
+int records_digest(linlid_t *d, linli_txn_t *txn, const char *owner, int stream, bool base,
+                   uint8_t out[LINLI_HASH_LEN], uint64_t *count)
+{
+	hashing_t h = {.stream = stream, .store = d->store};
+	crypto_generichash_init(&h.st, NULL, 0, LINLI_HASH_LEN);
+	int rc = base ? store_base_each(txn, owner, 0, NULL, hash_record, &h)
+	              : store_rec_each(txn, owner, 0, hash_record, &h);
+	crypto_generichash_final(&h.st, out, LINLI_HASH_LEN);
+	*count = h.records;
+	return rc;
+}
+
 int digest_all(linlid_t *d, digest_t **out, size_t *n)
 {
 	digests_t l = {0};
@@ -472,15 +526,11 @@ int digest_all(linlid_t *d, digest_t **out, size_t *n)
 		digest_t *g = &l.items[i];
 		char owner[LINLI_OWNER_MAX + 1];
 		uint8_t sum[LINLI_HASH_LEN];
-		hashing_t h = {.stream = strstr(g->name, "/public") ? LINLI_STREAM_PUBLIC
-		                                                    : LINLI_STREAM_PERSONAL,
-		               .store = d->store};
+		int stream =
+		    strstr(g->name, "/public") ? LINLI_STREAM_PUBLIC : LINLI_STREAM_PERSONAL;
 		snprintf(owner, sizeof(owner), "%.*s", (int)strcspn(g->name, "/"), g->name);
-		crypto_generichash_init(&h.st, NULL, 0, sizeof(sum));
-		rc = store_rec_each(txn, owner, 0, hash_record, &h);
-		crypto_generichash_final(&h.st, sum, sizeof(sum));
+		rc = records_digest(d, txn, owner, stream, false, sum, &g->records);
 		linli_hex(sum, sizeof(sum), g->hex);
-		g->records = h.records;
 	}
 	store_abort(&txn);
 	store_release_pages(d->store);

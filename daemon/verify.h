@@ -5,6 +5,7 @@
 #ifndef LINLID_VERIFY_H
 #define LINLID_VERIFY_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "daemon/linlid.h"
@@ -29,6 +30,11 @@ typedef struct {
 	uint64_t seq, records;           /* the log head, records counted */
 	char hex[2 * LINLI_HASH_LEN + 1];
 } digest_t;
+
+/* The digest of owner's records of stream (or of its base): what a
+ * checkpoint signs. */
+int records_digest(linlid_t *d, linli_txn_t *txn, const char *owner, int stream, bool base,
+                   uint8_t out[LINLI_HASH_LEN], uint64_t *count);
 
 /* One digest per log held, malloc'd into *out (*n of them). */
 int digest_all(linlid_t *d, digest_t **out, size_t *n);

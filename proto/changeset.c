@@ -36,33 +36,35 @@ static int sign_digest(const linli_key_t *key, const uint8_t hash[LINLI_HASH_LEN
 	return linli_key_sign(key, msg, sizeof(msg), sig);
 }
 
-#define CLAIM_TAG     "linli restore v1"
-#define CLAIM_TAG_LEN (sizeof(CLAIM_TAG) - 1)
-
-static size_t claim_message(const uint8_t *claim, size_t len,
-                            uint8_t msg[CLAIM_TAG_LEN + LINLI_CLAIM_MAX])
+/* A statement is signed over its domain tag, a NUL and its bytes: a
+ * signature made for one kind can never pass for another, nor for a
+ * change set (whose tag is fixed and followed by a digest, not a NUL). */
+static size_t statement_message(const char *tag, const uint8_t *buf, size_t len,
+                                uint8_t msg[LINLI_TAG_MAX + 1 + LINLI_STATEMENT_MAX])
 {
-	memcpy(msg, CLAIM_TAG, CLAIM_TAG_LEN);
-	memcpy(msg + CLAIM_TAG_LEN, claim, len);
-	return CLAIM_TAG_LEN + len;
+	size_t tlen = strlen(tag);
+	memcpy(msg, tag, tlen);
+	msg[tlen] = '\0';
+	memcpy(msg + tlen + 1, buf, len);
+	return tlen + 1 + len;
 }
 
-int linli_claim_sign(const linli_key_t *key, const uint8_t *claim, size_t len,
-                     uint8_t sig[LINLI_SIG_LEN])
+int linli_statement_sign(const linli_key_t *key, const char *tag, const uint8_t *buf, size_t len,
+                         uint8_t sig[LINLI_SIG_LEN])
 {
-	uint8_t msg[CLAIM_TAG_LEN + LINLI_CLAIM_MAX];
-	if (len > LINLI_CLAIM_MAX)
+	uint8_t msg[LINLI_TAG_MAX + 1 + LINLI_STATEMENT_MAX];
+	if (len > LINLI_STATEMENT_MAX || strlen(tag) > LINLI_TAG_MAX)
 		return -1;
-	return linli_key_sign(key, msg, claim_message(claim, len, msg), sig);
+	return linli_key_sign(key, msg, statement_message(tag, buf, len, msg), sig);
 }
 
-int linli_claim_verify(const uint8_t pub[LINLI_PUB_LEN], const uint8_t *claim, size_t len,
-                       const uint8_t *sig, size_t sig_len)
+int linli_statement_verify(const uint8_t pub[LINLI_PUB_LEN], const char *tag, const uint8_t *buf,
+                           size_t len, const uint8_t *sig, size_t sig_len)
 {
-	uint8_t msg[CLAIM_TAG_LEN + LINLI_CLAIM_MAX];
-	if (len > LINLI_CLAIM_MAX || sig_len != LINLI_SIG_LEN)
+	uint8_t msg[LINLI_TAG_MAX + 1 + LINLI_STATEMENT_MAX];
+	if (len > LINLI_STATEMENT_MAX || sig_len != LINLI_SIG_LEN || strlen(tag) > LINLI_TAG_MAX)
 		return -1;
-	return linli_verify(pub, msg, claim_message(claim, len, msg), sig);
+	return linli_verify(pub, msg, statement_message(tag, buf, len, msg), sig);
 }
 
 int linli_cs_sign(const linli_key_t *key, const uint8_t *frame, size_t len,

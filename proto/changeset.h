@@ -67,14 +67,18 @@ int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const linli_cs_head_t
 int linli_cs_sign(const linli_key_t *key, const uint8_t *frame, size_t len,
                   uint8_t sig[LINLI_SIG_LEN]);
 
-/* A restore claim (RestoreClaim, at most LINLI_CLAIM_MAX bytes) is signed
- * over "linli restore v1" || its bytes: never mistaken for a change set. */
-#define LINLI_CLAIM_MAX 256
-int linli_claim_sign(const linli_key_t *key, const uint8_t *claim, size_t len,
-                     uint8_t sig[LINLI_SIG_LEN]);
-/* 0 if sig is the owner of pub's signature of the claim. */
-int linli_claim_verify(const uint8_t pub[LINLI_PUB_LEN], const uint8_t *claim, size_t len,
-                       const uint8_t *sig, size_t sig_len);
+/* Statements an owner signs besides change sets, each under its own
+ * domain tag: a restore claim (RestoreClaim) and a checkpoint (Checkpoint),
+ * at most LINLI_STATEMENT_MAX bytes each. */
+#define LINLI_TAG_RESTORE    "linli restore v1"
+#define LINLI_TAG_CHECKPOINT "linli checkpoint v1"
+#define LINLI_TAG_MAX        32
+#define LINLI_STATEMENT_MAX  256
+int linli_statement_sign(const linli_key_t *key, const char *tag, const uint8_t *buf, size_t len,
+                         uint8_t sig[LINLI_SIG_LEN]);
+/* 0 if sig is pub's owner's signature of the statement under tag. */
+int linli_statement_verify(const uint8_t pub[LINLI_PUB_LEN], const char *tag, const uint8_t *buf,
+                           size_t len, const uint8_t *sig, size_t sig_len);
 
 /* The encoded record of each of the nops ops of a change set's signed
  * bytes, as it was decoded: what to store without encoding it again.  -1

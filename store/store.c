@@ -40,7 +40,7 @@
 
 struct linli_store {
 	MDB_env *env;
-	MDB_dbi log, head, rec, meta, med;
+	MDB_dbi log, head, rec, meta, med, base;
 	size_t psize;
 	size_t maxkey;
 	/* Top-level transactions open.  The map may only be resized at zero:
@@ -239,8 +239,8 @@ static int split_key(const MDB_val *k, char owner[STORE_OWNER_MAX + 1], int *b,
 
 static int open_dbs(linli_store_t *s)
 {
-	const char *names[] = {"log", "head", "rec", "meta", "med"};
-	MDB_dbi *dbis[] = {&s->log, &s->head, &s->rec, &s->meta, &s->med};
+	const char *names[] = {"log", "head", "rec", "meta", "med", "base"};
+	MDB_dbi *dbis[] = {&s->log, &s->head, &s->rec, &s->meta, &s->med, &s->base};
 	MDB_txn *txn = NULL;
 	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 	if (rc != 0)
@@ -657,6 +657,56 @@ int store_log_get(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
 	return STORE_OK;
 }
 
+/* Deletes the entries of a log with seq <= upto (0: all of them). */
+static int log_delete(linli_txn_t *txn, const uint8_t *key, size_t hlen, uint64_t upto)
+{
+	uint8_t first[LOG_KEY_MAX];
+	MDB_cursor *c = NULL;
+	MDB_val k = {hlen + 8, first}, v;
+	memcpy(first, key, hlen);
+	put_be64(first + hlen, 0);
+	int rc = mdb_cursor_open(txn->txn, txn->store->log, &c);
+	if (rc != 0)
+		return rc;
+	/* Seek again after each delete rather than trust where a delete
+	 * leaves the cursor: the log's first entry is always the next one. */
+	while ((rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE)) == 0) {
+		if (k.mv_size != hlen + 8 || memcmp(k.mv_data, key, hlen) != 0 ||
+		    (upto && get_be64((const uint8_t *)k.mv_data + hlen) > upto))
+			break;
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+		k.mv_size = hlen + 8;
+		k.mv_data = first;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int store_log_trim(linli_txn_t *txn, const char *owner, int stream, uint64_t upto)
+{
+	uint8_t key[LOG_KEY_MAX];
+	size_t hlen;
+	if (!can_write(txn) || upto == 0 || owner_key(key, owner, stream, &hlen) != 0)
+		return STORE_INVAL;
+	return map_err(log_delete(txn, key, hlen, upto));
+}
+
+int store_log_reset(linli_txn_t *txn, const char *owner, int stream, const store_head_t *head)
+{
+	uint8_t key[LOG_KEY_MAX], hv[HEAD_VAL_LEN];
+	size_t hlen;
+	if (!can_write(txn) || head == NULL || owner_key(key, owner, stream, &hlen) != 0)
+		return STORE_INVAL;
+	int rc = log_delete(txn, key, hlen, 0);
+	if (rc != 0)
+		return map_err(rc);
+	put_be64(hv, head->seq);
+	memcpy(hv + 8, head->hash, STORE_HASH_LEN);
+	MDB_val k = {hlen, key}, v = {sizeof(hv), hv};
+	return map_err(mdb_put(txn->txn, txn->store->head, &k, &v, 0));
+}
+
 int store_heads_each(linli_txn_t *txn, store_head_fn fn, void *arg)
 {
 	char owner[STORE_OWNER_MAX + 1];
@@ -689,10 +739,13 @@ out:
 	return rc;
 }
 
-/* ---- records ---- */
+/* ---- records ----
+ *
+ * Two areas with the same keys: the records ("rec") and the base of
+ * compacted logs ("base"): an owner's records as of its checkpoint. */
 
-int store_rec_get(linli_txn_t *txn, const char *owner, int kind, const char *id, const void **val,
-                  size_t *len)
+static int rec_get_in(linli_txn_t *txn, MDB_dbi dbi, const char *owner, int kind, const char *id,
+                      const void **val, size_t *len)
 {
 	uint8_t key[REC_KEY_MAX];
 	size_t klen;
@@ -700,7 +753,7 @@ int store_rec_get(linli_txn_t *txn, const char *owner, int kind, const char *id,
 	    rec_key(key, owner, kind, id, &klen) != 0)
 		return STORE_INVAL;
 	MDB_val k = {klen, key}, v;
-	int rc = mdb_get(txn->txn, txn->store->rec, &k, &v);
+	int rc = mdb_get(txn->txn, dbi, &k, &v);
 	if (rc != 0)
 		return map_err(rc);
 	*val = v.mv_data;
@@ -708,8 +761,8 @@ int store_rec_get(linli_txn_t *txn, const char *owner, int kind, const char *id,
 	return STORE_OK;
 }
 
-int store_rec_put(linli_txn_t *txn, const char *owner, int kind, const char *id, const void *val,
-                  size_t len)
+static int rec_put_in(linli_txn_t *txn, MDB_dbi dbi, const char *owner, int kind, const char *id,
+                      const void *val, size_t len)
 {
 	uint8_t key[REC_KEY_MAX];
 	size_t klen;
@@ -717,24 +770,28 @@ int store_rec_put(linli_txn_t *txn, const char *owner, int kind, const char *id,
 	    rec_key(key, owner, kind, id, &klen) != 0)
 		return STORE_INVAL;
 	MDB_val k = {klen, key}, v = {len, (void *)val};
-	return map_err(mdb_put(txn->txn, txn->store->rec, &k, &v, 0));
+	return map_err(mdb_put(txn->txn, dbi, &k, &v, 0));
 }
 
-int store_rec_del(linli_txn_t *txn, const char *owner, int kind, const char *id)
+static int rec_del_in(linli_txn_t *txn, MDB_dbi dbi, const char *owner, int kind, const char *id)
 {
 	uint8_t key[REC_KEY_MAX];
 	size_t klen;
 	if (!can_write(txn) || rec_key(key, owner, kind, id, &klen) != 0)
 		return STORE_INVAL;
 	MDB_val k = {klen, key};
-	return map_err(mdb_del(txn->txn, txn->store->rec, &k, NULL));
+	return map_err(mdb_del(txn->txn, dbi, &k, NULL));
 }
 
-int store_rec_each(linli_txn_t *txn, const char *owner, int kind, store_rec_fn fn, void *arg)
+/* Every record of owner (NULL: all) and kind (0: all) in key order,
+ * starting after the key (owner, after_kind, after_id) when after_id is
+ * given. */
+static int rec_each_in(linli_txn_t *txn, MDB_dbi dbi, const char *owner, int kind, int after_kind,
+                       const char *after_id, store_rec_fn fn, void *arg)
 {
 	uint8_t pre[REC_KEY_MAX], seek[REC_KEY_MAX];
 	char kowner[STORE_OWNER_MAX + 1], kid[STORE_ID_MAX + 1];
-	size_t plen = 0, olen;
+	size_t plen = 0, olen, slen = 0;
 	MDB_cursor *c = NULL;
 	MDB_val k, v;
 	int rc;
@@ -746,11 +803,23 @@ int store_rec_each(linli_txn_t *txn, const char *owner, int kind, store_rec_fn f
 		if (kind == 0)
 			plen--; /* owner \0 only */
 	}
-	if ((rc = mdb_cursor_open(txn->txn, txn->store->rec, &c)) != 0)
+	if (after_id != NULL &&
+	    (owner == NULL || rec_key(seek, owner, after_kind, after_id, &slen) != 0))
+		return STORE_INVAL;
+	if ((rc = mdb_cursor_open(txn->txn, dbi, &c)) != 0)
 		return map_err(rc);
-	k.mv_size = plen;
-	k.mv_data = pre;
-	rc = plen ? mdb_cursor_get(c, &k, &v, MDB_SET_RANGE) : mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	if (slen > 0) {
+		k.mv_size = slen;
+		k.mv_data = seek;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc == 0 && k.mv_size == slen && memcmp(k.mv_data, seek, slen) == 0)
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	} else {
+		k.mv_size = plen;
+		k.mv_data = pre;
+		rc = plen ? mdb_cursor_get(c, &k, &v, MDB_SET_RANGE)
+		          : mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	}
 	while (rc == 0) {
 		const uint8_t *idp;
 		size_t ilen;
@@ -783,7 +852,7 @@ int store_rec_each(linli_txn_t *txn, const char *owner, int kind, store_rec_fn f
 		kid[ilen] = '\0';
 		/* Keep the key: fn may write through the same transaction, so we
 		 * find our place again by key instead of trusting the cursor. */
-		size_t slen = k.mv_size;
+		slen = k.mv_size;
 		memcpy(seek, k.mv_data, slen);
 		if ((rc = fn(kowner, kk, kid, v.mv_data, v.mv_size, arg)) != 0)
 			goto out;
@@ -797,6 +866,52 @@ int store_rec_each(linli_txn_t *txn, const char *owner, int kind, store_rec_fn f
 out:
 	mdb_cursor_close(c);
 	return rc;
+}
+
+int store_rec_get(linli_txn_t *txn, const char *owner, int kind, const char *id, const void **val,
+                  size_t *len)
+{
+	return txn ? rec_get_in(txn, txn->store->rec, owner, kind, id, val, len) : STORE_INVAL;
+}
+
+int store_rec_put(linli_txn_t *txn, const char *owner, int kind, const char *id, const void *val,
+                  size_t len)
+{
+	return txn ? rec_put_in(txn, txn->store->rec, owner, kind, id, val, len) : STORE_INVAL;
+}
+
+int store_rec_del(linli_txn_t *txn, const char *owner, int kind, const char *id)
+{
+	return txn ? rec_del_in(txn, txn->store->rec, owner, kind, id) : STORE_INVAL;
+}
+
+int store_rec_each(linli_txn_t *txn, const char *owner, int kind, store_rec_fn fn, void *arg)
+{
+	return txn ? rec_each_in(txn, txn->store->rec, owner, kind, 0, NULL, fn, arg) : STORE_INVAL;
+}
+
+int store_base_get(linli_txn_t *txn, const char *owner, int kind, const char *id, const void **val,
+                   size_t *len)
+{
+	return txn ? rec_get_in(txn, txn->store->base, owner, kind, id, val, len) : STORE_INVAL;
+}
+
+int store_base_put(linli_txn_t *txn, const char *owner, int kind, const char *id, const void *val,
+                   size_t len)
+{
+	return txn ? rec_put_in(txn, txn->store->base, owner, kind, id, val, len) : STORE_INVAL;
+}
+
+int store_base_del(linli_txn_t *txn, const char *owner, int kind, const char *id)
+{
+	return txn ? rec_del_in(txn, txn->store->base, owner, kind, id) : STORE_INVAL;
+}
+
+int store_base_each(linli_txn_t *txn, const char *owner, int after_kind, const char *after_id,
+                    store_rec_fn fn, void *arg)
+{
+	return txn ? rec_each_in(txn, txn->store->base, owner, 0, after_kind, after_id, fn, arg)
+	           : STORE_INVAL;
 }
 
 /* ---- meta ---- */

@@ -4,7 +4,8 @@
  * It knows bytes, not schemas: records are opaque values under
  * (owner, kind, id), logs are the exact signed bytes of each change set under
  * (owner, stream, seq) with the log head (seq, hash) kept beside them, "meta"
- * holds small named values (statistics, cursors), and "median sets" keep an
+ * holds small named values (statistics, cursors), "base" holds the records
+ * of compacted logs as of their checkpoint, and "median sets" keep an
  * ordered multiset with a pointer at its median so reading a median never
  * scans.  Everything that must change together goes in one write transaction.
  *
@@ -80,6 +81,12 @@ int store_log_append(linli_txn_t *txn, const char *owner, int stream, uint64_t s
                      const void *tail, size_t tail_len);
 int store_log_get(linli_txn_t *txn, const char *owner, int stream, uint64_t seq, const void **data,
                   size_t *len);
+/* Deletes the entries of a log up to seq upto (what a checkpoint made its
+ * base); the head stays. */
+int store_log_trim(linli_txn_t *txn, const char *owner, int stream, uint64_t upto);
+/* Deletes every entry of a log and makes head its head: the log now
+ * starts after head.seq (a snapshot was installed). */
+int store_log_reset(linli_txn_t *txn, const char *owner, int stream, const store_head_t *head);
 /* Calls fn for every log head; a non-zero return from fn stops and is returned. */
 typedef int (*store_head_fn)(const char *owner, int stream, const store_head_t *head, void *arg);
 int store_heads_each(linli_txn_t *txn, store_head_fn fn, void *arg);
@@ -95,6 +102,17 @@ int store_rec_del(linli_txn_t *txn, const char *owner, int kind, const char *id)
 typedef int (*store_rec_fn)(const char *owner, int kind, const char *id, const void *val,
                             size_t len, void *arg);
 int store_rec_each(linli_txn_t *txn, const char *owner, int kind, store_rec_fn fn, void *arg);
+
+/* The base of compacted logs: records as of a checkpoint, under the same
+ * keys as the records; each walks one owner's in key order, after
+ * (after_kind, after_id) if after_id is not NULL. */
+int store_base_get(linli_txn_t *txn, const char *owner, int kind, const char *id, const void **val,
+                   size_t *len);
+int store_base_put(linli_txn_t *txn, const char *owner, int kind, const char *id, const void *val,
+                   size_t len);
+int store_base_del(linli_txn_t *txn, const char *owner, int kind, const char *id);
+int store_base_each(linli_txn_t *txn, const char *owner, int after_kind, const char *after_id,
+                    store_rec_fn fn, void *arg);
 
 /* Small named values (at most 511 bytes of name). */
 int store_meta_get(linli_txn_t *txn, const char *name, const void **val, size_t *len);

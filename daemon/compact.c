@@ -1,0 +1,903 @@
+/*
+ * compact: checkpoints, trimmed logs and snapshots.
+ *
+ * An owner signs a checkpoint of each of its logs every checkpoint_every
+ * change sets (or CKPT_BYTES of them): the sequence number, the chain hash
+ * and the digest of its records as of then (linlictl digest).  A holder
+ * of the log folds the change sets up to the checkpoint into the log's
+ * base (the records as of the checkpoint, kept beside the live ones),
+ * checks that the base hashes to the signed digest, and only then deletes
+ * them: the log now starts after the checkpoint.  The hub folds as soon
+ * as it holds an owner's checkpoint; the owner folds once the hub has,
+ * so its log always holds what the hub has not confirmed.  A digest that
+ * does not match stops the fold: nothing is trimmed and the problem is
+ * logged and shown, never passed over.  The hub's own public log is not
+ * compacted: the nodes keep it whole for the hub to take back.
+ *
+ * A replica whose log ends before a holder's base takes a snapshot: the
+ * base, chunk by chunk (SNAPGET / SNAP), staged apart under "~OWNER",
+ * then checked against the signed checkpoint, and only then put in place
+ * of that log and its records, in one transaction.  The change sets after
+ * the checkpoint then follow as usual:
+ *   - a node behind on another owner's public log takes it from the hub;
+ *   - a restoring node takes its own logs from the hub;
+ *   - a hub that lost its database takes a node's logs from the node.
+ * The sender keeps no state: each SNAPGET names the last record received.
+ *
+ * Meta: "ckpt/OWNER/S" the checkpoint the base is at; "next/OWNER/S" a
+ * later one to fold to.  Each is the signed bytes followed by the
+ * signature.
+ */
+#include "daemon/compact.h"
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon/log.h"
+#include "daemon/verify.h"
+#include "proto/linli.pb-c.h"
+
+#define CKPT_BYTES     (32u << 20) /* log bytes that call for a checkpoint */
+#define CHUNK_BYTES    (256u << 10)
+#define SNAP_ASK_MS    2000  /* a SNAPGET unanswered this long is sent again */
+#define SNAP_GIVEUP_MS 30000 /* and after this long the snapshot is dropped */
+
+static const int streams[] = {LINLI_STREAM_PUBLIC, LINLI_STREAM_PERSONAL};
+
+static const char *stream_name(int s)
+{
+	return s == LINLI_STREAM_PUBLIC ? "public" : "personal";
+}
+
+/* --- checkpoints --- */
+
+typedef struct {
+	uint8_t bytes[LINLI_STATEMENT_MAX];
+	size_t len;
+	uint8_t sig[LINLI_SIG_LEN];
+	char owner[LINLI_OWNER_MAX + 1];
+	int stream;
+	uint64_t seq, records, epoch;
+	uint8_t head[LINLI_HASH_LEN], digest[LINLI_HASH_LEN];
+} ckpt_t;
+
+/* Checks a signed checkpoint with its owner's key and decodes it. */
+static int ckpt_open(linlid_t *d, ckpt_t *c, const uint8_t *bytes, size_t len, const uint8_t *sig,
+                     size_t sig_len, char *err, size_t errlen)
+{
+	Linli__Checkpoint *m = NULL;
+	const uint8_t *pub;
+	int rc = -1;
+	if (len > sizeof(c->bytes) || sig_len != LINLI_SIG_LEN) {
+		snprintf(err, errlen, "checkpoint: %zu bytes or signature of %zu bytes", len,
+		         sig_len);
+		return -1;
+	}
+	if ((m = linli__checkpoint__unpack(NULL, len, bytes)) == NULL ||
+	    !linli_owner_valid(m->owner) ||
+	    (m->stream != LINLI__STREAM__PUBLIC && m->stream != LINLI__STREAM__PERSONAL) ||
+	    m->seq == 0 || m->head.len != LINLI_HASH_LEN || m->digest.len != LINLI_HASH_LEN) {
+		snprintf(err, errlen, "checkpoint: does not decode or is incomplete");
+		goto out;
+	}
+	if ((pub = owner_pub(d, m->owner)) == NULL) {
+		snprintf(err, errlen, "checkpoint of %s: owner not in the trust list", m->owner);
+		goto out;
+	}
+	if (linli_statement_verify(pub, LINLI_TAG_CHECKPOINT, bytes, len, sig, sig_len) != 0) {
+		snprintf(err, errlen, "checkpoint of %s: signature does not verify", m->owner);
+		goto out;
+	}
+	memcpy(c->bytes, bytes, len);
+	c->len = len;
+	memcpy(c->sig, sig, LINLI_SIG_LEN);
+	snprintf(c->owner, sizeof(c->owner), "%s", m->owner);
+	c->stream = (int)m->stream;
+	c->seq = m->seq;
+	c->records = m->records;
+	c->epoch = m->epoch;
+	memcpy(c->head, m->head.data, LINLI_HASH_LEN);
+	memcpy(c->digest, m->digest.data, LINLI_HASH_LEN);
+	rc = 0;
+out:
+	if (m)
+		linli__checkpoint__free_unpacked(m, NULL);
+	return rc;
+}
+
+static void ckpt_name(char *buf, size_t len, const char *which, const char *owner, int stream)
+{
+	snprintf(buf, len, "%s/%s/%d", which, owner, stream);
+}
+
+/* which: "ckpt" or "next".  1 if there is none, 0 if c holds it. */
+static int ckpt_load(linlid_t *d, linli_txn_t *txn, const char *which, const char *owner,
+                     int stream, ckpt_t *c)
+{
+	char name[64], err[LINLI_ERR_MAX];
+	const void *val;
+	size_t len;
+	ckpt_name(name, sizeof(name), which, owner, stream);
+	int rc = store_meta_get(txn, name, &val, &len);
+	if (rc == STORE_NOTFOUND)
+		return 1;
+	if (rc != 0 || len <= LINLI_SIG_LEN)
+		return -1;
+	if (ckpt_open(d, c, val, len - LINLI_SIG_LEN, (const uint8_t *)val + len - LINLI_SIG_LEN,
+	              LINLI_SIG_LEN, err, sizeof(err)) != 0) {
+		log_err("stored %s: %s", name, err);
+		return -1;
+	}
+	return 0;
+}
+
+static int ckpt_save(linli_txn_t *txn, const char *which, const ckpt_t *c)
+{
+	char name[64];
+	uint8_t buf[LINLI_STATEMENT_MAX + LINLI_SIG_LEN];
+	ckpt_name(name, sizeof(name), which, c->owner, c->stream);
+	memcpy(buf, c->bytes, c->len);
+	memcpy(buf + c->len, c->sig, LINLI_SIG_LEN);
+	return store_meta_put(txn, name, buf, c->len + LINLI_SIG_LEN);
+}
+
+static uint64_t ckpt_seq(linlid_t *d, linli_txn_t *txn, const char *which, const char *owner,
+                         int stream)
+{
+	ckpt_t c;
+	return ckpt_load(d, txn, which, owner, stream, &c) == 0 ? c.seq : 0;
+}
+
+uint64_t log_checkpoint(linli_txn_t *txn, const char *owner, int stream)
+{
+	char name[64];
+	const void *val;
+	size_t len;
+	Linli__Checkpoint *m;
+	uint64_t seq = 0;
+	ckpt_name(name, sizeof(name), "ckpt", owner, stream);
+	if (store_meta_get(txn, name, &val, &len) == 0 && len > LINLI_SIG_LEN &&
+	    (m = linli__checkpoint__unpack(NULL, len - LINLI_SIG_LEN, val)) != NULL) {
+		seq = m->seq;
+		linli__checkpoint__free_unpacked(m, NULL);
+	}
+	return seq;
+}
+
+int base_check(linlid_t *d, linli_txn_t *txn, const char *owner, int stream, store_head_t *base,
+               char *err, size_t errlen)
+{
+	ckpt_t c;
+	uint8_t digest[LINLI_HASH_LEN];
+	uint64_t records;
+	memset(base, 0, sizeof(*base));
+	int rc = ckpt_load(d, txn, "ckpt", owner, stream, &c);
+	if (rc == 1)
+		return 0;
+	if (rc != 0 || strcmp(c.owner, owner) != 0 || c.stream != stream) {
+		snprintf(err, errlen, "its checkpoint does not verify or is of another log");
+		return -1;
+	}
+	if (records_digest(d, txn, owner, stream, true, digest, &records) != 0 ||
+	    records != c.records || memcmp(digest, c.digest, LINLI_HASH_LEN) != 0) {
+		snprintf(err, errlen,
+		         "its base (the records as of checkpoint %" PRIu64
+		         ") is not what its owner signed",
+		         c.seq);
+		return -1;
+	}
+	base->seq = c.seq;
+	memcpy(base->hash, c.head, LINLI_HASH_LEN);
+	return 0;
+}
+
+/* Our own log has grown by checkpoint_every change sets or CKPT_BYTES
+ * since its last checkpoint, and the hub has folded that one: sign the
+ * next one, of our records as they are now. */
+static void make_checkpoint(linlid_t *d, int stream)
+{
+	linli_txn_t *txn;
+	store_head_t head;
+	ckpt_t c = {0};
+	if (store_read_begin(d->store, &txn) != 0)
+		return;
+	uint64_t base = ckpt_seq(d, txn, "ckpt", d->cfg.owner, stream);
+	uint64_t next = ckpt_seq(d, txn, "next", d->cfg.owner, stream);
+	if (store_head_get(txn, d->cfg.owner, stream, &head) != 0 || next > base ||
+	    head.seq <= base)
+		goto out;
+	uint64_t bytes = 0, seq = base + 1;
+	if (head.seq - base < (uint64_t)d->cfg.checkpoint_every) {
+		for (; seq <= head.seq && bytes < CKPT_BYTES; seq++) {
+			const void *data;
+			size_t len;
+			if (store_log_get(txn, d->cfg.owner, stream, seq, &data, &len) == 0)
+				bytes += len;
+		}
+		if (bytes < CKPT_BYTES)
+			goto out;
+	}
+	Linli__Checkpoint m = LINLI__CHECKPOINT__INIT;
+	if (records_digest(d, txn, d->cfg.owner, stream, false, c.digest, &c.records) != 0)
+		goto out;
+	m.owner = d->cfg.owner;
+	m.stream = (Linli__Stream)stream;
+	m.seq = head.seq;
+	m.head.data = head.hash;
+	m.head.len = LINLI_HASH_LEN;
+	m.digest.data = c.digest;
+	m.digest.len = LINLI_HASH_LEN;
+	m.records = c.records;
+	m.epoch = d->epoch;
+	m.time = (uint64_t)time(NULL);
+	c.len = linli__checkpoint__get_packed_size(&m);
+	if (c.len > sizeof(c.bytes))
+		goto out;
+	linli__checkpoint__pack(&m, c.bytes);
+	snprintf(c.owner, sizeof(c.owner), "%s", d->cfg.owner);
+	c.stream = stream;
+	if (linli_statement_sign(d->key, LINLI_TAG_CHECKPOINT, c.bytes, c.len, c.sig) != 0)
+		goto out;
+	store_abort(&txn);
+	/* One writer (this loop): nothing moved the log since it was read. */
+	int rc = store_write_begin(d->store, NULL, &txn);
+	if (rc == 0)
+		rc = ckpt_save(txn, "next", &c);
+	if (rc == 0)
+		rc = store_commit(&txn);
+	if (rc == 0)
+		log_info("checkpoint of our %s log at %" PRIu64 ": %" PRIu64 " records",
+		         stream_name(stream), head.seq, c.records);
+	else
+		log_warn("checkpoint of our %s log not kept: %s", stream_name(stream),
+		         store_strerror(rc));
+out:
+	store_abort(&txn);
+}
+
+/* A checkpoint of ours the hub has not folded to yet goes to it, once a
+ * heartbeat until it says it has. */
+static void offer_checkpoints(linlid_t *d)
+{
+	linli_txn_t *txn;
+	uint64_t now = now_ms();
+	if (!d->synced || now - d->offer_ms < (uint64_t)d->cfg.heartbeat_ms ||
+	    store_read_begin(d->store, &txn) != 0)
+		return;
+	for (int i = 0; i < 2; i++) {
+		ckpt_t c;
+		if (ckpt_load(d, txn, "next", d->cfg.owner, streams[i], &c) != 0 ||
+		    c.seq <= d->hub_checkpoint[streams[i]] || c.seq > d->acked[streams[i]])
+			continue;
+		const void *parts[] = {"CKPT", c.bytes, c.sig};
+		size_t lens[] = {4, c.len, LINLI_SIG_LEN};
+		if (zsend(d->link, 3, parts, lens) == 0)
+			d->offer_ms = now;
+	}
+	store_abort(&txn);
+}
+
+int compact_on_checkpoint(linlid_t *d, const char *owner, const uint8_t *frame, size_t len,
+                          const uint8_t *sig, size_t sig_len, bool *fenced, char *err,
+                          size_t errlen)
+{
+	ckpt_t c;
+	linli_txn_t *txn;
+	uint64_t epoch;
+	*fenced = false;
+	if (ckpt_open(d, &c, frame, len, sig, sig_len, err, errlen) != 0)
+		return -1;
+	if (strcmp(c.owner, owner) != 0 || strcmp(owner, d->cfg.owner) == 0) {
+		snprintf(err, errlen, "checkpoint of %s sent by %s", c.owner, owner);
+		return -1;
+	}
+	if (store_write_begin(d->store, NULL, &txn) != 0)
+		return 0; /* offered again */
+	int rc = epoch_load(txn, owner, &epoch);
+	if (rc == 0 && c.epoch < epoch) {
+		snprintf(err, errlen,
+		         "checkpoint of %s from database generation %" PRIu64
+		         ", but it was restored as generation %" PRIu64,
+		         owner, c.epoch, epoch);
+		*fenced = true;
+		store_abort(&txn);
+		return -1;
+	}
+	if (rc == 0 && c.seq > ckpt_seq(d, txn, "ckpt", owner, c.stream) &&
+	    c.seq > ckpt_seq(d, txn, "next", owner, c.stream)) {
+		rc = ckpt_save(txn, "next", &c);
+		if (rc == 0)
+			rc = store_commit(&txn);
+	}
+	store_abort(&txn);
+	if (rc != 0)
+		log_warn("checkpoint of %s not kept: %s", owner, store_strerror(rc));
+	return 0;
+}
+
+/* --- folding a log into its base --- */
+
+typedef struct {
+	linli_txn_t *txn;
+	const char *owner;
+	int stream;
+} base_op_t;
+
+/* Puts one change set's ops into the base. */
+static int fold_entry(base_op_t *b, const linli_cs_t *cs, const uint8_t *frame, size_t frame_len)
+{
+	size_t n = linli_cs_nops(cs);
+	const uint8_t **wire = malloc((n ? n : 1) * sizeof(*wire));
+	size_t *wire_len = malloc((n ? n : 1) * sizeof(*wire_len));
+	int rc = STORE_NOMEM;
+	if (wire != NULL && wire_len != NULL)
+		rc = linli_cs_record_bytes(frame, frame_len, n, wire, wire_len) == 0 ? 0 : STORE_IO;
+	for (size_t i = 0; rc == 0 && i < n; i++) {
+		bool remove;
+		const linli_record_t *rec = linli_cs_op(cs, i, &remove);
+		int kind = (int)linli_record_kind(rec);
+		const char *id = linli_record_id(rec);
+		rc = remove ? store_base_del(b->txn, b->owner, kind, id)
+		            : store_base_put(b->txn, b->owner, kind, id, wire[i], wire_len[i]);
+		if (rc == STORE_NOTFOUND)
+			rc = 0;
+	}
+	free(wire);
+	free(wire_len);
+	return rc;
+}
+
+/* Folds a log's change sets up to checkpoint `to` into its base, checks
+ * the base against it, and trims them; in one transaction, so a crash or
+ * a mismatch leaves the log as it was.  0 done, -1 not now. */
+static int fold(linlid_t *d, const ckpt_t *to)
+{
+	linli_txn_t *txn;
+	store_head_t head;
+	ckpt_t base;
+	char where[LINLI_ERR_MAX];
+	uint8_t prev[LINLI_HASH_LEN], digest[LINLI_HASH_LEN];
+	uint64_t records;
+	const uint8_t *pub = owner_pub(d, to->owner);
+	snprintf(where, sizeof(where), "%s %s log to %" PRIu64, to->owner, stream_name(to->stream),
+	         to->seq);
+	if (pub == NULL || strcmp(d->fold_stuck, where) == 0 ||
+	    store_write_begin(d->store, NULL, &txn) != 0)
+		return -1;
+	int rc = -1;
+	int found = ckpt_load(d, txn, "ckpt", to->owner, to->stream, &base);
+	if (found < 0 || store_head_get(txn, to->owner, to->stream, &head) != 0 ||
+	    head.seq < to->seq)
+		goto out;
+	uint64_t from = found == 0 ? base.seq : 0;
+	if (found == 0)
+		memcpy(prev, base.head, LINLI_HASH_LEN);
+	base_op_t b = {txn, to->owner, to->stream};
+	char why[LINLI_ERR_MAX] = "";
+	for (uint64_t seq = from + 1; seq <= to->seq && why[0] == '\0'; seq++) {
+		const uint8_t *frame, *sig;
+		size_t frame_len;
+		uint8_t hash[LINLI_HASH_LEN];
+		char err[LINLI_ERR_MAX];
+		linli_cs_t *cs = NULL;
+		if (log_entry_get(txn, to->owner, to->stream, seq, &frame, &frame_len, &sig) != 0)
+			snprintf(why, sizeof(why), "change set %" PRIu64 " is missing", seq);
+		else if (linli_cs_open(frame, frame_len, sig, LINLI_SIG_LEN, pub, &cs, hash, err,
+		                       sizeof(err)) != 0)
+			snprintf(why, sizeof(why), "change set %" PRIu64 ": %.200s", seq, err);
+		else if (seq > 1 && memcmp(linli_cs_prev(cs), prev, LINLI_HASH_LEN) != 0)
+			snprintf(why, sizeof(why), "change set %" PRIu64 " breaks the chain", seq);
+		else if ((rc = fold_entry(&b, cs, frame, frame_len)) != 0)
+			snprintf(why, sizeof(why), "change set %" PRIu64 ": %s", seq,
+			         store_strerror(rc));
+		memcpy(prev, hash, LINLI_HASH_LEN);
+		linli_cs_free(&cs);
+	}
+	if (why[0] == '\0' && memcmp(prev, to->head, LINLI_HASH_LEN) != 0)
+		snprintf(why, sizeof(why), "the chain hash at %" PRIu64 " is not the checkpoint's",
+		         to->seq);
+	if (why[0] == '\0' &&
+	    records_digest(d, txn, to->owner, to->stream, true, digest, &records) != 0)
+		snprintf(why, sizeof(why), "the base cannot be read");
+	if (why[0] == '\0' &&
+	    (records != to->records || memcmp(digest, to->digest, LINLI_HASH_LEN) != 0))
+		snprintf(why, sizeof(why),
+		         "the records as of the checkpoint (%" PRIu64
+		         ") are not the ones its owner signed (%" PRIu64 ")",
+		         records, to->records);
+	if (why[0] != '\0') {
+		/* Nothing trimmed; this replica and the owner disagree, which
+		 * linlictl verify and digest then show: never folded over. */
+		log_err("not compacting %s: %s", where, why);
+		snprintf(d->fold_stuck, sizeof(d->fold_stuck), "%s", where);
+		rc = -1;
+		goto out;
+	}
+	rc = store_log_trim(txn, to->owner, to->stream, to->seq);
+	if (rc == 0)
+		rc = ckpt_save(txn, "ckpt", to);
+	if (rc == 0)
+		rc = store_commit(&txn);
+	if (rc == STORE_IO)
+		exit_for_restart();
+	if (rc != 0) {
+		log_warn("compacting %s: not committed: %s", where, store_strerror(rc));
+		goto out;
+	}
+	d->folds++;
+	log_info("compacted %s: %" PRIu64 " change sets folded, %" PRIu64 " records as of then",
+	         where, to->seq - from, records);
+out:
+	store_abort(&txn);
+	return rc == 0 ? 0 : -1;
+}
+
+typedef struct {
+	linlid_t *d;
+	ckpt_t to;
+	bool found;
+} pending_t;
+
+/* A log with a checkpoint to fold to that this holder may fold now. */
+static int find_pending(const char *owner, int stream, const store_head_t *head, void *arg)
+{
+	pending_t *p = arg;
+	linli_txn_t *txn = NULL;
+	linlid_t *d = p->d;
+	bool own = strcmp(owner, d->cfg.owner) == 0;
+	(void)head;
+	if (own && (d->cfg.role == ROLE_HUB || d->hub_checkpoint[stream] == 0))
+		return 0; /* the hub's own log stays whole; a node waits for the hub */
+	if (store_read_begin(d->store, &txn) != 0)
+		return 0;
+	int rc = ckpt_load(d, txn, "next", owner, stream, &p->to);
+	uint64_t base = ckpt_seq(d, txn, "ckpt", owner, stream);
+	store_abort(&txn);
+	if (rc != 0 || p->to.seq <= base || head->seq < p->to.seq ||
+	    (own && d->hub_checkpoint[stream] < p->to.seq))
+		return 0;
+	p->found = true;
+	return 1;
+}
+
+static void fold_some(linlid_t *d)
+{
+	linli_txn_t *txn;
+	pending_t p = {.d = d};
+	if (store_read_begin(d->store, &txn) != 0)
+		return;
+	/* Each callback opens its own read: the heads' walk needs none. */
+	store_heads_each(txn, find_pending, &p);
+	store_abort(&txn);
+	if (p.found)
+		fold(d, &p.to);
+}
+
+/* --- snapshots: serving --- */
+
+typedef struct {
+	int stream;
+	Linli__SnapChunk *chunk;
+	ProtobufCBinaryData *items;
+	size_t cap, bytes;
+	bool full;
+} chunk_fill_t;
+
+static int fill_chunk(const char *owner, int kind, const char *id, const void *val, size_t len,
+                      void *arg)
+{
+	chunk_fill_t *f = arg;
+	(void)owner, (void)id;
+	if (linli_kind_stream((linli_kind_t)kind) != f->stream)
+		return 0;
+	if (f->chunk->n_records == f->cap || f->bytes + len > CHUNK_BYTES) {
+		f->full = true;
+		return 1;
+	}
+	uint8_t *copy = malloc(len ? len : 1);
+	if (copy == NULL)
+		return -1;
+	memcpy(copy, val, len);
+	f->items[f->chunk->n_records].data = copy;
+	f->items[f->chunk->n_records].len = len;
+	f->chunk->n_records++;
+	f->bytes += len;
+	return 0;
+}
+
+int snap_serve(linlid_t *d, const uint8_t *rid, size_t rid_len, const uint8_t *req, size_t len,
+               snap_allowed_fn allowed, uint8_t **out, size_t *out_len, char *err, size_t errlen)
+{
+	Linli__SnapGet *g = linli__snap_get__unpack(NULL, len, req);
+	Linli__SnapChunk chunk = LINLI__SNAP_CHUNK__INIT;
+	chunk_fill_t f = {.chunk = &chunk, .cap = 4096};
+	linli_txn_t *txn = NULL;
+	ckpt_t c;
+	int rc = -1;
+	if (g == NULL || !linli_owner_valid(g->owner) ||
+	    (g->stream != LINLI__STREAM__PUBLIC && g->stream != LINLI__STREAM__PERSONAL) ||
+	    (g->after_id[0] != '\0' &&
+	     (!linli_id_valid(g->after_id) || g->after_kind == 0 || g->after_kind > 255))) {
+		snprintf(err, errlen, "malformed SNAPGET");
+		goto out;
+	}
+	if (!allowed(d, rid, rid_len, g->owner, (int)g->stream)) {
+		snprintf(err, errlen, "snapshot of %s %s log: not yours to take", g->owner,
+		         stream_name((int)g->stream));
+		goto out;
+	}
+	if (store_read_begin(d->store, &txn) != 0 ||
+	    ckpt_load(d, txn, "ckpt", g->owner, (int)g->stream, &c) != 0) {
+		snprintf(err, errlen, "snapshot of %s %s log: none here", g->owner,
+		         stream_name((int)g->stream));
+		goto out;
+	}
+	f.stream = (int)g->stream;
+	if ((f.items = calloc(f.cap, sizeof(*f.items))) == NULL)
+		goto out;
+	/* A request for another checkpoint than ours starts over: the asker
+	 * sees the checkpoint in the chunk and begins again. */
+	bool fresh = g->seq != c.seq || g->after_id[0] == '\0';
+	if (store_base_each(txn, g->owner, fresh ? 0 : (int)g->after_kind,
+	                    fresh ? NULL : g->after_id, fill_chunk, &f) < 0) {
+		snprintf(err, errlen, "snapshot: store read failed");
+		goto out;
+	}
+	chunk.records = f.items;
+	chunk.checkpoint.data = c.bytes;
+	chunk.checkpoint.len = c.len;
+	chunk.signature.data = c.sig;
+	chunk.signature.len = LINLI_SIG_LEN;
+	chunk.last = !f.full;
+	*out_len = linli__snap_chunk__get_packed_size(&chunk);
+	if ((*out = malloc(*out_len ? *out_len : 1)) == NULL)
+		goto out;
+	linli__snap_chunk__pack(&chunk, *out);
+	rc = 0;
+out:
+	store_abort(&txn);
+	for (size_t i = 0; f.items && i < chunk.n_records; i++)
+		free(f.items[i].data);
+	free(f.items);
+	if (g)
+		linli__snap_get__free_unpacked(g, NULL);
+	return rc;
+}
+
+/* --- snapshots: taking one --- */
+
+/* Sends on the link: to the peer rid at the hub, to the hub at a node. */
+static void link_send(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *type,
+                      const uint8_t *data, size_t len)
+{
+	const void *parts[] = {rid, type, data};
+	size_t lens[] = {rid_len, strlen(type), len};
+	bool hub = d->cfg.role == ROLE_HUB;
+	if (zsend(d->link, hub ? 3 : 2, hub ? parts : parts + 1, hub ? lens : lens + 1) != 0)
+		log_debug("link: %s not sent: %s", type, zmq_strerror(zmq_errno()));
+}
+
+static void snap_ask(linlid_t *d)
+{
+	snap_t *s = &d->snap;
+	Linli__SnapGet g = LINLI__SNAP_GET__INIT;
+	uint8_t buf[256];
+	g.owner = s->owner;
+	g.stream = (Linli__Stream)s->stream;
+	g.seq = s->seq;
+	g.after_kind = (uint32_t)s->after_kind;
+	g.after_id = s->after_id;
+	size_t len = linli__snap_get__get_packed_size(&g);
+	if (len > sizeof(buf))
+		return;
+	linli__snap_get__pack(&g, buf);
+	link_send(d, s->rid, s->rid_len, "SNAPGET", buf, len);
+	s->asked_ms = now_ms();
+}
+
+bool snap_active(const linlid_t *d)
+{
+	return d->snap.active;
+}
+
+bool snap_start(linlid_t *d, const char *owner, int stream, const uint8_t *rid, size_t rid_len)
+{
+	snap_t *s = &d->snap;
+	if (s->active || rid_len > sizeof(s->rid))
+		return false;
+	memset(s, 0, sizeof(*s));
+	s->active = true;
+	snprintf(s->owner, sizeof(s->owner), "%s", owner);
+	s->stream = stream;
+	memcpy(s->rid, rid, rid_len);
+	s->rid_len = rid_len;
+	s->started_ms = now_ms();
+	log_info("taking a snapshot of the %s log of %s: its change sets before the checkpoint "
+	         "are no longer kept",
+	         stream_name(stream), owner);
+	snap_ask(d);
+	return true;
+}
+
+static void snap_end(linlid_t *d, bool refused, const char *why)
+{
+	if (refused) {
+		d->snapshots_refused++;
+		log_err("snapshot of the %s log of %s refused: %s", stream_name(d->snap.stream),
+		        d->snap.owner, why);
+	}
+	d->snap.active = false;
+}
+
+/* Records staged for a snapshot live in the base under "~OWNER", apart
+ * from the owner's own, until they are checked. */
+static void stage_name(char *buf, size_t len, const char *owner)
+{
+	snprintf(buf, len, "~%s", owner);
+}
+
+typedef struct {
+	linli_txn_t *txn;
+	const char *owner; /* whose records go (NULL: any) */
+	int stream;
+} clear_t;
+
+static int clear_base(const char *owner, int kind, const char *id, const void *val, size_t len,
+                      void *arg)
+{
+	clear_t *c = arg;
+	(void)val, (void)len;
+	if (linli_kind_stream((linli_kind_t)kind) != c->stream)
+		return 0;
+	return store_base_del(c->txn, owner, kind, id);
+}
+
+/* Removes owner's live records of a stream, with their statistics. */
+static int clear_live(const char *owner, int kind, const char *id, const void *val, size_t len,
+                      void *arg)
+{
+	void **a = arg;
+	clear_t *c = a[0];
+	linli_counts_t *counts = a[1];
+	(void)id;
+	if (linli_kind_stream((linli_kind_t)kind) != c->stream)
+		return 0;
+	linli_record_t *rec = linli_record_unpack(val, len);
+	if (rec == NULL)
+		return STORE_IO;
+	int rc = apply_record(c->txn, owner, true, rec, NULL, 0, counts);
+	linli_record_destroy(&rec);
+	return rc;
+}
+
+/* Puts a checked staged record in the base and in the live records. */
+static int install_one(const char *stage, int kind, const char *id, const void *val, size_t len,
+                       void *arg)
+{
+	void **a = arg;
+	clear_t *c = a[0];
+	linli_counts_t *counts = a[1];
+	(void)stage;
+	/* val points into the page it was read from, which the first put to
+	 * the same database may move: copy it first. */
+	uint8_t *copy = malloc(len ? len : 1);
+	linli_record_t *rec = copy ? linli_record_unpack(val, len) : NULL;
+	if (rec == NULL) {
+		free(copy);
+		return copy ? STORE_IO : STORE_NOMEM;
+	}
+	memcpy(copy, val, len);
+	int rc = store_base_put(c->txn, c->owner, kind, id, copy, len);
+	if (rc == 0)
+		rc = apply_record(c->txn, c->owner, false, rec, copy, len, counts);
+	linli_record_destroy(&rec);
+	free(copy);
+	return rc;
+}
+
+/* The last chunk is in: the staged records must hash to the signed
+ * digest; then they replace the log and its records in one transaction. */
+static void snap_finish(linlid_t *d, const ckpt_t *c)
+{
+	snap_t *s = &d->snap;
+	linli_txn_t *txn;
+	char stage[LINLI_OWNER_MAX + 2];
+	uint8_t digest[LINLI_HASH_LEN];
+	uint64_t records;
+	linli_counts_t counts;
+	stage_name(stage, sizeof(stage), s->owner);
+	if (store_write_begin(d->store, NULL, &txn) != 0)
+		return; /* asked again on the next tick */
+	int rc = records_digest(d, txn, stage, s->stream, true, digest, &records);
+	if (rc == 0 && (records != c->records || memcmp(digest, c->digest, LINLI_HASH_LEN) != 0)) {
+		store_abort(&txn);
+		snap_end(d, true, "its records are not the ones its owner signed");
+		return;
+	}
+	clear_t cl = {txn, s->owner, s->stream};
+	void *arg[] = {&cl, &counts};
+	store_head_t head = {.seq = c->seq};
+	memcpy(head.hash, c->head, LINLI_HASH_LEN);
+	if (rc == 0)
+		rc = counts_load(txn, s->owner, &counts);
+	if (rc == 0)
+		rc = store_rec_each(txn, s->owner, 0, clear_live, arg);
+	if (rc == 0)
+		rc = store_base_each(txn, s->owner, 0, NULL, clear_base, &cl);
+	if (rc == 0)
+		rc = store_base_each(txn, stage, 0, NULL, install_one, arg);
+	if (rc == 0)
+		rc = counts_save(txn, s->owner, &counts);
+	cl.owner = NULL;
+	if (rc == 0)
+		rc = store_base_each(txn, stage, 0, NULL, clear_base, &cl);
+	if (rc == 0)
+		rc = store_log_reset(txn, s->owner, s->stream, &head);
+	if (rc == 0)
+		rc = ckpt_save(txn, "ckpt", c);
+	uint64_t epoch = 0;
+	if (rc == 0 && d->cfg.role == ROLE_HUB && epoch_load(txn, s->owner, &epoch) == 0 &&
+	    c->epoch > epoch)
+		rc = epoch_save(txn, s->owner, c->epoch);
+	if (rc == 0)
+		rc = store_commit(&txn);
+	store_abort(&txn);
+	if (rc == STORE_IO)
+		exit_for_restart();
+	if (rc != 0) {
+		log_warn("snapshot of %s not installed: %s; taking it again", s->owner,
+		         store_strerror(rc));
+		s->seq = 0; /* from the start */
+		s->after_id[0] = '\0';
+		return;
+	}
+	d->snapshots_taken++;
+	log_info("snapshot of the %s log of %s installed in %.1f s: %" PRIu64
+	         " records as of change set %" PRIu64 ", checked against its signed checkpoint",
+	         stream_name(s->stream), s->owner, (double)(now_ms() - s->started_ms) / 1000.0,
+	         records, c->seq);
+	snap_end(d, false, NULL);
+}
+
+static int key_cmp(int ka, const char *ia, int kb, const char *ib)
+{
+	return ka != kb ? (ka < kb ? -1 : 1) : strcmp(ia, ib);
+}
+
+/* Stages one chunk's records; -1 with why. */
+static int stage_chunk(linlid_t *d, linli_txn_t *txn, const Linli__SnapChunk *ch, char *why,
+                       size_t whylen)
+{
+	snap_t *s = &d->snap;
+	char stage[LINLI_OWNER_MAX + 2], err[LINLI_ERR_MAX];
+	stage_name(stage, sizeof(stage), s->owner);
+	for (size_t i = 0; i < ch->n_records; i++) {
+		linli_record_t *rec = linli_record_unpack(ch->records[i].data, ch->records[i].len);
+		if (rec == NULL || linli_record_check(rec, err, sizeof(err)) != 0) {
+			snprintf(why, whylen, "record %" PRIu64 " does not decode or is invalid",
+			         s->records + 1);
+			linli_record_destroy(&rec);
+			return -1;
+		}
+		int kind = (int)linli_record_kind(rec);
+		const char *id = linli_record_id(rec);
+		/* Keys come in strictly increasing order, each once. */
+		if (linli_kind_stream((linli_kind_t)kind) != s->stream ||
+		    (s->after_id[0] != '\0' &&
+		     key_cmp(kind, id, s->after_kind, s->after_id) <= 0)) {
+			snprintf(why, whylen, "record %s is out of place", id);
+			linli_record_destroy(&rec);
+			return -1;
+		}
+		int rc =
+		    store_base_put(txn, stage, kind, id, ch->records[i].data, ch->records[i].len);
+		s->after_kind = kind;
+		snprintf(s->after_id, sizeof(s->after_id), "%s", id);
+		linli_record_destroy(&rec);
+		if (rc != 0) {
+			snprintf(why, whylen, "not staged: %s", store_strerror(rc));
+			return -1;
+		}
+		s->records++;
+	}
+	return 0;
+}
+
+void snap_on_chunk(linlid_t *d, zmsg_t *m, size_t at)
+{
+	snap_t *s = &d->snap;
+	Linli__SnapChunk *ch = NULL;
+	linli_txn_t *txn = NULL;
+	char why[LINLI_ERR_MAX] = "", stage[LINLI_OWNER_MAX + 2];
+	ckpt_t c;
+	store_head_t head;
+	if (!s->active || m->n != at + 1 ||
+	    (d->cfg.role == ROLE_HUB &&
+	     (zmsg_size(m, 0) != s->rid_len || memcmp(zmsg_data(m, 0), s->rid, s->rid_len) != 0)))
+		return; /* not the one we asked, or an answer we gave up on */
+	if ((ch = linli__snap_chunk__unpack(NULL, zmsg_size(m, at), zmsg_data(m, at))) == NULL) {
+		snap_end(d, true, "a chunk does not decode");
+		return;
+	}
+	if (ckpt_open(d, &c, ch->checkpoint.data, ch->checkpoint.len, ch->signature.data,
+	              ch->signature.len, why, sizeof(why)) != 0)
+		goto refuse;
+	if (strcmp(c.owner, s->owner) != 0 || c.stream != s->stream) {
+		snprintf(why, sizeof(why), "its checkpoint is of another log");
+		goto refuse;
+	}
+	if (s->records + ch->n_records > c.records) {
+		snprintf(why, sizeof(why), "more records than its checkpoint counts");
+		goto refuse;
+	}
+	if (store_write_begin(d->store, NULL, &txn) != 0 ||
+	    store_head_get(txn, s->owner, s->stream, &head) != 0)
+		goto out; /* asked again on the next tick */
+	if (c.seq <= head.seq) {
+		snap_end(d, false, NULL); /* we have as much already */
+		goto out;
+	}
+	stage_name(stage, sizeof(stage), s->owner);
+	if (c.seq != s->seq) {
+		/* The first chunk, or the holder moved on to a later checkpoint:
+		 * start over at this one (the holder answers a request for
+		 * another checkpoint than its own from the first record). */
+		clear_t cl = {txn, NULL, s->stream};
+		if (store_base_each(txn, stage, 0, NULL, clear_base, &cl) != 0)
+			goto out;
+		s->seq = c.seq;
+		s->records = 0;
+		s->after_kind = 0;
+		s->after_id[0] = '\0';
+		memcpy(s->ckpt, c.bytes, c.len);
+		s->ckpt_len = c.len;
+		memcpy(s->sig, c.sig, LINLI_SIG_LEN);
+	}
+	if (stage_chunk(d, txn, ch, why, sizeof(why)) != 0)
+		goto refuse;
+	if (store_commit(&txn) != 0) {
+		s->seq = 0; /* staged records in doubt: from the start */
+		s->after_kind = 0;
+		s->after_id[0] = '\0';
+		goto out;
+	}
+	if (ch->last)
+		snap_finish(d, &c);
+	else
+		snap_ask(d);
+	goto out;
+refuse:
+	snap_end(d, true, why);
+out:
+	store_abort(&txn);
+	linli__snap_chunk__free_unpacked(ch, NULL);
+}
+
+static void snap_tick(linlid_t *d)
+{
+	snap_t *s = &d->snap;
+	uint64_t now = now_ms();
+	if (!s->active || now - s->asked_ms < SNAP_ASK_MS)
+		return;
+	if (now - s->started_ms > SNAP_GIVEUP_MS && s->records == 0) {
+		log_warn("snapshot of the %s log of %s: no answer; trying again later",
+		         stream_name(s->stream), s->owner);
+		s->active = false;
+		return;
+	}
+	snap_ask(d);
+}
+
+void compact_tick(linlid_t *d)
+{
+	if (d->cfg.role == ROLE_NODE && node_write_refusal(d) == NULL) {
+		for (int i = 0; i < 2; i++)
+			make_checkpoint(d, streams[i]);
+		offer_checkpoints(d);
+	}
+	if (!d->snap.active)
+		fold_some(d);
+	snap_tick(d);
+}

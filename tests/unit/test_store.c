@@ -849,6 +849,108 @@ static void test_strerror(void **state)
 		assert_string_not_equal(store_strerror(c), store_strerror(-100));
 }
 
+/* ---- compacted logs: trim, reset, base ---- */
+
+static void append_n(linli_txn_t *t, const char *owner, int stream, uint64_t from, uint64_t to)
+{
+	for (uint64_t seq = from; seq <= to; seq++) {
+		uint8_t h[STORE_HASH_LEN];
+		char val[16];
+		hash_of(h, (int)seq);
+		snprintf(val, sizeof(val), "cs%llu", (unsigned long long)seq);
+		assert_int_equal(
+		    store_log_append(t, owner, stream, seq, h, val, strlen(val), NULL, 0),
+		    STORE_OK);
+	}
+}
+
+static void test_log_trim_and_reset(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL;
+	store_head_t head;
+	const void *v;
+	size_t len;
+
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	append_n(t, "35", 1, 1, 10);
+	append_n(t, "35", 2, 1, 3);  /* the other stream stays whole */
+	append_n(t, "350", 1, 1, 3); /* as does a longer owner with the same prefix */
+	assert_int_equal(store_log_trim(t, "35", 1, 7), STORE_OK);
+	assert_int_equal(store_log_trim(t, "35", 1, 0), STORE_INVAL);
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	reopen(f);
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	for (uint64_t seq = 1; seq <= 10; seq++)
+		assert_int_equal(store_log_get(t, "35", 1, seq, &v, &len),
+		                 seq <= 7 ? STORE_NOTFOUND : STORE_OK);
+	assert_int_equal(store_log_get(t, "35", 2, 1, &v, &len), STORE_OK);
+	assert_int_equal(store_log_get(t, "350", 1, 1, &v, &len), STORE_OK);
+	assert_int_equal(store_head_get(t, "35", 1, &head), STORE_OK);
+	assert_int_equal(head.seq, 10); /* the head stays */
+	append_n(t, "35", 1, 11, 11);   /* and appends go on after it */
+
+	/* A snapshot installed: no entries, the head where it says. */
+	store_head_t snap = {.seq = 40};
+	hash_of(snap.hash, 40);
+	assert_int_equal(store_log_reset(t, "35", 1, &snap), STORE_OK);
+	for (uint64_t seq = 1; seq <= 11; seq++)
+		assert_int_equal(store_log_get(t, "35", 1, seq, &v, &len), STORE_NOTFOUND);
+	assert_int_equal(store_head_get(t, "35", 1, &head), STORE_OK);
+	assert_int_equal(head.seq, 40);
+	assert_memory_equal(head.hash, snap.hash, STORE_HASH_LEN);
+	uint8_t h[STORE_HASH_LEN];
+	hash_of(h, 41);
+	assert_int_equal(store_log_append(t, "35", 1, 40, h, "x", 1, NULL, 0), STORE_BADSEQ);
+	assert_int_equal(store_log_append(t, "35", 1, 41, h, "x", 1, NULL, 0), STORE_OK);
+	assert_int_equal(store_log_get(t, "350", 1, 3, &v, &len), STORE_OK);
+	assert_int_equal(store_commit(&t), STORE_OK);
+}
+
+static int collect_ids(const char *owner, int kind, const char *id, const void *val, size_t len,
+                       void *arg)
+{
+	char *out = arg;
+	(void)val, (void)len;
+	size_t n = strlen(out);
+	snprintf(out + n, 256 - n, "%s/%d/%s ", owner, kind, id);
+	return 0;
+}
+
+static void test_base_area(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL;
+	char seen[256] = "";
+	const void *v;
+	size_t len;
+
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	assert_int_equal(store_base_put(t, "35", 2, "b", "1", 1), STORE_OK);
+	assert_int_equal(store_base_put(t, "35", 2, "a", "2", 1), STORE_OK);
+	assert_int_equal(store_base_put(t, "35", 5, "a", "3", 1), STORE_OK);
+	assert_int_equal(store_base_put(t, "36", 2, "a", "4", 1), STORE_OK);
+	/* The base is apart from the records. */
+	assert_int_equal(store_rec_get(t, "35", 2, "a", &v, &len), STORE_NOTFOUND);
+	assert_int_equal(store_base_get(t, "35", 2, "a", &v, &len), STORE_OK);
+	assert_int_equal(store_base_each(t, "35", 0, NULL, collect_ids, seen), STORE_OK);
+	assert_string_equal(seen, "35/2/a 35/2/b 35/5/a ");
+	seen[0] = '\0';
+	/* After a key: what a snapshot's next chunk starts from. */
+	assert_int_equal(store_base_each(t, "35", 2, "a", collect_ids, seen), STORE_OK);
+	assert_string_equal(seen, "35/2/b 35/5/a ");
+	seen[0] = '\0';
+	assert_int_equal(store_base_each(t, "35", 5, "a", collect_ids, seen), STORE_OK);
+	assert_string_equal(seen, "");
+	assert_int_equal(store_base_del(t, "35", 2, "b"), STORE_OK);
+	assert_int_equal(store_base_del(t, "35", 2, "b"), STORE_NOTFOUND);
+	assert_int_equal(store_base_each(t, "35", 0, NULL, collect_ids, seen), STORE_OK);
+	assert_string_equal(seen, "35/2/a 35/5/a ");
+	assert_int_equal(store_base_each(t, NULL, 2, "a", collect_ids, seen), STORE_INVAL);
+	assert_int_equal(store_commit(&t), STORE_OK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -862,6 +964,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_mapfull, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_median_edges, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_median_random, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_log_trim_and_reset, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_base_area, setup, teardown),
 	    cmocka_unit_test(test_strerror),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

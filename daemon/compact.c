@@ -39,10 +39,12 @@
 #include "daemon/verify.h"
 #include "proto/linli.pb-c.h"
 
-#define CKPT_BYTES     (32u << 20) /* log bytes that call for a checkpoint */
-#define CHUNK_BYTES    (256u << 10)
-#define SNAP_ASK_MS    2000  /* a SNAPGET unanswered this long is sent again */
-#define SNAP_GIVEUP_MS 30000 /* and after this long the snapshot is dropped */
+#define CKPT_BYTES  (32u << 20) /* log bytes that call for a checkpoint */
+#define CHUNK_BYTES (256u << 10)
+#define SNAP_ASK_MS 2000 /* a SNAPGET unanswered this long is sent again */
+/* A snapshot that has not moved this long is dropped: its peer went away,
+ * and the next HELLO or HEAD on the new link starts it again. */
+#define SNAP_GIVEUP_MS 30000
 
 static const int streams[] = {LINLI_STREAM_PUBLIC, LINLI_STREAM_PERSONAL};
 
@@ -613,7 +615,7 @@ bool snap_start(linlid_t *d, const char *owner, int stream, const uint8_t *rid, 
 	s->stream = stream;
 	memcpy(s->rid, rid, rid_len);
 	s->rid_len = rid_len;
-	s->started_ms = now_ms();
+	s->started_ms = s->moved_ms = now_ms();
 	log_info("taking a snapshot of the %s log of %s: its change sets before the checkpoint "
 	         "are no longer kept",
 	         stream_name(stream), owner);
@@ -863,6 +865,7 @@ void snap_on_chunk(linlid_t *d, zmsg_t *m, size_t at)
 		s->after_id[0] = '\0';
 		goto out;
 	}
+	s->moved_ms = now_ms();
 	if (ch->last)
 		snap_finish(d, &c);
 	else
@@ -881,7 +884,7 @@ static void snap_tick(linlid_t *d)
 	uint64_t now = now_ms();
 	if (!s->active || now - s->asked_ms < SNAP_ASK_MS)
 		return;
-	if (now - s->started_ms > SNAP_GIVEUP_MS && s->records == 0) {
+	if (now - s->moved_ms > SNAP_GIVEUP_MS) {
 		log_warn("snapshot of the %s log of %s: no answer; trying again later",
 		         stream_name(s->stream), s->owner);
 		s->active = false;

@@ -90,7 +90,7 @@ typedef struct {
 	uint64_t records;
 	int after_kind; /* the last record staged */
 	char after_id[LINLI_ID_MAX + 1];
-	uint64_t asked_ms, started_ms;
+	uint64_t asked_ms, started_ms, moved_ms; /* moved: the last chunk staged */
 } snap_t;
 
 typedef struct linlid {

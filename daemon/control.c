@@ -446,7 +446,8 @@ static int do_stats(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
 			t->last_heard = 0;
 			const refused_t *f = &d->refused;
 			t->refused = f->bad_signature + f->unknown_owner + f->wrong_origin +
-			             f->malformed + f->chain_broken + f->fork;
+			             f->malformed + f->chain_broken + f->fork + f->revoked +
+			             f->old_key;
 			r->statsp[n] = t;
 			r->reply.n_stats = n + 1;
 		}
@@ -543,38 +544,56 @@ static void do_status(linlid_t *d, reply_t *r)
 		add_status(r, "refused_chain_broken", "%" PRIu64, d->refused.chain_broken);
 		add_status(r, "refused_fork", "%" PRIu64, d->refused.fork);
 		add_status(r, "refused_fenced", "%" PRIu64, d->refused.fenced);
+		add_status(r, "refused_unknown_key", "%" PRIu64, d->refused.unknown_key);
+		add_status(r, "refused_revoked", "%" PRIu64, d->refused.revoked);
+		add_status(r, "refused_old_key", "%" PRIu64, d->refused.old_key);
 	}
 	r->reply.status = r->status;
 }
 
-static int do_trust(linlid_t *d, Linli__CtlRequest *q, reply_t *r, bool add)
+/* trust-add, trust-revoke (at the hub: the file is written, then reloaded
+ * as on SIGHUP) and trust-list: one row per key. */
+static int do_trust(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const char *verb)
 {
-	if (add) {
-		trust_t next = d->trust;
+	static trust_t next; /* large: not on the stack */
+	bool add = strcmp(verb, "trust-add") == 0, revoke = strcmp(verb, "trust-revoke") == 0;
+	if (add || revoke) {
 		uint8_t pub[LINLI_PUB_LEN];
 		const Linli__TrustEntry *e = q->trust;
-		if (e == NULL || linli_unhex(e->pubkey, pub, sizeof(pub)) != 0)
-			return fail(r, "trust add: a public key of 64 hex digits is required");
-		if (trust_set(&next, e->owner, pub, e->name, r->err, sizeof(r->err)) != 0 ||
-		    trust_save(&next, d->cfg.trust_file, r->err, sizeof(r->err)) != 0)
+		next = d->trust;
+		if (e == NULL || (add && linli_unhex(e->pubkey, pub, sizeof(pub)) != 0))
+			return fail(r, "%s: an owner%s is required", verb,
+			            add ? " and a public key of 64 hex digits" : "");
+		if ((add ? trust_set(&next, e->owner, pub, e->name, r->err, sizeof(r->err))
+		         : trust_revoke(&next, e->owner, r->err, sizeof(r->err))) != 0 ||
+		    trust_save(&next, d->cfg.trust_file, r->err, sizeof(r->err)) != 0 ||
+		    reload_trust(d, r->err, sizeof(r->err)) != 0)
 			return -1;
-		d->trust = next;
-		log_info("trust list: %s (%s) added or replaced", e->owner, e->name);
 	}
-	r->trust = calloc(d->trust.n + 1, sizeof(*r->trust));
-	r->trustp = calloc(d->trust.n + 1, sizeof(*r->trustp));
-	r->hex = calloc(d->trust.n + 1, sizeof(*r->hex));
+	size_t rows = 0;
+	for (size_t i = 0; i < d->trust.n; i++)
+		rows += d->trust.entries[i].nkeys;
+	r->trust = calloc(rows + 1, sizeof(*r->trust));
+	r->trustp = calloc(rows + 1, sizeof(*r->trustp));
+	r->hex = calloc(rows + 1, sizeof(*r->hex));
 	if (r->trust == NULL || r->trustp == NULL || r->hex == NULL)
 		return fail(r, "out of memory");
+	size_t n = 0;
 	for (size_t i = 0; i < d->trust.n; i++) {
-		linli__trust_entry__init(&r->trust[i]);
-		r->trust[i].owner = d->trust.entries[i].owner;
-		r->trust[i].name = d->trust.entries[i].name;
-		linli_hex(d->trust.entries[i].pub, LINLI_PUB_LEN, r->hex[i]);
-		r->trust[i].pubkey = r->hex[i];
-		r->trustp[i] = &r->trust[i];
+		trust_entry_t *e = &d->trust.entries[i];
+		for (size_t k = 0; k < e->nkeys; k++, n++) {
+			linli__trust_entry__init(&r->trust[n]);
+			r->trust[n].owner = e->owner;
+			r->trust[n].name = e->name;
+			r->trust[n].status = (char *)(k > 0        ? "retired"
+			                              : e->revoked ? "revoked"
+			                                           : "current");
+			linli_hex(e->keys[k], LINLI_PUB_LEN, r->hex[n]);
+			r->trust[n].pubkey = r->hex[n];
+			r->trustp[n] = &r->trust[n];
+		}
 	}
-	r->reply.n_trust = d->trust.n;
+	r->reply.n_trust = n;
 	r->reply.trust = r->trustp;
 	return 0;
 }
@@ -675,13 +694,18 @@ static void dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_
 	} else if (strcmp(v, "status") == 0) {
 		do_status(d, r);
 		rc = 0;
-	} else if (strcmp(v, "trust-add") == 0 || strcmp(v, "trust-list") == 0) {
-		if (d->cfg.role != ROLE_HUB && v[6] == 'a')
-			rc =
-			    fail(r, "trust add: only at the hub; on a node edit %s and send SIGHUP",
-			         d->cfg.trust_file);
+	} else if (strcmp(v, "trust-add") == 0 || strcmp(v, "trust-revoke") == 0) {
+		if (d->cfg.role != ROLE_HUB)
+			rc = fail(r,
+			          "%s: only at the hub; on a node copy the hub's trust file to %s "
+			          "and run linlictl reload",
+			          v, d->cfg.trust_file);
 		else
-			rc = do_trust(d, q, r, v[6] == 'a');
+			rc = do_trust(d, q, r, v);
+	} else if (strcmp(v, "trust-list") == 0) {
+		rc = do_trust(d, q, r, v);
+	} else if (strcmp(v, "reload") == 0) {
+		rc = reload_trust(d, r->err, sizeof(r->err));
 	} else {
 		rc = fail(r, "unknown command '%.32s'", v);
 	}

@@ -38,6 +38,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "daemon/auth.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/verify.h"
@@ -377,14 +378,15 @@ static void on_relay(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 		return;
 	}
 	bool own = strcmp(owner, d->cfg.owner) == 0;
-	const trust_entry_t *t = trust_find(&d->trust, owner);
-	const uint8_t *pub = own ? linli_key_pub(d->key) : t ? t->pub : NULL;
-	if (pub == NULL || (own && d->restore.state != RESTORE_FETCHING)) {
+	trust_entry_t tmp;
+	const trust_entry_t *t = owner_keys(d, owner, &tmp);
+	int signer;
+	if (t == NULL || (own && d->restore.state != RESTORE_FETCHING)) {
 		log_warn("hub relayed a change set of %s, which we do not accept", owner);
 		return;
 	}
-	if (linli_cs_open(zmsg_data(m, 2), zmsg_size(m, 2), zmsg_data(m, 3), zmsg_size(m, 3), pub,
-	                  &cs, hash, err, sizeof(err)) != 0) {
+	if (linli_cs_open_keys(zmsg_data(m, 2), zmsg_size(m, 2), zmsg_data(m, 3), zmsg_size(m, 3),
+	                       t->keys, t->nkeys, &signer, &cs, hash, err, sizeof(err)) != 0) {
 		log_warn("relayed change set of %s refused: %s", owner, err);
 		return;
 	}
@@ -401,6 +403,12 @@ static void on_relay(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 		goto out; /* a duplicate, or a gap the next PULL or FETCH fills */
 	if (seq > 1 && memcmp(linli_cs_prev(cs), head.hash, LINLI_HASH_LEN) != 0) {
 		log_warn("relayed change set %llu of %s refused: chain broken",
+		         (unsigned long long)seq, owner);
+		goto out;
+	}
+	if (signer_check(txn, t, stream, seq, signer) != 0) {
+		log_warn("relayed change set %llu of %s refused: signed by a retired key after a "
+		         "newer key signed",
 		         (unsigned long long)seq, owner);
 		goto out;
 	}
@@ -753,7 +761,9 @@ int node_start(linlid_t *d)
 		return -1;
 	}
 	d->link = zmq_socket(d->zctx, ZMQ_DEALER);
-	if (d->link == NULL || zsock_setup(d->link, d->cfg.heartbeat_ms, ZMQ_MSG_MAX) != 0 ||
+	if (d->link == NULL || auth_client(d, d->link) != 0)
+		return -1;
+	if (zsock_setup(d->link, d->cfg.heartbeat_ms, ZMQ_MSG_MAX) != 0 ||
 	    zmq_setsockopt(d->link, ZMQ_SNDHWM, &hwm, sizeof(hwm)) != 0 ||
 	    zmq_setsockopt(d->link, ZMQ_RCVHWM, &hwm, sizeof(hwm)) != 0 ||
 	    zmq_connect(d->link, d->cfg.hub) != 0) {

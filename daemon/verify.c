@@ -200,34 +200,32 @@ static int replay_ops(ops_t *o)
 	return 0;
 }
 
-static const uint8_t *owner_key(const linlid_t *d, const char *owner)
-{
-	const trust_entry_t *t = trust_find(&d->trust, owner);
-	if (t != NULL)
-		return t->pub;
-	return strcmp(owner, d->cfg.owner) == 0 ? linli_key_pub(d->key) : NULL;
-}
-
 /* seq's entry of log l: its signature, its place, and that it follows prev
- * (NULL: not checked).  Returns the opened change set (the caller frees it)
- * with its signed bytes in *frame and its chain hash in hash, or NULL with
- * the first bad place in res->error. */
+ * (NULL: not checked) and the key that signed it, *signer (-1: not
+ * checked; set to this entry's).  Returns the opened change set (the
+ * caller frees it) with its signed bytes in *frame and its chain hash in
+ * hash, or NULL with the first bad place in res->error. */
 static linli_cs_t *check_entry(linlid_t *d, linli_txn_t *txn, const log_t *l, uint64_t seq,
                                const uint8_t *prev, uint8_t hash[LINLI_HASH_LEN],
-                               const uint8_t **frame, size_t *frame_len, verify_result_t *res)
+                               const uint8_t **frame, size_t *frame_len, int *signer,
+                               verify_result_t *res)
 {
 	const char *name = l->stream == LINLI_STREAM_PUBLIC ? "public" : "personal";
 	const uint8_t *sig;
 	linli_cs_t *cs = NULL;
-	const uint8_t *pub = owner_key(d, l->owner);
+	trust_entry_t tmp;
+	const trust_entry_t *t = owner_keys(d, l->owner, &tmp);
 	char why[LINLI_ERR_MAX], opened[LINLI_ERR_MAX];
-	if (pub == NULL) {
+	int before = *signer;
+	if (t == NULL) {
 		snprintf(why, sizeof(why), ": owner not in the trust list");
 	} else if (log_entry_get(txn, l->owner, l->stream, seq, frame, frame_len, &sig) != 0) {
 		snprintf(why, sizeof(why), " is missing");
-	} else if (linli_cs_open(*frame, *frame_len, sig, LINLI_SIG_LEN, pub, &cs, hash, opened,
-	                         sizeof(opened)) != 0) {
+	} else if (linli_cs_open_keys(*frame, *frame_len, sig, LINLI_SIG_LEN, t->keys, t->nkeys,
+	                              signer, &cs, hash, opened, sizeof(opened)) != 0) {
 		snprintf(why, sizeof(why), ": %.200s", opened);
+	} else if (before >= 0 && *signer > before) {
+		snprintf(why, sizeof(why), " is signed by a retired key after a newer one signed");
 	} else if (strcmp(linli_cs_owner(cs), l->owner) != 0 || linli_cs_stream(cs) != l->stream ||
 	           linli_cs_seq(cs) != seq) {
 		snprintf(why, sizeof(why), " is filed under another place");
@@ -248,9 +246,10 @@ static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *re
                      verify_result_t *res)
 {
 	const char *name = l->stream == LINLI_STREAM_PUBLIC ? "public" : "personal";
-	const uint8_t *pub = owner_key(d, l->owner);
+	trust_entry_t tmp;
 	uint8_t prev[LINLI_HASH_LEN] = {0}, hash[LINLI_HASH_LEN];
-	if (pub == NULL) {
+	int signer = -1;
+	if (owner_keys(d, l->owner, &tmp) == NULL) {
 		snprintf(res->error, sizeof(res->error),
 		         "%s %s log: owner not in the trust list, its signatures cannot be checked",
 		         l->owner, name);
@@ -260,7 +259,7 @@ static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *re
 		const uint8_t *frame;
 		size_t frame_len;
 		linli_cs_t *cs = check_entry(d, txn, l, seq, seq > 1 ? prev : NULL, hash, &frame,
-		                             &frame_len, res);
+		                             &frame_len, &signer, res);
 		if (cs == NULL)
 			return -1;
 		int rc = -1;
@@ -385,11 +384,12 @@ int verify_tails(linlid_t *d, uint64_t n, verify_result_t *res)
 		const log_t *l = &logs.logs[i];
 		uint8_t prev[LINLI_HASH_LEN], hash[LINLI_HASH_LEN];
 		uint64_t first = l->head.seq > n ? l->head.seq - n + 1 : 1;
+		int signer = -1;
 		for (uint64_t seq = first; seq <= l->head.seq; seq++) {
 			const uint8_t *frame;
 			size_t frame_len;
 			linli_cs_t *cs = check_entry(d, txn, l, seq, seq > first ? prev : NULL,
-			                             hash, &frame, &frame_len, res);
+			                             hash, &frame, &frame_len, &signer, res);
 			if (cs == NULL)
 				goto out;
 			linli_cs_free(&cs);

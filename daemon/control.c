@@ -2,11 +2,21 @@
  * control: linlictl's requests on the local control socket.
  *
  * One request (CtlRequest) gets one reply (CtlReply).  Writes are
- * answered only after their change set is committed.  The socket file is
- * mode 0660: root and the control_group.
+ * answered only after their change set is committed.
+ *
+ * Who may ask is checked twice.  The socket file is mode 0660, group
+ * control_group: the kernel lets no one else connect.  Then every request
+ * is checked against the caller's credentials as the kernel gives them
+ * (SO_PEERCRED: libzmq 4.3 puts ":uid:gid:pid" at the end of an ipc
+ * message's Peer-Address): root, the daemon's own user, or a member of
+ * control_group, else refused with a reason.  libzmq's ZMQ_IPC_FILTER_UID
+ * and _GID would do the second check at connect, but they are deprecated
+ * since 4.3 and close the connection without a word, so linlictl could
+ * only time out; a refusal here says why.
  */
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -26,6 +36,9 @@
 
 #define CTL_MSG_MAX (64 << 20)
 #define LIST_MAX    200000
+#define GROUPS_MAX  256
+
+static gid_t control_gid = (gid_t)-1; /* of control_group; -1: none */
 
 typedef struct {
 	Linli__CtlReply reply;
@@ -557,6 +570,7 @@ static int do_trust(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const char *v
 {
 	static trust_t next; /* large: not on the stack */
 	bool add = strcmp(verb, "trust-add") == 0, revoke = strcmp(verb, "trust-revoke") == 0;
+	size_t changes;
 	if (add || revoke) {
 		uint8_t pub[LINLI_PUB_LEN];
 		const Linli__TrustEntry *e = q->trust;
@@ -567,7 +581,7 @@ static int do_trust(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const char *v
 		if ((add ? trust_set(&next, e->owner, pub, e->name, r->err, sizeof(r->err))
 		         : trust_revoke(&next, e->owner, r->err, sizeof(r->err))) != 0 ||
 		    trust_save(&next, d->cfg.trust_file, r->err, sizeof(r->err)) != 0 ||
-		    reload_trust(d, r->err, sizeof(r->err)) != 0)
+		    reload_trust(d, &changes, r->err, sizeof(r->err)) != 0)
 			return -1;
 	}
 	size_t rows = 0;
@@ -705,13 +719,56 @@ static void dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_
 	} else if (strcmp(v, "trust-list") == 0) {
 		rc = do_trust(d, q, r, v);
 	} else if (strcmp(v, "reload") == 0) {
-		rc = reload_trust(d, r->err, sizeof(r->err));
+		size_t changes = 0;
+		rc = reload_trust(d, &changes, r->err, sizeof(r->err));
+		add_status(r, "trusted", "%zu", d->trust.n);
+		add_status(r, "changes", "%zu", changes);
+		r->reply.status = r->status;
 	} else {
 		rc = fail(r, "unknown command '%.32s'", v);
 	}
 	r->reply.ok = rc == 0;
 	if (rc != 0)
 		r->reply.error = r->err;
+}
+
+/* Whether uid (with primary group gid) is control_group's member, as
+ * /etc/group and the user database say. */
+static bool in_control_group(uid_t uid, gid_t gid)
+{
+	struct passwd pw, *found = NULL;
+	char buf[4096];
+	gid_t groups[GROUPS_MAX];
+	int n = GROUPS_MAX;
+	if (control_gid == (gid_t)-1)
+		return false;
+	if (gid == control_gid)
+		return true;
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &found) != 0 || found == NULL ||
+	    getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) < 0)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == control_gid)
+			return true;
+	return false;
+}
+
+/* Why the sender of m may not use the control socket, or NULL if it may. */
+static const char *refusal(zmsg_t *m, char *why, size_t len)
+{
+	const char *addr = m->n > 2 ? zmq_msg_gets(&m->part[2], "Peer-Address") : NULL;
+	const char *cred = NULL;
+	unsigned long uid, gid;
+	/* "host:uid:gid:pid": the third ':' from the end starts them. */
+	for (size_t i = addr ? strlen(addr) : 0, colons = 0; i-- > 0 && colons < 3;)
+		if (addr[i] == ':' && ++colons == 3)
+			cred = addr + i;
+	if (cred == NULL || sscanf(cred, ":%lu:%lu:", &uid, &gid) != 2)
+		return "the caller's credentials are unknown";
+	if (uid == 0 || uid == (unsigned long)geteuid() || in_control_group((uid_t)uid, (gid_t)gid))
+		return NULL;
+	snprintf(why, len, "permission denied: uid %lu is not root nor in the control group", uid);
+	return why;
 }
 
 void control_on_request(linlid_t *d)
@@ -726,14 +783,22 @@ void control_on_request(linlid_t *d)
 			zmsg_close(&m);
 			continue;
 		}
-		/* Decoded into an arena: an import of thousands of records is a few
+		/* Who asks is checked before anything of the request is read.
+		 * Decoded into an arena: an import of thousands of records is a few
 		 * allocations, and a request cannot grow past a bound in memory. */
-		linli_arena_t *arena = linli_arena_new(16 * zmsg_size(&m, 2) + (1u << 20));
+		char why[128];
+		const char *no = refusal(&m, why, sizeof(why));
+		linli_arena_t *arena =
+		    no ? NULL : linli_arena_new(16 * zmsg_size(&m, 2) + (1u << 20));
 		Linli__CtlRequest *q =
 		    arena ? linli__ctl_request__unpack(linli_arena_allocator(arena),
 		                                       zmsg_size(&m, 2), zmsg_data(&m, 2))
 		          : NULL;
-		if (q == NULL) {
+		if (no != NULL) {
+			log_warn("control: request refused: %s", no);
+			fail(&r, "%s", no);
+			r.reply.error = r.err;
+		} else if (q == NULL) {
 			fail(&r, "malformed request");
 			r.reply.error = r.err;
 		} else {
@@ -780,6 +845,7 @@ int control_start(linlid_t *d)
 			        g ? strerror(errno) : "no such group");
 			return -1;
 		}
+		control_gid = g->gr_gid;
 	}
 	return 0;
 }

@@ -125,8 +125,9 @@ uint64_t unix_ms(void); /* the wall clock, for what is compared across machines 
 void exit_for_restart(void) __attribute__((noreturn));
 
 /* Re-reads the trust file: in force for the next message and connection;
- * logs what changed.  -1 with the reason in err (the old list stays). */
-int reload_trust(linlid_t *d, char *err, size_t errlen);
+ * logs what changed (*changes lines).  -1 with the reason in err (the old
+ * list stays). */
+int reload_trust(linlid_t *d, size_t *changes, char *err, size_t errlen);
 
 /* apply.c: changes to the store shared by both roles. */
 /* Whether change set seq of e's log stream, signed by key `signer` of e

@@ -68,7 +68,7 @@ static void say_change(const char *line)
 	log_info("trust list: %s", line);
 }
 
-int reload_trust(linlid_t *d, char *err, size_t errlen)
+int reload_trust(linlid_t *d, size_t *changes, char *err, size_t errlen)
 {
 	static trust_t fresh; /* large: not on the stack */
 	char why[LINLI_ERR_MAX];
@@ -77,7 +77,7 @@ int reload_trust(linlid_t *d, char *err, size_t errlen)
 		log_err("reload: %s", err);
 		return -1;
 	}
-	trust_diff(&d->trust, &fresh, say_change);
+	*changes = trust_diff(&d->trust, &fresh, say_change);
 	d->trust = fresh;
 	log_info("trust list reloaded: %zu owners from %s", d->trust.n, d->cfg.trust_file);
 	if (d->cfg.role == ROLE_NODE && d->link != NULL)
@@ -240,9 +240,10 @@ static void run(linlid_t *d)
 		}
 		if (reload_signal) {
 			char err[LINLI_ERR_MAX];
+			size_t changes;
 			reload_signal = 0;
 			log_info("SIGHUP: reloading the trust list");
-			reload_trust(d, err, sizeof(err));
+			reload_trust(d, &changes, err, sizeof(err));
 		}
 		if (n > 0 && (items[0].revents & ZMQ_POLLIN))
 			d->cfg.role == ROLE_HUB ? hub_on_link(d) : node_on_link(d);

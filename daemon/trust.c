@@ -238,9 +238,10 @@ int trust_save(const trust_t *t, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-void trust_diff(const trust_t *old, const trust_t *new, void (*say)(const char *line))
+size_t trust_diff(const trust_t *old, const trust_t *new, void (*say)(const char *line))
 {
 	char line[256], hex[LINLI_PUB_LEN * 2 + 1];
+	size_t said = 0;
 	for (size_t i = 0; i < new->n; i++) {
 		const trust_entry_t *n = &new->entries[i], *o = trust_find(old, n->owner);
 		linli_hex(n->keys[0], LINLI_PUB_LEN, hex);
@@ -259,11 +260,14 @@ void trust_diff(const trust_t *old, const trust_t *new, void (*say)(const char *
 		else
 			continue;
 		say(line);
+		said++;
 	}
 	for (size_t i = 0; i < old->n; i++)
 		if (trust_find(new, old->entries[i].owner) == NULL) {
 			snprintf(line, sizeof(line), "%s (%s) removed", old->entries[i].owner,
 			         old->entries[i].name);
 			say(line);
+			said++;
 		}
+	return said;
 }

@@ -61,7 +61,7 @@ const trust_entry_t *trust_find(const trust_t *t, const char *owner);
  * form (a link's CURVE key), or NULL. */
 const trust_entry_t *trust_find_curve(const trust_t *t, const uint8_t curve[LINLI_PUB_LEN]);
 /* Says (through say, one line each) what differs from old to new: owners
- * added, removed, revoked, given a new key. */
-void trust_diff(const trust_t *old, const trust_t *new, void (*say)(const char *line));
+ * added, removed, revoked, given a new key.  Returns how many lines. */
+size_t trust_diff(const trust_t *old, const trust_t *new, void (*say)(const char *line));
 
 #endif

@@ -601,15 +601,15 @@ static void apply_job(linlid_t *d, linli_txn_t *txn, verify_job_t *job)
 		want(d, p, txn, stream, head.seq);
 		return;
 	}
-	if (seq > 1 && memcmp(linli_cs_prev(cs), head.hash, LINLI_HASH_LEN) != 0) {
-		refuse(d, JOB_RID(job), owner, &d->refused.chain_broken,
-		       "change set %llu of %s: previous hash does not match the log",
-		       (unsigned long long)seq, owner);
-		return;
-	}
 	if (signer_check(txn, &job->trust, stream, seq, job->signer) != 0) {
 		refuse(d, JOB_RID(job), owner, &d->refused.old_key,
 		       "change set %llu of %s: signed by a retired key after a newer key signed",
+		       (unsigned long long)seq, owner);
+		return;
+	}
+	if (seq > 1 && memcmp(linli_cs_prev(cs), head.hash, LINLI_HASH_LEN) != 0) {
+		refuse(d, JOB_RID(job), owner, &d->refused.chain_broken,
+		       "change set %llu of %s: previous hash does not match the log",
 		       (unsigned long long)seq, owner);
 		return;
 	}

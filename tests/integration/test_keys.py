@@ -113,6 +113,11 @@ def main():
         out = inject(c, old_key, z.owner, "ok", "4")
         assert "ACK" not in out and int(c.hub.status()["refused_unknown_key"]) > denied, out
         print("ok - the retired key opens no link")
+        out = inject(c, z.key, z.owner, "signwith", "4", old_key)
+        assert "signed by a retired key after a newer key signed" in out, out
+        assert int(c.hub.status()["refused_old_key"]) == 1
+        assert hub_seq(c, z.owner) == 3
+        print("ok - a change set signed by the retired key after the new one signed is refused")
 
         # A node that never saw Zenglin's log takes it whole from the hub,
         # signed by both keys.

@@ -17,6 +17,7 @@
  *   personal        a household in the public log
  *   gap             change set 3 to a hub that has none: the hub answers WANT
  *   flood N         N change sets with seq 1..N signed by KEYFILE as ARG2 (unknown key)
+ *   signwith SEQ F  change set SEQ (prev unknown) signed by key file F, not KEYFILE
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +214,17 @@ int main(int argc, char **argv)
 		drain(2000);
 	} else if (strcmp(scenario, "personal") == 0) {
 		seal(key, owner, LINLI_KIND_HOUSEHOLD, LINLI_STREAM_PUBLIC, 1, &frame, &len, sig);
+		send_cs(owner, frame, len, sig);
+		drain(2000);
+	} else if (strcmp(scenario, "signwith") == 0) {
+		linli_key_t *other = NULL;
+		if (argc < 8 || linli_key_load(&other, argv[7], err, sizeof(err)) != 0) {
+			fprintf(stderr, "linli-inject: signwith SEQ KEYFILE: %s\n", err);
+			return 2;
+		}
+		seal(other, owner, LINLI_KIND_SERVICE, LINLI_STREAM_PUBLIC, strtoull(arg, NULL, 10),
+		     &frame, &len, sig);
+		linli_key_destroy(&other);
 		send_cs(owner, frame, len, sig);
 		drain(2000);
 	} else if (strcmp(scenario, "flood") == 0) {

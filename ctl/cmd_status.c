@@ -1,5 +1,5 @@
 /*
- * cmd_status: status, verify, digest and restore.  The daemon answers "name=value" strings,
+ * cmd_status: status, reload, verify, digest and restore.  The daemon answers "name=value" strings,
  * so what it reports can grow without a new linlictl.
  */
 #include <stdio.h>
@@ -54,6 +54,13 @@ static int pairs_command(ctl_t *ctl, int argc, char **argv, const char *verb)
 int cmd_status(ctl_t *ctl, int argc, char **argv)
 {
 	return pairs_command(ctl, argc, argv, "status");
+}
+
+/* The daemon re-reads its trust file (as on SIGHUP) and says how many
+ * owners it trusts and how many changed; its log says which. */
+int cmd_reload(ctl_t *ctl, int argc, char **argv)
+{
+	return pairs_command(ctl, argc, argv, "reload");
 }
 
 /* The daemon re-checks every log and record; a failure names the first bad

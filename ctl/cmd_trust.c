@@ -1,5 +1,5 @@
 /*
- * cmd_trust: trust add CODE PUBKEY NAME | trust list.
+ * cmd_trust: trust add CODE PUBKEY NAME | trust revoke CODE | trust list.
  *
  * The trust list says whose signed change sets the daemon accepts, so the
  * key is checked here as well: a mistyped key would otherwise only show as
@@ -55,6 +55,7 @@ int cmd_trust_list(ctl_t *ctl, int argc, char **argv)
 	static const out_col_t cols[] = {
 	    {"owner", "owner", OUT_TEXT},
 	    {"name", "name", OUT_TEXT},
+	    {"status", "status", OUT_TEXT},
 	    {"pubkey", "pubkey", OUT_TEXT},
 	};
 	if (argc > 0)
@@ -65,10 +66,10 @@ int cmd_trust_list(ctl_t *ctl, int argc, char **argv)
 	if (client_call_once(ctl->socket, &req, &reply) != 0)
 		return CTL_FAIL;
 	int rc = CTL_OK;
-	out_table_t *t = out_table_new(NULL, cols, 3, 0);
+	out_table_t *t = out_table_new(NULL, cols, 4, 0);
 	for (size_t i = 0; t != NULL && i < reply->n_trust; i++) {
 		const Linli__TrustEntry *e = reply->trust[i];
-		const char *row[] = {e->owner, e->name, e->pubkey};
+		const char *row[] = {e->owner, e->name, e->status, e->pubkey};
 		if (out_table_add(t, row) != 0)
 			out_table_destroy(&t);
 	}
@@ -79,4 +80,26 @@ int cmd_trust_list(ctl_t *ctl, int argc, char **argv)
 	out_table_destroy(&t);
 	client_reply_free(&reply);
 	return rc;
+}
+
+int cmd_trust_revoke(ctl_t *ctl, int argc, char **argv)
+{
+	if (argc != 1)
+		return ctl_usage(ctl, "trust revoke takes CODE");
+	if (ctl_check_owner(argv[0]) != CTL_OK)
+		return CTL_FAIL;
+	Linli__TrustEntry entry = LINLI__TRUST_ENTRY__INIT;
+	Linli__CtlRequest req = LINLI__CTL_REQUEST__INIT;
+	Linli__CtlReply *reply;
+	entry.owner = argv[0];
+	req.verb = (char *)"trust-revoke";
+	req.trust = &entry;
+	if (client_call_once(ctl->socket, &req, &reply) != 0)
+		return CTL_FAIL;
+	client_reply_free(&reply);
+	if (ctl->json)
+		puts("{\"ok\":true}");
+	else
+		printf("revoked %s\n", argv[0]);
+	return CTL_OK;
 }

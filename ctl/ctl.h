@@ -63,6 +63,7 @@ int cmd_show(ctl_t *ctl, int argc, char **argv);
 int cmd_list(ctl_t *ctl, int argc, char **argv);
 int cmd_import(ctl_t *ctl, int argc, char **argv);
 int cmd_status(ctl_t *ctl, int argc, char **argv);
+int cmd_reload(ctl_t *ctl, int argc, char **argv);
 int cmd_verify(ctl_t *ctl, int argc, char **argv);
 int cmd_digest(ctl_t *ctl, int argc, char **argv);
 int cmd_restore(ctl_t *ctl, int argc, char **argv);
@@ -70,6 +71,7 @@ int cmd_stats(ctl_t *ctl, int argc, char **argv);
 int cmd_logs(ctl_t *ctl, int argc, char **argv);
 int cmd_trust_add(ctl_t *ctl, int argc, char **argv);
 int cmd_trust_list(ctl_t *ctl, int argc, char **argv);
+int cmd_trust_revoke(ctl_t *ctl, int argc, char **argv);
 int cmd_keygen(ctl_t *ctl, int argc, char **argv);
 
 #endif

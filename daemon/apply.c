@@ -151,14 +151,6 @@ int apply_change(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
 	return rc;
 }
 
-const uint8_t *owner_pub(const linlid_t *d, const char *owner)
-{
-	const trust_entry_t *t = trust_find(&d->trust, owner);
-	if (t != NULL)
-		return t->pub;
-	return strcmp(owner, d->cfg.owner) == 0 ? linli_key_pub(d->key) : NULL;
-}
-
 static void epoch_name(char *buf, size_t len, const char *owner)
 {
 	snprintf(buf, len, "epoch/%s", owner);
@@ -198,4 +190,28 @@ int apply_cs(linli_txn_t *txn, const linli_cs_t *cs, const uint8_t hash[LINLI_HA
 {
 	return apply_change(txn, linli_cs_owner(cs), linli_cs_stream(cs), linli_cs_seq(cs), hash,
 	                    frame, frame_len, sig, cs, linli_cs_nops(cs), cs_op_at);
+}
+
+int signer_check(linli_txn_t *txn, const trust_entry_t *e, int stream, uint64_t seq, int signer)
+{
+	size_t frame_len;
+	const uint8_t *frame, *sig;
+	if (signer == 0 || seq == 1)
+		return 0;
+	if (log_entry_get(txn, e->owner, stream, seq - 1, &frame, &frame_len, &sig) != 0)
+		return -1;
+	int before = linli_cs_signer(frame, frame_len, sig, e->keys, e->nkeys);
+	return before >= 0 && signer <= before ? 0 : -1;
+}
+
+const trust_entry_t *owner_keys(const linlid_t *d, const char *owner, trust_entry_t *tmp)
+{
+	const trust_entry_t *t = trust_find(&d->trust, owner);
+	if (t != NULL || strcmp(owner, d->cfg.owner) != 0)
+		return t;
+	memset(tmp, 0, sizeof(*tmp));
+	snprintf(tmp->owner, sizeof(tmp->owner), "%s", owner);
+	memcpy(tmp->keys[0], linli_key_pub(d->key), LINLI_PUB_LEN);
+	tmp->nkeys = 1;
+	return tmp;
 }

@@ -70,7 +70,8 @@ static int ckpt_open(linlid_t *d, ckpt_t *c, const uint8_t *bytes, size_t len, c
                      size_t sig_len, char *err, size_t errlen)
 {
 	Linli__Checkpoint *m = NULL;
-	const uint8_t *pub;
+	const trust_entry_t *t;
+	trust_entry_t tmp;
 	int rc = -1;
 	if (len > sizeof(c->bytes) || sig_len != LINLI_SIG_LEN) {
 		snprintf(err, errlen, "checkpoint: %zu bytes or signature of %zu bytes", len,
@@ -84,11 +85,16 @@ static int ckpt_open(linlid_t *d, ckpt_t *c, const uint8_t *bytes, size_t len, c
 		snprintf(err, errlen, "checkpoint: does not decode or is incomplete");
 		goto out;
 	}
-	if ((pub = owner_pub(d, m->owner)) == NULL) {
+	if ((t = owner_keys(d, m->owner, &tmp)) == NULL) {
 		snprintf(err, errlen, "checkpoint of %s: owner not in the trust list", m->owner);
 		goto out;
 	}
-	if (linli_statement_verify(pub, LINLI_TAG_CHECKPOINT, bytes, len, sig, sig_len) != 0) {
+	/* Any key the owner had: a checkpoint outlives a key rotation. */
+	size_t k = 0;
+	while (k < t->nkeys && linli_statement_verify(t->keys[k], LINLI_TAG_CHECKPOINT, bytes, len,
+	                                              sig, sig_len) != 0)
+		k++;
+	if (k == t->nkeys) {
 		snprintf(err, errlen, "checkpoint of %s: signature does not verify", m->owner);
 		goto out;
 	}
@@ -362,10 +368,11 @@ static int fold(linlid_t *d, const ckpt_t *to)
 	char where[LINLI_ERR_MAX];
 	uint8_t prev[LINLI_HASH_LEN], digest[LINLI_HASH_LEN];
 	uint64_t records;
-	const uint8_t *pub = owner_pub(d, to->owner);
+	trust_entry_t tmp;
+	const trust_entry_t *keys = owner_keys(d, to->owner, &tmp);
 	snprintf(where, sizeof(where), "%s %s log to %" PRIu64, to->owner, stream_name(to->stream),
 	         to->seq);
-	if (pub == NULL || strcmp(d->fold_stuck, where) == 0 ||
+	if (keys == NULL || strcmp(d->fold_stuck, where) == 0 ||
 	    store_write_begin(d->store, NULL, &txn) != 0)
 		return -1;
 	int rc = -1;
@@ -377,6 +384,7 @@ static int fold(linlid_t *d, const ckpt_t *to)
 	if (found == 0)
 		memcpy(prev, base.head, LINLI_HASH_LEN);
 	base_op_t b = {txn, to->owner, to->stream};
+	int signer = -1; /* key order was checked when the change sets came */
 	char why[LINLI_ERR_MAX] = "";
 	for (uint64_t seq = from + 1; seq <= to->seq && why[0] == '\0'; seq++) {
 		const uint8_t *frame, *sig;
@@ -386,8 +394,8 @@ static int fold(linlid_t *d, const ckpt_t *to)
 		linli_cs_t *cs = NULL;
 		if (log_entry_get(txn, to->owner, to->stream, seq, &frame, &frame_len, &sig) != 0)
 			snprintf(why, sizeof(why), "change set %" PRIu64 " is missing", seq);
-		else if (linli_cs_open(frame, frame_len, sig, LINLI_SIG_LEN, pub, &cs, hash, err,
-		                       sizeof(err)) != 0)
+		else if (linli_cs_open_keys(frame, frame_len, sig, LINLI_SIG_LEN, keys->keys,
+		                            keys->nkeys, &signer, &cs, hash, err, sizeof(err)) != 0)
 			snprintf(why, sizeof(why), "change set %" PRIu64 ": %.200s", seq, err);
 		else if (seq > 1 && memcmp(linli_cs_prev(cs), prev, LINLI_HASH_LEN) != 0)
 			snprintf(why, sizeof(why), "change set %" PRIu64 " breaks the chain", seq);
@@ -509,8 +517,8 @@ static int fill_chunk(const char *owner, int kind, const char *id, const void *v
 	return 0;
 }
 
-int snap_serve(linlid_t *d, const uint8_t *rid, size_t rid_len, const uint8_t *req, size_t len,
-               snap_allowed_fn allowed, uint8_t **out, size_t *out_len, char *err, size_t errlen)
+int snap_serve(linlid_t *d, zmsg_t *m, const uint8_t *req, size_t len, snap_allowed_fn allowed,
+               uint8_t **out, size_t *out_len, char *err, size_t errlen)
 {
 	Linli__SnapGet *g = linli__snap_get__unpack(NULL, len, req);
 	Linli__SnapChunk chunk = LINLI__SNAP_CHUNK__INIT;
@@ -525,7 +533,7 @@ int snap_serve(linlid_t *d, const uint8_t *rid, size_t rid_len, const uint8_t *r
 		snprintf(err, errlen, "malformed SNAPGET");
 		goto out;
 	}
-	if (!allowed(d, rid, rid_len, g->owner, (int)g->stream)) {
+	if (!allowed(d, m, g->owner, (int)g->stream)) {
 		snprintf(err, errlen, "snapshot of %s %s log: not yours to take", g->owner,
 		         stream_name((int)g->stream));
 		goto out;

@@ -32,12 +32,11 @@ int compact_on_checkpoint(linlid_t *d, const char *owner, const uint8_t *frame, 
                           size_t errlen);
 
 /* SNAPGET <SnapGet>: packs the next chunk of a log's base into *out
- * (malloc'd).  The caller has decided the asker may have that log
- * (allowed(), called with its owner and stream).  -1 with why in err. */
-typedef bool (*snap_allowed_fn)(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *owner,
-                                int stream);
-int snap_serve(linlid_t *d, const uint8_t *rid, size_t rid_len, const uint8_t *req, size_t len,
-               snap_allowed_fn allowed, uint8_t **out, size_t *out_len, char *err, size_t errlen);
+ * (malloc'd), if allowed(d, m, owner, stream) says the asker (who
+ * sent m) may have that log.  -1 with why in err. */
+typedef bool (*snap_allowed_fn)(linlid_t *d, zmsg_t *m, const char *owner, int stream);
+int snap_serve(linlid_t *d, zmsg_t *m, const uint8_t *req, size_t len, snap_allowed_fn allowed,
+               uint8_t **out, size_t *out_len, char *err, size_t errlen);
 
 /* Starts taking the base of owner's log from the peer on rid (a node
  * passes NULL: its hub).  False if a snapshot is under way already. */

@@ -2,11 +2,21 @@
  * control: linlictl's requests on the local control socket.
  *
  * One request (CtlRequest) gets one reply (CtlReply).  Writes are
- * answered only after their change set is committed.  The socket file is
- * mode 0660: root and the control_group.
+ * answered only after their change set is committed.
+ *
+ * Who may ask is checked twice.  The socket file is mode 0660, group
+ * control_group: the kernel lets no one else connect.  Then every request
+ * is checked against the caller's credentials as the kernel gives them
+ * (SO_PEERCRED: libzmq 4.3 puts ":uid:gid:pid" at the end of an ipc
+ * message's Peer-Address): root, the daemon's own user, or a member of
+ * control_group, else refused with a reason.  libzmq's ZMQ_IPC_FILTER_UID
+ * and _GID would do the second check at connect, but they are deprecated
+ * since 4.3 and close the connection without a word, so linlictl could
+ * only time out; a refusal here says why.
  */
 #include <errno.h>
 #include <grp.h>
+#include <pwd.h>
 #include <inttypes.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -27,6 +37,9 @@
 
 #define CTL_MSG_MAX (64 << 20)
 #define LIST_MAX    200000
+#define GROUPS_MAX  256
+
+static gid_t control_gid = (gid_t)-1; /* of control_group; -1: none */
 
 typedef struct {
 	Linli__CtlReply reply;
@@ -447,7 +460,8 @@ static int do_stats(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
 			t->last_heard = 0;
 			const refused_t *f = &d->refused;
 			t->refused = f->bad_signature + f->unknown_owner + f->wrong_origin +
-			             f->malformed + f->chain_broken + f->fork;
+			             f->malformed + f->chain_broken + f->fork + f->revoked +
+			             f->old_key;
 			r->statsp[n] = t;
 			r->reply.n_stats = n + 1;
 		}
@@ -551,6 +565,9 @@ static void do_status(linlid_t *d, reply_t *r)
 		add_status(r, "refused_chain_broken", "%" PRIu64, d->refused.chain_broken);
 		add_status(r, "refused_fork", "%" PRIu64, d->refused.fork);
 		add_status(r, "refused_fenced", "%" PRIu64, d->refused.fenced);
+		add_status(r, "refused_unknown_key", "%" PRIu64, d->refused.unknown_key);
+		add_status(r, "refused_revoked", "%" PRIu64, d->refused.revoked);
+		add_status(r, "refused_old_key", "%" PRIu64, d->refused.old_key);
 	}
 	if (d->fold_stuck[0] != '\0')
 		add_status(r, "problem",
@@ -560,34 +577,50 @@ static void do_status(linlid_t *d, reply_t *r)
 	r->reply.status = r->status;
 }
 
-static int do_trust(linlid_t *d, Linli__CtlRequest *q, reply_t *r, bool add)
+/* trust-add, trust-revoke (at the hub: the file is written, then reloaded
+ * as on SIGHUP) and trust-list: one row per key. */
+static int do_trust(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const char *verb)
 {
-	if (add) {
-		trust_t next = d->trust;
+	static trust_t next; /* large: not on the stack */
+	bool add = strcmp(verb, "trust-add") == 0, revoke = strcmp(verb, "trust-revoke") == 0;
+	size_t changes;
+	if (add || revoke) {
 		uint8_t pub[LINLI_PUB_LEN];
 		const Linli__TrustEntry *e = q->trust;
-		if (e == NULL || linli_unhex(e->pubkey, pub, sizeof(pub)) != 0)
-			return fail(r, "trust add: a public key of 64 hex digits is required");
-		if (trust_set(&next, e->owner, pub, e->name, r->err, sizeof(r->err)) != 0 ||
-		    trust_save(&next, d->cfg.trust_file, r->err, sizeof(r->err)) != 0)
+		next = d->trust;
+		if (e == NULL || (add && linli_unhex(e->pubkey, pub, sizeof(pub)) != 0))
+			return fail(r, "%s: an owner%s is required", verb,
+			            add ? " and a public key of 64 hex digits" : "");
+		if ((add ? trust_set(&next, e->owner, pub, e->name, r->err, sizeof(r->err))
+		         : trust_revoke(&next, e->owner, r->err, sizeof(r->err))) != 0 ||
+		    trust_save(&next, d->cfg.trust_file, r->err, sizeof(r->err)) != 0 ||
+		    reload_trust(d, &changes, r->err, sizeof(r->err)) != 0)
 			return -1;
-		d->trust = next;
-		log_info("trust list: %s (%s) added or replaced", e->owner, e->name);
 	}
-	r->trust = calloc(d->trust.n + 1, sizeof(*r->trust));
-	r->trustp = calloc(d->trust.n + 1, sizeof(*r->trustp));
-	r->hex = calloc(d->trust.n + 1, sizeof(*r->hex));
+	size_t rows = 0;
+	for (size_t i = 0; i < d->trust.n; i++)
+		rows += d->trust.entries[i].nkeys;
+	r->trust = calloc(rows + 1, sizeof(*r->trust));
+	r->trustp = calloc(rows + 1, sizeof(*r->trustp));
+	r->hex = calloc(rows + 1, sizeof(*r->hex));
 	if (r->trust == NULL || r->trustp == NULL || r->hex == NULL)
 		return fail(r, "out of memory");
+	size_t n = 0;
 	for (size_t i = 0; i < d->trust.n; i++) {
-		linli__trust_entry__init(&r->trust[i]);
-		r->trust[i].owner = d->trust.entries[i].owner;
-		r->trust[i].name = d->trust.entries[i].name;
-		linli_hex(d->trust.entries[i].pub, LINLI_PUB_LEN, r->hex[i]);
-		r->trust[i].pubkey = r->hex[i];
-		r->trustp[i] = &r->trust[i];
+		trust_entry_t *e = &d->trust.entries[i];
+		for (size_t k = 0; k < e->nkeys; k++, n++) {
+			linli__trust_entry__init(&r->trust[n]);
+			r->trust[n].owner = e->owner;
+			r->trust[n].name = e->name;
+			r->trust[n].status = (char *)(k > 0        ? "retired"
+			                              : e->revoked ? "revoked"
+			                                           : "current");
+			linli_hex(e->keys[k], LINLI_PUB_LEN, r->hex[n]);
+			r->trust[n].pubkey = r->hex[n];
+			r->trustp[n] = &r->trust[n];
+		}
 	}
-	r->reply.n_trust = d->trust.n;
+	r->reply.n_trust = n;
 	r->reply.trust = r->trustp;
 	return 0;
 }
@@ -691,19 +724,67 @@ static void dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_
 	} else if (strcmp(v, "status") == 0) {
 		do_status(d, r);
 		rc = 0;
-	} else if (strcmp(v, "trust-add") == 0 || strcmp(v, "trust-list") == 0) {
-		if (d->cfg.role != ROLE_HUB && v[6] == 'a')
-			rc =
-			    fail(r, "trust add: only at the hub; on a node edit %s and send SIGHUP",
-			         d->cfg.trust_file);
+	} else if (strcmp(v, "trust-add") == 0 || strcmp(v, "trust-revoke") == 0) {
+		if (d->cfg.role != ROLE_HUB)
+			rc = fail(r,
+			          "%s: only at the hub; on a node copy the hub's trust file to %s "
+			          "and run linlictl reload",
+			          v, d->cfg.trust_file);
 		else
-			rc = do_trust(d, q, r, v[6] == 'a');
+			rc = do_trust(d, q, r, v);
+	} else if (strcmp(v, "trust-list") == 0) {
+		rc = do_trust(d, q, r, v);
+	} else if (strcmp(v, "reload") == 0) {
+		size_t changes = 0;
+		rc = reload_trust(d, &changes, r->err, sizeof(r->err));
+		add_status(r, "trusted", "%zu", d->trust.n);
+		add_status(r, "changes", "%zu", changes);
+		r->reply.status = r->status;
 	} else {
 		rc = fail(r, "unknown command '%.32s'", v);
 	}
 	r->reply.ok = rc == 0;
 	if (rc != 0)
 		r->reply.error = r->err;
+}
+
+/* Whether uid (with primary group gid) is control_group's member, as
+ * /etc/group and the user database say. */
+static bool in_control_group(uid_t uid, gid_t gid)
+{
+	struct passwd pw, *found = NULL;
+	char buf[4096];
+	gid_t groups[GROUPS_MAX];
+	int n = GROUPS_MAX;
+	if (control_gid == (gid_t)-1)
+		return false;
+	if (gid == control_gid)
+		return true;
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &found) != 0 || found == NULL ||
+	    getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) < 0)
+		return false;
+	for (int i = 0; i < n; i++)
+		if (groups[i] == control_gid)
+			return true;
+	return false;
+}
+
+/* Why the sender of m may not use the control socket, or NULL if it may. */
+static const char *refusal(zmsg_t *m, char *why, size_t len)
+{
+	const char *addr = m->n > 2 ? zmq_msg_gets(&m->part[2], "Peer-Address") : NULL;
+	const char *cred = NULL;
+	unsigned long uid, gid;
+	/* "host:uid:gid:pid": the third ':' from the end starts them. */
+	for (size_t i = addr ? strlen(addr) : 0, colons = 0; i-- > 0 && colons < 3;)
+		if (addr[i] == ':' && ++colons == 3)
+			cred = addr + i;
+	if (cred == NULL || sscanf(cred, ":%lu:%lu:", &uid, &gid) != 2)
+		return "the caller's credentials are unknown";
+	if (uid == 0 || uid == (unsigned long)geteuid() || in_control_group((uid_t)uid, (gid_t)gid))
+		return NULL;
+	snprintf(why, len, "permission denied: uid %lu is not root nor in the control group", uid);
+	return why;
 }
 
 void control_on_request(linlid_t *d)
@@ -718,14 +799,22 @@ void control_on_request(linlid_t *d)
 			zmsg_close(&m);
 			continue;
 		}
-		/* Decoded into an arena: an import of thousands of records is a few
+		/* Who asks is checked before anything of the request is read.
+		 * Decoded into an arena: an import of thousands of records is a few
 		 * allocations, and a request cannot grow past a bound in memory. */
-		linli_arena_t *arena = linli_arena_new(16 * zmsg_size(&m, 2) + (1u << 20));
+		char why[128];
+		const char *no = refusal(&m, why, sizeof(why));
+		linli_arena_t *arena =
+		    no ? NULL : linli_arena_new(16 * zmsg_size(&m, 2) + (1u << 20));
 		Linli__CtlRequest *q =
 		    arena ? linli__ctl_request__unpack(linli_arena_allocator(arena),
 		                                       zmsg_size(&m, 2), zmsg_data(&m, 2))
 		          : NULL;
-		if (q == NULL) {
+		if (no != NULL) {
+			log_warn("control: request refused: %s", no);
+			fail(&r, "%s", no);
+			r.reply.error = r.err;
+		} else if (q == NULL) {
 			fail(&r, "malformed request");
 			r.reply.error = r.err;
 		} else {
@@ -772,6 +861,7 @@ int control_start(linlid_t *d)
 			        g ? strerror(errno) : "no such group");
 			return -1;
 		}
+		control_gid = g->gr_gid;
 	}
 	return 0;
 }

@@ -2,9 +2,11 @@
  * hub: accepts the communities' change sets, applies them, relays the
  * public ones.
  *
- * A change set is checked in this order, each failure refused with a
- * logged reason and counted: owner in the trust list, the link it came on
- * belongs to that owner, size and signature (before any decoding), the
+ * Every message comes on a link authenticated as one owner (auth.c): an
+ * owner in the trust list and not revoked, or it is refused.  A change
+ * set is checked in this order, each failure refused with a logged reason
+ * and counted: it is the link's owner's, size and signature (before any
+ * decoding; a retired key only until a newer one has signed), the
  * signed body names the same owner, its database generation (epoch: a
  * change set from a database replaced by a restore is refused), sequence
  * (a duplicate is acknowledged, not applied; a gap is answered with WANT),
@@ -23,6 +25,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "daemon/auth.h"
 #include "daemon/compact.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
@@ -54,40 +57,10 @@ static peer_t *peer_get(linlid_t *d, const char *owner)
 	return p;
 }
 
-/* The owner a connection said HELLO as, or NULL if it has not. */
-static const char *link_owner(linlid_t *d, const uint8_t *rid, size_t len)
+/* The peer a message came from: its link's authenticated owner. */
+static peer_t *sender_peer(linlid_t *d, zmsg_t *m)
 {
-	for (size_t i = 0; i < LINKS_MAX; i++)
-		if (d->links[i].rid_len == len && memcmp(d->links[i].rid, rid, len) == 0)
-			return d->links[i].owner;
-	return NULL;
-}
-
-/* Binds a connection to the owner it said HELLO as; the least recently
- * seen connection makes room. */
-static void link_bind(linlid_t *d, const uint8_t *rid, size_t len, const char *owner)
-{
-	link_t *slot = &d->links[0];
-	if (len > sizeof(slot->rid))
-		return;
-	for (size_t i = 0; i < LINKS_MAX; i++) {
-		link_t *l = &d->links[i];
-		if (l->rid_len == len && memcmp(l->rid, rid, len) == 0) {
-			slot = l;
-			break;
-		}
-		if (l->seen_ms < slot->seen_ms)
-			slot = l;
-	}
-	memcpy(slot->rid, rid, len);
-	slot->rid_len = len;
-	snprintf(slot->owner, sizeof(slot->owner), "%s", owner);
-	slot->seen_ms = now_ms();
-}
-
-static peer_t *peer_by_rid(linlid_t *d, const uint8_t *rid, size_t len)
-{
-	const char *owner = link_owner(d, rid, len);
+	const char *owner = auth_sender(m);
 	return owner ? peer_get(d, owner) : NULL;
 }
 
@@ -299,16 +272,15 @@ static void on_hello(linlid_t *d, zmsg_t *m)
 		goto out;
 	}
 	snprintf(owner, sizeof(owner), "%s", h->owner);
-	if (trust_find(&d->trust, owner) == NULL || strcmp(owner, d->cfg.owner) == 0) {
-		refuse(d, RID(m), NULL, &d->refused.unknown_owner,
-		       "HELLO from %.16s, not in the trust list", owner);
+	if (strcmp(owner, auth_sender(m)) != 0) {
+		refuse(d, RID(m), auth_sender(m), &d->refused.wrong_origin,
+		       "HELLO as %.16s on a link authenticated as %s", owner, auth_sender(m));
 		goto out;
 	}
 	peer_t *p = peer_get(d, owner);
 	if (p == NULL)
 		goto out;
 	peer_heard(p, m);
-	link_bind(d, zmsg_data(m, 0), zmsg_size(m, 0), owner);
 	for (size_t i = 0; i < h->n_have; i++)
 		if (strcmp(h->have[i]->owner, d->cfg.owner) == 0 &&
 		    h->have[i]->stream == LINLI__STREAM__PUBLIC)
@@ -390,8 +362,11 @@ static void on_relay_back(linlid_t *d, zmsg_t *m)
 		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed RELAY");
 		return;
 	}
-	if (linli_cs_open(zmsg_data(m, 3), zmsg_size(m, 3), zmsg_data(m, 4), zmsg_size(m, 4),
-	                  linli_key_pub(d->key), &cs, hash, err, sizeof(err)) != 0 ||
+	trust_entry_t tmp;
+	const trust_entry_t *me = owner_keys(d, owner, &tmp);
+	int signer;
+	if (linli_cs_open_keys(zmsg_data(m, 3), zmsg_size(m, 3), zmsg_data(m, 4), zmsg_size(m, 4),
+	                       me->keys, me->nkeys, &signer, &cs, hash, err, sizeof(err)) != 0 ||
 	    strcmp(linli_cs_owner(cs), owner) != 0 || linli_cs_stream(cs) != LINLI_STREAM_PUBLIC) {
 		refuse(d, RID(m), NULL, &d->refused.bad_signature,
 		       "relayed back change set of ours refused: %s",
@@ -403,7 +378,8 @@ static void on_relay_back(linlid_t *d, zmsg_t *m)
 		goto out;
 	uint64_t seq = linli_cs_seq(cs);
 	if (seq != head.seq + 1 ||
-	    (seq > 1 && memcmp(linli_cs_prev(cs), head.hash, LINLI_HASH_LEN) != 0))
+	    (seq > 1 && memcmp(linli_cs_prev(cs), head.hash, LINLI_HASH_LEN) != 0) ||
+	    signer_check(txn, me, LINLI_STREAM_PUBLIC, seq, signer) != 0)
 		goto out; /* a duplicate or out of order: the next GIVE says where we are */
 	int rc = apply_cs(txn, cs, hash, zmsg_data(m, 3), zmsg_size(m, 3), zmsg_data(m, 4));
 	if (rc == 0)
@@ -431,10 +407,10 @@ const char *hub_write_refusal(const linlid_t *d)
 
 static void on_pull(linlid_t *d, zmsg_t *m)
 {
-	peer_t *p = peer_by_rid(d, zmsg_data(m, 0), zmsg_size(m, 0));
+	peer_t *p = sender_peer(d, m);
 	Linli__Cursors *c = NULL;
 	if (p == NULL)
-		return; /* a PULL before HELLO: the node says HELLO every heartbeat */
+		return;
 	if (m->n != 3 ||
 	    (c = linli__cursors__unpack(NULL, zmsg_size(m, 2), zmsg_data(m, 2))) == NULL ||
 	    c->n_cursors > 4 * TRUST_MAX) {
@@ -475,12 +451,14 @@ static void on_restore(linlid_t *d, zmsg_t *m)
 		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed RESTORE");
 		goto out;
 	}
-	if ((t = trust_find(&d->trust, c->owner)) == NULL || strcmp(c->owner, d->cfg.owner) == 0) {
-		refuse(d, RID(m), NULL, &d->refused.unknown_owner,
-		       "restore of %s: not in the trust list", c->owner);
+	if (strcmp(c->owner, auth_sender(m)) != 0) {
+		refuse(d, RID(m), auth_sender(m), &d->refused.wrong_origin,
+		       "restore of %s asked on a link authenticated as %s", c->owner,
+		       auth_sender(m));
 		goto out;
 	}
-	if (linli_statement_verify(t->pub, LINLI_TAG_RESTORE, zmsg_data(m, 2), zmsg_size(m, 2),
+	t = trust_find(&d->trust, c->owner);
+	if (linli_statement_verify(t->keys[0], LINLI_TAG_RESTORE, zmsg_data(m, 2), zmsg_size(m, 2),
 	                           zmsg_data(m, 3), zmsg_size(m, 3)) != 0) {
 		refuse(d, RID(m), c->owner, &d->refused.bad_signature,
 		       "restore of %s: the claim's signature does not verify", c->owner);
@@ -504,7 +482,6 @@ static void on_restore(linlid_t *d, zmsg_t *m)
 	peer_t *p = peer_get(d, c->owner);
 	if (p == NULL || zmsg_size(m, 0) > sizeof(p->restore_rid))
 		goto out;
-	link_bind(d, RID(m), c->owner);
 	peer_heard(p, m);
 	memcpy(p->restore_rid, zmsg_data(m, 0), zmsg_size(m, 0));
 	p->restore_rid_len = zmsg_size(m, 0);
@@ -523,7 +500,7 @@ out:
  * RESTORING with the heads again, on the connection that made the claim. */
 static void on_fetch(linlid_t *d, zmsg_t *m)
 {
-	peer_t *p = peer_by_rid(d, RID(m));
+	peer_t *p = sender_peer(d, m);
 	Linli__Cursors *c = NULL;
 	linli_txn_t *txn = NULL;
 	if (p == NULL || p->restore_rid_len != zmsg_size(m, 0) ||
@@ -558,7 +535,7 @@ out:
 /* CKPT <frame> <sig>: a node's checkpoint of one of its logs. */
 static void on_checkpoint(linlid_t *d, zmsg_t *m)
 {
-	peer_t *p = peer_by_rid(d, RID(m));
+	peer_t *p = sender_peer(d, m);
 	char err[LINLI_ERR_MAX];
 	bool fenced;
 	if (p == NULL)
@@ -580,9 +557,11 @@ static void on_checkpoint(linlid_t *d, zmsg_t *m)
 
 /* Who may take which log's base: any node another owner's public log;
  * only a restoring owner its own logs, on the connection that claimed. */
-static bool may_take(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *owner, int stream)
+static bool may_take(linlid_t *d, zmsg_t *m, const char *owner, int stream)
 {
-	const char *asker = link_owner(d, rid, rid_len);
+	const char *asker = auth_sender(m);
+	const uint8_t *rid = zmsg_data(m, 0);
+	size_t rid_len = zmsg_size(m, 0);
 	if (asker == NULL)
 		return false;
 	if (strcmp(asker, owner) != 0)
@@ -597,9 +576,9 @@ static void on_snapget(linlid_t *d, zmsg_t *m)
 	uint8_t *chunk = NULL;
 	size_t len = 0;
 	char err[LINLI_ERR_MAX];
-	const char *asker = link_owner(d, RID(m));
-	if (m->n != 3 || snap_serve(d, RID(m), zmsg_data(m, 2), zmsg_size(m, 2), may_take, &chunk,
-	                            &len, err, sizeof(err)) != 0) {
+	const char *asker = auth_sender(m);
+	if (m->n != 3 || snap_serve(d, m, zmsg_data(m, 2), zmsg_size(m, 2), may_take, &chunk, &len,
+	                            err, sizeof(err)) != 0) {
 		refuse(d, RID(m), asker, &d->refused.malformed, "%s",
 		       m->n != 3 ? "malformed SNAPGET" : err);
 		return;
@@ -631,23 +610,18 @@ static void submit_cs(linlid_t *d, zmsg_t *m)
 		       m->n);
 		return;
 	}
-	const trust_entry_t *t = trust_find(&d->trust, owner);
-	if (t == NULL || strcmp(owner, d->cfg.owner) == 0) {
-		refuse(d, RID(m), NULL, &d->refused.unknown_owner,
-		       "change set from %s: not in the trust list", owner);
-		return;
-	}
-	const char *link = link_owner(d, zmsg_data(m, 0), zmsg_size(m, 0));
-	if (link != NULL && strcmp(link, owner) != 0) {
+	const char *link = auth_sender(m);
+	if (strcmp(link, owner) != 0) {
 		refuse(d, RID(m), link, &d->refused.wrong_origin,
 		       "change set claims origin %s but came on the link of %s", owner, link);
 		return;
 	}
+	const trust_entry_t *t = trust_find(&d->trust, owner);
 	verify_job_t *job = verify_job_new();
 	if (job == NULL)
 		return; /* not acknowledged: the node sends it again */
 	snprintf(job->owner, sizeof(job->owner), "%s", owner);
-	memcpy(job->pub, t->pub, LINLI_PUB_LEN);
+	job->trust = *t;
 	zmq_msg_move(&job->rid, &m->part[0]);
 	zmq_msg_move(&job->frame, &m->part[3]);
 	zmq_msg_move(&job->sig, &m->part[4]);
@@ -719,6 +693,12 @@ static void apply_job(linlid_t *d, linli_txn_t *txn, verify_job_t *job)
 		log_debug("change set %llu of %s: gap after %llu, asking for it",
 		          (unsigned long long)seq, owner, (unsigned long long)head.seq);
 		want(d, p, txn, stream, head.seq);
+		return;
+	}
+	if (signer_check(txn, &job->trust, stream, seq, job->signer) != 0) {
+		refuse(d, JOB_RID(job), owner, &d->refused.old_key,
+		       "change set %llu of %s: signed by a retired key after a newer key signed",
+		       (unsigned long long)seq, owner);
 		return;
 	}
 	if (seq > 1 && memcmp(linli_cs_prev(cs), head.hash, LINLI_HASH_LEN) != 0) {
@@ -831,6 +811,22 @@ bool hub_wants_link(const linlid_t *d)
 	return d->verifying < VERIFY_BYTES;
 }
 
+/* Whether the owner a message's link was authenticated as may still
+ * speak: a reload may have removed or revoked it since the link opened. */
+static bool sender_allowed(linlid_t *d, zmsg_t *m)
+{
+	const char *owner = auth_sender(m);
+	const trust_entry_t *t = owner ? trust_find(&d->trust, owner) : NULL;
+	if (owner == NULL)
+		refuse(d, RID(m), NULL, &d->refused.malformed, "message on a link of nobody");
+	else if (t == NULL)
+		refuse(d, RID(m), NULL, &d->refused.unknown_owner,
+		       "message from %s: not in the trust list any more", owner);
+	else if (t->revoked)
+		refuse(d, RID(m), NULL, &d->refused.revoked, "message from %s: revoked", owner);
+	return t != NULL && !t->revoked;
+}
+
 void hub_on_link(linlid_t *d)
 {
 	zmsg_t m;
@@ -839,6 +835,8 @@ void hub_on_link(linlid_t *d)
 		if (m.truncated || m.n < 2) {
 			refuse(d, RID(&m), NULL, &d->refused.malformed, "message with %s parts",
 			       m.truncated ? "too many" : "too few");
+		} else if (!sender_allowed(d, &m)) {
+			/* refused, with the reason */
 		} else if (zmsg_is(&m, 1, "CS")) {
 			submit_cs(d, &m);
 		} else if (zmsg_is(&m, 1, "HELLO")) {
@@ -875,7 +873,9 @@ int hub_start(linlid_t *d)
 {
 	int one = 1, hwm = 100000;
 	d->link = zmq_socket(d->zctx, ZMQ_ROUTER);
-	if (d->link == NULL || zsock_setup(d->link, d->cfg.heartbeat_ms, ZMQ_MSG_MAX) != 0 ||
+	if (d->link == NULL || auth_server(d, d->link) != 0)
+		return -1;
+	if (zsock_setup(d->link, d->cfg.heartbeat_ms, ZMQ_MSG_MAX) != 0 ||
 	    zmq_setsockopt(d->link, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) != 0 ||
 	    zmq_setsockopt(d->link, ZMQ_SNDHWM, &hwm, sizeof(hwm)) != 0 ||
 	    zmq_setsockopt(d->link, ZMQ_RCVHWM, &hwm, sizeof(hwm)) != 0 ||

@@ -41,19 +41,12 @@ typedef struct {
 	size_t restore_rid_len;
 } peer_t;
 
-/* One connection the hub has seen, and the owner it said HELLO as. */
-typedef struct {
-	uint8_t rid[256];
-	size_t rid_len;
-	char owner[LINLI_OWNER_MAX + 1];
-	uint64_t seen_ms;
-} link_t;
-
-#define LINKS_MAX (2 * TRUST_MAX)
-
 typedef struct {
 	uint64_t bad_signature, unknown_owner, wrong_origin, malformed, replayed, gap, chain_broken,
 	    fork, fenced;
+	uint64_t unknown_key; /* links refused by the ZAP handler */
+	uint64_t revoked;     /* messages from a revoked owner's link */
+	uint64_t old_key;     /* change sets by a retired key after a newer one */
 } refused_t;
 
 /* A node taking its own logs back from the hub (linlictl restore). */
@@ -131,10 +124,12 @@ typedef struct linlid {
 	uint64_t snapshots_taken, snapshots_refused, folds;
 	char fold_stuck[LINLI_ERR_MAX]; /* a fold whose digest did not match: not retried */
 
+	uint8_t hub_key[LINLI_PUB_LEN]; /* the hub's CURVE key the link uses */
+
 	/* hub */
+	void *zap; /* REP: the ZAP handler (auth.c) */
 	peer_t peers[TRUST_MAX];
 	size_t npeers;
-	link_t links[LINKS_MAX];
 	refused_t refused;
 	uint64_t duplicates;
 	bool public_advanced;      /* a public log moved in this batch: tell the nodes */
@@ -154,7 +149,21 @@ uint64_t unix_ms(void); /* the wall clock, for what is compared across machines 
  * fresh start reopens the database at its last good commit. */
 void exit_for_restart(void) __attribute__((noreturn));
 
+/* Re-reads the trust file: in force for the next message and connection;
+ * logs what changed (*changes lines).  -1 with the reason in err (the old
+ * list stays). */
+int reload_trust(linlid_t *d, size_t *changes, char *err, size_t errlen);
+
 /* apply.c: changes to the store shared by both roles. */
+/* Whether change set seq of e's log stream, signed by key `signer` of e
+ * (0: its current key), may follow the entry before it: a retired key
+ * signs nothing after a newer key has (the key of a community that rotated
+ * may have been lost).  0 if it may, -1 if not. */
+int signer_check(linli_txn_t *txn, const trust_entry_t *e, int stream, uint64_t seq, int signer);
+/* The keys that check owner's change sets: its trust entry, or, for our
+ * own logs while the trust list lacks us, our key alone (put in *tmp).
+ * NULL if there are none. */
+const trust_entry_t *owner_keys(const linlid_t *d, const char *owner, trust_entry_t *tmp);
 /* An owner's statistics as last committed (zeros if none). */
 int counts_load(linli_txn_t *txn, const char *owner, linli_counts_t *out);
 int counts_save(linli_txn_t *txn, const char *owner, const linli_counts_t *c);
@@ -163,8 +172,6 @@ int counts_save(linli_txn_t *txn, const char *owner, const linli_counts_t *c);
  * is rec's encoding if the caller has it (else NULL). */
 int apply_record(linli_txn_t *txn, const char *owner, bool remove, const linli_record_t *rec,
                  const uint8_t *wire, size_t wire_len, linli_counts_t *counts);
-/* The public key of owner: from the trust list, or our own. */
-const uint8_t *owner_pub(const linlid_t *d, const char *owner);
 /* Appends a change set to its log and applies its ops (op_at(ops, i)
  * gives op i), with their statistics, in txn. */
 typedef const linli_record_t *(*op_at_fn)(const void *ops, size_t i, bool *remove);

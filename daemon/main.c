@@ -15,6 +15,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "daemon/auth.h"
 #include "daemon/compact.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
@@ -63,16 +64,25 @@ static void usage(FILE *out)
 	             "  -n         check the configuration and exit; with -v print it\n");
 }
 
-static int reload_trust(linlid_t *d)
+static void say_change(const char *line)
 {
-	char err[LINLI_ERR_MAX];
-	trust_t fresh;
-	if (trust_load(&fresh, d->cfg.trust_file, err, sizeof(err)) != 0) {
-		log_err("reload: %s; keeping the old trust list", err);
+	log_info("trust list: %s", line);
+}
+
+int reload_trust(linlid_t *d, size_t *changes, char *err, size_t errlen)
+{
+	static trust_t fresh; /* large: not on the stack */
+	char why[LINLI_ERR_MAX];
+	if (trust_load(&fresh, d->cfg.trust_file, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s; the trust list in use stays", why);
+		log_err("reload: %s", err);
 		return -1;
 	}
+	*changes = trust_diff(&d->trust, &fresh, say_change);
 	d->trust = fresh;
-	log_info("trust list: %zu owners from %s", d->trust.n, d->cfg.trust_file);
+	log_info("trust list reloaded: %zu owners from %s", d->trust.n, d->cfg.trust_file);
+	if (d->cfg.role == ROLE_NODE && d->link != NULL)
+		auth_client_reload(d, d->link);
 	return 0;
 }
 
@@ -81,9 +91,17 @@ static int reload_trust(linlid_t *d)
 static int check_own_key(const linlid_t *d)
 {
 	const trust_entry_t *me = trust_find(&d->trust, d->cfg.owner);
-	if (me != NULL && memcmp(me->pub, linli_key_pub(d->key), LINLI_PUB_LEN) != 0) {
-		log_err("%s: the key in %s is not the one %s lists for %s", d->cfg.owner,
-		        d->cfg.key_file, d->cfg.trust_file, d->cfg.owner);
+	if (me != NULL && memcmp(me->keys[0], linli_key_pub(d->key), LINLI_PUB_LEN) != 0) {
+		bool retired = false;
+		for (size_t k = 1; k < me->nkeys; k++)
+			retired |= memcmp(me->keys[k], linli_key_pub(d->key), LINLI_PUB_LEN) == 0;
+		log_err("%s: the key in %s is not the one %s lists for %s%s", d->cfg.owner,
+		        d->cfg.key_file, d->cfg.trust_file, d->cfg.owner,
+		        retired ? ": it is a retired key; start with the new one" : "");
+		return -1;
+	}
+	if (me != NULL && me->revoked) {
+		log_err("%s is revoked in the trust list %s", d->cfg.owner, d->cfg.trust_file);
 		return -1;
 	}
 	if (me == NULL)
@@ -190,6 +208,8 @@ static void stop(linlid_t *d, bool served)
 	verifier_destroy(&d->verifier);
 	if (d->link)
 		zmq_close(d->link);
+	if (d->zap)
+		zmq_close(d->zap);
 	if (d->control) {
 		zmq_close(d->control);
 		unlink(d->cfg.control);
@@ -211,22 +231,28 @@ static void run(linlid_t *d)
 		zmq_pollitem_t items[] = {
 		    {d->link, 0, link ? ZMQ_POLLIN : 0, 0},
 		    {d->control, 0, ZMQ_POLLIN, 0},
+		    {d->zap, 0, d->zap ? ZMQ_POLLIN : 0, 0},
 		    {d->verifier ? verifier_socket(d->verifier) : NULL, 0, ZMQ_POLLIN, 0},
 		};
-		int n = zmq_poll(items, d->verifier ? 3 : 2, 100);
+		int n = zmq_poll(items, d->verifier ? 4 : 3, 100);
 		if (n < 0 && errno != EINTR) {
 			log_err("zmq_poll: %s", zmq_strerror(errno));
 			break;
 		}
 		if (reload_signal) {
+			char err[LINLI_ERR_MAX];
+			size_t changes;
 			reload_signal = 0;
-			reload_trust(d);
+			log_info("SIGHUP: reloading the trust list");
+			reload_trust(d, &changes, err, sizeof(err));
 		}
 		if (n > 0 && (items[0].revents & ZMQ_POLLIN))
 			d->cfg.role == ROLE_HUB ? hub_on_link(d) : node_on_link(d);
 		if (n > 0 && (items[1].revents & ZMQ_POLLIN))
 			control_on_request(d);
-		if (n > 0 && d->verifier && (items[2].revents & ZMQ_POLLIN))
+		if (n > 0 && (items[2].revents & ZMQ_POLLIN))
+			auth_on_request(d);
+		if (n > 0 && d->verifier && (items[3].revents & ZMQ_POLLIN))
 			hub_on_verified(d);
 		uint64_t now = now_ms();
 		if (now >= next_tick) {

@@ -41,6 +41,7 @@
 #include <time.h>
 #include <zmq.h>
 
+#include "daemon/auth.h"
 #include "daemon/compact.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
@@ -391,14 +392,15 @@ static void on_relay(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 		return;
 	}
 	bool own = strcmp(owner, d->cfg.owner) == 0;
-	const trust_entry_t *t = trust_find(&d->trust, owner);
-	const uint8_t *pub = own ? linli_key_pub(d->key) : t ? t->pub : NULL;
-	if (pub == NULL || (own && d->restore.state != RESTORE_FETCHING)) {
+	trust_entry_t tmp;
+	const trust_entry_t *t = owner_keys(d, owner, &tmp);
+	int signer;
+	if (t == NULL || (own && d->restore.state != RESTORE_FETCHING)) {
 		log_warn("hub relayed a change set of %s, which we do not accept", owner);
 		return;
 	}
-	if (linli_cs_open(zmsg_data(m, 2), zmsg_size(m, 2), zmsg_data(m, 3), zmsg_size(m, 3), pub,
-	                  &cs, hash, err, sizeof(err)) != 0) {
+	if (linli_cs_open_keys(zmsg_data(m, 2), zmsg_size(m, 2), zmsg_data(m, 3), zmsg_size(m, 3),
+	                       t->keys, t->nkeys, &signer, &cs, hash, err, sizeof(err)) != 0) {
 		log_warn("relayed change set of %s refused: %s", owner, err);
 		return;
 	}
@@ -415,6 +417,12 @@ static void on_relay(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 		goto out; /* a duplicate, or a gap the next PULL or FETCH fills */
 	if (seq > 1 && memcmp(linli_cs_prev(cs), head.hash, LINLI_HASH_LEN) != 0) {
 		log_warn("relayed change set %llu of %s refused: chain broken",
+		         (unsigned long long)seq, owner);
+		goto out;
+	}
+	if (signer_check(txn, t, stream, seq, signer) != 0) {
+		log_warn("relayed change set %llu of %s refused: signed by a retired key after a "
+		         "newer key signed",
 		         (unsigned long long)seq, owner);
 		goto out;
 	}
@@ -646,9 +654,9 @@ const char *node_write_refusal(const linlid_t *d)
 }
 
 /* The hub may take the base of our own logs only (it lost its copy). */
-static bool own_only(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *owner, int stream)
+static bool own_only(linlid_t *d, zmsg_t *m, const char *owner, int stream)
 {
-	(void)rid, (void)rid_len, (void)stream;
+	(void)m, (void)stream;
 	return strcmp(owner, d->cfg.owner) == 0;
 }
 
@@ -657,8 +665,8 @@ static void serve_snapshot(linlid_t *d, zmsg_t *m)
 	uint8_t *chunk = NULL;
 	size_t len = 0;
 	char err[LINLI_ERR_MAX];
-	if (m->n != 2 || snap_serve(d, NULL, 0, zmsg_data(m, 1), zmsg_size(m, 1), own_only, &chunk,
-	                            &len, err, sizeof(err)) != 0) {
+	if (m->n != 2 || snap_serve(d, m, zmsg_data(m, 1), zmsg_size(m, 1), own_only, &chunk, &len,
+	                            err, sizeof(err)) != 0) {
 		log_warn("hub asked for a snapshot: %s", m->n != 2 ? "malformed SNAPGET" : err);
 		return;
 	}
@@ -813,7 +821,9 @@ int node_start(linlid_t *d)
 		return -1;
 	}
 	d->link = zmq_socket(d->zctx, ZMQ_DEALER);
-	if (d->link == NULL || zsock_setup(d->link, d->cfg.heartbeat_ms, ZMQ_MSG_MAX) != 0 ||
+	if (d->link == NULL || auth_client(d, d->link) != 0)
+		return -1;
+	if (zsock_setup(d->link, d->cfg.heartbeat_ms, ZMQ_MSG_MAX) != 0 ||
 	    zmq_setsockopt(d->link, ZMQ_SNDHWM, &hwm, sizeof(hwm)) != 0 ||
 	    zmq_setsockopt(d->link, ZMQ_RCVHWM, &hwm, sizeof(hwm)) != 0 ||
 	    zmq_connect(d->link, d->cfg.hub) != 0) {

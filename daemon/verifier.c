@@ -45,9 +45,10 @@ static void *run(void *arg)
 	verify_job_t *job;
 	/* A NULL job is the signal to stop. */
 	while (zmq_recv(v->worker, &job, sizeof(job), 0) == sizeof(job) && job != NULL) {
-		if (linli_cs_open(zmq_msg_data(&job->frame), zmq_msg_size(&job->frame),
-		                  zmq_msg_data(&job->sig), zmq_msg_size(&job->sig), job->pub,
-		                  &job->cs, job->hash, job->err, sizeof(job->err)) != 0)
+		if (linli_cs_open_keys(zmq_msg_data(&job->frame), zmq_msg_size(&job->frame),
+		                       zmq_msg_data(&job->sig), zmq_msg_size(&job->sig),
+		                       job->trust.keys, job->trust.nkeys, &job->signer, &job->cs,
+		                       job->hash, job->err, sizeof(job->err)) != 0)
 			job->cs = NULL;
 		while (zmq_send(v->worker, &job, sizeof(job), 0) < 0)
 			if (zmq_errno() != EINTR) {

@@ -10,13 +10,15 @@
 
 #include <zmq.h>
 
+#include "daemon/trust.h"
 #include "proto/changeset.h"
 
 typedef struct {
 	zmq_msg_t rid, frame, sig; /* as received: the routing id, the signed bytes */
 	char owner[LINLI_OWNER_MAX + 1];
-	uint8_t pub[LINLI_PUB_LEN]; /* the owner's key from the trust list */
-	linli_cs_t *cs;             /* the result; NULL if refused, with err */
+	trust_entry_t trust; /* the owner's keys from the trust list */
+	linli_cs_t *cs;      /* the result; NULL if refused, with err */
+	int signer;          /* which of trust.keys signed it */
 	uint8_t hash[LINLI_HASH_LEN];
 	char err[LINLI_ERR_MAX];
 } verify_job_t;

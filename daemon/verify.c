@@ -202,25 +202,31 @@ static int replay_ops(ops_t *o)
 }
 
 /* seq's entry of log l: its signature, its place, and that it follows prev
- * (NULL: not checked).  Returns the opened change set (the caller frees it)
- * with its signed bytes in *frame and its chain hash in hash, or NULL with
- * the first bad place in res->error. */
+ * (NULL: not checked) and the key that signed it, *signer (-1: not
+ * checked; set to this entry's).  Returns the opened change set (the
+ * caller frees it) with its signed bytes in *frame and its chain hash in
+ * hash, or NULL with the first bad place in res->error. */
 static linli_cs_t *check_entry(linlid_t *d, linli_txn_t *txn, const log_t *l, uint64_t seq,
                                const uint8_t *prev, uint8_t hash[LINLI_HASH_LEN],
-                               const uint8_t **frame, size_t *frame_len, verify_result_t *res)
+                               const uint8_t **frame, size_t *frame_len, int *signer,
+                               verify_result_t *res)
 {
 	const char *name = l->stream == LINLI_STREAM_PUBLIC ? "public" : "personal";
 	const uint8_t *sig;
 	linli_cs_t *cs = NULL;
-	const uint8_t *pub = owner_pub(d, l->owner);
+	trust_entry_t tmp;
+	const trust_entry_t *t = owner_keys(d, l->owner, &tmp);
 	char why[LINLI_ERR_MAX], opened[LINLI_ERR_MAX];
-	if (pub == NULL) {
+	int before = *signer;
+	if (t == NULL) {
 		snprintf(why, sizeof(why), ": owner not in the trust list");
 	} else if (log_entry_get(txn, l->owner, l->stream, seq, frame, frame_len, &sig) != 0) {
 		snprintf(why, sizeof(why), " is missing");
-	} else if (linli_cs_open(*frame, *frame_len, sig, LINLI_SIG_LEN, pub, &cs, hash, opened,
-	                         sizeof(opened)) != 0) {
+	} else if (linli_cs_open_keys(*frame, *frame_len, sig, LINLI_SIG_LEN, t->keys, t->nkeys,
+	                              signer, &cs, hash, opened, sizeof(opened)) != 0) {
 		snprintf(why, sizeof(why), ": %.200s", opened);
+	} else if (before >= 0 && *signer > before) {
+		snprintf(why, sizeof(why), " is signed by a retired key after a newer one signed");
 	} else if (strcmp(linli_cs_owner(cs), l->owner) != 0 || linli_cs_stream(cs) != l->stream ||
 	           linli_cs_seq(cs) != seq) {
 		snprintf(why, sizeof(why), " is filed under another place");
@@ -260,11 +266,12 @@ static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *re
                      verify_result_t *res)
 {
 	const char *name = l->stream == LINLI_STREAM_PUBLIC ? "public" : "personal";
-	const uint8_t *pub = owner_pub(d, l->owner);
+	trust_entry_t tmp;
 	uint8_t prev[LINLI_HASH_LEN] = {0}, hash[LINLI_HASH_LEN];
 	store_head_t base;
 	char why[LINLI_ERR_MAX];
-	if (pub == NULL) {
+	int signer = -1; /* which key signed the last entry: unknown at the base */
+	if (owner_keys(d, l->owner, &tmp) == NULL) {
 		snprintf(res->error, sizeof(res->error),
 		         "%s %s log: owner not in the trust list, its signatures cannot be checked",
 		         l->owner, name);
@@ -285,7 +292,7 @@ static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *re
 		const uint8_t *frame;
 		size_t frame_len;
 		linli_cs_t *cs = check_entry(d, txn, l, seq, seq > 1 ? prev : NULL, hash, &frame,
-		                             &frame_len, res);
+		                             &frame_len, &signer, res);
 		if (cs == NULL)
 			return -1;
 		int rc = -1;
@@ -411,6 +418,7 @@ int verify_tails(linlid_t *d, uint64_t n, verify_result_t *res)
 		uint8_t prev[LINLI_HASH_LEN], hash[LINLI_HASH_LEN];
 		uint64_t base = log_checkpoint(txn, l->owner, l->stream);
 		uint64_t first = l->head.seq > n ? l->head.seq - n + 1 : 1;
+		int signer = -1;
 		bool anchored = false; /* prev holds the hash before first */
 		if (first <= base) {
 			/* The tail reaches the base: the chain starts at its checkpoint. */
@@ -431,7 +439,7 @@ int verify_tails(linlid_t *d, uint64_t n, verify_result_t *res)
 			size_t frame_len;
 			linli_cs_t *cs =
 			    check_entry(d, txn, l, seq, seq > first || anchored ? prev : NULL, hash,
-			                &frame, &frame_len, res);
+			                &frame, &frame_len, &signer, res);
 			if (cs == NULL)
 				goto out;
 			linli_cs_free(&cs);

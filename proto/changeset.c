@@ -301,9 +301,39 @@ static int check_ops(const Linli__ChangeSet *cs, char *err, size_t errlen)
 	return 0;
 }
 
+/* Which key signed the digest hash (its index), -1 if none. */
+static int find_signer(const uint8_t hash[LINLI_HASH_LEN], const uint8_t *sig,
+                       const uint8_t (*keys)[LINLI_PUB_LEN], size_t nkeys)
+{
+	uint8_t msg[SIG_TAG_LEN + LINLI_HASH_LEN];
+	signed_message(hash, msg);
+	for (size_t i = 0; i < nkeys; i++)
+		if (linli_verify(keys[i], msg, sizeof(msg), sig) == 0)
+			return (int)i;
+	return -1;
+}
+
+int linli_cs_signer(const uint8_t *frame, size_t frame_len, const uint8_t *sig,
+                    const uint8_t (*keys)[LINLI_PUB_LEN], size_t nkeys)
+{
+	uint8_t hash[LINLI_HASH_LEN];
+	crypto_generichash(hash, LINLI_HASH_LEN, frame, frame_len, NULL, 0);
+	return find_signer(hash, sig, keys, nkeys);
+}
+
 int linli_cs_open(const uint8_t *frame, size_t frame_len, const uint8_t *sig, size_t sig_len,
                   const uint8_t pub[LINLI_PUB_LEN], linli_cs_t **out, uint8_t hash[LINLI_HASH_LEN],
                   char *err, size_t errlen)
+{
+	int signer;
+	return linli_cs_open_keys(frame, frame_len, sig, sig_len,
+	                          (const uint8_t(*)[LINLI_PUB_LEN])pub, 1, &signer, out, hash, err,
+	                          errlen);
+}
+
+int linli_cs_open_keys(const uint8_t *frame, size_t frame_len, const uint8_t *sig, size_t sig_len,
+                       const uint8_t (*keys)[LINLI_PUB_LEN], size_t nkeys, int *signer,
+                       linli_cs_t **out, uint8_t hash[LINLI_HASH_LEN], char *err, size_t errlen)
 {
 	*out = NULL;
 	if (frame_len <= LINLI_CS_MAGIC_LEN || frame_len > LINLI_CS_MAX_BYTES) {
@@ -315,10 +345,8 @@ int linli_cs_open(const uint8_t *frame, size_t frame_len, const uint8_t *sig, si
 		snprintf(err, errlen, "malformed: not a linli change set (bad magic)");
 		return -1;
 	}
-	uint8_t msg[SIG_TAG_LEN + LINLI_HASH_LEN];
 	crypto_generichash(hash, LINLI_HASH_LEN, frame, frame_len, NULL, 0);
-	signed_message(hash, msg);
-	if (sig_len != LINLI_SIG_LEN || linli_verify(pub, msg, sizeof(msg), sig) != 0) {
+	if (sig_len != LINLI_SIG_LEN || (*signer = find_signer(hash, sig, keys, nkeys)) < 0) {
 		snprintf(err, errlen, "signature does not verify");
 		return -1;
 	}

@@ -93,6 +93,16 @@ int linli_cs_record_bytes(const uint8_t *frame, size_t frame_len, size_t nops, c
 int linli_cs_open(const uint8_t *frame, size_t frame_len, const uint8_t *sig, size_t sig_len,
                   const uint8_t pub[LINLI_PUB_LEN], linli_cs_t **out, uint8_t hash[LINLI_HASH_LEN],
                   char *err, size_t errlen);
+/* The same with an owner's keys (keys[0] its current one, then older
+ * ones): the signature may be by any of them, and *signer says which
+ * (its index). */
+int linli_cs_open_keys(const uint8_t *frame, size_t frame_len, const uint8_t *sig, size_t sig_len,
+                       const uint8_t (*keys)[LINLI_PUB_LEN], size_t nkeys, int *signer,
+                       linli_cs_t **out, uint8_t hash[LINLI_HASH_LEN], char *err, size_t errlen);
+/* Which of keys signed a change set's signed bytes (its index), -1 if
+ * none: checks the signature only. */
+int linli_cs_signer(const uint8_t *frame, size_t frame_len, const uint8_t *sig,
+                    const uint8_t (*keys)[LINLI_PUB_LEN], size_t nkeys);
 void linli_cs_free(linli_cs_t **cs);
 
 const char *linli_cs_owner(const linli_cs_t *cs);

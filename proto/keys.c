@@ -181,6 +181,25 @@ const uint8_t *linli_key_pub(const linli_key_t *key)
 	return key->pub;
 }
 
+uint8_t *linli_key_curve_secret(const linli_key_t *key)
+{
+	uint8_t *out = sodium_malloc(crypto_scalarmult_curve25519_BYTES);
+	if (out != NULL && crypto_sign_ed25519_sk_to_curve25519(out, key->secret) != 0)
+		linli_secret_free(&out);
+	return out;
+}
+
+void linli_secret_free(uint8_t **secret)
+{
+	sodium_free(*secret); /* wipes before freeing */
+	*secret = NULL;
+}
+
+int linli_curve_pub(const uint8_t pub[LINLI_PUB_LEN], uint8_t out[LINLI_PUB_LEN])
+{
+	return crypto_sign_ed25519_pk_to_curve25519(out, pub) == 0 ? 0 : -1;
+}
+
 int linli_key_sign(const linli_key_t *key, const uint8_t *msg, size_t len, uint8_t sig[64])
 {
 	return crypto_sign_detached(sig, NULL, msg, len, key->secret);

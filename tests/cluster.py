@@ -74,6 +74,7 @@ class Daemon:
         self.conf = os.path.join(self.dir, "linlid.conf")
         self.logfile = os.path.join(self.dir, "linlid.log")
         self.proc = None
+        self.pub = None  # its public key, hex, once made
         os.makedirs(self.dir, exist_ok=True)
 
     def write_config(self, extra=""):
@@ -194,8 +195,8 @@ class Cluster:
         self.by_owner = {d.owner: d for d in [self.hub] + self.nodes}
         lines = ["# demo trust list"]
         for d in [self.hub] + self.nodes:
-            pub = self.keygen(d.key)
-            lines.append(f"{d.owner} {pub} {d.name}")
+            d.pub = self.keygen(d.key)
+            lines.append(f"{d.owner} {d.pub} {d.name}")
             d.write_config()
         with open(self.trust, "w") as f:
             f.write("\n".join(lines) + "\n")

@@ -53,6 +53,22 @@ def main():
         os.chmod(z.key, 0o600)
         print("ok - a key file others can read is refused")
 
+        bad_trust = os.path.join(c.dir, "bad.trust")
+        conf = os.path.join(c.dir, "badtrust.conf")
+        with open(conf, "w") as f:
+            f.write(good.replace(f"trust_file = {c.trust}", f"trust_file = {bad_trust}"))
+        for text, expect in [
+                (f"retired {z.owner} {z.pub}\n",
+                 f"bad.trust:1: retired key of {z.owner} before its owner's line"),
+                (f"{z.owner} {z.pub} Zenglin\n350582006001 {z.pub} Linkou\n",
+                 f"bad.trust:2: the key given for 350582006001 is {z.owner}'s already"),
+                (f"revokd {z.owner} {z.pub}\n", "bad.trust:1: expected '[retired|revoked]")]:
+            with open(bad_trust, "w") as f:
+                f.write(text)
+            p = linlid("-c", conf)
+            assert p.returncode != 0 and expect in p.stderr, (text, p.stderr)
+        print("ok - a bad trust file is refused at start with file:line and the reason")
+
         c.start()
         p = linlid("-c", z.conf)
         assert p.returncode != 0 and "another linlid is running" in p.stderr, p.stderr

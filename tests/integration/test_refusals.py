@@ -15,8 +15,8 @@ INTRUDER = "350582006099"            # in no trust list
 
 
 def inject(c, key, owner, scenario, *args):
-    p = subprocess.run([INJECT, c.endpoint, key, owner, scenario, *args], capture_output=True,
-                       text=True, timeout=30)
+    p = subprocess.run([INJECT, c.endpoint, c.hub.pub, key, owner, scenario, *args],
+                       capture_output=True, text=True, timeout=30)
     assert p.returncode == 0, p.stderr
     return p.stdout
 
@@ -44,8 +44,8 @@ def main():
 
         out = inject(c, z.key, z.owner, "badsig")
         expect(out, "ERR", "signature does not verify")
-        out = inject(c, intruder_key, z.owner, "unknown", INTRUDER)
-        expect(out, "ERR", "not in the trust list")
+        out = inject(c, intruder_key, INTRUDER, "unknown", INTRUDER)
+        assert "ERR" not in out and "ACK" not in out, f"an unknown key was answered:\n{out}"
         out = inject(c, z.key, z.owner, "origin", lk.owner)
         expect(out, "ERR", f"claims origin {lk.owner}")
         out = inject(c, z.key, z.owner, "link", lk.owner)
@@ -56,8 +56,9 @@ def main():
         expect(out, "ERR", "malformed CS message")
         out = inject(c, z.key, z.owner, "personal")
         expect(out, "ERR", "does not belong in the public log")
-        print("ok - bad signature, unknown owner, wrong origin (body and link), malformed "
-              "body, bad framing, personal record in the public log: refused with reasons")
+        print("ok - bad signature, unknown key (no link at all), wrong origin (body and "
+              "link), malformed body, bad framing, personal record in the public log: "
+              "refused with reasons")
 
         out = inject(c, tester_key, TESTER[0], "gap")
         expect(out, "WANT", f"{TESTER[0]}/1=0")
@@ -73,11 +74,12 @@ def main():
         print("ok - a replayed change set is acknowledged, counted and not applied twice")
 
         st = c.hub.status()
-        for name, want in [("refused_bad_signature", 1), ("refused_unknown_owner", 1),
+        for name, want in [("refused_bad_signature", 1), ("refused_unknown_owner", 0),
                            ("refused_wrong_origin", 2), ("refused_malformed", 3)]:
             assert int(st[name]) == want, f"{name} = {st[name]}, want {want}"
+        assert int(st["refused_unknown_key"]) >= 1, st
         log = c.hub.log_text()
-        for reason in ["signature does not verify", "not in the trust list", "claims origin",
+        for reason in ["signature does not verify", "not an owner's current key", "claims origin",
                        "malformed"]:
             assert f"refused: " in log and reason in log, f"hub log lacks {reason!r}"
         after = c.hub.stats()

@@ -87,7 +87,7 @@ def main():
                            z.status().get("problem", ""), 15)
         # The copy stops by itself; one that would not (a change set of the
         # old generation sent anyway) is refused by the hub.
-        out = subprocess.run([INJECT, c.endpoint, z.key, z.owner, "ok", "1"],
+        out = subprocess.run([INJECT, c.endpoint, c.hub.pub, z.key, z.owner, "ok", "1"],
                              capture_output=True, text=True, timeout=20).stdout
         assert "ERR" in out and "old copy of its database" in out, out
         assert int(c.hub.status()["refused_fenced"]) == 1

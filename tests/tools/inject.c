@@ -1,10 +1,11 @@
 /*
  * linli-inject: plays a community node that misbehaves, for the refusal
- * tests.  It connects to a hub, says HELLO as OWNER, sends one crafted
- * message per scenario and prints every reply as one line:
+ * tests.  It connects to a hub over CURVE with KEYFILE's key (HUBKEY is
+ * the hub's Ed25519 public key in hex), says HELLO as OWNER, sends one
+ * crafted message per scenario and prints every reply as one line:
  *     <scenario> <reply type> [text or cursors]
  *
- * usage: linli-inject ENDPOINT KEYFILE OWNER SCENARIO [ARG]
+ * usage: linli-inject ENDPOINT HUBKEY KEYFILE OWNER SCENARIO [ARG]
  *   ok SEQ          a valid change set of one service at SEQ (prev unknown: SEQ 1 only)
  *   replay          a valid change set 1, then the same bytes again
  *   badsig          change set 1 with one signature bit flipped
@@ -16,6 +17,7 @@
  *   personal        a household in the public log
  *   gap             change set 3 to a hub that has none: the hub answers WANT
  *   flood N         N change sets with seq 1..N signed by KEYFILE as ARG2 (unknown key)
+ *   signwith SEQ F  change set SEQ (prev unknown) signed by key file F, not KEYFILE
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,11 +32,17 @@
 
 static void *sock;
 static const char *scenario;
+static long unsent; /* messages the hub never took: no link (a refused key) */
 
 static void send_parts(size_t n, const void *const *data, const size_t *lens)
 {
+	/* Once a send has timed out there is no link: do not wait again. */
 	for (size_t i = 0; i < n; i++)
-		zmq_send(sock, data[i], lens[i], i + 1 < n ? ZMQ_SNDMORE : 0);
+		if (unsent > 0 ||
+		    zmq_send(sock, data[i], lens[i], i + 1 < n ? ZMQ_SNDMORE : 0) < 0) {
+			unsent++;
+			return;
+		}
 }
 
 static void send_hello(const char *owner)
@@ -131,20 +139,35 @@ int main(int argc, char **argv)
 	linli_key_t *key = NULL;
 	uint8_t *frame = NULL, sig[64];
 	size_t len;
-	if (argc < 5) {
-		fprintf(stderr, "usage: linli-inject ENDPOINT KEYFILE OWNER SCENARIO [ARG]\n");
+	uint8_t hub[LINLI_PUB_LEN], hub_curve[LINLI_PUB_LEN], pub[LINLI_PUB_LEN], *secret;
+	if (argc < 6) {
+		fprintf(stderr,
+		        "usage: linli-inject ENDPOINT HUBKEY KEYFILE OWNER SCENARIO [ARG]\n");
 		return 2;
 	}
-	const char *endpoint = argv[1], *owner = argv[3], *arg = argc > 5 ? argv[5] : "";
-	scenario = argv[4];
-	if (linli_crypto_init() != 0 || linli_key_load(&key, argv[2], err, sizeof(err)) != 0) {
+	const char *endpoint = argv[1], *owner = argv[4], *arg = argc > 6 ? argv[6] : "";
+	scenario = argv[5];
+	if (linli_crypto_init() != 0 || linli_key_load(&key, argv[3], err, sizeof(err)) != 0) {
 		fprintf(stderr, "linli-inject: %s\n", err);
 		return 1;
+	}
+	if (linli_unhex(argv[2], hub, sizeof(hub)) != 0 || linli_curve_pub(hub, hub_curve) != 0) {
+		fprintf(stderr, "linli-inject: '%s' is not a public key\n", argv[2]);
+		return 2;
 	}
 	void *ctx = zmq_ctx_new();
 	int zero = 0;
 	sock = zmq_socket(ctx, ZMQ_DEALER);
 	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof(zero));
+	zmq_setsockopt(sock, ZMQ_SNDHWM, &zero, sizeof(zero)); /* a flood never blocks */
+	int timeout = 2000;                                    /* but no link does */
+	zmq_setsockopt(sock, ZMQ_SNDTIMEO, &timeout, sizeof(timeout));
+	secret = linli_key_curve_secret(key);
+	linli_curve_pub(linli_key_pub(key), pub);
+	zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, hub_curve, sizeof(hub_curve));
+	zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, pub, sizeof(pub));
+	zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, secret, LINLI_PUB_LEN);
+	linli_secret_free(&secret);
 	if (zmq_connect(sock, endpoint) != 0) {
 		fprintf(stderr, "linli-inject: %s: %s\n", endpoint, zmq_strerror(zmq_errno()));
 		return 1;
@@ -193,9 +216,20 @@ int main(int argc, char **argv)
 		seal(key, owner, LINLI_KIND_HOUSEHOLD, LINLI_STREAM_PUBLIC, 1, &frame, &len, sig);
 		send_cs(owner, frame, len, sig);
 		drain(2000);
+	} else if (strcmp(scenario, "signwith") == 0) {
+		linli_key_t *other = NULL;
+		if (argc < 8 || linli_key_load(&other, argv[7], err, sizeof(err)) != 0) {
+			fprintf(stderr, "linli-inject: signwith SEQ KEYFILE: %s\n", err);
+			return 2;
+		}
+		seal(other, owner, LINLI_KIND_SERVICE, LINLI_STREAM_PUBLIC, strtoull(arg, NULL, 10),
+		     &frame, &len, sig);
+		linli_key_destroy(&other);
+		send_cs(owner, frame, len, sig);
+		drain(2000);
 	} else if (strcmp(scenario, "flood") == 0) {
 		long n = strtol(arg, NULL, 10);
-		const char *as = argc > 6 ? argv[6] : owner;
+		const char *as = argc > 7 ? argv[7] : owner;
 		for (long i = 1; i <= n; i++) {
 			free(frame);
 			seal(key, as, LINLI_KIND_SERVICE, LINLI_STREAM_PUBLIC, (uint64_t)i, &frame,
@@ -207,6 +241,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "linli-inject: unknown scenario %s\n", scenario);
 		return 2;
 	}
+	if (unsent > 0)
+		printf("%s UNSENT %ld messages: no link\n", scenario, unsent);
 	free(frame);
 	linli_key_destroy(&key);
 	zmq_close(sock);

@@ -151,27 +151,27 @@ static int ckpt_save(linli_txn_t *txn, const char *which, const ckpt_t *c)
 	return store_meta_put(txn, name, buf, c->len + LINLI_SIG_LEN);
 }
 
-static uint64_t ckpt_seq(linlid_t *d, linli_txn_t *txn, const char *which, const char *owner,
-                         int stream)
-{
-	ckpt_t c;
-	return ckpt_load(d, txn, which, owner, stream, &c) == 0 ? c.seq : 0;
-}
-
-uint64_t log_checkpoint(linli_txn_t *txn, const char *owner, int stream)
+/* The seq of a stored checkpoint (0: none), decoded only: its signature
+ * was checked before it was stored, and this is asked every tick. */
+static uint64_t ckpt_seq(linli_txn_t *txn, const char *which, const char *owner, int stream)
 {
 	char name[64];
 	const void *val;
 	size_t len;
 	Linli__Checkpoint *m;
 	uint64_t seq = 0;
-	ckpt_name(name, sizeof(name), "ckpt", owner, stream);
+	ckpt_name(name, sizeof(name), which, owner, stream);
 	if (store_meta_get(txn, name, &val, &len) == 0 && len > LINLI_SIG_LEN &&
 	    (m = linli__checkpoint__unpack(NULL, len - LINLI_SIG_LEN, val)) != NULL) {
 		seq = m->seq;
 		linli__checkpoint__free_unpacked(m, NULL);
 	}
 	return seq;
+}
+
+uint64_t log_checkpoint(linli_txn_t *txn, const char *owner, int stream)
+{
+	return ckpt_seq(txn, "ckpt", owner, stream);
 }
 
 int base_check(linlid_t *d, linli_txn_t *txn, const char *owner, int stream, store_head_t *base,
@@ -211,8 +211,8 @@ static void make_checkpoint(linlid_t *d, int stream)
 	ckpt_t c = {0};
 	if (store_read_begin(d->store, &txn) != 0)
 		return;
-	uint64_t base = ckpt_seq(d, txn, "ckpt", d->cfg.owner, stream);
-	uint64_t next = ckpt_seq(d, txn, "next", d->cfg.owner, stream);
+	uint64_t base = ckpt_seq(txn, "ckpt", d->cfg.owner, stream);
+	uint64_t next = ckpt_seq(txn, "next", d->cfg.owner, stream);
 	if (store_head_get(txn, d->cfg.owner, stream, &head) != 0 || next > base ||
 	    head.seq <= base)
 		goto out;
@@ -276,8 +276,9 @@ static void offer_checkpoints(linlid_t *d)
 		return;
 	for (int i = 0; i < 2; i++) {
 		ckpt_t c;
-		if (ckpt_load(d, txn, "next", d->cfg.owner, streams[i], &c) != 0 ||
-		    c.seq <= d->hub_checkpoint[streams[i]] || c.seq > d->acked[streams[i]])
+		uint64_t next = ckpt_seq(txn, "next", d->cfg.owner, streams[i]);
+		if (next <= d->hub_checkpoint[streams[i]] || next > d->acked[streams[i]] ||
+		    ckpt_load(d, txn, "next", d->cfg.owner, streams[i], &c) != 0)
 			continue;
 		const void *parts[] = {"CKPT", c.bytes, c.sig};
 		size_t lens[] = {4, c.len, LINLI_SIG_LEN};
@@ -313,8 +314,8 @@ int compact_on_checkpoint(linlid_t *d, const char *owner, const uint8_t *frame, 
 		store_abort(&txn);
 		return -1;
 	}
-	if (rc == 0 && c.seq > ckpt_seq(d, txn, "ckpt", owner, c.stream) &&
-	    c.seq > ckpt_seq(d, txn, "next", owner, c.stream)) {
+	if (rc == 0 && c.seq > ckpt_seq(txn, "ckpt", owner, c.stream) &&
+	    c.seq > ckpt_seq(txn, "next", owner, c.stream)) {
 		rc = ckpt_save(txn, "next", &c);
 		if (rc == 0)
 			rc = store_commit(&txn);
@@ -447,6 +448,7 @@ out:
 typedef struct {
 	linlid_t *d;
 	ckpt_t to;
+	linli_txn_t *txn;
 	bool found;
 } pending_t;
 
@@ -454,19 +456,14 @@ typedef struct {
 static int find_pending(const char *owner, int stream, const store_head_t *head, void *arg)
 {
 	pending_t *p = arg;
-	linli_txn_t *txn = NULL;
 	linlid_t *d = p->d;
 	bool own = strcmp(owner, d->cfg.owner) == 0;
-	(void)head;
 	if (own && (d->cfg.role == ROLE_HUB || d->hub_checkpoint[stream] == 0))
 		return 0; /* the hub's own log stays whole; a node waits for the hub */
-	if (store_read_begin(d->store, &txn) != 0)
-		return 0;
-	int rc = ckpt_load(d, txn, "next", owner, stream, &p->to);
-	uint64_t base = ckpt_seq(d, txn, "ckpt", owner, stream);
-	store_abort(&txn);
-	if (rc != 0 || p->to.seq <= base || head->seq < p->to.seq ||
-	    (own && d->hub_checkpoint[stream] < p->to.seq))
+	uint64_t next = ckpt_seq(p->txn, "next", owner, stream);
+	if (next <= ckpt_seq(p->txn, "ckpt", owner, stream) || head->seq < next ||
+	    (own && d->hub_checkpoint[stream] < next) ||
+	    ckpt_load(d, p->txn, "next", owner, stream, &p->to) != 0)
 		return 0;
 	p->found = true;
 	return 1;
@@ -478,7 +475,7 @@ static void fold_some(linlid_t *d)
 	pending_t p = {.d = d};
 	if (store_read_begin(d->store, &txn) != 0)
 		return;
-	/* Each callback opens its own read: the heads' walk needs none. */
+	p.txn = txn;
 	store_heads_each(txn, find_pending, &p);
 	store_abort(&txn);
 	if (p.found)
@@ -506,11 +503,8 @@ static int fill_chunk(const char *owner, int kind, const char *id, const void *v
 		f->full = true;
 		return 1;
 	}
-	uint8_t *copy = malloc(len ? len : 1);
-	if (copy == NULL)
-		return -1;
-	memcpy(copy, val, len);
-	f->items[f->chunk->n_records].data = copy;
+	/* The bytes stay valid until the read transaction ends, after packing. */
+	f->items[f->chunk->n_records].data = (uint8_t *)val;
 	f->items[f->chunk->n_records].len = len;
 	f->chunk->n_records++;
 	f->bytes += len;
@@ -568,8 +562,6 @@ int snap_serve(linlid_t *d, zmsg_t *m, const uint8_t *req, size_t len, snap_allo
 	rc = 0;
 out:
 	store_abort(&txn);
-	for (size_t i = 0; f.items && i < chunk.n_records; i++)
-		free(f.items[i].data);
 	free(f.items);
 	if (g)
 		linli__snap_get__free_unpacked(g, NULL);

@@ -38,7 +38,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: deps $(BUILD)/linlid $(BUILD)/linlictl
 
-.PHONY: all deps check check-faults demo bench install clean
+.PHONY: all deps check check-faults demo bench install clean fuzz fuzz-run fuzz-seeds
 
 # Installs what is missing (as root) or prints the exact command.
 deps:
@@ -93,8 +93,50 @@ $(BUILD)/tests/linli-%: tests/tools/%.c $(BUILD)/liblinli.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblinli.a $(LIBS)
 
-check: all $(UNIT_BIN) $(TOOLS)
-	$(Q)BUILD=$(abspath $(BUILD)) tests/run $(UNIT_BIN)
+# The daemon's modules without main, for what tests link of them.
+$(BUILD)/liblinlid.a: $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJ))
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# Fuzz harnesses (tests/fuzz): one per decoder at a trust boundary.  `make
+# check` replays every seed corpus through each of them with a plain driver
+# (no clang needed); `make fuzz` runs each under libFuzzer.
+FUZZ_SRC := $(filter-out tests/fuzz/replay.c tests/fuzz/seeds.c,$(wildcard tests/fuzz/*.c))
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz_%)
+FUZZ_LIBS = $(BUILD)/liblinlid.a $(BUILD)/liblinli.a $(LIBS)
+
+$(BUILD)/tests/fuzz_%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/liblinlid.a $(BUILD)/liblinli.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -DFUZZ_NAME='"$*"' -DFUZZ_CORPUS='"$(CURDIR)/tests/fuzz/corpus"' \
+		$(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(FUZZ_LIBS)
+
+# Writes the seed corpora from real encoded messages (committed).
+fuzz-seeds: $(BUILD)/tests/linli-seeds
+	$(Q)$< tests/fuzz/corpus
+
+$(BUILD)/tests/linli-seeds: tests/fuzz/seeds.c $(BUILD)/liblinli.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblinli.a $(LIBS)
+
+check: all $(UNIT_BIN) $(TOOLS) $(FUZZ_REPLAY)
+	$(Q)BUILD=$(abspath $(BUILD)) tests/run $(UNIT_BIN) $(FUZZ_REPLAY)
+
+# `make fuzz [FUZZ_SECONDS=600]`: every harness for that long under
+# libFuzzer with ASan and UBSan (clang-14), in its own build directory.
+# New inputs go to build-fuzz/fuzz/NAME.corpus, crashes beside them.
+FUZZ_SECONDS ?= 600
+FUZZ_CC ?= clang-14
+fuzz: deps
+	$(Q)command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs $(FUZZ_CC) (Debian package clang-14)" >&2; exit 1; }
+	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(FUZZ_CC) \
+		SANITIZE=address,undefined,fuzzer-no-link fuzz-run
+
+fuzz-run: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+	$(Q)tests/fuzz/run $(FUZZ_SECONDS) $^
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/liblinlid.a $(BUILD)/liblinli.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(FUZZ_LIBS)
 
 # R records per community (default 100000); see README "Performance".
 R ?= 100000

@@ -157,8 +157,10 @@ int config_read(config_t *cfg, FILE *f, const char *path, char *err, size_t errl
 		snprintf(err, errlen, "%s: 'role' (node or hub) is required", path);
 		return -1;
 	}
+	/* Given empty, a required setting is as good as missing. */
 	for (size_t i = 0; i < NSETTINGS; i++)
-		if (!seen[i] && !settings[i].def && (settings[i].need & (int)cfg->role)) {
+		if ((!seen[i] || ((char *)cfg + settings[i].offset)[0] == '\0') &&
+		    !settings[i].def && (settings[i].need & (int)cfg->role)) {
 			snprintf(err, errlen, "%s: '%s' is required for a %s", path,
 			         settings[i].name, cfg->role == ROLE_HUB ? "hub" : "node");
 			return -1;

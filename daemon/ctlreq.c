@@ -143,5 +143,10 @@ int ctlreq_import_wire(const Linli__CtlRequest *q, const uint8_t *raw, size_t le
 {
 	if (linli_wire_slices(raw, len, 7, wire, wire_len, q->n_records) != (long)q->n_records)
 		return -1;
+	/* Nothing the decoder dropped (a field twice, text past a NUL): the
+	 * hub refuses a change set whose records hold more than was checked. */
+	for (size_t i = 0; i < q->n_records; i++)
+		if (linli_record_packed_size(q->records[i]) != wire_len[i])
+			return -1;
 	return 0;
 }

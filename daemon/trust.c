@@ -50,6 +50,12 @@ int trust_read(trust_t *t, FILE *f, const char *path, char *err, size_t errlen)
 	int lineno = 0;
 	while (fgets(line, sizeof(line), f)) {
 		lineno++;
+		/* Else the rest of a long line (a comment) would read as a line. */
+		if (strchr(line, '\n') == NULL && !feof(f)) {
+			snprintf(err, errlen, "%s:%d: line longer than %zu bytes", path, lineno,
+			         sizeof(line) - 2);
+			return -1;
+		}
 		line[strcspn(line, "\r\n")] = '\0';
 		char *save = NULL, *owner = strtok_r(line, " \t", &save);
 		if (owner == NULL || owner[0] == '#')

@@ -9,7 +9,8 @@ SANITIZE ?=
 PKGS := libzmq libprotobuf-c lmdb libsodium
 # Debian packages that provide the build and test dependencies.
 DEBS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
-	liblmdb-dev lmdb-utils libsodium-dev libcmocka-dev python3 iproute2 nftables strace faketime
+	liblmdb-dev lmdb-utils libsodium-dev libcmocka-dev python3 iproute2 nftables strace faketime \
+	valgrind
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -38,7 +39,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: deps $(BUILD)/linlid $(BUILD)/linlictl
 
-.PHONY: all deps check check-faults demo bench install clean fuzz fuzz-run fuzz-seeds
+.PHONY: all deps check check-valgrind check-faults demo bench install clean fuzz fuzz-run fuzz-seeds
 
 # Installs what is missing (as root) or prints the exact command.
 deps:
@@ -137,6 +138,21 @@ fuzz-run: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
 $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/liblinlid.a $(BUILD)/liblinli.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(FUZZ_LIBS)
+
+# The same under valgrind: the unit tests, the fuzz replays, and the
+# integration tests below with linlid and linlictl under it too.  An error
+# or a definite leak fails the test.  Left out, as valgrind's slowdown (20x
+# and more) breaks their timing rather than testing anything more:
+# test_kills and test_crash (kills under a write load, convergence within
+# seconds), test_partition (namespaces, heartbeat-timed link checks),
+# test_clock (faketime's LD_PRELOAD), test_eio (strace's fault injection
+# counts syscalls), test_bench_tiny (a benchmark).
+VALGRIND_CMD := valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+	--show-leak-kinds=definite --quiet --suppressions=$(CURDIR)/tests/valgrind.supp
+VALGRIND_TESTS := test_config test_verify test_refusals test_restore test_replication test_full_disk
+check-valgrind: all $(UNIT_BIN) $(TOOLS) $(FUZZ_REPLAY)
+	$(Q)BUILD=$(abspath $(BUILD)) VALGRIND="$(VALGRIND_CMD)" LINLI_TESTS="$(VALGRIND_TESTS)" \
+	    LINLI_SLOW=5 tests/run $(UNIT_BIN) $(FUZZ_REPLAY)
 
 # R records per community (default 100000); see README "Performance".
 R ?= 100000

@@ -9,7 +9,8 @@ SANITIZE ?=
 PKGS := libzmq libprotobuf-c lmdb libsodium
 # Debian packages that provide the build and test dependencies.
 DEBS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
-	liblmdb-dev lmdb-utils libsodium-dev libcmocka-dev python3 iproute2 nftables strace faketime
+	liblmdb-dev lmdb-utils libsodium-dev libcmocka-dev python3 iproute2 nftables strace faketime \
+	valgrind
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -38,7 +39,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: deps $(BUILD)/linlid $(BUILD)/linlictl
 
-.PHONY: all deps check check-faults demo bench install clean
+.PHONY: all deps check check-valgrind check-faults demo bench install clean fuzz fuzz-run fuzz-seeds
 
 # Installs what is missing (as root) or prints the exact command.
 deps:
@@ -93,8 +94,66 @@ $(BUILD)/tests/linli-%: tests/tools/%.c $(BUILD)/liblinli.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblinli.a $(LIBS)
 
-check: all $(UNIT_BIN) $(TOOLS)
-	$(Q)BUILD=$(abspath $(BUILD)) tests/run $(UNIT_BIN)
+# The daemon's modules without main, for what tests link of them.
+$(BUILD)/liblinlid.a: $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJ))
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# Fuzz harnesses (tests/fuzz): one per decoder at a trust boundary.  `make
+# check` replays every seed corpus through each of them with a plain driver
+# (no clang needed); `make fuzz` runs each under libFuzzer.
+FUZZ_SRC := $(filter-out tests/fuzz/replay.c tests/fuzz/seeds.c,$(wildcard tests/fuzz/*.c))
+FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz_%)
+FUZZ_LIBS = $(BUILD)/liblinlid.a $(BUILD)/liblinli.a $(LIBS)
+
+$(BUILD)/tests/fuzz_%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/liblinlid.a $(BUILD)/liblinli.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -DFUZZ_NAME='"$*"' -DFUZZ_CORPUS='"$(CURDIR)/tests/fuzz/corpus"' \
+		$(LDFLAGS) -o $@ $< tests/fuzz/replay.c $(FUZZ_LIBS)
+
+# Writes the seed corpora from real encoded messages (committed).
+fuzz-seeds: $(BUILD)/tests/linli-seeds
+	$(Q)$< tests/fuzz/corpus
+
+$(BUILD)/tests/linli-seeds: tests/fuzz/seeds.c $(BUILD)/liblinli.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblinli.a $(LIBS)
+
+check: all $(UNIT_BIN) $(TOOLS) $(FUZZ_REPLAY)
+	$(Q)BUILD=$(abspath $(BUILD)) tests/run $(UNIT_BIN) $(FUZZ_REPLAY)
+
+# `make fuzz [FUZZ_SECONDS=600]`: every harness for that long under
+# libFuzzer with ASan and UBSan (clang-14), in its own build directory.
+# New inputs go to build-fuzz/fuzz/NAME.corpus, crashes beside them.
+FUZZ_SECONDS ?= 600
+FUZZ_CC ?= clang-14
+fuzz: deps
+	$(Q)command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs $(FUZZ_CC) (Debian package clang-14)" >&2; exit 1; }
+	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(FUZZ_CC) \
+		SANITIZE=address,undefined,fuzzer-no-link fuzz-run
+
+fuzz-run: $(FUZZ_NAMES:%=$(BUILD)/fuzz/%)
+	$(Q)tests/fuzz/run $(FUZZ_SECONDS) $^
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/liblinlid.a $(BUILD)/liblinli.a
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(FUZZ_LIBS)
+
+# The same under valgrind: the unit tests, the fuzz replays, and the
+# integration tests below with linlid and linlictl under it too.  An error
+# or a definite leak fails the test.  Left out, as valgrind's slowdown (20x
+# and more) breaks their timing rather than testing anything more:
+# test_kills and test_crash (kills under a write load, convergence within
+# seconds), test_partition (namespaces, heartbeat-timed link checks),
+# test_clock (faketime's LD_PRELOAD), test_eio (strace's fault injection
+# counts syscalls), test_bench_tiny (a benchmark), test_full_disk (fills a
+# disk one linlictl call a record within its own 150 s).
+VALGRIND_CMD := valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+	--show-leak-kinds=definite --quiet
+VALGRIND_TESTS := test_config test_verify test_refusals test_restore test_replication
+check-valgrind: all $(UNIT_BIN) $(TOOLS) $(FUZZ_REPLAY)
+	$(Q)BUILD=$(abspath $(BUILD)) VALGRIND="$(VALGRIND_CMD)" LINLI_TESTS="$(VALGRIND_TESTS)" \
+	    LINLI_SLOW=5 tests/run $(UNIT_BIN) $(FUZZ_REPLAY)
 
 # R records per community (default 100000); see README "Performance".
 R ?= 100000

@@ -110,7 +110,7 @@ static char *trim(char *s)
 	return s;
 }
 
-int config_load(config_t *cfg, const char *path, char *err, size_t errlen)
+int config_read(config_t *cfg, FILE *f, const char *path, char *err, size_t errlen)
 {
 	char line[1024], why[LINLI_ERR_MAX];
 	int seen[NSETTINGS] = {0};
@@ -119,18 +119,13 @@ int config_load(config_t *cfg, const char *path, char *err, size_t errlen)
 		if (settings[i].def)
 			set_value(cfg, &settings[i], settings[i].def, why, sizeof(why));
 
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	int lineno = 0, rc = -1;
+	int lineno = 0;
 	while (fgets(line, sizeof(line), f)) {
 		lineno++;
 		if (strchr(line, '\n') == NULL && !feof(f)) {
 			snprintf(err, errlen, "%s:%d: line longer than %zu bytes", path, lineno,
 			         sizeof(line) - 2);
-			goto out;
+			return -1;
 		}
 		char *p = trim(line);
 		if (*p == '\0' || *p == '#')
@@ -139,7 +134,7 @@ int config_load(config_t *cfg, const char *path, char *err, size_t errlen)
 		if (eq == NULL) {
 			snprintf(err, errlen, "%s:%d: expected 'name = value', got '%.60s'", path,
 			         lineno, p);
-			goto out;
+			return -1;
 		}
 		*eq = '\0';
 		char *name = trim(p), *value = trim(eq + 1);
@@ -148,37 +143,48 @@ int config_load(config_t *cfg, const char *path, char *err, size_t errlen)
 			i++;
 		if (i == NSETTINGS) {
 			snprintf(err, errlen, "%s:%d: unknown setting '%.60s'", path, lineno, name);
-			goto out;
+			return -1;
 		}
 		if (seen[i]++) {
 			snprintf(err, errlen, "%s:%d: '%s' is set twice", path, lineno, name);
-			goto out;
+			return -1;
 		}
 		if (set_value(cfg, &settings[i], value, why, sizeof(why)) != 0) {
 			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
-			goto out;
+			return -1;
 		}
 	}
 	if (cfg->role == 0) {
 		snprintf(err, errlen, "%s: 'role' (node or hub) is required", path);
-		goto out;
+		return -1;
 	}
+	/* Given empty, a required setting is as good as missing. */
 	for (size_t i = 0; i < NSETTINGS; i++)
-		if (!seen[i] && !settings[i].def && (settings[i].need & (int)cfg->role)) {
+		if ((!seen[i] || ((char *)cfg + settings[i].offset)[0] == '\0') &&
+		    !settings[i].def && (settings[i].need & (int)cfg->role)) {
 			snprintf(err, errlen, "%s: '%s' is required for a %s", path,
 			         settings[i].name, cfg->role == ROLE_HUB ? "hub" : "node");
-			goto out;
+			return -1;
 		}
 	if (cfg->role == ROLE_HUB && strlen(cfg->owner) != 9) {
 		snprintf(err, errlen, "%s: a hub's owner is the 9-digit subdistrict code", path);
-		goto out;
+		return -1;
 	}
 	if (cfg->role == ROLE_NODE && strlen(cfg->owner) != 12) {
 		snprintf(err, errlen, "%s: a node's owner is its 12-digit community code", path);
-		goto out;
+		return -1;
 	}
-	rc = 0;
-out:
+	return 0;
+}
+
+int config_load(config_t *cfg, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = config_read(cfg, f, path, err, errlen);
 	fclose(f);
 	return rc;
 }

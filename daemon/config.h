@@ -38,6 +38,8 @@ typedef struct {
 /* Reads path into cfg (defaults first).  On error returns -1 with the
  * reason ("file:line: ...") in err. */
 int config_load(config_t *cfg, const char *path, char *err, size_t errlen);
+/* The same from an open file; path only names it in messages. */
+int config_read(config_t *cfg, FILE *f, const char *path, char *err, size_t errlen);
 /* Prints every setting, normalised (linlid -n -v). */
 void config_print(const config_t *cfg, FILE *out);
 

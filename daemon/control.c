@@ -27,13 +27,13 @@
 #include <zmq.h>
 
 #include "daemon/compact.h"
+#include "daemon/ctlreq.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/verify.h"
 #include "daemon/zmsg.h"
 #include "proto/arena.h"
 #include "proto/linli.pb-c.h"
-#include "proto/wire.h"
 
 #define CTL_MSG_MAX (64 << 20)
 #define LIST_MAX    200000
@@ -168,9 +168,6 @@ static int do_write(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t 
 	char why[LINLI_ERR_MAX];
 	linli_record_t *rec = q->record, *old = NULL;
 	int rc = -1;
-	if (rec == NULL || linli_record_kind(rec) != kind || !linli_id_valid(rec->id))
-		return fail(r, "%s: a %s with a valid id is required", q->verb,
-		            linli_kind_name(kind));
 	int exists = record_exists(d, kind, rec->id, strcmp(q->verb, "set") == 0 ? &old : NULL);
 	if (exists < 0)
 		return fail(r, "store read failed");
@@ -210,18 +207,6 @@ out:
 static int do_import(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t kind,
                      const uint8_t *raw, size_t raw_len)
 {
-	char why[LINLI_ERR_MAX];
-	if (q->n_records == 0 || q->n_records > LINLI_CS_MAX_OPS)
-		return fail(r, "import: 1 to %d records per request, got %zu", LINLI_CS_MAX_OPS,
-		            q->n_records);
-	for (size_t i = 0; i < q->n_records; i++) {
-		if (linli_record_kind(q->records[i]) != kind)
-			return fail(r, "import: record %zu is not a %s", i + 1,
-			            linli_kind_name(kind));
-		if (linli_record_validate(q->records[i], why, sizeof(why)) != 0)
-			return fail(r, "import: record %zu (%.64s): %s", i + 1, q->records[i]->id,
-			            why);
-	}
 	linli_csb_t *b[3] = {NULL, linli_csb_new(), linli_csb_new()};
 	int stream = linli_kind_stream(kind), rc = 0;
 	if (b[1] == NULL || b[2] == NULL)
@@ -230,9 +215,7 @@ static int do_import(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t
 	 * the change set as they are: they decode to what was just checked. */
 	const uint8_t **wire = calloc(q->n_records, sizeof(*wire));
 	size_t *wire_len = calloc(q->n_records, sizeof(*wire_len));
-	bool encoded =
-	    wire && wire_len &&
-	    linli_wire_slices(raw, raw_len, 7, wire, wire_len, q->n_records) == (long)q->n_records;
+	bool encoded = wire && wire_len && ctlreq_import_wire(q, raw, raw_len, wire, wire_len) == 0;
 	for (size_t i = 0; rc == 0 && i < q->n_records; i++)
 		if ((encoded ? linli_csb_add_encoded(b[stream], q->records[i], wire[i], wire_len[i])
 		             : linli_csb_add_borrowed(b[stream], false, q->records[i])) != 0)
@@ -252,8 +235,8 @@ typedef struct {
 	reply_t *r;
 	Linli__CtlRequest *q;
 	linli_kind_t kind;
-	const char *id; /* show: only this id */
-	int fields[16];
+	const char *id;    /* show: only this id */
+	const int *fields; /* of each filter */
 	int full;
 } list_t;
 
@@ -312,31 +295,23 @@ static int show_one(linlid_t *d, linli_txn_t *txn, list_t *l)
 	return 0;
 }
 
-static int do_list(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t kind, bool show)
+static int do_list(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const ctlreq_t *req)
 {
-	list_t l = {.r = r, .q = q, .kind = kind};
+	bool show = req->verb == CTL_SHOW;
+	list_t l = {.r = r, .q = q, .kind = req->kind, .fields = req->fields};
 	linli_txn_t *txn;
-	if (q->owner[0] && !linli_owner_valid(q->owner))
-		return fail(r, "'%.20s' is not an owner code", q->owner);
-	if (show && (q->record == NULL || !linli_id_valid(q->record->id)))
-		return fail(r, "show: a valid id is required");
-	if (q->n_filters > 16)
-		return fail(r, "at most 16 filters");
-	for (size_t i = 0; i < q->n_filters; i++)
-		if ((l.fields[i] = linli_field_index(kind, q->filters[i]->field)) < 0)
-			return fail(r, "%s has no field '%.64s'", linli_kind_name(kind),
-			            q->filters[i]->field);
 	if (show)
 		l.id = q->record->id;
 	if (store_read_begin(d->store, &txn) != 0)
 		return fail(r, "store read failed");
-	int rc = show ? show_one(d, txn, &l)
-	              : store_rec_each(txn, q->owner[0] ? q->owner : NULL, (int)kind, list_one, &l);
+	int rc =
+	    show ? show_one(d, txn, &l)
+	         : store_rec_each(txn, q->owner[0] ? q->owner : NULL, (int)l.kind, list_one, &l);
 	store_abort(&txn);
 	if (rc < 0)
 		return fail(r, "store read failed");
 	if (show && r->nentries == 0)
-		return fail(r, "no %s %s%s%s", linli_kind_name(kind), q->record->id,
+		return fail(r, "no %s %s%s%s", linli_kind_name(l.kind), q->record->id,
 		            q->owner[0] ? " of " : "", q->owner);
 	if (l.full)
 		log_warn("list: stopped at %d entries", LIST_MAX);
@@ -579,18 +554,17 @@ static void do_status(linlid_t *d, reply_t *r)
 
 /* trust-add, trust-revoke (at the hub: the file is written, then reloaded
  * as on SIGHUP) and trust-list: one row per key. */
-static int do_trust(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const char *verb)
+static int do_trust(linlid_t *d, Linli__CtlRequest *q, reply_t *r, ctl_verb_t verb)
 {
 	static trust_t next; /* large: not on the stack */
-	bool add = strcmp(verb, "trust-add") == 0, revoke = strcmp(verb, "trust-revoke") == 0;
+	bool add = verb == CTL_TRUST_ADD;
 	size_t changes;
-	if (add || revoke) {
+	if (verb != CTL_TRUST_LIST) {
 		uint8_t pub[LINLI_PUB_LEN];
-		const Linli__TrustEntry *e = q->trust;
+		const Linli__TrustEntry *e = q->trust; /* checked by ctlreq_check */
 		next = d->trust;
-		if (e == NULL || (add && linli_unhex(e->pubkey, pub, sizeof(pub)) != 0))
-			return fail(r, "%s: an owner%s is required", verb,
-			            add ? " and a public key of 64 hex digits" : "");
+		if (add)
+			linli_unhex(e->pubkey, pub, sizeof(pub));
 		if ((add ? trust_set(&next, e->owner, pub, e->name, r->err, sizeof(r->err))
 		         : trust_revoke(&next, e->owner, r->err, sizeof(r->err))) != 0 ||
 		    trust_save(&next, d->cfg.trust_file, r->err, sizeof(r->err)) != 0 ||
@@ -697,51 +671,54 @@ static int do_digest(linlid_t *d, reply_t *r)
 static void dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_t *raw,
                      size_t raw_len)
 {
-	linli_kind_t kind = linli_kind_parse(q->kind);
-	const char *v = q->verb;
-	int rc;
-	bool needs_kind = strcmp(v, "add") == 0 || strcmp(v, "set") == 0 ||
-	                  strcmp(v, "remove") == 0 || strcmp(v, "show") == 0 ||
-	                  strcmp(v, "list") == 0 || strcmp(v, "import") == 0;
-	if (needs_kind && kind == LINLI_KIND_NONE) {
-		rc = fail(r, "%s: unknown record kind '%.32s'", v, q->kind);
-	} else if (strcmp(v, "add") == 0 || strcmp(v, "set") == 0 || strcmp(v, "remove") == 0) {
-		rc = do_write(d, q, r, kind);
-	} else if (strcmp(v, "import") == 0) {
-		rc = do_import(d, q, r, kind, raw, raw_len);
-	} else if (strcmp(v, "show") == 0 || strcmp(v, "list") == 0) {
-		rc = do_list(d, q, r, kind, v[0] == 's');
-	} else if (strcmp(v, "stats") == 0) {
-		rc = do_stats(d, q, r);
-	} else if (strcmp(v, "logs") == 0) {
-		rc = do_logs(d, r);
-	} else if (strcmp(v, "verify") == 0) {
-		rc = do_verify(d, r);
-	} else if (strcmp(v, "digest") == 0) {
-		rc = do_digest(d, r);
-	} else if (strcmp(v, "restore") == 0) {
-		rc = node_restore_start(d, r->err, sizeof(r->err));
-	} else if (strcmp(v, "status") == 0) {
-		do_status(d, r);
-		rc = 0;
-	} else if (strcmp(v, "trust-add") == 0 || strcmp(v, "trust-revoke") == 0) {
-		if (d->cfg.role != ROLE_HUB)
-			rc = fail(r,
-			          "%s: only at the hub; on a node copy the hub's trust file to %s "
-			          "and run linlictl reload",
-			          v, d->cfg.trust_file);
-		else
-			rc = do_trust(d, q, r, v);
-	} else if (strcmp(v, "trust-list") == 0) {
-		rc = do_trust(d, q, r, v);
-	} else if (strcmp(v, "reload") == 0) {
-		size_t changes = 0;
-		rc = reload_trust(d, &changes, r->err, sizeof(r->err));
-		add_status(r, "trusted", "%zu", d->trust.n);
-		add_status(r, "changes", "%zu", changes);
-		r->reply.status = r->status;
-	} else {
-		rc = fail(r, "unknown command '%.32s'", v);
+	ctlreq_t req;
+	int rc = ctlreq_check(q, &d->cfg, &req, r->err, sizeof(r->err));
+	if (rc == 0) {
+		switch (req.verb) {
+		case CTL_ADD:
+		case CTL_SET:
+		case CTL_REMOVE:
+			rc = do_write(d, q, r, req.kind);
+			break;
+		case CTL_IMPORT:
+			rc = do_import(d, q, r, req.kind, raw, raw_len);
+			break;
+		case CTL_SHOW:
+		case CTL_LIST:
+			rc = do_list(d, q, r, &req);
+			break;
+		case CTL_STATS:
+			rc = do_stats(d, q, r);
+			break;
+		case CTL_LOGS:
+			rc = do_logs(d, r);
+			break;
+		case CTL_VERIFY:
+			rc = do_verify(d, r);
+			break;
+		case CTL_DIGEST:
+			rc = do_digest(d, r);
+			break;
+		case CTL_RESTORE:
+			rc = node_restore_start(d, r->err, sizeof(r->err));
+			break;
+		case CTL_STATUS:
+			do_status(d, r);
+			break;
+		case CTL_TRUST_ADD:
+		case CTL_TRUST_REVOKE:
+		case CTL_TRUST_LIST:
+			rc = do_trust(d, q, r, req.verb);
+			break;
+		case CTL_RELOAD: {
+			size_t changes = 0;
+			rc = reload_trust(d, &changes, r->err, sizeof(r->err));
+			add_status(r, "trusted", "%zu", d->trust.n);
+			add_status(r, "changes", "%zu", changes);
+			r->reply.status = r->status;
+			break;
+		}
+		}
 	}
 	r->reply.ok = rc == 0;
 	if (rc != 0)
@@ -799,17 +776,12 @@ void control_on_request(linlid_t *d)
 			zmsg_close(&m);
 			continue;
 		}
-		/* Who asks is checked before anything of the request is read.
-		 * Decoded into an arena: an import of thousands of records is a few
-		 * allocations, and a request cannot grow past a bound in memory. */
+		/* Who asks is checked before anything of the request is read. */
 		char why[128];
 		const char *no = refusal(&m, why, sizeof(why));
-		linli_arena_t *arena =
-		    no ? NULL : linli_arena_new(16 * zmsg_size(&m, 2) + (1u << 20));
+		linli_arena_t *arena = NULL;
 		Linli__CtlRequest *q =
-		    arena ? linli__ctl_request__unpack(linli_arena_allocator(arena),
-		                                       zmsg_size(&m, 2), zmsg_data(&m, 2))
-		          : NULL;
+		    no ? NULL : ctlreq_decode(zmsg_data(&m, 2), zmsg_size(&m, 2), &arena);
 		if (no != NULL) {
 			log_warn("control: request refused: %s", no);
 			fail(&r, "%s", no);

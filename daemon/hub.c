@@ -27,6 +27,7 @@
 
 #include "daemon/auth.h"
 #include "daemon/compact.h"
+#include "daemon/linkmsg.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/verifier.h"
@@ -265,9 +266,7 @@ static void on_hello(linlid_t *d, zmsg_t *m)
 {
 	char owner[LINLI_OWNER_MAX + 1];
 	Linli__Hello *h = NULL;
-	if (m->n != 3 ||
-	    (h = linli__hello__unpack(NULL, zmsg_size(m, 2), zmsg_data(m, 2))) == NULL ||
-	    h->n_heads > 2 || h->n_have > 4 * TRUST_MAX || strlen(h->owner) > LINLI_OWNER_MAX) {
+	if ((h = linkmsg_hello(m)) == NULL) {
 		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed HELLO");
 		goto out;
 	}
@@ -410,12 +409,8 @@ static void on_pull(linlid_t *d, zmsg_t *m)
 	peer_t *p = sender_peer(d, m);
 	Linli__Cursors *c = NULL;
 	if (p == NULL)
-		return;
-	if (m->n != 3 ||
-	    (c = linli__cursors__unpack(NULL, zmsg_size(m, 2), zmsg_data(m, 2))) == NULL ||
-	    c->n_cursors > 4 * TRUST_MAX) {
-		if (c)
-			linli__cursors__free_unpacked(c, NULL);
+		return; /* a PULL before HELLO: the node says HELLO every heartbeat */
+	if ((c = linkmsg_cursors(m, 3, 4 * TRUST_MAX)) == NULL) {
 		refuse(d, RID(m), p->owner, &d->refused.malformed, "malformed PULL from %s",
 		       p->owner);
 		return;
@@ -445,9 +440,7 @@ static void on_restore(linlid_t *d, zmsg_t *m)
 	linli_txn_t *txn = NULL;
 	uint64_t epoch = 0;
 	const trust_entry_t *t;
-	if (m->n != 4 || zmsg_size(m, 2) > LINLI_STATEMENT_MAX ||
-	    (c = linli__restore_claim__unpack(NULL, zmsg_size(m, 2), zmsg_data(m, 2))) == NULL ||
-	    !linli_owner_valid(c->owner)) {
+	if ((c = linkmsg_claim(m)) == NULL) {
 		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed RESTORE");
 		goto out;
 	}
@@ -509,9 +502,7 @@ static void on_fetch(linlid_t *d, zmsg_t *m)
 		       "FETCH on a connection that made no restore claim");
 		return;
 	}
-	if (m->n != 3 ||
-	    (c = linli__cursors__unpack(NULL, zmsg_size(m, 2), zmsg_data(m, 2))) == NULL ||
-	    c->n_cursors > 2) {
+	if ((c = linkmsg_cursors(m, 3, 2)) == NULL) {
 		refuse(d, RID(m), p->owner, &d->refused.malformed, "malformed FETCH from %s",
 		       p->owner);
 		goto out;

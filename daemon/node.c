@@ -43,6 +43,7 @@
 
 #include "daemon/auth.h"
 #include "daemon/compact.h"
+#include "daemon/linkmsg.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/verify.h"
@@ -221,18 +222,6 @@ static void pump(linlid_t *d)
 		}
 	}
 	store_abort(&txn);
-}
-
-static Linli__Cursors *unpack_cursors(zmsg_t *m)
-{
-	if (m->n != 2)
-		return NULL;
-	Linli__Cursors *c = linli__cursors__unpack(NULL, zmsg_size(m, 1), zmsg_data(m, 1));
-	if (c != NULL && c->n_cursors > 4 * TRUST_MAX) {
-		linli__cursors__free_unpacked(c, NULL);
-		return NULL;
-	}
-	return c;
 }
 
 /* Every cursor message from the hub carries its clock.  Ordering never
@@ -699,16 +688,16 @@ void node_on_link(linlid_t *d)
 			if (txn != NULL)
 				on_relay(d, txn, &m);
 		} else if (zmsg_is(&m, 0, "ACK") || zmsg_is(&m, 0, "WANT")) {
-			if ((c = unpack_cursors(&m)) != NULL)
+			if ((c = linkmsg_cursors(&m, 2, 4 * TRUST_MAX)) != NULL)
 				on_ack(d, c, zmsg_is(&m, 0, "WANT"));
 		} else if (zmsg_is(&m, 0, "HEAD")) {
-			if ((c = unpack_cursors(&m)) != NULL)
+			if ((c = linkmsg_cursors(&m, 2, 4 * TRUST_MAX)) != NULL)
 				on_head(d, c);
 		} else if (zmsg_is(&m, 0, "GIVE")) {
-			if ((c = unpack_cursors(&m)) != NULL)
+			if ((c = linkmsg_cursors(&m, 2, 4 * TRUST_MAX)) != NULL)
 				on_give(d, c);
 		} else if (zmsg_is(&m, 0, "RESTORING")) {
-			if ((c = unpack_cursors(&m)) != NULL)
+			if ((c = linkmsg_cursors(&m, 2, 4 * TRUST_MAX)) != NULL)
 				on_restoring(d, c);
 		} else if (zmsg_is(&m, 0, "SNAPGET")) {
 			serve_snapshot(d, &m);

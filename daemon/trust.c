@@ -142,24 +142,18 @@ static int add_retired(trust_t *t, const char *owner, const uint8_t pub[LINLI_PU
 	return 0;
 }
 
-int trust_load(trust_t *t, const char *path, char *err, size_t errlen)
+int trust_read(trust_t *t, FILE *f, const char *path, char *err, size_t errlen)
 {
 	char line[512], why[LINLI_ERR_MAX];
 	t->n = 0;
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	int lineno = 0, rc = -1;
+	int lineno = 0;
 	while (fgets(line, sizeof(line), f)) {
 		lineno++;
+		/* Else the rest of a long line (a comment) would read as a line. */
 		if (strchr(line, '\n') == NULL && !feof(f)) {
 			snprintf(err, errlen, "%s:%d: line longer than %zu bytes", path, lineno,
 			         sizeof(line) - 2);
-			goto out;
+			return -1;
 		}
 		line[strcspn(line, "\r\n")] = '\0';
 		char *save = NULL, *owner = strtok_r(line, " \t", &save);
@@ -178,36 +172,64 @@ int trust_load(trust_t *t, const char *path, char *err, size_t errlen)
 			    err, errlen,
 			    "%s:%d: expected '[retired|revoked] <owner> <64 hex digits> [name]'",
 			    path, lineno);
-			goto out;
+			return -1;
 		}
 		while (name && (*name == ' ' || *name == '\t'))
 			name++;
 		if (status != NULL && strcmp(status, "retired") == 0) {
 			if (add_retired(t, owner, pub, why, sizeof(why)) != 0) {
 				snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
-				goto out;
+				return -1;
 			}
 			continue;
 		}
 		if (trust_find(t, owner)) {
 			snprintf(err, errlen, "%s:%d: owner %s listed twice", path, lineno, owner);
-			goto out;
+			return -1;
 		}
 		if (trust_set(t, owner, pub, name ? name : "", why, sizeof(why)) != 0 ||
 		    (status != NULL && trust_revoke(t, owner, why, sizeof(why)) != 0)) {
 			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
-			goto out;
+			return -1;
 		}
 	}
-	rc = 0;
-out:
+	return 0;
+}
+
+int trust_load(trust_t *t, const char *path, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	if (f == NULL) {
+		t->n = 0;
+		if (errno == ENOENT)
+			return 0;
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	int rc = trust_read(t, f, path, err, errlen);
 	fclose(f);
 	return rc;
 }
 
+void trust_print(const trust_t *t, FILE *out)
+{
+	char hex[LINLI_PUB_LEN * 2 + 1];
+	fprintf(out, "# linli trust list: [revoked] owner code, Ed25519 public key, name;\n"
+	             "# retired owner code, an earlier key of that owner (newest first)\n");
+	for (size_t i = 0; i < t->n; i++) {
+		const trust_entry_t *e = &t->entries[i];
+		linli_hex(e->keys[0], LINLI_PUB_LEN, hex);
+		fprintf(out, "%s%s %s %s\n", e->revoked ? "revoked " : "", e->owner, hex, e->name);
+		for (size_t k = 1; k < e->nkeys; k++) {
+			linli_hex(e->keys[k], LINLI_PUB_LEN, hex);
+			fprintf(out, "retired %s %s\n", e->owner, hex);
+		}
+	}
+}
+
 int trust_save(const trust_t *t, const char *path, char *err, size_t errlen)
 {
-	char tmp[600], hex[LINLI_PUB_LEN * 2 + 1];
+	char tmp[600];
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -217,17 +239,7 @@ int trust_save(const trust_t *t, const char *path, char *err, size_t errlen)
 			close(fd);
 		return -1;
 	}
-	fprintf(f, "# linli trust list: [revoked] owner code, Ed25519 public key, name;\n"
-	           "# retired owner code, an earlier key of that owner (newest first)\n");
-	for (size_t i = 0; i < t->n; i++) {
-		const trust_entry_t *e = &t->entries[i];
-		linli_hex(e->keys[0], LINLI_PUB_LEN, hex);
-		fprintf(f, "%s%s %s %s\n", e->revoked ? "revoked " : "", e->owner, hex, e->name);
-		for (size_t k = 1; k < e->nkeys; k++) {
-			linli_hex(e->keys[k], LINLI_PUB_LEN, hex);
-			fprintf(f, "retired %s %s\n", e->owner, hex);
-		}
-	}
+	trust_print(t, f);
 	int ok = fflush(f) == 0 && fsync(fd) == 0;
 	ok = fclose(f) == 0 && ok;
 	if (!ok || rename(tmp, path) != 0) {

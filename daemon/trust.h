@@ -23,6 +23,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #include "proto/keys.h"
@@ -48,6 +49,10 @@ typedef struct {
 
 /* Loads path; a missing file is an empty list.  -1 with file:line in err. */
 int trust_load(trust_t *t, const char *path, char *err, size_t errlen);
+/* The same from an open file; path only names it in messages. */
+int trust_read(trust_t *t, FILE *f, const char *path, char *err, size_t errlen);
+/* The list in the file's form (what trust_save writes). */
+void trust_print(const trust_t *t, FILE *out);
 /* Writes the list durably (temp file, fsync, rename). */
 int trust_save(const trust_t *t, const char *path, char *err, size_t errlen);
 /* Adds owner, or gives it a new current key (the old one is kept as

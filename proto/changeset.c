@@ -321,6 +321,35 @@ int linli_cs_signer(const uint8_t *frame, size_t frame_len, const uint8_t *sig,
 	return find_signer(hash, sig, keys, nkeys);
 }
 
+/* The store keeps and relays each op's record as the signed bytes hold it,
+ * and the checks saw its decoding: the two must be the same, with nothing
+ * the decoder drops (a field given twice, text past a NUL, a long varint). */
+static int check_record_bytes(const uint8_t *frame, size_t frame_len, const Linli__ChangeSet *cs,
+                              char *err, size_t errlen)
+{
+	const uint8_t **data = malloc(cs->n_ops * sizeof(*data));
+	size_t *lens = malloc(cs->n_ops * sizeof(*lens));
+	int rc = -1;
+	if (data == NULL || lens == NULL) {
+		snprintf(err, errlen, "out of memory");
+	} else if (linli_cs_record_bytes(frame, frame_len, cs->n_ops, data, lens) != 0) {
+		snprintf(err, errlen, "malformed: an op does not hold exactly one record");
+	} else {
+		rc = 0;
+		for (size_t i = 0; rc == 0 && i < cs->n_ops; i++)
+			if (linli_record_packed_size(cs->ops[i]->record) != lens[i]) {
+				snprintf(err, errlen,
+				         "op %zu (%.64s): record holds %zu bytes the decoder drops",
+				         i + 1, cs->ops[i]->record->id,
+				         lens[i] - linli_record_packed_size(cs->ops[i]->record));
+				rc = -1;
+			}
+	}
+	free(data);
+	free(lens);
+	return rc;
+}
+
 int linli_cs_open(const uint8_t *frame, size_t frame_len, const uint8_t *sig, size_t sig_len,
                   const uint8_t pub[LINLI_PUB_LEN], linli_cs_t **out, uint8_t hash[LINLI_HASH_LEN],
                   char *err, size_t errlen)
@@ -378,7 +407,8 @@ int linli_cs_open_keys(const uint8_t *frame, size_t frame_len, const uint8_t *si
 		snprintf(err, errlen, "malformed: bad owner, stream, sequence or prev hash");
 		goto fail;
 	}
-	if (check_ops(cs, err, errlen) != 0)
+	if (check_ops(cs, err, errlen) != 0 ||
+	    check_record_bytes(frame, frame_len, cs, err, errlen) != 0)
 		goto fail;
 	out_cs->msg = cs;
 	*out = out_cs;

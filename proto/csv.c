@@ -144,9 +144,6 @@ int linli_csv_next(linli_csv_t *csv, linli_csv_row_t *row)
 					}
 				} else if (c == '\0') {
 					return fail(csv, csv->line, "NUL byte in field");
-				} else if (c == '\n' || (c == '\r' && !(csv->pos + 1 < n &&
-				                                        d[csv->pos + 1] == '\n'))) {
-					csv->line++;
 				}
 				if (csv->pos - row_start >= csv->row_max)
 					return fail(csv, csv->line, "row longer than %zu bytes",
@@ -155,6 +152,11 @@ int linli_csv_next(linli_csv_t *csv, linli_csv_row_t *row)
 					return fail(csv, csv->line,
 					            "field %zu longer than %zu bytes", nf + 1,
 					            csv->field_max);
+				/* Counted only once taken: a refusal above resumes at this
+				 * break and counts it itself. */
+				if (c == '\n' ||
+				    (c == '\r' && !(csv->pos + 1 < n && d[csv->pos + 1] == '\n')))
+					csv->line++;
 				csv->buf[out++] = d[csv->pos++];
 			}
 			if (csv->pos < n && d[csv->pos] != ',' && d[csv->pos] != '\r' &&

@@ -760,6 +760,12 @@ int linli_record_validate(const linli_record_t *rec, char *err, size_t errlen)
 {
 	if (linli_record_check(rec, err, errlen) != 0)
 		return -1;
+	/* Stored, relayed and shown, but never checked: refused.  (protobuf-c
+	 * also decodes a field numbered 0 that it cannot decode once encoded.) */
+	if (rec->base.n_unknown_fields != 0 || body_of(rec)->n_unknown_fields != 0) {
+		snprintf(err, errlen, "record has fields this version does not know");
+		return -1;
+	}
 	return check_fields(body_of(rec), err, errlen);
 }
 

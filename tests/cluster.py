@@ -10,6 +10,8 @@ started, never by name.
 
 import json
 import os
+import re
+import shlex
 import shutil
 import signal
 import socket
@@ -20,6 +22,23 @@ import time
 BUILD = os.environ.get("BUILD", os.path.join(os.path.dirname(__file__), "..", "build"))
 LINLID = os.path.join(BUILD, "linlid")
 LINLICTL = os.path.join(BUILD, "linlictl")
+
+# `make check-valgrind` runs linlid and linlictl under the command in
+# VALGRIND, which exits with its --error-exitcode on an error or a definite
+# leak; everything starts and stops that much slower.
+VALGRIND = shlex.split(os.environ.get("VALGRIND", ""))
+_code = re.search(r"--error-exitcode=(\d+)", os.environ.get("VALGRIND", ""))
+VALGRIND_ERROR = int(_code.group(1)) if _code else None
+SLOW = 5 if VALGRIND else 1
+
+
+def run_tool(cmd, **kw):
+    """subprocess.run of linlid or linlictl (cmd[0]), under VALGRIND if set;
+    what valgrind found fails the test whatever the caller expected."""
+    p = subprocess.run(VALGRIND + list(cmd), **kw)
+    if VALGRIND and p.returncode == VALGRIND_ERROR:
+        raise RuntimeError(f"valgrind: errors in {' '.join(cmd)}:\n{p.stderr}")
+    return p
 
 SUBDISTRICT = ("350582006", "Lingyuan", "灵源街道")
 COMMUNITIES = [
@@ -99,13 +118,13 @@ class Daemon:
         """Starts linlid; wrap is a command to run it under (strace, faketime)."""
         assert self.proc is None or self.proc.poll() is not None
         log = open(self.logfile, "a")
-        cmd = [*wrap, LINLID, "-c", self.conf]
+        cmd = [*wrap, *VALGRIND, LINLID, "-c", self.conf]
         if self.ns is not None:
             cmd = ["ip", "netns", "exec", self.ns] + cmd  # it execs: the same PID
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
         log.close()
         if wait:
-            wait_until(f"{self.name} control socket", lambda: self.alive_and_ready(), 10)
+            wait_until(f"{self.name} control socket", lambda: self.alive_and_ready(), 10 * SLOW)
 
     def alive_and_ready(self):
         if self.proc.poll() is not None:
@@ -115,7 +134,7 @@ class Daemon:
             return False  # `ip netns exec` has not exec'd linlid yet
         return os.path.exists(self.sock) and self.ctl("status", json_out=True)
 
-    def stop(self, sig=signal.SIGTERM, timeout=10):
+    def stop(self, sig=signal.SIGTERM, timeout=10 * SLOW):
         """Stops the daemon; after SIGTERM it must exit 0 (a sanitizer's
         report or a crash on the way out makes it fail)."""
         if self.proc is None or self.proc.poll() is not None:
@@ -147,7 +166,7 @@ class Daemon:
 
     def ctl(self, *args, json_out=False, check=True, timeout=120):
         cmd = [LINLICTL, "-s", self.sock] + (["--json"] if json_out else []) + list(args)
-        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        p = run_tool(cmd, capture_output=True, text=True, timeout=timeout * SLOW)
         if check and p.returncode != 0:
             raise CtlError(p.returncode, p.stdout, p.stderr)
         if json_out and p.returncode == 0:
@@ -203,8 +222,7 @@ class Cluster:
 
     @staticmethod
     def keygen(path):
-        p = subprocess.run([LINLICTL, "keygen", path], capture_output=True, text=True,
-                           check=True)
+        p = run_tool([LINLICTL, "keygen", path], capture_output=True, text=True, check=True)
         return p.stdout.strip()
 
     def start(self):
@@ -212,7 +230,7 @@ class Cluster:
         for n in self.nodes:
             n.start(wait=False)
         for n in self.nodes:
-            wait_until(f"{n.name} control socket", n.alive_and_ready, 10)
+            wait_until(f"{n.name} control socket", n.alive_and_ready, 10 * SLOW)
         for n in self.nodes:
             n.wait_writable()
 

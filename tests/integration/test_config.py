@@ -3,7 +3,6 @@
 state are refused at start, each with a message that names what is wrong."""
 
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
@@ -11,7 +10,8 @@ import cluster  # noqa: E402
 
 
 def linlid(*args):
-    return subprocess.run([cluster.LINLID, *args], capture_output=True, text=True, timeout=20)
+    return cluster.run_tool([cluster.LINLID, *args], capture_output=True, text=True,
+                            timeout=20 * cluster.SLOW)
 
 
 def refused(conf_text, expect, where):

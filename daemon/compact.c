@@ -35,6 +35,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/linkmsg.h"
 #include "daemon/log.h"
 #include "daemon/verify.h"
 #include "proto/linli.pb-c.h"
@@ -73,17 +74,9 @@ static int ckpt_open(linlid_t *d, ckpt_t *c, const uint8_t *bytes, size_t len, c
 	const trust_entry_t *t;
 	trust_entry_t tmp;
 	int rc = -1;
-	if (len > sizeof(c->bytes) || sig_len != LINLI_SIG_LEN) {
-		snprintf(err, errlen, "checkpoint: %zu bytes or signature of %zu bytes", len,
-		         sig_len);
-		return -1;
-	}
-	if ((m = linli__checkpoint__unpack(NULL, len, bytes)) == NULL ||
-	    !linli_owner_valid(m->owner) ||
-	    (m->stream != LINLI__STREAM__PUBLIC && m->stream != LINLI__STREAM__PERSONAL) ||
-	    m->seq == 0 || m->head.len != LINLI_HASH_LEN || m->digest.len != LINLI_HASH_LEN) {
+	if (sig_len != LINLI_SIG_LEN || (m = linkmsg_checkpoint(bytes, len)) == NULL) {
 		snprintf(err, errlen, "checkpoint: does not decode or is incomplete");
-		goto out;
+		return -1;
 	}
 	if ((t = owner_keys(d, m->owner, &tmp)) == NULL) {
 		snprintf(err, errlen, "checkpoint of %s: owner not in the trust list", m->owner);
@@ -514,16 +507,13 @@ static int fill_chunk(const char *owner, int kind, const char *id, const void *v
 int snap_serve(linlid_t *d, zmsg_t *m, const uint8_t *req, size_t len, snap_allowed_fn allowed,
                uint8_t **out, size_t *out_len, char *err, size_t errlen)
 {
-	Linli__SnapGet *g = linli__snap_get__unpack(NULL, len, req);
+	Linli__SnapGet *g = linkmsg_snapget(req, len);
 	Linli__SnapChunk chunk = LINLI__SNAP_CHUNK__INIT;
-	chunk_fill_t f = {.chunk = &chunk, .cap = 4096};
+	chunk_fill_t f = {.chunk = &chunk, .cap = LINKMSG_CHUNK_RECORDS};
 	linli_txn_t *txn = NULL;
 	ckpt_t c;
 	int rc = -1;
-	if (g == NULL || !linli_owner_valid(g->owner) ||
-	    (g->stream != LINLI__STREAM__PUBLIC && g->stream != LINLI__STREAM__PERSONAL) ||
-	    (g->after_id[0] != '\0' &&
-	     (!linli_id_valid(g->after_id) || g->after_kind == 0 || g->after_kind > 255))) {
+	if (g == NULL) {
 		snprintf(err, errlen, "malformed SNAPGET");
 		goto out;
 	}
@@ -815,12 +805,12 @@ void snap_on_chunk(linlid_t *d, zmsg_t *m, size_t at)
 	char why[LINLI_ERR_MAX] = "", stage[LINLI_OWNER_MAX + 2];
 	ckpt_t c;
 	store_head_t head;
-	if (!s->active || m->n != at + 1 ||
+	if (!s->active ||
 	    (d->cfg.role == ROLE_HUB &&
 	     (zmsg_size(m, 0) != s->rid_len || memcmp(zmsg_data(m, 0), s->rid, s->rid_len) != 0)))
 		return; /* not the one we asked, or an answer we gave up on */
-	if ((ch = linli__snap_chunk__unpack(NULL, zmsg_size(m, at), zmsg_data(m, at))) == NULL) {
-		snap_end(d, true, "a chunk does not decode");
+	if ((ch = linkmsg_snapchunk(m, at)) == NULL) {
+		snap_end(d, true, "a chunk does not decode or is out of bounds");
 		return;
 	}
 	if (ckpt_open(d, &c, ch->checkpoint.data, ch->checkpoint.len, ch->signature.data,

@@ -46,3 +46,48 @@ Linli__RestoreClaim *linkmsg_claim(zmsg_t *m)
 	}
 	return c;
 }
+
+static bool stream_valid(Linli__Stream s)
+{
+	return s == LINLI__STREAM__PUBLIC || s == LINLI__STREAM__PERSONAL;
+}
+
+Linli__Checkpoint *linkmsg_checkpoint(const uint8_t *bytes, size_t len)
+{
+	if (len > LINLI_STATEMENT_MAX)
+		return NULL;
+	Linli__Checkpoint *c = linli__checkpoint__unpack(NULL, len, bytes);
+	if (c != NULL && (!linli_owner_valid(c->owner) || !stream_valid(c->stream) || c->seq == 0 ||
+	                  c->head.len != LINLI_HASH_LEN || c->digest.len != LINLI_HASH_LEN)) {
+		linli__checkpoint__free_unpacked(c, NULL);
+		return NULL;
+	}
+	return c;
+}
+
+Linli__SnapGet *linkmsg_snapget(const uint8_t *req, size_t len)
+{
+	Linli__SnapGet *g = linli__snap_get__unpack(NULL, len, req);
+	if (g != NULL &&
+	    (!linli_owner_valid(g->owner) || !stream_valid(g->stream) ||
+	     (g->after_id[0] != '\0' &&
+	      (!linli_id_valid(g->after_id) || g->after_kind == 0 || g->after_kind > 255)))) {
+		linli__snap_get__free_unpacked(g, NULL);
+		return NULL;
+	}
+	return g;
+}
+
+Linli__SnapChunk *linkmsg_snapchunk(zmsg_t *m, size_t at)
+{
+	if (m->n != at + 1)
+		return NULL;
+	Linli__SnapChunk *ch = linli__snap_chunk__unpack(NULL, zmsg_size(m, at), zmsg_data(m, at));
+	if (ch != NULL &&
+	    (ch->signature.len != LINLI_SIG_LEN || ch->checkpoint.len > LINLI_STATEMENT_MAX ||
+	     ch->n_records > LINKMSG_CHUNK_RECORDS)) {
+		linli__snap_chunk__free_unpacked(ch, NULL);
+		return NULL;
+	}
+	return ch;
+}

@@ -1,7 +1,9 @@
 /*
  * link: what comes over the hub link, to the hub (HELLO, PULL, FETCH,
- * RESTORE, CS) and to a node (ACK, WANT, HEAD, GIVE, RESTORING, CS): the
- * part counts and the bounded decoding in linkmsg and zmsg.
+ * RESTORE, CKPT, CS) and to a node (ACK, WANT, HEAD, GIVE, RESTORING, CS),
+ * and both ways (SNAPGET, SNAP): the part counts and the bounded decoding
+ * in linkmsg and zmsg, and a snapshot chunk's records as the receiver
+ * decodes and checks them.
  *
  * Input: a byte choosing the message and its number of parts, then the
  * part that carries the payload; the other parts are what they would be.
@@ -100,6 +102,47 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(linli_owner_valid(c->owner));
 			ROUND_TRIP(restore_claim, c);
 			linli__restore_claim__free_unpacked(c, NULL);
+		}
+		break;
+	}
+	case 8: { /* a checkpoint statement (CKPT's frame, and in each SNAP) */
+		Linli__Checkpoint *c = linkmsg_checkpoint(data, size);
+		if (c != NULL) {
+			FUZZ_CHECK(size <= LINLI_STATEMENT_MAX && linli_owner_valid(c->owner));
+			FUZZ_CHECK(c->seq > 0 && c->head.len == LINLI_HASH_LEN &&
+			           c->digest.len == LINLI_HASH_LEN);
+			ROUND_TRIP(checkpoint, c);
+			linli__checkpoint__free_unpacked(c, NULL);
+		}
+		return 0;
+	}
+	case 9: { /* SNAPGET <SnapGet> */
+		Linli__SnapGet *g = linkmsg_snapget(data, size);
+		if (g != NULL) {
+			FUZZ_CHECK(linli_owner_valid(g->owner));
+			FUZZ_CHECK(g->after_id[0] == '\0' || linli_id_valid(g->after_id));
+			ROUND_TRIP(snap_get, g);
+			linli__snap_get__free_unpacked(g, NULL);
+		}
+		return 0;
+	}
+	case 10: { /* node: SNAP <SnapChunk> */
+		build(&m, nparts, 1, data, size);
+		Linli__SnapChunk *ch = linkmsg_snapchunk(&m, 1);
+		if (ch != NULL) {
+			FUZZ_CHECK(m.n == 2 && ch->signature.len == LINLI_SIG_LEN);
+			FUZZ_CHECK(ch->checkpoint.len <= LINLI_STATEMENT_MAX &&
+			           ch->n_records <= LINKMSG_CHUNK_RECORDS);
+			for (size_t i = 0; i < ch->n_records; i++) {
+				char err[LINLI_ERR_MAX];
+				linli_record_t *r =
+				    linli_record_unpack(ch->records[i].data, ch->records[i].len);
+				if (r != NULL && linli_record_check(r, err, sizeof(err)) == 0)
+					FUZZ_CHECK(linli_id_valid(linli_record_id(r)));
+				linli_record_destroy(&r);
+			}
+			ROUND_TRIP(snap_chunk, ch);
+			linli__snap_chunk__free_unpacked(ch, NULL);
 		}
 		break;
 	}

@@ -173,9 +173,11 @@ static void control(void)
 	t.pubkey = "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29";
 	q.verb = "trust-add", q.kind = "", q.trust = &t;
 	request_seed("trust-add", &q);
+	q.verb = "trust-revoke", t.pubkey = "", t.name = "";
+	request_seed("trust-revoke", &q);
 	q.trust = NULL;
-	const char *plain[] = {"stats",  "status",  "logs",       "verify",
-	                       "digest", "restore", "trust-list", "launch"};
+	const char *plain[] = {"stats",   "status",     "logs",   "verify", "digest",
+	                       "restore", "trust-list", "reload", "launch"};
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
 		q.verb = (char *)plain[i];
 		request_seed(plain[i], &q);
@@ -213,6 +215,30 @@ static void link_msgs(void)
 	PACKED(restore_claim, &rc, "link", "restore", 0x30 | 4);
 	put("link", "cs-owner", 0x40 | 5, "350582006006", 12);
 	put("link", "node-cs", 0x30 | 6, "CS", 2);
+	uint8_t hash[32], digest[32], sig[64];
+	memset(hash, 0xab, sizeof(hash)), memset(digest, 0xcd, sizeof(digest));
+	memset(sig, 0x5a, sizeof(sig));
+	Linli__Checkpoint ck = LINLI__CHECKPOINT__INIT;
+	ck.owner = "350582006006", ck.stream = 2, ck.seq = 1000, ck.records = 491, ck.epoch = 1;
+	ck.head.data = hash, ck.head.len = sizeof(hash);
+	ck.digest.data = digest, ck.digest.len = sizeof(digest), ck.time = 1762160000;
+	uint8_t ckbuf[256];
+	size_t cklen = linli__checkpoint__pack(&ck, ckbuf);
+	put("link", "checkpoint", 0x00 | 8, ckbuf, cklen);
+	Linli__SnapGet g = LINLI__SNAP_GET__INIT;
+	g.owner = "350582006006", g.stream = 1, g.seq = 1000;
+	PACKED(snap_get, &g, "link", "snapget-first", 0x00 | 9);
+	g.after_kind = 1, g.after_id = "s00072";
+	PACKED(snap_get, &g, "link", "snapget-resume", 0x00 | 9);
+	linli_record_t *svc = rec(LINLI_KIND_SERVICE, "s00001", service);
+	uint8_t recbuf[512];
+	ProtobufCBinaryData item = {linli_record_pack(svc, recbuf), recbuf};
+	Linli__SnapChunk chunk = LINLI__SNAP_CHUNK__INIT;
+	chunk.checkpoint.data = ckbuf, chunk.checkpoint.len = cklen;
+	chunk.signature.data = sig, chunk.signature.len = sizeof(sig);
+	chunk.records = &item, chunk.n_records = 1, chunk.last = 1;
+	PACKED(snap_chunk, &chunk, "link", "snap", 0x10 | 10);
+	linli_record_destroy(&svc);
 	put("link", "err", 0x10 | 7, "change set 412 from 350582006006: signature does not verify",
 	    59);
 }
@@ -246,6 +272,14 @@ static void text_seeds(void)
 	    "社区\n"
 	    "\n  350582006 0000000000000000000000000000000000000000000000000000000000000001\n";
 	put("trust", "three", -1, trust, sizeof(trust) - 1);
+	static const char rotated[] =
+	    "350582006006 d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a "
+	    "Zenglin\n"
+	    "retired 350582006006 "
+	    "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29\n"
+	    "revoked 350582006001 "
+	    "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025 Linkou\n";
+	put("trust", "rotated", -1, rotated, sizeof(rotated) - 1);
 }
 
 int main(int argc, char **argv)

@@ -7,7 +7,8 @@
  *       batch's bytes per commit.  Prints "floor RECORDS SECONDS RATE".
  *   linli-bench latency NODE_SOCK HUB_SOCK OWNER SAMPLES
  *       adds one household at the node, then asks the hub until it has it;
- *       prints "latency P50_US P99_US MAX_US" of the write-to-hub times.
+ *       prints "latency P50_US P99_US MAX_US NODE_P50_US": the write-to-hub
+ *       times, and the median time until the node acknowledged the write.
  *   linli-bench statsread SOCK N
  *       N stats requests; prints "statsread P50_US P99_US".
  *   linli-bench wait SOCK TOTAL TIMEOUT_S
@@ -182,6 +183,7 @@ static int latency_run(const char *node, const char *hub, const char *owner, int
 	void *ctx = zmq_ctx_new();
 	conn_t n, h;
 	double *v = calloc((size_t)samples, sizeof(double));
+	double *w = calloc((size_t)samples, sizeof(double)); /* until the node acknowledged */
 	if (conn_open(&n, ctx, node) != 0 || conn_open(&h, ctx, hub) != 0)
 		return 1;
 	for (int i = 0; i < samples; i++) {
@@ -205,6 +207,7 @@ static int latency_run(const char *node, const char *hub, const char *owner, int
 			return 1;
 		}
 		linli__ctl_reply__free_unpacked(r, NULL);
+		w[i] = (now_s() - t0) * 1e6;
 		for (;;) {
 			r = call(&h, &show);
 			if (r == NULL)
@@ -224,8 +227,10 @@ static int latency_run(const char *node, const char *hub, const char *owner, int
 		nanosleep(&pause, NULL);
 	}
 	double p50 = pct(v, (size_t)samples, 0.5), p99 = pct(v, (size_t)samples, 0.99);
-	printf("latency %.0f %.0f %.0f\n", p50, p99, v[samples - 1]);
+	printf("latency %.0f %.0f %.0f %.0f\n", p50, p99, v[samples - 1],
+	       pct(w, (size_t)samples, 0.5));
 	free(v);
+	free(w);
 	zmq_close(n.sock);
 	zmq_close(h.sock);
 	zmq_ctx_term(ctx);

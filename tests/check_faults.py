@@ -27,7 +27,7 @@ def soak_kills(n, seed):
         try:
             f = kills.run(c, writers, n, seed, check_every=5)
         finally:
-            kills.stop(writers)
+            kills.stop_all(writers)
         for d in [c.hub] + c.nodes:
             d.ctl("verify")
     f["seconds"] = time.monotonic() - t0

@@ -12,56 +12,12 @@ as many change sets as the owner's (none applied twice).
 """
 
 import random
-import subprocess
-import threading
 import time
 
 import cluster
+from writer import Writer, stop_all, written  # noqa: F401 (stop_all: for the callers)
 
 CONVERGE_S = 10.0
-
-
-class Writer(threading.Thread):
-    """Adds households at one node, one linlictl call each, while not paused.
-    acked: ids whose add returned success; maybe: ids whose add failed or
-    timed out (the node may have been killed after its commit)."""
-
-    def __init__(self, node):
-        super().__init__(daemon=True)
-        self.node = node
-        self.acked, self.maybe = set(), set()
-        self.go = threading.Event()
-        self.idle = threading.Event()
-        self.halt = False
-        self.n = 0
-
-    def run(self):
-        while not self.halt:
-            if not self.go.is_set():
-                self.idle.set()
-                self.go.wait(0.2)
-                continue
-            self.idle.clear()
-            self.n += 1
-            rid = f"k{self.n:06d}"
-            try:
-                p = self.node.ctl("household", "add", rid, "grid=g1", "size=2",
-                                  f"phone=1390000{self.n % 10000:04d}", check=False, timeout=10)
-                ok = p.returncode == 0
-            except subprocess.TimeoutExpired:
-                ok = False
-            (self.acked if ok else self.maybe).add(rid)
-            if not ok:
-                time.sleep(0.05)
-        self.idle.set()
-
-    def pause(self):
-        self.go.clear()
-        self.idle.wait(15)
-
-    def resume(self):
-        self.idle.clear()
-        self.go.set()
 
 
 def agreement(c):
@@ -90,11 +46,6 @@ def wait_agreement(c, timeout=CONVERGE_S):
     return time.monotonic() - t0
 
 
-def ids(daemon, owner):
-    rows = daemon.ctl("household", "list", "--owner", owner, json_out=True) or []
-    return {r["id"] for r in rows if r["id"].startswith("k")}
-
-
 def check_records(c, writers):
     """(lost, unexpected, duplicated) over every writer: acknowledged ids
     missing at the owner or the hub, ids nobody wrote, and change sets the
@@ -103,7 +54,7 @@ def check_records(c, writers):
     hub_stats = c.hub.stats()
     for w in writers:
         o = w.node.owner
-        at_node, at_hub = ids(w.node, o), ids(c.hub, o)
+        at_node, at_hub = written(w.node, o, "k"), written(c.hub, o, "k")
         lost += len(w.acked - at_node) + len(w.acked - at_hub)
         unexpected += len(at_node - w.acked - w.maybe)
         st = w.node.status()
@@ -117,7 +68,7 @@ def setup(c):
     c.start()
     for n in c.nodes:
         n.ctl("grid", "add", "g1", "name=一级网格", "level=1")
-    writers = [Writer(n) for n in c.nodes]
+    writers = [Writer(n, "k", paused=True) for n in c.nodes]
     for w in writers:
         w.start()
     return writers
@@ -163,8 +114,4 @@ def run(c, writers, kills, seed, log=print, check_every=1):
 
 
 def stop(writers):
-    for w in writers:
-        w.halt = True
-        w.go.set()
-    for w in writers:
-        w.join(30)
+    stop_all(writers)

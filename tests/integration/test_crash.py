@@ -5,55 +5,19 @@ and a node working alone while the hub is down."""
 
 import os
 import shutil
-import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import cluster  # noqa: E402
-
-
-class Writer(threading.Thread):
-    """Adds households at one node, one linlictl call each, until stopped.
-    acked: ids whose add returned success; maybe: ids whose add failed."""
-
-    def __init__(self, node, prefix):
-        super().__init__(daemon=True)
-        self.node, self.prefix = node, prefix
-        self.acked, self.maybe = set(), set()
-        self.halt = threading.Event()
-
-    def run(self):
-        i = 0
-        while not self.halt.is_set():
-            i += 1
-            rid = f"{self.prefix}{i:05d}"
-            try:
-                p = self.node.ctl("household", "add", rid, "grid=g1", "size=2",
-                                  f"phone=1390000{i:04d}", check=False, timeout=10)
-                ok = p.returncode == 0
-            except subprocess.TimeoutExpired:
-                ok = False  # killed after committing, before answering: maybe written
-            (self.acked if ok else self.maybe).add(rid)
-            if not ok:
-                time.sleep(0.05)
-
-    def stop(self):
-        self.halt.set()
-        self.join(60)
-
-
-def ids(daemon, owner, prefix):
-    rows = daemon.ctl("household", "list", "--owner", owner, json_out=True)
-    return {r["id"] for r in rows if r["id"].startswith(prefix)}
+from writer import Writer, written  # noqa: E402
 
 
 def check(c, writers, what):
     c.wait_converged(timeout=30)
     for w in writers:
         o = w.node.owner
-        at_node, at_hub = ids(w.node, o, w.prefix), ids(c.hub, o, w.prefix)
+        at_node, at_hub = written(w.node, o, w.prefix), written(c.hub, o, w.prefix)
         lost = w.acked - at_node
         assert not lost, f"{what}: {len(lost)} acknowledged records missing at {w.node.name}"
         extra = at_node - w.acked - w.maybe
@@ -61,7 +25,7 @@ def check(c, writers, what):
         assert at_hub == at_node, f"{what}: hub and {w.node.name} differ by " \
                                   f"{len(at_hub ^ at_node)} records"
         st = c.hub.stats()[o]
-        everything = len(ids(c.hub, o, ""))
+        everything = len(written(c.hub, o, ""))
         assert st["households"] == everything, f"{what}: hub counts {st['households']} " \
                                                f"households of {w.node.name}, has {everything}"
         node_st = w.node.status()
@@ -135,7 +99,7 @@ def main():
         c.wait_converged(timeout=30)
         after = c.hub.stats()
         for n in c.nodes:
-            assert ids(c.hub, n.owner, "") == ids(n, n.owner, ""), f"{n.name} differs"
+            assert written(c.hub, n.owner, "") == written(n, n.owner, ""), f"{n.name} differs"
             for k in ("households", "grids_l1", "seq_personal"):
                 assert after[n.owner][k] == before[n.owner][k], \
                     f"{n.name} {k}: {after[n.owner][k]} != {before[n.owner][k]}"

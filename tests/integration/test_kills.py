@@ -21,7 +21,7 @@ def main():
         try:
             f = kills.run(c, writers, KILLS, seed)
         finally:
-            kills.stop(writers)
+            kills.stop_all(writers)
         c.hub.ctl("verify")
         print(f"ok - {f['kills']} kills (hub {f['hub_kills']}, nodes {f['node_kills']}, seed "
               f"{seed}): {f['acked']} acknowledged writes, lost {f['lost']}, applied twice "

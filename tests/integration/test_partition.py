@@ -15,11 +15,11 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import cluster  # noqa: E402
+from writer import Writer, stop_all, written  # noqa: E402
 import netns  # noqa: E402
 
 NOTICE_S = 15  # a dead link shows in status within this
@@ -41,47 +41,6 @@ def syn_retransmissions(net, ns):
     out = net.run(ns, ["ss", "-tnoH", "state", "syn-sent", "dst", net.hub_addr]).stdout
     return max((int(m.group(1)) for m in SYN_RE.finditer(out)), default=0)
 KINDS = ("household", "service")  # personal (hub only) and public (everyone)
-
-
-class Writer(threading.Thread):
-    """Adds households and services in turn at one node, one linlictl call
-    each, until stopped.  acked: (kind, id) whose add returned success;
-    maybe: those whose add failed or timed out."""
-
-    def __init__(self, node, prefix):
-        super().__init__(daemon=True)
-        self.node, self.prefix = node, prefix
-        self.acked, self.maybe = set(), set()
-        self.halt = threading.Event()
-
-    def run(self):
-        i = 0
-        while not self.halt.is_set():
-            i += 1
-            kind, rid = KINDS[i % 2], f"{self.prefix}{i:05d}"
-            if kind == "household":
-                args = ["household", "add", rid, "grid=g1", "size=2", f"phone=1390000{i:04d}"]
-            else:
-                args = ["service", "add", rid, f"name=服务{i}", "category=elderly",
-                        "status=open"]
-            try:
-                ok = self.node.ctl(*args, check=False, timeout=10).returncode == 0
-            except subprocess.TimeoutExpired:
-                ok = False
-            (self.acked if ok else self.maybe).add((kind, rid))
-            if not ok:
-                time.sleep(0.05)
-            time.sleep(0.02)  # ten writers on two cores: leave room for the daemons
-
-    def stop(self):
-        self.halt.set()
-        self.join(30)
-        assert not self.is_alive(), f"writer at {self.node.name} did not stop"
-
-
-def ids(daemon, owner, prefix, kind):
-    rows = daemon.ctl(kind, "list", "--owner", owner, json_out=True) or []
-    return {(kind, r["id"]) for r in rows if r["id"].startswith(prefix)}
 
 
 def converge(c, what):
@@ -106,41 +65,34 @@ def check(c, writers, what):
     record at every node, nothing that nobody wrote."""
     for w in writers:
         o, n = w.node.owner, w.node
-        at_node = set().union(*(ids(n, o, w.prefix, k) for k in KINDS))
+        at_node = set().union(*(written(n, o, w.prefix, k) for k in KINDS))
         lost = w.acked - at_node
         assert not lost, f"{what}: {len(lost)} acknowledged records missing at {n.name}: " \
                          f"{sorted(lost)[:5]}"
         extra = at_node - w.acked - w.maybe
         assert not extra, f"{what}: {n.name} has records nobody wrote: {sorted(extra)[:5]}"
-        at_hub = set().union(*(ids(c.hub, o, w.prefix, k) for k in KINDS))
+        at_hub = set().union(*(written(c.hub, o, w.prefix, k) for k in KINDS))
         assert at_hub == at_node, f"{what}: hub and {n.name} differ by " \
                                   f"{sorted(at_hub ^ at_node)[:5]}"
         public = {r for r in at_node if r[0] == "service"}
         for other in c.nodes:
             if other is not n:
-                got = ids(other, o, w.prefix, "service")
+                got = written(other, o, w.prefix, "service")
                 assert got == public, f"{what}: {other.name} has {len(got)} of " \
                                       f"{len(public)} services of {n.name}"
         st = c.hub.stats()[o]
         assert st["seq_personal"] == int(n.status()["log_personal"]), \
             f"{what}: {n.name}'s personal log differs at the hub"
-        assert st["households"] == len(ids(c.hub, o, "", "household")), \
+        assert st["households"] == len(written(c.hub, o, "", "household")), \
             f"{what}: the hub's household count of {n.name} is off"
     return sum(len(w.acked) for w in writers)
 
 
 def run_writers(c, prefix):
-    writers = [Writer(n, prefix) for n in c.nodes]
+    writers = [Writer(n, prefix, kinds=KINDS, pace=0.02) for n in c.nodes]
     for w in writers:
         w.start()
     return writers
-
-
-def stop_writers(writers):
-    for w in writers:
-        w.halt.set()
-    for w in writers:
-        w.stop()
 
 
 def main():
@@ -158,7 +110,7 @@ def main():
         # 0. Everyone writes and converges over the veth links.
         writers = run_writers(c, "a")
         time.sleep(2.0)
-        stop_writers(writers)
+        stop_all(writers)
         took = converge(c, "before any fault")
         n = check(c, writers, "before any fault")
         print(f"ok - {n} records written at ten nodes in ten namespaces converged "
@@ -186,7 +138,7 @@ def main():
         assert syn_max <= SYN_RETRANS_MAX, \
             f"a connect() to the hub during the cut waited through {syn_max} SYN " \
             "retransmissions: after a long cut the link would come back up to a minute late"
-        stop_writers(writers)
+        stop_all(writers)
         assert not wz.maybe, f"writes at the cut-off node failed: {len(wz.maybe)} of " \
                              f"{len(wz.acked) + len(wz.maybe)}"
         during = len(wz.acked) - before_cut
@@ -219,7 +171,7 @@ def main():
                 if d.status()["hub_link"] == "down":
                     down_seen.add(d.name)
             time.sleep(0.2)
-        stop_writers(writers)
+        stop_all(writers)
         lossy_writes = sum(len(w.acked) for w in writers if w.node in lossy)
         failed = sum(len(w.maybe) for w in writers)
         assert failed == 0, f"{failed} local writes failed during the 30% drop"

@@ -111,7 +111,3 @@ def run(c, writers, kills, seed, log=print, check_every=1):
     figures["acked"] = sum(len(w.acked) for w in writers)
     figures["maybe"] = sum(len(w.maybe) for w in writers)
     return figures
-
-
-def stop(writers):
-    stop_all(writers)

@@ -5,8 +5,11 @@
  * stream and sequence, and the chain of hashes up to the head.  Then the
  * records: a replay of all logs must give exactly the stored records, and
  * the statistics counted from them must be the stored statistics.  The
- * first bad place is reported.  It runs in one read transaction; the
- * daemon answers nothing else meanwhile.
+ * first bad place is reported, a value that fails its authentication
+ * check (damaged on disk) too.  It runs in one read transaction; the
+ * daemon answers nothing else meanwhile.  What it opens of one owner's
+ * logs is freed before the next owner's (store_forget), so its memory
+ * holds one community at a time.
  */
 #include <inttypes.h>
 #include <sodium.h>
@@ -23,8 +26,9 @@
 
 /* What the replay says a record is: its bytes, or removed. */
 typedef struct {
-	char *key; /* owner '/' kind '/' id */
-	const uint8_t *val;
+	char *key;          /* owner '/' kind '/' id */
+	const uint8_t *val; /* in a change set the transaction opened, or own */
+	uint8_t *own;       /* a copy of a base record's bytes (malloc'd) */
 	size_t len;
 	bool removed, seen;
 } slot_t;
@@ -75,9 +79,30 @@ static slot_t *slot_find(replay_t *r, const char *key, bool create)
 
 static void replay_free(replay_t *r)
 {
-	for (size_t i = 0; i < r->cap; i++)
+	for (size_t i = 0; i < r->cap; i++) {
 		free(r->slots[i].key);
+		free(r->slots[i].own);
+	}
 	free(r->slots);
+}
+
+/* A damaged value the store met in txn, in words, after STORE_CORRUPT. */
+static void say_damage(linli_txn_t *txn, verify_result_t *res)
+{
+	store_damage_t dm;
+	if (store_damage(txn, &dm) != 0)
+		snprintf(res->error, sizeof(res->error), "%s", store_strerror(STORE_CORRUPT));
+	else if (strcmp(dm.area, "log") == 0)
+		snprintf(res->error, sizeof(res->error),
+		         "%s %s log: change set %" PRIu64 " fails its authentication check "
+		         "(damaged on disk)",
+		         dm.owner, dm.kind == LINLI_STREAM_PUBLIC ? "public" : "personal", dm.seq);
+	else
+		snprintf(res->error, sizeof(res->error),
+		         "%s %s of %s%s: the stored record fails its authentication check "
+		         "(damaged on disk)",
+		         linli_kind_name((linli_kind_t)dm.kind), dm.id, dm.owner,
+		         strcmp(dm.area, "base") == 0 ? " in the base" : "");
 }
 
 static void record_key(char *buf, size_t len, const char *owner, int kind, const char *id)
@@ -217,11 +242,15 @@ static linli_cs_t *check_entry(linlid_t *d, linli_txn_t *txn, const log_t *l, ui
 	trust_entry_t tmp;
 	const trust_entry_t *t = owner_keys(d, l->owner, &tmp);
 	char why[LINLI_ERR_MAX], opened[LINLI_ERR_MAX];
-	int before = *signer;
+	int before = *signer, rc = 0;
 	if (t == NULL) {
 		snprintf(why, sizeof(why), ": owner not in the trust list");
-	} else if (log_entry_get(txn, l->owner, l->stream, seq, frame, frame_len, &sig) != 0) {
-		snprintf(why, sizeof(why), " is missing");
+	} else if ((rc = log_entry_get(txn, l->owner, l->stream, seq, frame, frame_len, &sig)) !=
+	           0) {
+		snprintf(why, sizeof(why), "%s",
+		         rc == STORE_CORRUPT ? " fails its authentication check (damaged on disk)"
+		         : rc == STORE_NOTFOUND ? " is missing"
+		                                : ": cannot be read");
 	} else if (linli_cs_open_keys(*frame, *frame_len, sig, LINLI_SIG_LEN, t->keys, t->nkeys,
 	                              signer, &cs, hash, opened, sizeof(opened)) != 0) {
 		snprintf(why, sizeof(why), ": %.200s", opened);
@@ -255,8 +284,14 @@ static int replay_base(const char *owner, int kind, const char *id, const void *
 	slot_t *s = slot_find(replay, key, true);
 	if (s == NULL)
 		return -1;
+	/* val is the store's for this call only: the replay keeps a copy. */
+	uint8_t *own = realloc(s->own, len ? len : 1);
+	if (own == NULL)
+		return -1;
+	memcpy(own, val, len);
+	s->own = own;
 	s->removed = false;
-	s->val = val;
+	s->val = own;
 	s->len = len;
 	return 0;
 }
@@ -278,13 +313,23 @@ static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *re
 		return -1;
 	}
 	if (base_check(d, txn, l->owner, l->stream, &base, why, sizeof(why)) != 0) {
-		snprintf(res->error, sizeof(res->error), "%s %s log: %s", l->owner, name, why);
+		store_damage_t dm;
+		if (store_damage(txn, &dm) == 0)
+			say_damage(txn, res);
+		else
+			snprintf(res->error, sizeof(res->error), "%s %s log: %s", l->owner, name,
+			         why);
 		return -1;
 	}
 	void *arg[] = {(void *)l, replay};
-	if (base.seq > 0 && store_base_each(txn, l->owner, 0, NULL, replay_base, arg) != 0) {
-		snprintf(res->error, sizeof(res->error), "%s %s log: its base cannot be read",
-		         l->owner, name);
+	int brc;
+	if (base.seq > 0 &&
+	    (brc = store_base_each(txn, l->owner, 0, NULL, replay_base, arg)) != 0) {
+		if (brc == STORE_CORRUPT)
+			say_damage(txn, res);
+		else
+			snprintf(res->error, sizeof(res->error),
+			         "%s %s log: its base cannot be read", l->owner, name);
 		return -1;
 	}
 	memcpy(prev, base.hash, LINLI_HASH_LEN);
@@ -355,6 +400,8 @@ static int check_owner(linlid_t *d, linli_txn_t *txn, const logs_t *logs, const 
 	if (rc == 0) {
 		records_t rs = {.d = d, .replay = &replay, .res = res, .txn = txn};
 		rc = store_rec_each(txn, owner, 0, check_record, &rs);
+		if (rc == STORE_CORRUPT)
+			say_damage(txn, res);
 		if (rc == 0)
 			rc = counts_match(&rs);
 	}
@@ -368,6 +415,7 @@ static int check_owner(linlid_t *d, linli_txn_t *txn, const logs_t *logs, const 
 		}
 	}
 	replay_free(&replay);
+	store_forget(txn); /* the change sets the replay pointed into */
 	return rc;
 }
 
@@ -396,6 +444,8 @@ int verify_store(linlid_t *d, verify_result_t *res)
 		size_t n = 0;
 		void *arg[] = {&logs, res, d, &n};
 		rc = store_rec_each(txn, NULL, 0, owner_known, arg);
+		if (rc == STORE_CORRUPT)
+			say_damage(txn, res);
 	}
 	store_abort(&txn);
 	store_release_pages(d->store); /* the check read the whole map */
@@ -425,9 +475,15 @@ int verify_tails(linlid_t *d, uint64_t n, verify_result_t *res)
 			store_head_t b;
 			char why[LINLI_ERR_MAX];
 			if (base_check(d, txn, l->owner, l->stream, &b, why, sizeof(why)) != 0) {
-				snprintf(res->error, sizeof(res->error), "%s %s log: %s", l->owner,
-				         l->stream == LINLI_STREAM_PUBLIC ? "public" : "personal",
-				         why);
+				store_damage_t dm;
+				if (store_damage(txn, &dm) == 0)
+					say_damage(txn, res);
+				else
+					snprintf(res->error, sizeof(res->error), "%s %s log: %s",
+					         l->owner,
+					         l->stream == LINLI_STREAM_PUBLIC ? "public"
+					                                          : "personal",
+					         why);
 				goto out;
 			}
 			first = base + 1;
@@ -444,6 +500,7 @@ int verify_tails(linlid_t *d, uint64_t n, verify_result_t *res)
 				goto out;
 			linli_cs_free(&cs);
 			memcpy(prev, hash, sizeof(prev));
+			store_forget(txn); /* nothing of it is kept */
 		}
 		if (l->head.seq > 0 && memcmp(prev, l->head.hash, LINLI_HASH_LEN) != 0) {
 			snprintf(res->error, sizeof(res->error),

@@ -7,9 +7,13 @@
  * the statistics counted from them must be the stored statistics.  The
  * first bad place is reported, a value that fails its authentication
  * check (damaged on disk) too.  It runs in one read transaction; the
- * daemon answers nothing else meanwhile.  What it opens of one owner's
- * logs is freed before the next owner's (store_forget), so its memory
- * holds one community at a time.
+ * daemon answers nothing else meanwhile.
+ *
+ * Memory: the replay keeps, per record, a keyed hash of its bytes and
+ * where they are (change set and op, or the base), not the bytes: each
+ * change set is opened, replayed and forgotten (store_forget), and a
+ * record whose bytes differ is read again from there.  So a check of a
+ * million records holds one community's ids and hashes at a time.
  */
 #include <inttypes.h>
 #include <sodium.h>
@@ -24,19 +28,28 @@
  * of a million records must not hold the whole file in its memory. */
 #define RELEASE_EVERY 8192
 
-/* What the replay says a record is: its bytes, or removed. */
+/* What the replay says a record is: its bytes (their hash and where
+ * they are), or removed. */
 typedef struct {
-	char *key;          /* owner '/' kind '/' id */
-	const uint8_t *val; /* in a change set the transaction opened, or own */
-	uint8_t *own;       /* a copy of a base record's bytes (malloc'd) */
-	size_t len;
+	char *key; /* owner '/' kind '/' id */
+	uint8_t sum[crypto_shorthash_siphashx24_BYTES];
+	uint64_t seq;      /* the change set they are in; 0: the base */
+	uint32_t op, nops; /* their op, of how many */
+	uint8_t stream;
 	bool removed, seen;
 } slot_t;
 
 typedef struct {
 	slot_t *slots;
 	size_t cap, n;
+	uint8_t key[crypto_shorthash_siphashx24_KEYBYTES]; /* of the hashes, new each run */
 } replay_t;
+
+static void record_sum(const replay_t *r, const void *val, size_t len,
+                       uint8_t out[crypto_shorthash_siphashx24_BYTES])
+{
+	crypto_shorthash_siphashx24(out, val, len, r->key);
+}
 
 static uint64_t fnv(const char *s)
 {
@@ -79,10 +92,8 @@ static slot_t *slot_find(replay_t *r, const char *key, bool create)
 
 static void replay_free(replay_t *r)
 {
-	for (size_t i = 0; i < r->cap; i++) {
+	for (size_t i = 0; i < r->cap; i++)
 		free(r->slots[i].key);
-		free(r->slots[i].own);
-	}
 	free(r->slots);
 }
 
@@ -156,6 +167,38 @@ static int counts_match(records_t *rs)
 	return 0;
 }
 
+/* The replay's bytes of record (owner, kind, id), read again from the
+ * change set or the base they came from; valid until txn forgets. */
+static int replay_bytes(linli_txn_t *txn, const char *owner, int kind, const char *id,
+                        const slot_t *s, const uint8_t **val, size_t *len)
+{
+	const uint8_t *frame, *sig;
+	size_t frame_len;
+	if (s->seq == 0) {
+		const void *v;
+		int rc = store_base_get(txn, owner, kind, id, &v, len);
+		*val = v;
+		return rc;
+	}
+	int rc = log_entry_get(txn, owner, s->stream, s->seq, &frame, &frame_len, &sig);
+	if (rc != 0)
+		return rc;
+	const uint8_t **wire = malloc(s->nops * sizeof(*wire));
+	size_t *wire_len = malloc(s->nops * sizeof(*wire_len));
+	rc = STORE_NOMEM;
+	if (wire != NULL && wire_len != NULL)
+		rc = linli_cs_record_bytes(frame, frame_len, s->nops, wire, wire_len) == 0
+		         ? 0
+		         : STORE_IO;
+	if (rc == 0) {
+		*val = wire[s->op];
+		*len = wire_len[s->op];
+	}
+	free(wire);
+	free(wire_len);
+	return rc;
+}
+
 /* Each stored record must be the replay's, byte for byte or field for field. */
 static int check_record(const char *owner, int kind, const char *id, const void *val, size_t len,
                         void *arg)
@@ -173,9 +216,26 @@ static int check_record(const char *owner, int kind, const char *id, const void 
 	slot_t *s = slot_find(rs->replay, key, false);
 	linli_record_t *stored = linli_record_unpack(val, len);
 	bool same = s != NULL && !s->removed && stored != NULL;
-	if (same && (s->len != len || memcmp(s->val, val, len) != 0)) {
-		/* Other bytes can still be the same record (encoded again). */
-		linli_record_t *want = linli_record_unpack(s->val, s->len);
+	uint8_t sum[crypto_shorthash_siphashx24_BYTES];
+	if (same)
+		record_sum(rs->replay, val, len, sum);
+	if (same && memcmp(sum, s->sum, sizeof(sum)) != 0) {
+		/* Other bytes can still be the same record (encoded again): the
+		 * replay's are read again from where they are. */
+		const uint8_t *wval;
+		size_t wlen;
+		int rc = replay_bytes(rs->txn, owner, kind, id, s, &wval, &wlen);
+		if (rc != 0) {
+			linli_record_destroy(&stored);
+			if (rc == STORE_CORRUPT)
+				say_damage(rs->txn, rs->res);
+			else
+				snprintf(rs->res->error, sizeof(rs->res->error),
+				         "%s %s of %s: the log's copy cannot be read again: %s",
+				         linli_kind_name(kind), id, owner, store_strerror(rc));
+			return -1;
+		}
+		linli_record_t *want = linli_record_unpack(wval, wlen);
 		size_t a = want ? linli_record_packed_size(want) : 0;
 		size_t b = linli_record_packed_size(stored);
 		uint8_t *x = malloc(a + 1), *y = malloc(b + 1);
@@ -203,6 +263,8 @@ static int check_record(const char *owner, int kind, const char *id, const void 
 typedef struct {
 	replay_t *replay;
 	const char *owner;
+	int stream;
+	uint64_t seq;
 	const linli_cs_t *cs;
 	const uint8_t **wire;
 	size_t *wire_len;
@@ -211,7 +273,8 @@ typedef struct {
 static int replay_ops(ops_t *o)
 {
 	char key[LINLI_OWNER_MAX + LINLI_ID_MAX + 16];
-	for (size_t i = 0; i < linli_cs_nops(o->cs); i++) {
+	size_t n = linli_cs_nops(o->cs);
+	for (size_t i = 0; i < n; i++) {
 		bool remove;
 		const linli_record_t *rec = linli_cs_op(o->cs, i, &remove);
 		record_key(key, sizeof(key), o->owner, (int)linli_record_kind(rec),
@@ -220,8 +283,11 @@ static int replay_ops(ops_t *o)
 		if (s == NULL)
 			return -1;
 		s->removed = remove;
-		s->val = o->wire[i];
-		s->len = o->wire_len[i];
+		record_sum(o->replay, o->wire[i], o->wire_len[i], s->sum);
+		s->seq = o->seq;
+		s->stream = (uint8_t)o->stream;
+		s->op = (uint32_t)i;
+		s->nops = (uint32_t)n;
 	}
 	return 0;
 }
@@ -284,15 +350,9 @@ static int replay_base(const char *owner, int kind, const char *id, const void *
 	slot_t *s = slot_find(replay, key, true);
 	if (s == NULL)
 		return -1;
-	/* val is the store's for this call only: the replay keeps a copy. */
-	uint8_t *own = realloc(s->own, len ? len : 1);
-	if (own == NULL)
-		return -1;
-	memcpy(own, val, len);
-	s->own = own;
 	s->removed = false;
-	s->val = own;
-	s->len = len;
+	record_sum(replay, val, len, s->sum);
+	s->seq = 0;
 	return 0;
 }
 
@@ -349,13 +409,15 @@ static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *re
 			snprintf(res->error, sizeof(res->error),
 			         "%s %s log: change set %" PRIu64 ": records cannot be replayed",
 			         l->owner, name, seq);
-		else if (replay_ops(&(ops_t){replay, l->owner, cs, wire, wire_len}) != 0)
+		else if (replay_ops(
+		             &(ops_t){replay, l->owner, l->stream, seq, cs, wire, wire_len}) != 0)
 			snprintf(res->error, sizeof(res->error), "out of memory");
 		else
 			rc = 0;
 		free(wire);
 		free(wire_len);
 		linli_cs_free(&cs);
+		store_forget(txn); /* replayed: the replay keeps hashes, not bytes */
 		if (rc != 0)
 			return -1;
 		memcpy(prev, hash, LINLI_HASH_LEN);
@@ -369,21 +431,28 @@ static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *re
 	return 0;
 }
 
-static int owner_known(const char *owner, int kind, const char *id, const void *val, size_t len,
+/* Names the first record of an owner without a log. */
+static int name_orphan(const char *owner, int kind, const char *id, const void *val, size_t len,
                        void *arg)
+{
+	verify_result_t *res = arg;
+	(void)val, (void)len;
+	snprintf(res->error, sizeof(res->error), "%s %s of %s: no log of that owner",
+	         linli_kind_name(kind), id, owner);
+	return 1;
+}
+
+/* Every owner with records has a log (its records were checked with it). */
+static int owner_known(const char *owner, void *arg)
 {
 	const logs_t *logs = ((void **)arg)[0];
 	verify_result_t *res = ((void **)arg)[1];
-	linlid_t *d = ((void **)arg)[2];
-	size_t *n = ((void **)arg)[3];
-	(void)val, (void)len;
-	if (++*n % RELEASE_EVERY == 0)
-		store_release_pages(d->store);
+	linli_txn_t *txn = ((void **)arg)[2];
 	for (size_t i = 0; i < logs->n; i++)
 		if (strcmp(logs->logs[i].owner, owner) == 0)
 			return 0;
-	snprintf(res->error, sizeof(res->error), "%s %s of %s: no log of that owner",
-	         linli_kind_name(kind), id, owner);
+	snprintf(res->error, sizeof(res->error), "records of %s: no log of that owner", owner);
+	store_rec_each(txn, owner, 0, name_orphan, res);
 	return -1;
 }
 
@@ -394,6 +463,7 @@ static int check_owner(linlid_t *d, linli_txn_t *txn, const logs_t *logs, const 
 {
 	replay_t replay = {0};
 	int rc = 0;
+	randombytes_buf(replay.key, sizeof(replay.key));
 	for (size_t i = 0; rc == 0 && i < logs->n; i++)
 		if (strcmp(logs->logs[i].owner, owner) == 0)
 			rc = check_log(d, txn, &logs->logs[i], &replay, res);
@@ -415,7 +485,7 @@ static int check_owner(linlid_t *d, linli_txn_t *txn, const logs_t *logs, const 
 		}
 	}
 	replay_free(&replay);
-	store_forget(txn); /* the change sets the replay pointed into */
+	store_forget(txn); /* what was read again */
 	return rc;
 }
 
@@ -441,11 +511,8 @@ int verify_store(linlid_t *d, verify_result_t *res)
 		store_release_pages(d->store); /* one owner's pages at a time */
 	}
 	if (rc == 0) {
-		size_t n = 0;
-		void *arg[] = {&logs, res, d, &n};
-		rc = store_rec_each(txn, NULL, 0, owner_known, arg);
-		if (rc == STORE_CORRUPT)
-			say_damage(txn, res);
+		void *arg[] = {&logs, res, txn};
+		rc = store_rec_owners(txn, owner_known, arg);
 	}
 	store_abort(&txn);
 	store_release_pages(d->store); /* the check read the whole map */

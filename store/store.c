@@ -1241,6 +1241,41 @@ int store_rec_each(linli_txn_t *txn, const char *owner, int kind, store_rec_fn f
 	return txn ? rec_each_in(txn, txn->store->rec, owner, kind, 0, NULL, fn, arg) : STORE_INVAL;
 }
 
+int store_rec_owners(linli_txn_t *txn, store_owner_fn fn, void *arg)
+{
+	char owner[STORE_OWNER_MAX + 1];
+	uint8_t seek[STORE_OWNER_MAX + 1];
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	if (!can_read(txn) || fn == NULL)
+		return STORE_INVAL;
+	int rc = mdb_cursor_open(txn->txn, txn->store->rec, &c);
+	if (rc != 0)
+		return map_err(rc);
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE)) {
+		const uint8_t *rest;
+		size_t restlen, olen;
+		int b;
+		if (split_key(&k, owner, &b, &rest, &restlen) != 0) {
+			rc = STORE_IO;
+			goto out;
+		}
+		if ((rc = fn(owner, arg)) != 0)
+			goto out;
+		/* Past every key of this owner: "owner \1" sorts after them. */
+		olen = strlen(owner);
+		memcpy(seek, owner, olen);
+		seek[olen] = 1;
+		k.mv_size = olen + 1;
+		k.mv_data = seek;
+	}
+	rc = rc == MDB_NOTFOUND ? STORE_OK : map_err(rc);
+out:
+	mdb_cursor_close(c);
+	return rc;
+}
+
 int store_base_get(linli_txn_t *txn, const char *owner, int kind, const char *id, const void **val,
                    size_t *len)
 {

@@ -143,6 +143,10 @@ int store_rec_del(linli_txn_t *txn, const char *owner, int kind, const char *id)
 typedef int (*store_rec_fn)(const char *owner, int kind, const char *id, const void *val,
                             size_t len, void *arg);
 int store_rec_each(linli_txn_t *txn, const char *owner, int kind, store_rec_fn fn, void *arg);
+/* Calls fn once for each owner that has records, in order, opening no
+ * value; a non-zero return from fn stops and is returned. */
+typedef int (*store_owner_fn)(const char *owner, void *arg);
+int store_rec_owners(linli_txn_t *txn, store_owner_fn fn, void *arg);
 
 /* The base of compacted logs: records as of a checkpoint, under the same
  * keys as the records; each walks one owner's in key order, after

@@ -958,6 +958,36 @@ static void test_base_area(void **state)
 	assert_int_equal(store_commit(&t), STORE_OK);
 }
 
+static int collect_owner(const char *owner, void *arg)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+	snprintf(out + n, 256 - n, "%s ", owner);
+	return strcmp(owner, "stop") == 0 ? 7 : 0;
+}
+
+static void test_rec_owners(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL;
+	char seen[256] = "";
+
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	assert_int_equal(store_rec_owners(t, collect_owner, seen), STORE_OK);
+	assert_string_equal(seen, "");
+	put_rec(t, "350", 1, "a", "x");
+	put_rec(t, "35", 4, "b", "x");
+	put_rec(t, "35", 1, "a", "x");
+	put_rec(t, "36", 255, "z", "x");
+	put_rec(t, "stop", 1, "a", "x");
+	put_rec(t, "zz", 1, "a", "x");
+	assert_int_equal(store_base_put(t, "34", 1, "a", "x", 1), STORE_OK); /* not a record */
+	assert_int_equal(store_rec_owners(t, collect_owner, seen), 7);
+	assert_string_equal(seen, "35 350 36 stop ");
+	assert_int_equal(store_rec_owners(t, NULL, seen), STORE_INVAL);
+	store_abort(&t);
+}
+
 /* ---- sealed values ---- */
 
 /* The raw bytes of one LMDB value, as they are on disk, read with LMDB
@@ -1251,6 +1281,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_median_random, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_log_trim_and_reset, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_base_area, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rec_owners, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sealed_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sealed_damage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sealed_moved, setup, teardown),

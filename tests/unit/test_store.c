@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <lmdb.h> /* to damage and move sealed values as a disk or an intruder would */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1120,6 +1121,38 @@ static void test_sealed_round_trip(void **state)
 	assert_false(file_has(path, "13800000003"));
 	assert_false(file_has(path, "陈志明"));
 	assert_true(file_has(path, "h00001")); /* keys stay in clear */
+
+	/* The format, opened without the store: nonce(24) ciphertext tag(16),
+	 * XChaCha20-Poly1305-IETF under BLAKE2b(owner; key = data key,
+	 * personal "linli-owner-key"), associated data 'R' and the key. */
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k, raw;
+	uint8_t kb[64], ad[65], owner_key[32], plain[256];
+	static const char personal[16] = "linli-owner-key";
+	MDB_env *env = raw_open(f->dir, &txn, &dbi, "rec");
+	k.mv_size = raw_key(kb, "350582006006", 4, "h00001", 6);
+	k.mv_data = kb;
+	assert_int_equal(mdb_get(txn, dbi, &k, &raw), 0);
+	assert_int_equal(raw.mv_size, 24 + strlen(rec) + 16);
+	crypto_generichash_blake2b_salt_personal(owner_key, 32, (const uint8_t *)"350582006006", 12,
+	                                         key1, STORE_KEY_LEN, NULL,
+	                                         (const uint8_t *)personal);
+	ad[0] = 'R';
+	memcpy(ad + 1, kb, k.mv_size);
+	const uint8_t *c = raw.mv_data;
+	assert_int_equal(crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
+	                     plain, NULL, c + 24, raw.mv_size - 40, c + raw.mv_size - 16, ad,
+	                     1 + k.mv_size, c, owner_key),
+	                 0);
+	assert_memory_equal(plain, rec, strlen(rec));
+	ad[0] = 'B'; /* the same bytes do not open as the base's */
+	assert_int_equal(crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
+	                     plain, NULL, c + 24, raw.mv_size - 40, c + raw.mv_size - 16, ad,
+	                     1 + k.mv_size, c, owner_key),
+	                 -1);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
 	assert_int_equal(store_open(&f->s, f->dir, key1), STORE_OK);
 }
 

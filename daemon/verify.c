@@ -27,28 +27,30 @@
 /* Records read between two releases of the store's mapped pages: a check
  * of a million records must not hold the whole file in its memory. */
 #define RELEASE_EVERY 8192
+#define RELEASE_BYTES (4u << 20) /* or log bytes */
 
 /* What the replay says a record is: its bytes (their hash and where
- * they are), or removed. */
+ * they are), or removed.  The hash is SipHash-2-4 under a key drawn for
+ * each run: 64 bits to tell two copies apart, which the store has
+ * authenticated already (a forged one fails its check before this). */
 typedef struct {
 	char *key; /* owner '/' kind '/' id */
-	uint8_t sum[crypto_shorthash_siphashx24_BYTES];
+	uint8_t sum[crypto_shorthash_BYTES];
 	uint64_t seq;      /* the change set they are in; 0: the base */
 	uint32_t op, nops; /* their op, of how many */
-	uint8_t stream;
 	bool removed, seen;
 } slot_t;
 
 typedef struct {
 	slot_t *slots;
 	size_t cap, n;
-	uint8_t key[crypto_shorthash_siphashx24_KEYBYTES]; /* of the hashes, new each run */
+	uint8_t key[crypto_shorthash_KEYBYTES]; /* of the hashes, new each run */
 } replay_t;
 
 static void record_sum(const replay_t *r, const void *val, size_t len,
-                       uint8_t out[crypto_shorthash_siphashx24_BYTES])
+                       uint8_t out[crypto_shorthash_BYTES])
 {
-	crypto_shorthash_siphashx24(out, val, len, r->key);
+	crypto_shorthash(out, val, len, r->key);
 }
 
 static uint64_t fnv(const char *s)
@@ -180,7 +182,8 @@ static int replay_bytes(linli_txn_t *txn, const char *owner, int kind, const cha
 		*val = v;
 		return rc;
 	}
-	int rc = log_entry_get(txn, owner, s->stream, s->seq, &frame, &frame_len, &sig);
+	int rc = log_entry_get(txn, owner, linli_kind_stream((linli_kind_t)kind), s->seq, &frame,
+	                       &frame_len, &sig);
 	if (rc != 0)
 		return rc;
 	const uint8_t **wire = malloc(s->nops * sizeof(*wire));
@@ -216,7 +219,7 @@ static int check_record(const char *owner, int kind, const char *id, const void 
 	slot_t *s = slot_find(rs->replay, key, false);
 	linli_record_t *stored = linli_record_unpack(val, len);
 	bool same = s != NULL && !s->removed && stored != NULL;
-	uint8_t sum[crypto_shorthash_siphashx24_BYTES];
+	uint8_t sum[crypto_shorthash_BYTES];
 	if (same)
 		record_sum(rs->replay, val, len, sum);
 	if (same && memcmp(sum, s->sum, sizeof(sum)) != 0) {
@@ -285,7 +288,6 @@ static int replay_ops(ops_t *o)
 		s->removed = remove;
 		record_sum(o->replay, o->wire[i], o->wire_len[i], s->sum);
 		s->seq = o->seq;
-		s->stream = (uint8_t)o->stream;
 		s->op = (uint32_t)i;
 		s->nops = (uint32_t)n;
 	}
@@ -393,6 +395,7 @@ static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *re
 		return -1;
 	}
 	memcpy(prev, base.hash, LINLI_HASH_LEN);
+	size_t read = 0;
 	for (uint64_t seq = base.seq + 1; seq <= l->head.seq; seq++) {
 		const uint8_t *frame;
 		size_t frame_len;
@@ -421,6 +424,11 @@ static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *re
 		if (rc != 0)
 			return -1;
 		memcpy(prev, hash, LINLI_HASH_LEN);
+		/* Nothing points into the pages read any more: let them go. */
+		if ((read += frame_len) >= RELEASE_BYTES) {
+			store_release_pages(d->store);
+			read = 0;
+		}
 	}
 	if (l->head.seq > 0 && memcmp(prev, l->head.hash, LINLI_HASH_LEN) != 0) {
 		snprintf(res->error, sizeof(res->error),

@@ -684,6 +684,7 @@ static int clear_live(const char *owner, int kind, const char *id, const void *v
 		return STORE_IO;
 	int rc = apply_record(c->txn, owner, true, rec, NULL, 0, counts);
 	linli_record_destroy(&rec);
+	store_forget(c->txn); /* the old record it read: a snapshot clears many */
 	return rc;
 }
 

@@ -25,7 +25,8 @@
  * calls store_grow and retries).
  *
  * Threads: one process opens the store once; one writer at a time; read
- * transactions are short.
+ * transactions are short.  One thread at a time uses a store, reads too
+ * (they share its cache of owners' keys, which is not locked).
  *
  * Memory: a value from *_get is opened into memory of its transaction:
  * valid until the transaction ends (or store_forget), never a pointer into
@@ -93,9 +94,10 @@ void store_abort(linli_txn_t **txn);
  * invalid.  For a loop that reads much in one transaction and keeps
  * nothing from one turn to the next (verify, a fold, sending a log). */
 void store_forget(linli_txn_t *txn);
-/* After STORE_CORRUPT from a *_each of txn: where the damaged value is.
- * area is "records", "base" or "log"; kind is a log's stream, id is ""
- * and seq its sequence for a log entry.  -1 if txn met no damage. */
+/* Where the last value that failed its check in txn is (what a *_each
+ * that returned STORE_CORRUPT cannot say otherwise).  area is "records",
+ * "base" or "log"; for a log entry kind is its stream, id is "" and seq
+ * its sequence.  -1 if txn met no damage. */
 typedef struct {
 	const char *area;
 	char owner[STORE_OWNER_MAX + 1];

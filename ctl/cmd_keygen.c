@@ -1,11 +1,13 @@
 /*
- * cmd_keygen: keygen FILE.  Needs no daemon: run it before the first start.
+ * cmd_keygen: keygen FILE, keygen --data FILE.  Needs no daemon: run it
+ * before the first start.
  */
 #include <errno.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "ctl/ctl.h"
+#include "ctl/output.h"
 #include "proto/keys.h"
 
 int cmd_keygen(ctl_t *ctl, int argc, char **argv)
@@ -13,17 +15,31 @@ int cmd_keygen(ctl_t *ctl, int argc, char **argv)
 	struct stat st;
 	uint8_t pub[LINLI_PUB_LEN];
 	char hex[2 * LINLI_PUB_LEN + 1], err[LINLI_ERR_MAX];
-	if (argc != 1)
-		return ctl_usage(ctl, "keygen takes one file name");
-	const char *path = argv[0];
-	/* A community's key is its identity to the hub: overwriting it by
-	 * accident would orphan everything it signed. */
+	bool data = argc == 2 && strcmp(argv[0], "--data") == 0;
+	if (argc != 1 && !data)
+		return ctl_usage(ctl, "keygen takes one file name, or --data and one file name");
+	const char *path = argv[data ? 1 : 0];
+	if (path[0] == '-')
+		return ctl_usage(ctl, "unknown option '%s'", path);
+	/* A community's key is its identity to the hub, and a data key is the
+	 * only way into its database: overwriting either by accident would
+	 * orphan everything it signed or sealed. */
 	if (lstat(path, &st) == 0)
 		return ctl_fail("%s exists; not overwriting a key", path);
 	if (errno != ENOENT)
 		return ctl_fail("%s: %s", path, strerror(errno));
 	if (linli_crypto_init() != 0)
 		return ctl_fail("cannot initialise libsodium");
+	if (data) {
+		if (linli_data_key_generate(path, err, sizeof(err)) != 0)
+			return ctl_fail("%s", err);
+		/* Nothing public to print; say what the file is for. */
+		const char *names[] = {"data_key_file", "note"};
+		const char *values[] = {path, "keep a copy apart from the database's backups: "
+		                              "without it the database cannot be read"};
+		out_pairs(stdout, names, values, 2, ctl->json);
+		return CTL_OK;
+	}
 	if (linli_key_generate(path, pub, err, sizeof(err)) != 0)
 		return ctl_fail("%s", err);
 	linli_hex(pub, sizeof(pub), hex);

@@ -53,8 +53,9 @@ static const ctl_cmd_t commands[] = {
      "refuse an owner's new change sets and links; its history still verifies"},
     {"trust", "list", cmd_trust_list, "", "linlictl trust list",
      "list trusted keys: current, retired (history only) or revoked"},
-    {"keygen", NULL, cmd_keygen, "FILE", "linlictl keygen /etc/linli/node.key",
-     "make a new signing key (no daemon needed)"},
+    {"keygen", NULL, cmd_keygen, "[--data] FILE", "linlictl keygen --data /etc/linli/data_key",
+     "make a new signing key, or with --data the key that seals the database (no daemon "
+     "needed)"},
     {"help", NULL, cmd_help, "", "linlictl help", "print this"},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };

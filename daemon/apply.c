@@ -17,8 +17,11 @@ int log_entry_get(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
 {
 	const void *data;
 	size_t len;
-	if (store_log_get(txn, owner, stream, seq, &data, &len) != 0 || len <= LINLI_SIG_LEN)
-		return -1;
+	int rc = store_log_get(txn, owner, stream, seq, &data, &len);
+	if (rc != 0)
+		return rc;
+	if (len <= LINLI_SIG_LEN)
+		return STORE_IO;
 	*frame = data;
 	*frame_len = len - LINLI_SIG_LEN;
 	*sig = (const uint8_t *)data + len - LINLI_SIG_LEN;

@@ -181,8 +181,13 @@ int base_check(linlid_t *d, linli_txn_t *txn, const char *owner, int stream, sto
 		snprintf(err, errlen, "its checkpoint does not verify or is of another log");
 		return -1;
 	}
-	if (records_digest(d, txn, owner, stream, true, digest, &records) != 0 ||
-	    records != c.records || memcmp(digest, c.digest, LINLI_HASH_LEN) != 0) {
+	if ((rc = records_digest(d, txn, owner, stream, true, digest, &records)) == STORE_CORRUPT) {
+		snprintf(err, errlen,
+		         "a record of its base fails its authentication check (damaged "
+		         "on disk)");
+		return -1;
+	}
+	if (rc != 0 || records != c.records || memcmp(digest, c.digest, LINLI_HASH_LEN) != 0) {
 		snprintf(err, errlen,
 		         "its base (the records as of checkpoint %" PRIu64
 		         ") is not what its owner signed",
@@ -212,9 +217,8 @@ static void make_checkpoint(linlid_t *d, int stream)
 	uint64_t bytes = 0, seq = base + 1;
 	if (head.seq - base < (uint64_t)d->cfg.checkpoint_every) {
 		for (; seq <= head.seq && bytes < CKPT_BYTES; seq++) {
-			const void *data;
-			size_t len;
-			if (store_log_get(txn, d->cfg.owner, stream, seq, &data, &len) == 0)
+			size_t len; /* asked every tick: sizes only, nothing opened */
+			if (store_log_len(txn, d->cfg.owner, stream, seq, &len) == 0)
 				bytes += len;
 		}
 		if (bytes < CKPT_BYTES)
@@ -386,8 +390,12 @@ static int fold(linlid_t *d, const ckpt_t *to)
 		uint8_t hash[LINLI_HASH_LEN];
 		char err[LINLI_ERR_MAX];
 		linli_cs_t *cs = NULL;
-		if (log_entry_get(txn, to->owner, to->stream, seq, &frame, &frame_len, &sig) != 0)
-			snprintf(why, sizeof(why), "change set %" PRIu64 " is missing", seq);
+		int grc = log_entry_get(txn, to->owner, to->stream, seq, &frame, &frame_len, &sig);
+		if (grc != 0)
+			snprintf(why, sizeof(why), "change set %" PRIu64 "%s", seq,
+			         grc == STORE_CORRUPT
+			             ? " fails its authentication check (damaged on disk)"
+			             : " is missing");
 		else if (linli_cs_open_keys(frame, frame_len, sig, LINLI_SIG_LEN, keys->keys,
 		                            keys->nkeys, &signer, &cs, hash, err, sizeof(err)) != 0)
 			snprintf(why, sizeof(why), "change set %" PRIu64 ": %.200s", seq, err);
@@ -398,13 +406,14 @@ static int fold(linlid_t *d, const ckpt_t *to)
 			         store_strerror(rc));
 		memcpy(prev, hash, LINLI_HASH_LEN);
 		linli_cs_free(&cs);
+		store_forget(txn); /* its records are in the base now */
 	}
 	if (why[0] == '\0' && memcmp(prev, to->head, LINLI_HASH_LEN) != 0)
 		snprintf(why, sizeof(why), "the chain hash at %" PRIu64 " is not the checkpoint's",
 		         to->seq);
 	if (why[0] == '\0' &&
-	    records_digest(d, txn, to->owner, to->stream, true, digest, &records) != 0)
-		snprintf(why, sizeof(why), "the base cannot be read");
+	    (rc = records_digest(d, txn, to->owner, to->stream, true, digest, &records)) != 0)
+		snprintf(why, sizeof(why), "the base cannot be read: %s", store_strerror(rc));
 	if (why[0] == '\0' &&
 	    (records != to->records || memcmp(digest, to->digest, LINLI_HASH_LEN) != 0))
 		snprintf(why, sizeof(why),
@@ -482,6 +491,7 @@ typedef struct {
 	Linli__SnapChunk *chunk;
 	ProtobufCBinaryData *items;
 	size_t cap, bytes;
+	uint8_t *buf; /* CHUNK_BYTES: the records' bytes, copied */
 	bool full;
 } chunk_fill_t;
 
@@ -496,8 +506,9 @@ static int fill_chunk(const char *owner, int kind, const char *id, const void *v
 		f->full = true;
 		return 1;
 	}
-	/* The bytes stay valid until the read transaction ends, after packing. */
-	f->items[f->chunk->n_records].data = (uint8_t *)val;
+	/* val is the store's for this call only: into the chunk's buffer. */
+	memcpy(f->buf + f->bytes, val, len);
+	f->items[f->chunk->n_records].data = f->buf + f->bytes;
 	f->items[f->chunk->n_records].len = len;
 	f->chunk->n_records++;
 	f->bytes += len;
@@ -529,7 +540,8 @@ int snap_serve(linlid_t *d, zmsg_t *m, const uint8_t *req, size_t len, snap_allo
 		goto out;
 	}
 	f.stream = (int)g->stream;
-	if ((f.items = calloc(f.cap, sizeof(*f.items))) == NULL)
+	if ((f.items = calloc(f.cap, sizeof(*f.items))) == NULL ||
+	    (f.buf = malloc(CHUNK_BYTES)) == NULL)
 		goto out;
 	/* A request for another checkpoint than ours starts over: the asker
 	 * sees the checkpoint in the chunk and begins again. */
@@ -553,6 +565,7 @@ int snap_serve(linlid_t *d, zmsg_t *m, const uint8_t *req, size_t len, snap_allo
 out:
 	store_abort(&txn);
 	free(f.items);
+	free(f.buf);
 	if (g)
 		linli__snap_get__free_unpacked(g, NULL);
 	return rc;
@@ -661,6 +674,7 @@ static int clear_live(const char *owner, int kind, const char *id, const void *v
 		return STORE_IO;
 	int rc = apply_record(c->txn, owner, true, rec, NULL, 0, counts);
 	linli_record_destroy(&rec);
+	store_forget(c->txn); /* the old record it read: a snapshot clears many */
 	return rc;
 }
 
@@ -672,20 +686,14 @@ static int install_one(const char *stage, int kind, const char *id, const void *
 	clear_t *c = a[0];
 	linli_counts_t *counts = a[1];
 	(void)stage;
-	/* val points into the page it was read from, which the first put to
-	 * the same database may move: copy it first. */
-	uint8_t *copy = malloc(len ? len : 1);
-	linli_record_t *rec = copy ? linli_record_unpack(val, len) : NULL;
-	if (rec == NULL) {
-		free(copy);
-		return copy ? STORE_IO : STORE_NOMEM;
-	}
-	memcpy(copy, val, len);
-	int rc = store_base_put(c->txn, c->owner, kind, id, copy, len);
+	/* val is an opened copy (never a pointer into a page a put may move). */
+	linli_record_t *rec = linli_record_unpack(val, len);
+	if (rec == NULL)
+		return STORE_IO;
+	int rc = store_base_put(c->txn, c->owner, kind, id, val, len);
 	if (rc == 0)
-		rc = apply_record(c->txn, c->owner, false, rec, copy, len, counts);
+		rc = apply_record(c->txn, c->owner, false, rec, val, len, counts);
 	linli_record_destroy(&rec);
-	free(copy);
 	return rc;
 }
 

@@ -31,6 +31,7 @@ static const setting_t settings[] = {
     {"name", T_STR, STR(name), 0, 0, "", 0},
     {"state_dir", T_STR, STR(state_dir), 0, 0, "/var/lib/linli", 0},
     {"key_file", T_STR, STR(key_file), 0, 0, "/etc/linli/key", 0},
+    {"data_key_file", T_STR, STR(data_key_file), 0, 0, "/etc/linli/data_key", 0},
     {"trust_file", T_STR, STR(trust_file), 0, 0, "/etc/linli/trust", 0},
     {"listen", T_STR, STR(listen), 0, 0, NULL, ROLE_HUB},
     {"hub", T_STR, STR(hub), 0, 0, NULL, ROLE_NODE},

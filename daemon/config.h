@@ -22,6 +22,7 @@ typedef struct {
 	char name[128];
 	char state_dir[CONFIG_PATH_MAX];
 	char key_file[CONFIG_PATH_MAX];
+	char data_key_file[CONFIG_PATH_MAX];
 	char trust_file[CONFIG_PATH_MAX];
 	char listen[CONFIG_PATH_MAX]; /* hub: ZeroMQ endpoint to bind */
 	char hub[CONFIG_PATH_MAX];    /* node: ZeroMQ endpoint of the hub */

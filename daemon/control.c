@@ -289,7 +289,9 @@ static int show_one(linlid_t *d, linli_txn_t *txn, list_t *l)
 		int rc = store_rec_get(txn, owners[i], (int)l->kind, l->id, &val, &len);
 		if (rc == STORE_NOTFOUND)
 			continue;
-		if (rc != 0 || list_one(owners[i], (int)l->kind, l->id, val, len, l) != 0)
+		if (rc != 0)
+			return rc;
+		if (list_one(owners[i], (int)l->kind, l->id, val, len, l) != 0)
 			return -1;
 	}
 	return 0;
@@ -308,6 +310,8 @@ static int do_list(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const ctlreq_t
 	    show ? show_one(d, txn, &l)
 	         : store_rec_each(txn, q->owner[0] ? q->owner : NULL, (int)l.kind, list_one, &l);
 	store_abort(&txn);
+	if (rc == STORE_CORRUPT)
+		return fail(r, "%s", store_strerror(rc));
 	if (rc < 0)
 		return fail(r, "store read failed");
 	if (show && r->nentries == 0)

@@ -184,6 +184,7 @@ static void send_log(linlid_t *d, linli_txn_t *txn, const peer_t *p, const char 
 		const void *parts[] = {"CS", owner, frame, sig};
 		size_t lens[] = {2, strlen(owner), frame_len, LINLI_SIG_LEN};
 		send_to(d, p->rid, p->rid_len, 4, parts, lens);
+		store_forget(txn); /* sent (copied): its opened bytes can go */
 	}
 }
 
@@ -665,8 +666,15 @@ static void apply_job(linlid_t *d, linli_txn_t *txn, verify_job_t *job)
 		 * have: the same sequence with other content is a forked log. */
 		size_t frame_len;
 		const uint8_t *frame, *sig;
-		if (log_entry_get(txn, owner, stream, seq, &frame, &frame_len, &sig) == 0 &&
-		    frame_len == frame_in_len && memcmp(frame, frame_in, frame_len) == 0) {
+		int grc = log_entry_get(txn, owner, stream, seq, &frame, &frame_len, &sig);
+		if (grc == STORE_CORRUPT) {
+			/* Our copy is damaged, not the sender's: no ack, no refusal. */
+			log_err("change set %llu of %s: %s", (unsigned long long)seq, owner,
+			        store_strerror(grc));
+			return;
+		}
+		if (grc == 0 && frame_len == frame_in_len &&
+		    memcmp(frame, frame_in, frame_len) == 0) {
 			d->duplicates++;
 			log_debug(
 			    "change set %llu of %s: duplicate, acknowledged, not applied again",

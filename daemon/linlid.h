@@ -185,8 +185,9 @@ int apply_cs(linli_txn_t *txn, const linli_cs_t *cs, const uint8_t hash[LINLI_HA
  * restore raises it, and change sets of an older one are refused. */
 int epoch_load(linli_txn_t *txn, const char *owner, uint64_t *out);
 int epoch_save(linli_txn_t *txn, const char *owner, uint64_t epoch);
-/* Entry seq of a log, split into the signed frame and its signature;
- * -1 if it is missing or too short. */
+/* Entry seq of a log, split into the signed frame and its signature
+ * (valid until txn ends or forgets); a store error if it is missing
+ * (STORE_NOTFOUND), fails its check (STORE_CORRUPT) or is too short. */
 int log_entry_get(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
                   const uint8_t **frame, size_t *frame_len, const uint8_t **sig);
 

@@ -154,6 +154,40 @@ static int check_after_crash(linlid_t *d)
 	return 0;
 }
 
+_Static_assert(STORE_KEY_LEN == LINLI_SECRET_LEN, "a data key is a secret");
+
+/* The store, with the data key that seals its values.  The key is read
+ * into locked memory, handed to the store (which keeps its own locked
+ * copy) and wiped here at once; it is never logged. */
+static int open_store(linlid_t *d)
+{
+	char err[LINLI_ERR_MAX];
+	uint8_t *key = NULL;
+	if (linli_data_key_load(&key, d->cfg.data_key_file, err, sizeof(err)) != 0) {
+		bool missing = access(d->cfg.data_key_file, F_OK) != 0 && errno == ENOENT;
+		log_err("%s%s", err,
+		        missing ? " (make one with `linlictl keygen --data FILE`)" : "");
+		return -1;
+	}
+	if (linli_key_is(d->key, key)) {
+		linli_secret_free(&key);
+		log_err("data key file %s holds the signing key of %s: make a data key of its own "
+		        "with `linlictl keygen --data FILE` (signing keys are rotated, the data "
+		        "must stay readable)",
+		        d->cfg.data_key_file, d->cfg.key_file);
+		return -1;
+	}
+	int rc = store_open(&d->store, d->cfg.state_dir, key);
+	linli_secret_free(&key);
+	if (rc == STORE_BADKEY)
+		log_err("store %s: the data key in %s is not the one this database was made with; "
+		        "start with that key: without it nothing in the database can be read",
+		        d->cfg.state_dir, d->cfg.data_key_file);
+	else if (rc != 0)
+		log_err("store %s: %s", d->cfg.state_dir, store_strerror(rc));
+	return rc == 0 ? 0 : -1;
+}
+
 static int start(linlid_t *d)
 {
 	char err[LINLI_ERR_MAX];
@@ -186,14 +220,12 @@ static int start(linlid_t *d)
 	}
 	if (check_own_key(d) != 0)
 		return -1;
-	int rc = store_open(&d->store, d->cfg.state_dir);
-	if (rc != 0) {
-		log_err("store %s: %s", d->cfg.state_dir, store_strerror(rc));
+	if (open_store(d) != 0)
 		return -1;
-	}
 	if (check_after_crash(d) != 0)
 		return -1;
-	if ((rc = set_running(d, true)) != 0)
+	int rc = set_running(d, true);
+	if (rc != 0)
 		log_warn("store %s: %s (a crash now is noticed only by linlictl verify)",
 		         d->cfg.state_dir, store_strerror(rc));
 	d->zctx = zmq_ctx_new();

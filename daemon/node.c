@@ -206,10 +206,11 @@ static void pump(linlid_t *d)
 		        inflight(d, s) < (uint64_t)d->cfg.window_kib * 1024)) {
 			size_t frame_len;
 			const uint8_t *frame, *sig;
-			if (log_entry_get(txn, d->cfg.owner, s, d->sent[s] + 1, &frame, &frame_len,
-			                  &sig) != 0) {
-				log_err("own log %d: entry %llu missing or damaged", s,
-				        (unsigned long long)d->sent[s] + 1);
+			int rc = log_entry_get(txn, d->cfg.owner, s, d->sent[s] + 1, &frame,
+			                       &frame_len, &sig);
+			if (rc != 0) {
+				log_err("own log %d: entry %llu: %s", s,
+				        (unsigned long long)d->sent[s] + 1, store_strerror(rc));
 				break;
 			}
 			const void *parts[] = {"CS", d->cfg.owner, frame, sig};
@@ -219,6 +220,7 @@ static void pump(linlid_t *d)
 			d->sent[s]++;
 			d->sizes[s][d->sent[s] % WINDOW_MAX] =
 			    (uint32_t)(frame_len + LINLI_SIG_LEN);
+			store_forget(txn); /* sent (copied) */
 		}
 	}
 	store_abort(&txn);
@@ -454,6 +456,7 @@ static void on_give(linlid_t *d, const Linli__Cursors *c)
 			size_t lens[] = {5, strlen(owner), frame_len, LINLI_SIG_LEN};
 			if (zsend(d->link, 4, parts, lens) != 0)
 				break;
+			store_forget(txn); /* sent (copied) */
 		}
 	store_abort(&txn);
 }

@@ -5,8 +5,15 @@
  * stream and sequence, and the chain of hashes up to the head.  Then the
  * records: a replay of all logs must give exactly the stored records, and
  * the statistics counted from them must be the stored statistics.  The
- * first bad place is reported.  It runs in one read transaction; the
+ * first bad place is reported, a value that fails its authentication
+ * check (damaged on disk) too.  It runs in one read transaction; the
  * daemon answers nothing else meanwhile.
+ *
+ * Memory: the replay keeps, per record, a keyed hash of its bytes and
+ * where they are (change set and op, or the base), not the bytes: each
+ * change set is opened, replayed and forgotten (store_forget), and a
+ * record whose bytes differ is read again from there.  So a check of a
+ * million records holds one community's ids and hashes at a time.
  */
 #include <inttypes.h>
 #include <sodium.h>
@@ -20,19 +27,31 @@
 /* Records read between two releases of the store's mapped pages: a check
  * of a million records must not hold the whole file in its memory. */
 #define RELEASE_EVERY 8192
+#define RELEASE_BYTES (4u << 20) /* or log bytes */
 
-/* What the replay says a record is: its bytes, or removed. */
+/* What the replay says a record is: its bytes (their hash and where
+ * they are), or removed.  The hash is SipHash-2-4 under a key drawn for
+ * each run: 64 bits to tell two copies apart, which the store has
+ * authenticated already (a forged one fails its check before this). */
 typedef struct {
 	char *key; /* owner '/' kind '/' id */
-	const uint8_t *val;
-	size_t len;
+	uint8_t sum[crypto_shorthash_BYTES];
+	uint64_t seq;      /* the change set they are in; 0: the base */
+	uint32_t op, nops; /* their op, of how many */
 	bool removed, seen;
 } slot_t;
 
 typedef struct {
 	slot_t *slots;
 	size_t cap, n;
+	uint8_t key[crypto_shorthash_KEYBYTES]; /* of the hashes, new each run */
 } replay_t;
+
+static void record_sum(const replay_t *r, const void *val, size_t len,
+                       uint8_t out[crypto_shorthash_BYTES])
+{
+	crypto_shorthash(out, val, len, r->key);
+}
 
 static uint64_t fnv(const char *s)
 {
@@ -78,6 +97,25 @@ static void replay_free(replay_t *r)
 	for (size_t i = 0; i < r->cap; i++)
 		free(r->slots[i].key);
 	free(r->slots);
+}
+
+/* A damaged value the store met in txn, in words, after STORE_CORRUPT. */
+static void say_damage(linli_txn_t *txn, verify_result_t *res)
+{
+	store_damage_t dm;
+	if (store_damage(txn, &dm) != 0)
+		snprintf(res->error, sizeof(res->error), "%s", store_strerror(STORE_CORRUPT));
+	else if (strcmp(dm.area, "log") == 0)
+		snprintf(res->error, sizeof(res->error),
+		         "%s %s log: change set %" PRIu64 " fails its authentication check "
+		         "(damaged on disk)",
+		         dm.owner, dm.kind == LINLI_STREAM_PUBLIC ? "public" : "personal", dm.seq);
+	else
+		snprintf(res->error, sizeof(res->error),
+		         "%s %s of %s%s: the stored record fails its authentication check "
+		         "(damaged on disk)",
+		         linli_kind_name((linli_kind_t)dm.kind), dm.id, dm.owner,
+		         strcmp(dm.area, "base") == 0 ? " in the base" : "");
 }
 
 static void record_key(char *buf, size_t len, const char *owner, int kind, const char *id)
@@ -131,6 +169,39 @@ static int counts_match(records_t *rs)
 	return 0;
 }
 
+/* The replay's bytes of record (owner, kind, id), read again from the
+ * change set or the base they came from; valid until txn forgets. */
+static int replay_bytes(linli_txn_t *txn, const char *owner, int kind, const char *id,
+                        const slot_t *s, const uint8_t **val, size_t *len)
+{
+	const uint8_t *frame, *sig;
+	size_t frame_len;
+	if (s->seq == 0) {
+		const void *v;
+		int rc = store_base_get(txn, owner, kind, id, &v, len);
+		*val = v;
+		return rc;
+	}
+	int rc = log_entry_get(txn, owner, linli_kind_stream((linli_kind_t)kind), s->seq, &frame,
+	                       &frame_len, &sig);
+	if (rc != 0)
+		return rc;
+	const uint8_t **wire = malloc(s->nops * sizeof(*wire));
+	size_t *wire_len = malloc(s->nops * sizeof(*wire_len));
+	rc = STORE_NOMEM;
+	if (wire != NULL && wire_len != NULL)
+		rc = linli_cs_record_bytes(frame, frame_len, s->nops, wire, wire_len) == 0
+		         ? 0
+		         : STORE_IO;
+	if (rc == 0) {
+		*val = wire[s->op];
+		*len = wire_len[s->op];
+	}
+	free(wire);
+	free(wire_len);
+	return rc;
+}
+
 /* Each stored record must be the replay's, byte for byte or field for field. */
 static int check_record(const char *owner, int kind, const char *id, const void *val, size_t len,
                         void *arg)
@@ -148,9 +219,26 @@ static int check_record(const char *owner, int kind, const char *id, const void 
 	slot_t *s = slot_find(rs->replay, key, false);
 	linli_record_t *stored = linli_record_unpack(val, len);
 	bool same = s != NULL && !s->removed && stored != NULL;
-	if (same && (s->len != len || memcmp(s->val, val, len) != 0)) {
-		/* Other bytes can still be the same record (encoded again). */
-		linli_record_t *want = linli_record_unpack(s->val, s->len);
+	uint8_t sum[crypto_shorthash_BYTES];
+	if (same)
+		record_sum(rs->replay, val, len, sum);
+	if (same && memcmp(sum, s->sum, sizeof(sum)) != 0) {
+		/* Other bytes can still be the same record (encoded again): the
+		 * replay's are read again from where they are. */
+		const uint8_t *wval;
+		size_t wlen;
+		int rc = replay_bytes(rs->txn, owner, kind, id, s, &wval, &wlen);
+		if (rc != 0) {
+			linli_record_destroy(&stored);
+			if (rc == STORE_CORRUPT)
+				say_damage(rs->txn, rs->res);
+			else
+				snprintf(rs->res->error, sizeof(rs->res->error),
+				         "%s %s of %s: the log's copy cannot be read again: %s",
+				         linli_kind_name(kind), id, owner, store_strerror(rc));
+			return -1;
+		}
+		linli_record_t *want = linli_record_unpack(wval, wlen);
 		size_t a = want ? linli_record_packed_size(want) : 0;
 		size_t b = linli_record_packed_size(stored);
 		uint8_t *x = malloc(a + 1), *y = malloc(b + 1);
@@ -178,6 +266,8 @@ static int check_record(const char *owner, int kind, const char *id, const void 
 typedef struct {
 	replay_t *replay;
 	const char *owner;
+	int stream;
+	uint64_t seq;
 	const linli_cs_t *cs;
 	const uint8_t **wire;
 	size_t *wire_len;
@@ -186,7 +276,8 @@ typedef struct {
 static int replay_ops(ops_t *o)
 {
 	char key[LINLI_OWNER_MAX + LINLI_ID_MAX + 16];
-	for (size_t i = 0; i < linli_cs_nops(o->cs); i++) {
+	size_t n = linli_cs_nops(o->cs);
+	for (size_t i = 0; i < n; i++) {
 		bool remove;
 		const linli_record_t *rec = linli_cs_op(o->cs, i, &remove);
 		record_key(key, sizeof(key), o->owner, (int)linli_record_kind(rec),
@@ -195,8 +286,10 @@ static int replay_ops(ops_t *o)
 		if (s == NULL)
 			return -1;
 		s->removed = remove;
-		s->val = o->wire[i];
-		s->len = o->wire_len[i];
+		record_sum(o->replay, o->wire[i], o->wire_len[i], s->sum);
+		s->seq = o->seq;
+		s->op = (uint32_t)i;
+		s->nops = (uint32_t)n;
 	}
 	return 0;
 }
@@ -217,11 +310,15 @@ static linli_cs_t *check_entry(linlid_t *d, linli_txn_t *txn, const log_t *l, ui
 	trust_entry_t tmp;
 	const trust_entry_t *t = owner_keys(d, l->owner, &tmp);
 	char why[LINLI_ERR_MAX], opened[LINLI_ERR_MAX];
-	int before = *signer;
+	int before = *signer, rc = 0;
 	if (t == NULL) {
 		snprintf(why, sizeof(why), ": owner not in the trust list");
-	} else if (log_entry_get(txn, l->owner, l->stream, seq, frame, frame_len, &sig) != 0) {
-		snprintf(why, sizeof(why), " is missing");
+	} else if ((rc = log_entry_get(txn, l->owner, l->stream, seq, frame, frame_len, &sig)) !=
+	           0) {
+		snprintf(why, sizeof(why), "%s",
+		         rc == STORE_CORRUPT ? " fails its authentication check (damaged on disk)"
+		         : rc == STORE_NOTFOUND ? " is missing"
+		                                : ": cannot be read");
 	} else if (linli_cs_open_keys(*frame, *frame_len, sig, LINLI_SIG_LEN, t->keys, t->nkeys,
 	                              signer, &cs, hash, opened, sizeof(opened)) != 0) {
 		snprintf(why, sizeof(why), ": %.200s", opened);
@@ -256,8 +353,8 @@ static int replay_base(const char *owner, int kind, const char *id, const void *
 	if (s == NULL)
 		return -1;
 	s->removed = false;
-	s->val = val;
-	s->len = len;
+	record_sum(replay, val, len, s->sum);
+	s->seq = 0;
 	return 0;
 }
 
@@ -278,16 +375,27 @@ static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *re
 		return -1;
 	}
 	if (base_check(d, txn, l->owner, l->stream, &base, why, sizeof(why)) != 0) {
-		snprintf(res->error, sizeof(res->error), "%s %s log: %s", l->owner, name, why);
+		store_damage_t dm;
+		if (store_damage(txn, &dm) == 0)
+			say_damage(txn, res);
+		else
+			snprintf(res->error, sizeof(res->error), "%s %s log: %s", l->owner, name,
+			         why);
 		return -1;
 	}
 	void *arg[] = {(void *)l, replay};
-	if (base.seq > 0 && store_base_each(txn, l->owner, 0, NULL, replay_base, arg) != 0) {
-		snprintf(res->error, sizeof(res->error), "%s %s log: its base cannot be read",
-		         l->owner, name);
+	int brc;
+	if (base.seq > 0 &&
+	    (brc = store_base_each(txn, l->owner, 0, NULL, replay_base, arg)) != 0) {
+		if (brc == STORE_CORRUPT)
+			say_damage(txn, res);
+		else
+			snprintf(res->error, sizeof(res->error),
+			         "%s %s log: its base cannot be read", l->owner, name);
 		return -1;
 	}
 	memcpy(prev, base.hash, LINLI_HASH_LEN);
+	size_t read = 0;
 	for (uint64_t seq = base.seq + 1; seq <= l->head.seq; seq++) {
 		const uint8_t *frame;
 		size_t frame_len;
@@ -304,16 +412,23 @@ static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *re
 			snprintf(res->error, sizeof(res->error),
 			         "%s %s log: change set %" PRIu64 ": records cannot be replayed",
 			         l->owner, name, seq);
-		else if (replay_ops(&(ops_t){replay, l->owner, cs, wire, wire_len}) != 0)
+		else if (replay_ops(
+		             &(ops_t){replay, l->owner, l->stream, seq, cs, wire, wire_len}) != 0)
 			snprintf(res->error, sizeof(res->error), "out of memory");
 		else
 			rc = 0;
 		free(wire);
 		free(wire_len);
 		linli_cs_free(&cs);
+		store_forget(txn); /* replayed: the replay keeps hashes, not bytes */
 		if (rc != 0)
 			return -1;
 		memcpy(prev, hash, LINLI_HASH_LEN);
+		/* Nothing points into the pages read any more: let them go. */
+		if ((read += frame_len) >= RELEASE_BYTES) {
+			store_release_pages(d->store);
+			read = 0;
+		}
 	}
 	if (l->head.seq > 0 && memcmp(prev, l->head.hash, LINLI_HASH_LEN) != 0) {
 		snprintf(res->error, sizeof(res->error),
@@ -324,21 +439,28 @@ static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *re
 	return 0;
 }
 
-static int owner_known(const char *owner, int kind, const char *id, const void *val, size_t len,
+/* Names the first record of an owner without a log. */
+static int name_orphan(const char *owner, int kind, const char *id, const void *val, size_t len,
                        void *arg)
+{
+	verify_result_t *res = arg;
+	(void)val, (void)len;
+	snprintf(res->error, sizeof(res->error), "%s %s of %s: no log of that owner",
+	         linli_kind_name(kind), id, owner);
+	return 1;
+}
+
+/* Every owner with records has a log (its records were checked with it). */
+static int owner_known(const char *owner, void *arg)
 {
 	const logs_t *logs = ((void **)arg)[0];
 	verify_result_t *res = ((void **)arg)[1];
-	linlid_t *d = ((void **)arg)[2];
-	size_t *n = ((void **)arg)[3];
-	(void)val, (void)len;
-	if (++*n % RELEASE_EVERY == 0)
-		store_release_pages(d->store);
+	linli_txn_t *txn = ((void **)arg)[2];
 	for (size_t i = 0; i < logs->n; i++)
 		if (strcmp(logs->logs[i].owner, owner) == 0)
 			return 0;
-	snprintf(res->error, sizeof(res->error), "%s %s of %s: no log of that owner",
-	         linli_kind_name(kind), id, owner);
+	snprintf(res->error, sizeof(res->error), "records of %s: no log of that owner", owner);
+	store_rec_each(txn, owner, 0, name_orphan, res);
 	return -1;
 }
 
@@ -349,12 +471,15 @@ static int check_owner(linlid_t *d, linli_txn_t *txn, const logs_t *logs, const 
 {
 	replay_t replay = {0};
 	int rc = 0;
+	randombytes_buf(replay.key, sizeof(replay.key));
 	for (size_t i = 0; rc == 0 && i < logs->n; i++)
 		if (strcmp(logs->logs[i].owner, owner) == 0)
 			rc = check_log(d, txn, &logs->logs[i], &replay, res);
 	if (rc == 0) {
 		records_t rs = {.d = d, .replay = &replay, .res = res, .txn = txn};
 		rc = store_rec_each(txn, owner, 0, check_record, &rs);
+		if (rc == STORE_CORRUPT)
+			say_damage(txn, res);
 		if (rc == 0)
 			rc = counts_match(&rs);
 	}
@@ -368,6 +493,7 @@ static int check_owner(linlid_t *d, linli_txn_t *txn, const logs_t *logs, const 
 		}
 	}
 	replay_free(&replay);
+	store_forget(txn); /* what was read again */
 	return rc;
 }
 
@@ -393,9 +519,8 @@ int verify_store(linlid_t *d, verify_result_t *res)
 		store_release_pages(d->store); /* one owner's pages at a time */
 	}
 	if (rc == 0) {
-		size_t n = 0;
-		void *arg[] = {&logs, res, d, &n};
-		rc = store_rec_each(txn, NULL, 0, owner_known, arg);
+		void *arg[] = {&logs, res, txn};
+		rc = store_rec_owners(txn, owner_known, arg);
 	}
 	store_abort(&txn);
 	store_release_pages(d->store); /* the check read the whole map */
@@ -425,9 +550,15 @@ int verify_tails(linlid_t *d, uint64_t n, verify_result_t *res)
 			store_head_t b;
 			char why[LINLI_ERR_MAX];
 			if (base_check(d, txn, l->owner, l->stream, &b, why, sizeof(why)) != 0) {
-				snprintf(res->error, sizeof(res->error), "%s %s log: %s", l->owner,
-				         l->stream == LINLI_STREAM_PUBLIC ? "public" : "personal",
-				         why);
+				store_damage_t dm;
+				if (store_damage(txn, &dm) == 0)
+					say_damage(txn, res);
+				else
+					snprintf(res->error, sizeof(res->error), "%s %s log: %s",
+					         l->owner,
+					         l->stream == LINLI_STREAM_PUBLIC ? "public"
+					                                          : "personal",
+					         why);
 				goto out;
 			}
 			first = base + 1;
@@ -444,6 +575,7 @@ int verify_tails(linlid_t *d, uint64_t n, verify_result_t *res)
 				goto out;
 			linli_cs_free(&cs);
 			memcpy(prev, hash, sizeof(prev));
+			store_forget(txn); /* nothing of it is kept */
 		}
 		if (l->head.seq > 0 && memcmp(prev, l->head.hash, LINLI_HASH_LEN) != 0) {
 			snprintf(res->error, sizeof(res->error),

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+_Static_assert(LINLI_SECRET_LEN == crypto_sign_SEEDBYTES, "a seed is a secret");
+
 struct linli_key {
 	uint8_t pub[crypto_sign_PUBLICKEYBYTES];
 	uint8_t *secret; /* sodium_malloc'd crypto_sign_SECRETKEYBYTES */
@@ -56,35 +58,36 @@ static linli_key_t *key_from_seed(const uint8_t seed[crypto_sign_SEEDBYTES])
 	return key;
 }
 
-int linli_key_load(linli_key_t **out, const char *path, char *err, size_t errlen)
+/* The 32 secret bytes of a key file (what: "key file", "data key file")
+ * into secret: one line of hex, a regular file only its owner can read. */
+static int secret_read(const char *path, const char *what, uint8_t secret[LINLI_SECRET_LEN],
+                       char *err, size_t errlen)
 {
-	/* Room for the hex seed, a newline and one byte that says "too long". */
-	char text[crypto_sign_SEEDBYTES * 2 + 3];
-	uint8_t *seed = NULL;
+	/* Room for the hex, a newline and one byte that says "too long". */
+	char text[LINLI_SECRET_LEN * 2 + 3];
 	struct stat st;
 	ssize_t n = -1;
 	int rc = -1;
-	*out = NULL;
 
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0) {
-		snprintf(err, errlen, "key file %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
 		return -1;
 	}
 	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "key file %s: not a regular file", path);
+		snprintf(err, errlen, "%s %s: not a regular file", what, path);
 		goto out;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		snprintf(err, errlen,
-		         "key file %s: mode %03o lets others read it; chmod 600 it (and make a "
+		         "%s %s: mode %03o lets others read it; chmod 600 it (and make a "
 		         "new key if others may have read it)",
-		         path, (unsigned)(st.st_mode & 0777));
+		         what, path, (unsigned)(st.st_mode & 0777));
 		goto out;
 	}
 	n = read(fd, text, sizeof(text) - 1);
 	if (n < 0) {
-		snprintf(err, errlen, "key file %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
 		goto out;
 	}
 	text[n] = '\0';
@@ -93,54 +96,48 @@ int linli_key_load(linli_key_t **out, const char *path, char *err, size_t errlen
 	if (text[hexlen] != '\0' && text[hexlen + strspn(text + hexlen, "\r\n")] != '\0')
 		hexlen = 0;
 	text[hexlen] = '\0';
-	seed = sodium_malloc(crypto_sign_SEEDBYTES);
-	if (seed == NULL || linli_unhex(text, seed, crypto_sign_SEEDBYTES) != 0) {
-		snprintf(err, errlen, "key file %s: expected %d hex digits on one line", path,
-		         crypto_sign_SEEDBYTES * 2);
-		goto out;
-	}
-	*out = key_from_seed(seed);
-	if (*out == NULL) {
-		snprintf(err, errlen, "key file %s: out of memory", path);
+	if (linli_unhex(text, secret, LINLI_SECRET_LEN) != 0) {
+		snprintf(err, errlen, "%s %s: expected %d hex digits on one line", what, path,
+		         LINLI_SECRET_LEN * 2);
 		goto out;
 	}
 	rc = 0;
 out:
 	sodium_memzero(text, sizeof(text));
-	sodium_free(seed);
 	close(fd);
 	return rc;
 }
 
-/* Durable create: temp file, fsync, rename, fsync of the directory. */
-int linli_key_generate(const char *path, uint8_t pub[LINLI_PUB_LEN], char *err, size_t errlen)
+/* Writes a new random secret to path (mode 0600) and leaves it in secret.
+ * Durable create: temp file, fsync, link, fsync of the directory; never
+ * replaces an existing file. */
+static int secret_generate(const char *path, const char *what, uint8_t secret[LINLI_SECRET_LEN],
+                           char *err, size_t errlen)
 {
 	char tmp[PATH_MAX], dir[PATH_MAX];
-	char hex[crypto_sign_SEEDBYTES * 2 + 2];
-	uint8_t *seed = sodium_malloc(crypto_sign_SEEDBYTES);
+	char hex[LINLI_SECRET_LEN * 2 + 2];
 	int fd = -1, rc = -1;
-	linli_key_t *key = NULL;
 
-	if (seed == NULL || snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		snprintf(err, errlen, "key file %s: path too long or out of memory", path);
-		goto out;
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+		snprintf(err, errlen, "%s %s: path too long", what, path);
+		return -1;
 	}
-	randombytes_buf(seed, crypto_sign_SEEDBYTES);
-	linli_hex(seed, crypto_sign_SEEDBYTES, hex);
+	randombytes_buf(secret, LINLI_SECRET_LEN);
+	linli_hex(secret, LINLI_SECRET_LEN, hex);
 	strcat(hex, "\n");
 	unlink(tmp); /* left over from a crash: never holds a key in use */
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0) {
-		snprintf(err, errlen, "key file %s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, "%s %s: %s", what, tmp, strerror(errno));
 		goto out;
 	}
 	if (write(fd, hex, strlen(hex)) != (ssize_t)strlen(hex) || fsync(fd) != 0) {
-		snprintf(err, errlen, "key file %s: %s", tmp, strerror(errno));
+		snprintf(err, errlen, "%s %s: %s", what, tmp, strerror(errno));
 		unlink(tmp);
 		goto out;
 	}
 	if (link(tmp, path) != 0) { /* link, not rename: never replace an existing key */
-		snprintf(err, errlen, "key file %s: %s", path, strerror(errno));
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
 		unlink(tmp);
 		goto out;
 	}
@@ -151,6 +148,48 @@ int linli_key_generate(const char *path, uint8_t pub[LINLI_PUB_LEN], char *err, 
 		fsync(dfd);
 		close(dfd);
 	}
+	rc = 0;
+out:
+	sodium_memzero(hex, sizeof(hex));
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int linli_key_load(linli_key_t **out, const char *path, char *err, size_t errlen)
+{
+	uint8_t *seed = sodium_malloc(crypto_sign_SEEDBYTES);
+	int rc = -1;
+	*out = NULL;
+	if (seed == NULL) {
+		snprintf(err, errlen, "key file %s: out of memory", path);
+		return -1;
+	}
+	if (secret_read(path, "key file", seed, err, errlen) != 0)
+		goto out;
+	*out = key_from_seed(seed);
+	if (*out == NULL) {
+		snprintf(err, errlen, "key file %s: out of memory", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	sodium_free(seed);
+	return rc;
+}
+
+int linli_key_generate(const char *path, uint8_t pub[LINLI_PUB_LEN], char *err, size_t errlen)
+{
+	uint8_t *seed = sodium_malloc(crypto_sign_SEEDBYTES);
+	int rc = -1;
+	linli_key_t *key = NULL;
+
+	if (seed == NULL) {
+		snprintf(err, errlen, "key file %s: out of memory", path);
+		goto out;
+	}
+	if (secret_generate(path, "key file", seed, err, errlen) != 0)
+		goto out;
 	key = key_from_seed(seed);
 	if (key == NULL) {
 		snprintf(err, errlen, "out of memory");
@@ -160,11 +199,41 @@ int linli_key_generate(const char *path, uint8_t pub[LINLI_PUB_LEN], char *err, 
 	rc = 0;
 out:
 	linli_key_destroy(&key);
-	sodium_memzero(hex, sizeof(hex));
 	sodium_free(seed);
-	if (fd >= 0)
-		close(fd);
 	return rc;
+}
+
+int linli_data_key_load(uint8_t **out, const char *path, char *err, size_t errlen)
+{
+	*out = sodium_malloc(LINLI_SECRET_LEN);
+	if (*out == NULL) {
+		snprintf(err, errlen, "data key file %s: out of memory", path);
+		return -1;
+	}
+	if (secret_read(path, "data key file", *out, err, errlen) != 0) {
+		linli_secret_free(out);
+		return -1;
+	}
+	sodium_mprotect_readonly(*out);
+	return 0;
+}
+
+int linli_data_key_generate(const char *path, char *err, size_t errlen)
+{
+	uint8_t *key = sodium_malloc(LINLI_SECRET_LEN);
+	if (key == NULL) {
+		snprintf(err, errlen, "data key file %s: out of memory", path);
+		return -1;
+	}
+	int rc = secret_generate(path, "data key file", key, err, errlen);
+	linli_secret_free(&key);
+	return rc;
+}
+
+bool linli_key_is(const linli_key_t *key, const uint8_t secret[LINLI_SECRET_LEN])
+{
+	/* libsodium's Ed25519 secret key begins with its seed. */
+	return sodium_memcmp(key->secret, secret, LINLI_SECRET_LEN) == 0;
 }
 
 void linli_key_destroy(linli_key_t **key)
@@ -191,7 +260,9 @@ uint8_t *linli_key_curve_secret(const linli_key_t *key)
 
 void linli_secret_free(uint8_t **secret)
 {
-	sodium_free(*secret); /* wipes before freeing */
+	if (secret == NULL)
+		return;
+	sodium_free(*secret); /* wipes before freeing; NULL is fine */
 	*secret = NULL;
 }
 

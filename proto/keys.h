@@ -17,10 +17,12 @@
 #ifndef LINLI_KEYS_H
 #define LINLI_KEYS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
-#define LINLI_PUB_LEN 32
+#define LINLI_PUB_LEN    32
+#define LINLI_SECRET_LEN 32 /* a signing key's seed, a data key */
 
 typedef struct linli_key linli_key_t;
 
@@ -37,7 +39,18 @@ const uint8_t *linli_key_pub(const linli_key_t *key);
  * LINLI_PUB_LEN bytes; free it with linli_secret_free as soon as it has
  * been handed on.  NULL if out of memory. */
 uint8_t *linli_key_curve_secret(const linli_key_t *key);
-/* Wipes and frees a secret from linli_key_curve_secret; sets it to NULL. */
+/* Data keys: the 32 bytes that seal a database's values (see store.h).
+ * Not the signing key: that one is rotated, and the data must stay
+ * readable.  The same file rules: one line of hex, mode 0600 or refused.
+ * load puts it in a new sodium_malloc'd (locked, read-only) buffer to
+ * free with linli_secret_free. */
+int linli_data_key_load(uint8_t **out, const char *path, char *err, size_t errlen);
+/* Makes a new data key file at path (0600; never replaces a file). */
+int linli_data_key_generate(const char *path, char *err, size_t errlen);
+/* Whether secret is this signing key's seed (a data key must not be). */
+bool linli_key_is(const linli_key_t *key, const uint8_t secret[LINLI_SECRET_LEN]);
+/* Wipes and frees a secret from linli_key_curve_secret or
+ * linli_data_key_load; sets it to NULL. */
 void linli_secret_free(uint8_t **secret);
 /* The X25519 form of an Ed25519 public key; -1 if it is not a valid one. */
 int linli_curve_pub(const uint8_t pub[LINLI_PUB_LEN], uint8_t out[LINLI_PUB_LEN]);

@@ -9,14 +9,29 @@
  * ordered multiset with a pointer at its median so reading a median never
  * scans.  Everything that must change together goes in one write transaction.
  *
+ * Sealed values: every value of the records, the base and the logs is
+ * encrypted and authenticated (XChaCha20-Poly1305) with a key derived for
+ * its owner from the data key given to store_open, and bound to its
+ * database and key: a value moved to another key, changed, or read with
+ * another data key fails its check (STORE_CORRUPT), never reads as
+ * something else.  Keys (owner codes, kinds, ids, sequence numbers), log
+ * heads, meta values and median sets hold no personal data and stay in
+ * clear.  A database remembers a check value of its data key and refuses
+ * another one at open (STORE_BADKEY).
+ *
  * Durability: default synced commits (no MDB_NOSYNC, no MDB_WRITEMAP).  The
  * map starts at 64 MiB and doubles whenever a write transaction begins with
  * the map more than 80% used, or after an MDB_MAP_FULL (the caller aborts,
  * calls store_grow and retries).
  *
  * Threads: one process opens the store once; one writer at a time; read
- * transactions are short.  Pointers returned by *_get are valid only until
- * the transaction ends.
+ * transactions are short.  One thread at a time uses a store, reads too
+ * (they share its cache of owners' keys, which is not locked).
+ *
+ * Memory: a value from *_get is opened into memory of its transaction:
+ * valid until the transaction ends (or store_forget), never a pointer into
+ * the file.  A value given to a *_each callback is valid during that call
+ * only (one buffer, reused): a callback that keeps it copies it.
  */
 #ifndef LINLI_STORE_H
 #define LINLI_STORE_H
@@ -37,17 +52,27 @@ enum {
 	                      * stays usable; retry once there is room */
 	STORE_INVAL = -6,    /* argument out of bounds (key too long, ...) */
 	STORE_NOMEM = -7,
+	STORE_CORRUPT = -8,   /* a stored value fails its authentication check:
+	                       * damaged on disk or changed behind our back */
+	STORE_BADKEY = -9,    /* store_open: not the data key this database was made with */
+	STORE_UNSEALED = -10, /* store_open: the database holds values from before
+	                       * values were sealed */
 };
 
 #define STORE_OWNER_MAX 16 /* bytes in an owner code */
 #define STORE_ID_MAX    64 /* bytes in a record id */
 #define STORE_HASH_LEN  32
+#define STORE_KEY_LEN   32 /* bytes in a data key */
 
 const char *store_strerror(int code);
 
-/* Opens (creating if needed) the database in directory dir. */
-int store_open(linli_store_t **out, const char *dir);
-/* Closes; safe with *store == NULL; sets *store to NULL. */
+/* Opens (creating if needed) the database in directory dir, with the data
+ * key that seals its values (STORE_KEY_LEN bytes; the store keeps its own
+ * copy in locked memory, the caller may wipe its one at once).  A new
+ * database remembers a check value of the key; an existing one refuses
+ * another key (STORE_BADKEY). */
+int store_open(linli_store_t **out, const char *dir, const uint8_t key[STORE_KEY_LEN]);
+/* Closes and wipes the keys; safe with *store == NULL; sets *store to NULL. */
 void store_close(linli_store_t **store);
 /* Doubles the map size.  No transaction may be open. */
 int store_grow(linli_store_t *store);
@@ -65,6 +90,22 @@ int store_read_begin(linli_store_t *store, linli_txn_t **out);
 int store_write_begin(linli_store_t *store, linli_txn_t *parent, linli_txn_t **out);
 int store_commit(linli_txn_t **txn);
 void store_abort(linli_txn_t **txn);
+/* Frees the values *_get has returned in txn so far: their pointers go
+ * invalid.  For a loop that reads much in one transaction and keeps
+ * nothing from one turn to the next (verify, a fold, sending a log). */
+void store_forget(linli_txn_t *txn);
+/* Where the last value that failed its check in txn is (what a *_each
+ * that returned STORE_CORRUPT cannot say otherwise).  area is "records",
+ * "base" or "log"; for a log entry kind is its stream, id is "" and seq
+ * its sequence.  -1 if txn met no damage. */
+typedef struct {
+	const char *area;
+	char owner[STORE_OWNER_MAX + 1];
+	int kind;
+	char id[STORE_ID_MAX + 1];
+	uint64_t seq;
+} store_damage_t;
+int store_damage(const linli_txn_t *txn, store_damage_t *out);
 
 /* Logs: one per (owner, stream).  The head is (0, zero hash) for an empty log. */
 typedef struct {
@@ -81,6 +122,8 @@ int store_log_append(linli_txn_t *txn, const char *owner, int stream, uint64_t s
                      const void *tail, size_t tail_len);
 int store_log_get(linli_txn_t *txn, const char *owner, int stream, uint64_t seq, const void **data,
                   size_t *len);
+/* The length store_log_get would give, without opening the entry. */
+int store_log_len(linli_txn_t *txn, const char *owner, int stream, uint64_t seq, size_t *len);
 /* Deletes the entries of a log up to seq upto (what a checkpoint made its
  * base); the head stays. */
 int store_log_trim(linli_txn_t *txn, const char *owner, int stream, uint64_t upto);
@@ -102,6 +145,10 @@ int store_rec_del(linli_txn_t *txn, const char *owner, int kind, const char *id)
 typedef int (*store_rec_fn)(const char *owner, int kind, const char *id, const void *val,
                             size_t len, void *arg);
 int store_rec_each(linli_txn_t *txn, const char *owner, int kind, store_rec_fn fn, void *arg);
+/* Calls fn once for each owner that has records, in order, opening no
+ * value; a non-zero return from fn stops and is returned. */
+typedef int (*store_owner_fn)(const char *owner, void *arg);
+int store_rec_owners(linli_txn_t *txn, store_owner_fn fn, void *arg);
 
 /* The base of compacted logs: records as of a checkpoint, under the same
  * keys as the records; each walks one owner's in key order, after

@@ -89,6 +89,7 @@ class Daemon:
         self.dir = os.path.join(cluster.dir, owner)
         self.state = os.path.join(self.dir, "state")
         self.key = os.path.join(self.dir, "key")
+        self.data_key = os.path.join(self.dir, "data_key")  # seals its database
         self.sock = os.path.join(self.dir, "control.sock")
         self.conf = os.path.join(self.dir, "linlid.conf")
         self.logfile = os.path.join(self.dir, "linlid.log")
@@ -103,6 +104,7 @@ class Daemon:
             f"name = {self.name}",
             f"state_dir = {self.state}",
             f"key_file = {self.key}",
+            f"data_key_file = {self.data_key}",
             f"trust_file = {self.cluster.trust}",
             f"control = {self.sock}",
             "heartbeat_ms = 300",
@@ -215,14 +217,17 @@ class Cluster:
         lines = ["# demo trust list"]
         for d in [self.hub] + self.nodes:
             d.pub = self.keygen(d.key)
+            self.keygen(d.data_key, data=True)
             lines.append(f"{d.owner} {d.pub} {d.name}")
             d.write_config()
         with open(self.trust, "w") as f:
             f.write("\n".join(lines) + "\n")
 
     @staticmethod
-    def keygen(path):
-        p = run_tool([LINLICTL, "keygen", path], capture_output=True, text=True, check=True)
+    def keygen(path, data=False):
+        """A signing key (returns its public key), or with data a data key."""
+        p = run_tool([LINLICTL, "keygen"] + (["--data"] if data else []) + [path],
+                     capture_output=True, text=True, check=True)
         return p.stdout.strip()
 
     def start(self):

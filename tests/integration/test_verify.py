@@ -2,7 +2,10 @@
 """linlictl verify: every log's signatures and chain, and the stored records
 and statistics against a replay of the logs.  It passes on a healthy node
 and hub, and names the first bad place when a record or a log entry was
-changed on disk behind the daemon's back."""
+changed on disk behind the daemon's back.  Values are sealed on disk: a
+changed byte fails its authentication check and is named as damage (never
+read as "not found"); an older sealed copy of a record put back (valid,
+but stale) is found by the replay."""
 
 import os
 import subprocess
@@ -33,6 +36,12 @@ def verify(daemon):
     return daemon.ctl("verify", check=False)
 
 
+def flip(value):
+    """One bit changed in the middle of a sealed value (its ciphertext)."""
+    i = len(value) // 2
+    return value[:i] + bytes([value[i] ^ 1]) + value[i + 1:]
+
+
 def main():
     communities = [x for x in cluster.COMMUNITIES if x[1] in ("Linkou", "Zenglin")]
     with cluster.Cluster(communities) as c:
@@ -42,6 +51,10 @@ def main():
             demo_data.community(data, n.owner, n.name, pilot=False)
             for f in demo_data.FILES:
                 n.ctl("import", os.path.join(data, f))
+        z = c.node("Zenglin")
+        # An authentic sealed value of h00001 as it was before the change.
+        stale = next((k, v) for k, v in dump(z.state, "rec") if k.endswith(b"h00001"))
+        for n in c.nodes:
             n.ctl("household", "set", "h00001", "rented=yes")
             n.ctl("event", "remove", "e001")
         c.wait_converged()
@@ -54,29 +67,48 @@ def main():
         print(f"ok - verify passes at the hub ({records} records) and at each node")
 
         # A household changed on Zenglin's disk behind the daemon's back.
-        z = c.node("Zenglin")
         z.stop()
         key, value = next((k, v) for k, v in dump(z.state, "rec") if k.endswith(b"h00002"))
-        i = value.index(b"1380")  # the phone number
-        load(z.state, "rec", key, value[:i] + b"1390" + value[i + 4:])
+        assert b"1380" not in value, "a phone number stored in clear"
+        load(z.state, "rec", key, flip(value))
         z.start()
         p = verify(z)
         assert p.returncode == 1, p
-        assert "household h00002 of 350582006006: the stored record is not what the log says" \
-            in p.stderr, p.stderr
-        print("ok - a record changed on disk is found and named")
+        assert "household h00002 of 350582006006: the stored record fails its authentication " \
+            "check" in p.stderr, p.stderr
+        p = z.ctl("household", "show", "h00002", check=False)
+        assert p.returncode == 1 and "fails its authentication check" in p.stderr, p
+        print("ok - a record changed on disk fails its authentication check: verify names "
+              "it, show says so (not 'no household')")
+        z.stop()
+        load(z.state, "rec", key, value)
 
-        # A change set changed on the hub's disk: its signature no longer holds.
+        # An older, authentic sealed copy of a record put back in its place.
+        current = next(v for k, v in dump(z.state, "rec") if k == stale[0])
+        assert current != stale[1]
+        load(z.state, "rec", *stale)
+        z.start()
+        p = verify(z)
+        assert p.returncode == 1, p
+        assert "household h00001 of 350582006006: the stored record is not what the log says" \
+            in p.stderr, p.stderr
+        print("ok - an older copy of a record put back is found and named")
+        z.stop()
+        load(z.state, "rec", stale[0], current)
+        z.start()
+        assert verify(z).returncode == 0, verify(z).stderr
+
+        # A change set changed on the hub's disk.
         c.hub.stop()
         key, value = next((k, v) for k, v in dump(c.hub.state, "log")
                           if k.startswith(z.owner.encode()))
-        i = len(value) // 2  # one bit in the middle of the signed bytes
-        load(c.hub.state, "log", key, value[:i] + bytes([value[i] ^ 1]) + value[i + 1:])
+        load(c.hub.state, "log", key, flip(value))
         c.hub.start()
         p = verify(c.hub)
         assert p.returncode == 1, p
-        assert "change set 1: signature does not verify" in p.stderr, p.stderr
-        print("ok - a change set changed on disk is found: its signature does not verify")
+        assert "350582006006 public log: change set 1 fails its authentication check" \
+            in p.stderr, p.stderr
+        print("ok - a change set changed on disk is found: it fails its authentication check")
         # Put both back so the cluster stops cleanly with consistent stores.
         c.hub.stop()
         load(c.hub.state, "log", key, value)
@@ -88,11 +120,10 @@ def main():
         z.kill()
         key, value = [(k, v) for k, v in dump(z.state, "log")
                       if k.startswith(z.owner.encode())][-1]
-        i = len(value) // 2
-        load(z.state, "log", key, value[:i] + bytes([value[i] ^ 1]) + value[i + 1:])
+        load(z.state, "log", key, flip(value))
         z.start(wait=False)
         assert z.proc.wait(20) == 1, "started on a damaged log after a crash"
-        assert "database check failed" in z.log_text() and "signature does not verify" \
+        assert "database check failed" in z.log_text() and "fails its authentication check" \
             in z.log_text(), z.log_tail()
         load(z.state, "log", key, value)
         z.start()

@@ -16,6 +16,7 @@
  *       "reached CLOCK_MONOTONIC_SECONDS".
  */
 #include <inttypes.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,8 +76,10 @@ static int floor_run(const char *dir, uint64_t n, int verify)
 	linli_store_t *st;
 	linli_key_t *key = NULL;
 	char err[LINLI_ERR_MAX], keyfile[512];
-	uint8_t pub[LINLI_PUB_LEN];
-	if (store_open(&st, dir) != 0) {
+	uint8_t pub[LINLI_PUB_LEN], data_key[STORE_KEY_LEN];
+	/* Values sealed as the daemon seals them: the floor is the same store. */
+	randombytes_buf(data_key, sizeof(data_key));
+	if (store_open(&st, dir, data_key) != 0) {
 		fprintf(stderr, "floor: cannot open a store in %s\n", dir);
 		return 1;
 	}

@@ -4,10 +4,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <lmdb.h> /* to damage and move sealed values as a disk or an intruder would */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,10 @@
 #include "store/store.h"
 
 #define MIB ((uint64_t)1 << 20)
+
+/* The data key of every test store, and another one. */
+static const uint8_t key1[STORE_KEY_LEN] = "0123456789abcdef0123456789abcde";
+static const uint8_t key2[STORE_KEY_LEN] = "0123456789abcdef0123456789abcdX";
 
 typedef struct {
 	char dir[64];
@@ -29,7 +36,7 @@ static int setup(void **state)
 	if (f == NULL)
 		return -1;
 	snprintf(f->dir, sizeof(f->dir), "/tmp/linli-store-XXXXXX");
-	if (mkdtemp(f->dir) == NULL || store_open(&f->s, f->dir) != STORE_OK) {
+	if (mkdtemp(f->dir) == NULL || store_open(&f->s, f->dir, key1) != STORE_OK) {
 		free(f);
 		return -1;
 	}
@@ -62,7 +69,7 @@ static void reopen(fixture_t *f)
 {
 	store_close(&f->s);
 	assert_null(f->s);
-	assert_int_equal(store_open(&f->s, f->dir), STORE_OK);
+	assert_int_equal(store_open(&f->s, f->dir, key1), STORE_OK);
 }
 
 static void hash_of(uint8_t h[STORE_HASH_LEN], uint64_t seq)
@@ -101,7 +108,8 @@ static void test_open_reopen(void **state)
 	size_t len;
 	uint8_t h[STORE_HASH_LEN];
 
-	assert_int_equal(store_open(&s2, "/nonexistent/linli/dir"), STORE_IO);
+	assert_int_equal(store_open(&s2, "/nonexistent/linli/dir", key1), STORE_IO);
+	assert_int_equal(store_open(&s2, f->dir, NULL), STORE_INVAL);
 	assert_null(s2);
 	store_close(&s2); /* safe with NULL */
 
@@ -601,7 +609,7 @@ static void test_mapfull(void **state)
 	 * one small commit at a time (a begin below 80% does not grow).  Then,
 	 * with a reader open, write_begin does not remap under it. */
 	store_close(&f->s);
-	assert_int_equal(store_open(&f->s, f->dir), STORE_OK);
+	assert_int_equal(store_open(&f->s, f->dir, key1), STORE_OK);
 	assert_int_equal(store_usage(f->s, &used, &grown), STORE_OK);
 	assert_int_equal(store_usage(f->s, &used, &mapsize), STORE_OK);
 	assert_int_equal(mapsize, grown);
@@ -845,7 +853,7 @@ static void test_strerror(void **state)
 {
 	(void)state;
 	assert_string_equal(store_strerror(STORE_FULL), "storage full: no space left on device");
-	for (int c = STORE_NOMEM; c <= STORE_OK; c++)
+	for (int c = STORE_UNSEALED; c <= STORE_OK; c++)
 		assert_string_not_equal(store_strerror(c), store_strerror(-100));
 }
 
@@ -951,6 +959,346 @@ static void test_base_area(void **state)
 	assert_int_equal(store_commit(&t), STORE_OK);
 }
 
+static int collect_owner(const char *owner, void *arg)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+	snprintf(out + n, 256 - n, "%s ", owner);
+	return strcmp(owner, "stop") == 0 ? 7 : 0;
+}
+
+static void test_rec_owners(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL;
+	char seen[256] = "";
+
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	assert_int_equal(store_rec_owners(t, collect_owner, seen), STORE_OK);
+	assert_string_equal(seen, "");
+	put_rec(t, "350", 1, "a", "x");
+	put_rec(t, "35", 4, "b", "x");
+	put_rec(t, "35", 1, "a", "x");
+	put_rec(t, "36", 255, "z", "x");
+	put_rec(t, "stop", 1, "a", "x");
+	put_rec(t, "zz", 1, "a", "x");
+	assert_int_equal(store_base_put(t, "34", 1, "a", "x", 1), STORE_OK); /* not a record */
+	assert_int_equal(store_rec_owners(t, collect_owner, seen), 7);
+	assert_string_equal(seen, "35 350 36 stop ");
+	assert_int_equal(store_rec_owners(t, NULL, seen), STORE_INVAL);
+	store_abort(&t);
+}
+
+/* ---- sealed values ---- */
+
+/* The raw bytes of one LMDB value, as they are on disk, read with LMDB
+ * itself while the store is closed. */
+static MDB_env *raw_open(const char *dir, MDB_txn **txn, MDB_dbi *dbi, const char *db)
+{
+	MDB_env *env;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 8), 0);
+	assert_int_equal(mdb_env_set_mapsize(env, 256 * MIB), 0);
+	assert_int_equal(mdb_env_open(env, dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, txn), 0);
+	assert_int_equal(mdb_dbi_open(*txn, db, MDB_CREATE, dbi), 0);
+	return env;
+}
+
+static size_t raw_key(uint8_t *k, const char *owner, int b, const void *rest, size_t restlen)
+{
+	size_t n = strlen(owner);
+	memcpy(k, owner, n);
+	k[n] = 0;
+	k[n + 1] = (uint8_t)b;
+	memcpy(k + n + 2, rest, restlen);
+	return n + 2 + restlen;
+}
+
+/* Applies fn to the raw value under key (owner, b, rest) of db. */
+static void raw_edit(fixture_t *f, const char *db, const char *owner, int b, const void *rest,
+                     size_t restlen, void (*fn)(MDB_txn *, MDB_dbi, MDB_val *, MDB_val *))
+{
+	uint8_t k[128];
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	store_close(&f->s);
+	MDB_env *env = raw_open(f->dir, &txn, &dbi, db);
+	MDB_val key = {raw_key(k, owner, b, rest, restlen), k}, val;
+	assert_int_equal(mdb_get(txn, dbi, &key, &val), 0);
+	fn(txn, dbi, &key, &val);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	assert_int_equal(store_open(&f->s, f->dir, key1), STORE_OK);
+}
+
+static void flip_middle(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val)
+{
+	uint8_t buf[4096];
+	assert_true(val->mv_size <= sizeof(buf));
+	memcpy(buf, val->mv_data, val->mv_size);
+	buf[val->mv_size / 2] ^= 0x01;
+	MDB_val v = {val->mv_size, buf};
+	assert_int_equal(mdb_put(txn, dbi, key, &v, 0), 0);
+}
+
+/* Puts the value under the key that ends in 'a' under the same key
+ * ending in 'b' instead, as a whole, valid, sealed value. */
+static void move_to_b(MDB_txn *txn, MDB_dbi dbi, MDB_val *key, MDB_val *val)
+{
+	uint8_t k[128], buf[4096];
+	memcpy(k, key->mv_data, key->mv_size);
+	memcpy(buf, val->mv_data, val->mv_size);
+	k[key->mv_size - 1] = 'b';
+	MDB_val nk = {key->mv_size, k}, v = {val->mv_size, buf};
+	assert_int_equal(mdb_put(txn, dbi, &nk, &v, 0), 0);
+}
+
+/* Whether needle is anywhere in the file. */
+static bool file_has(const char *path, const char *needle)
+{
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	fseek(fp, 0, SEEK_END);
+	long size = ftell(fp);
+	rewind(fp);
+	char *buf = malloc((size_t)size + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)size, fp), (size_t)size);
+	fclose(fp);
+	bool found = memmem(buf, (size_t)size, needle, strlen(needle)) != NULL;
+	free(buf);
+	return found;
+}
+
+static void test_sealed_round_trip(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL;
+	uint8_t h[STORE_HASH_LEN];
+	const void *v;
+	size_t len;
+	char path[128];
+	const char *rec = "head_name=陈志明 phone=13800000001", *cs = "change set 13800000002";
+
+	hash_of(h, 1);
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	put_rec(t, "350582006006", 4, "h00001", rec);
+	assert_int_equal(store_base_put(t, "350582006006", 4, "h00001", "13800000003", 11),
+	                 STORE_OK);
+	assert_int_equal(
+	    store_log_append(t, "350582006006", 2, 1, h, cs, 12, cs + 12, strlen(cs) - 12),
+	    STORE_OK);
+	put_rec(t, "350582006006", 4, "empty", "");
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	reopen(f);
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	assert_rec(t, "350582006006", 4, "h00001", rec);
+	assert_rec(t, "350582006006", 4, "empty", "");
+	assert_int_equal(store_base_get(t, "350582006006", 4, "h00001", &v, &len), STORE_OK);
+	assert_int_equal(len, 11);
+	assert_memory_equal(v, "13800000003", 11);
+	assert_int_equal(store_log_get(t, "350582006006", 2, 1, &v, &len), STORE_OK);
+	assert_int_equal(len, strlen(cs));
+	assert_memory_equal(v, cs, len);
+	assert_int_equal(store_log_len(t, "350582006006", 2, 1, &len), STORE_OK);
+	assert_int_equal(len, strlen(cs));
+	assert_int_equal(store_log_len(t, "350582006006", 2, 2, &len), STORE_NOTFOUND);
+	/* Values opened earlier stay valid while the transaction reads on. */
+	const void *first;
+	assert_int_equal(store_rec_get(t, "350582006006", 4, "h00001", &first, &len), STORE_OK);
+	for (int i = 0; i < 2000; i++)
+		assert_int_equal(store_log_get(t, "350582006006", 2, 1, &v, &len), STORE_OK);
+	assert_memory_equal(first, rec, strlen(rec));
+	store_abort(&t);
+
+	/* Nothing of it is in the file in clear. */
+	store_close(&f->s);
+	snprintf(path, sizeof(path), "%s/data.mdb", f->dir);
+	assert_false(file_has(path, "13800000001"));
+	assert_false(file_has(path, "13800000002"));
+	assert_false(file_has(path, "13800000003"));
+	assert_false(file_has(path, "陈志明"));
+	assert_true(file_has(path, "h00001")); /* keys stay in clear */
+
+	/* The format, opened without the store: nonce(24) ciphertext tag(16),
+	 * XChaCha20-Poly1305-IETF under BLAKE2b(owner; key = data key,
+	 * personal "linli-owner-key"), associated data 'R' and the key. */
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k, raw;
+	uint8_t kb[64], ad[65], owner_key[32], plain[256];
+	static const char personal[16] = "linli-owner-key";
+	MDB_env *env = raw_open(f->dir, &txn, &dbi, "rec");
+	k.mv_size = raw_key(kb, "350582006006", 4, "h00001", 6);
+	k.mv_data = kb;
+	assert_int_equal(mdb_get(txn, dbi, &k, &raw), 0);
+	assert_int_equal(raw.mv_size, 24 + strlen(rec) + 16);
+	crypto_generichash_blake2b_salt_personal(owner_key, 32, (const uint8_t *)"350582006006", 12,
+	                                         key1, STORE_KEY_LEN, NULL,
+	                                         (const uint8_t *)personal);
+	ad[0] = 'R';
+	memcpy(ad + 1, kb, k.mv_size);
+	const uint8_t *c = raw.mv_data;
+	assert_int_equal(crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
+	                     plain, NULL, c + 24, raw.mv_size - 40, c + raw.mv_size - 16, ad,
+	                     1 + k.mv_size, c, owner_key),
+	                 0);
+	assert_memory_equal(plain, rec, strlen(rec));
+	ad[0] = 'B'; /* the same bytes do not open as the base's */
+	assert_int_equal(crypto_aead_xchacha20poly1305_ietf_decrypt_detached(
+	                     plain, NULL, c + 24, raw.mv_size - 40, c + raw.mv_size - 16, ad,
+	                     1 + k.mv_size, c, owner_key),
+	                 -1);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	assert_int_equal(store_open(&f->s, f->dir, key1), STORE_OK);
+}
+
+static void test_sealed_damage(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL;
+	uint8_t h[STORE_HASH_LEN], seq[8] = {0, 0, 0, 0, 0, 0, 0, 1};
+	const void *v;
+	size_t len;
+	store_damage_t dm;
+	recs_seen_t seen = {.stop_after = -1};
+
+	hash_of(h, 1);
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	put_rec(t, "35", 4, "a", "phone=13800000001");
+	put_rec(t, "35", 4, "c", "phone=13800000009");
+	assert_int_equal(store_base_put(t, "35", 4, "a", "x", 1), STORE_OK);
+	assert_int_equal(store_log_append(t, "35", 2, 1, h, "cs1", 3, NULL, 0), STORE_OK);
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	/* One bit changed in a record: not found is not what it says. */
+	raw_edit(f, "rec", "35", 4, "a", 1, flip_middle);
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	assert_int_equal(store_damage(t, &dm), -1);
+	assert_int_equal(store_rec_get(t, "35", 4, "a", &v, &len), STORE_CORRUPT);
+	assert_int_equal(store_damage(t, &dm), 0);
+	assert_string_equal(dm.area, "records");
+	assert_string_equal(dm.owner, "35");
+	assert_int_equal(dm.kind, 4);
+	assert_string_equal(dm.id, "a");
+	assert_rec(t, "35", 4, "c", "phone=13800000009"); /* the others still open */
+	store_abort(&t);
+	/* An each stops at it and says where. */
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	assert_int_equal(store_rec_each(t, "35", 0, collect_rec, &seen), STORE_CORRUPT);
+	assert_int_equal(seen.n, 0); /* a is the first: nothing before it */
+	assert_int_equal(store_damage(t, &dm), 0);
+	assert_string_equal(dm.id, "a");
+	store_abort(&t);
+
+	/* The same in the base and in a log. */
+	raw_edit(f, "base", "35", 4, "a", 1, flip_middle);
+	raw_edit(f, "log", "35", 2, seq, 8, flip_middle);
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	assert_int_equal(store_base_get(t, "35", 4, "a", &v, &len), STORE_CORRUPT);
+	assert_int_equal(store_base_each(t, "35", 0, NULL, collect_rec, &seen), STORE_CORRUPT);
+	assert_int_equal(store_damage(t, &dm), 0);
+	assert_string_equal(dm.area, "base");
+	assert_int_equal(store_log_get(t, "35", 2, 1, &v, &len), STORE_CORRUPT);
+	assert_int_equal(store_damage(t, &dm), 0);
+	assert_string_equal(dm.area, "log");
+	assert_int_equal(dm.kind, 2);
+	assert_int_equal(dm.seq, 1);
+	store_abort(&t);
+}
+
+static void test_sealed_moved(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL;
+	const void *v;
+	size_t len;
+
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	put_rec(t, "35", 4, "a", "phone=13800000001");
+	put_rec(t, "35", 4, "b", "phone=13800000002");
+	assert_int_equal(store_commit(&t), STORE_OK);
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	assert_rec(t, "35", 4, "b", "phone=13800000002");
+	store_abort(&t);
+
+	/* a's whole sealed value put under b: b does not read as a's. */
+	raw_edit(f, "rec", "35", 4, "a", 1, move_to_b);
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	assert_rec(t, "35", 4, "a", "phone=13800000001");
+	assert_int_equal(store_rec_get(t, "35", 4, "b", &v, &len), STORE_CORRUPT);
+	/* Nor under the same key in the base, nor under another owner. */
+	store_abort(&t);
+	uint8_t k[64], buf[256];
+	MDB_txn *txn;
+	MDB_dbi rec, base;
+	MDB_val val;
+	store_close(&f->s);
+	MDB_env *env = raw_open(f->dir, &txn, &rec, "rec");
+	assert_int_equal(mdb_dbi_open(txn, "base", 0, &base), 0);
+	MDB_val key = {raw_key(k, "35", 4, "a", 1), k};
+	assert_int_equal(mdb_get(txn, rec, &key, &val), 0);
+	memcpy(buf, val.mv_data, val.mv_size);
+	val.mv_data = buf;
+	assert_int_equal(mdb_put(txn, base, &key, &val, 0), 0);
+	MDB_val other = {raw_key(k + 32, "36", 4, "a", 1), k + 32};
+	assert_int_equal(mdb_put(txn, rec, &other, &val, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	assert_int_equal(store_open(&f->s, f->dir, key1), STORE_OK);
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	assert_int_equal(store_base_get(t, "35", 4, "a", &v, &len), STORE_CORRUPT);
+	assert_int_equal(store_rec_get(t, "36", 4, "a", &v, &len), STORE_CORRUPT);
+	assert_rec(t, "35", 4, "a", "phone=13800000001");
+	store_abort(&t);
+}
+
+static void test_data_key(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL;
+	linli_store_t *s2 = NULL;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	char dir[64];
+
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	put_rec(t, "35", 4, "a", "phone=13800000001");
+	assert_int_equal(store_commit(&t), STORE_OK);
+	store_close(&f->s);
+	/* Another key is refused at open, not met as damage later. */
+	assert_int_equal(store_open(&f->s, f->dir, key2), STORE_BADKEY);
+	assert_null(f->s);
+	assert_string_equal(store_strerror(STORE_BADKEY),
+	                    "the data key is not the one this database was made with");
+	/* Its own still opens it, and its values read. */
+	assert_int_equal(store_open(&f->s, f->dir, key1), STORE_OK);
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	assert_rec(t, "35", 4, "a", "phone=13800000001");
+	store_abort(&t);
+
+	/* A database whose values were stored in clear, before sealing. */
+	snprintf(dir, sizeof(dir), "/tmp/linli-plain-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	MDB_env *env = raw_open(dir, &txn, &dbi, "rec");
+	uint8_t k[64];
+	MDB_val key = {raw_key(k, "35", 4, "a", 1), k}, val = {5, "plain"};
+	assert_int_equal(mdb_put(txn, dbi, &key, &val, 0), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	assert_int_equal(store_open(&s2, dir, key1), STORE_UNSEALED);
+	assert_null(s2);
+	char path[128];
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/lock.mdb", dir);
+	unlink(path);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -966,6 +1314,11 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_median_random, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_log_trim_and_reset, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_base_area, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rec_owners, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sealed_round_trip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sealed_damage, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_sealed_moved, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_data_key, setup, teardown),
 	    cmocka_unit_test(test_strerror),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

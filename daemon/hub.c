@@ -5,8 +5,9 @@
  * Every message comes on a link authenticated as one owner (auth.c): an
  * owner in the trust list and not revoked, or it is refused.  A change
  * set is checked in this order, each failure refused with a logged reason
- * and counted: it is the link's owner's, size and signature (before any
- * decoding; a retired key only until a newer one has signed), the
+ * and counted: it names an owner in the trust list, the link's owner,
+ * size and signature (before any decoding; a retired key only until a
+ * newer one has signed), the
  * signed body names the same owner, its database generation (epoch: a
  * change set from a database replaced by a restore is refused), sequence
  * (a duplicate is acknowledged, not applied; a gap is answered with WANT),
@@ -596,18 +597,33 @@ static void on_snap(linlid_t *d, zmsg_t *m)
 static void submit_cs(linlid_t *d, zmsg_t *m)
 {
 	char owner[LINLI_OWNER_MAX + 1];
-	if (m->n != 5 || !zmsg_str(m, 2, owner, sizeof(owner))) {
-		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed CS message (%zu parts)",
-		       m->n);
+	const char *link = auth_sender(m);
+	/* Parts as the node counts them: type, owner, frame, signature. */
+	if (m->n != 5) {
+		refuse(d, RID(m), NULL, &d->refused.malformed,
+		       "malformed CS message: %zu parts, 4 expected", m->n - 1);
 		return;
 	}
-	const char *link = auth_sender(m);
+	if (!zmsg_str(m, 2, owner, sizeof(owner)) || !linli_owner_valid(owner)) {
+		refuse(d, RID(m), NULL, &d->refused.malformed,
+		       "malformed CS message: owner part of %zu bytes is not an owner code",
+		       zmsg_size(m, 2));
+		return;
+	}
+	/* Named before the link is compared: an owner nobody trusts is a
+	 * reason of its own, whoever's link it came on. */
+	const trust_entry_t *t = trust_find(&d->trust, owner);
+	if (t == NULL) {
+		refuse(d, RID(m), link, &d->refused.unknown_owner,
+		       "change set of %s, an owner not in the trust list, on the link of %s", owner,
+		       link);
+		return;
+	}
 	if (strcmp(link, owner) != 0) {
 		refuse(d, RID(m), link, &d->refused.wrong_origin,
 		       "change set claims origin %s but came on the link of %s", owner, link);
 		return;
 	}
-	const trust_entry_t *t = trust_find(&d->trust, owner);
 	verify_job_t *job = verify_job_new();
 	if (job == NULL)
 		return; /* not acknowledged: the node sends it again */
@@ -824,8 +840,9 @@ void hub_on_link(linlid_t *d)
 	for (int i = 0; i < d->cfg.batch_max && hub_wants_link(d) && zmsg_recv(d->link, &m) == 1;
 	     i++) {
 		if (m.truncated || m.n < 2) {
-			refuse(d, RID(&m), NULL, &d->refused.malformed, "message with %s parts",
-			       m.truncated ? "too many" : "too few");
+			refuse(d, RID(&m), NULL, &d->refused.malformed,
+			       "message with too %s parts (1 to %d)", m.truncated ? "many" : "few",
+			       ZMSG_PARTS_MAX - 1);
 		} else if (!sender_allowed(d, &m)) {
 			/* refused, with the reason */
 		} else if (zmsg_is(&m, 1, "CS")) {

@@ -268,7 +268,8 @@ static void on_hello(linlid_t *d, zmsg_t *m)
 	char owner[LINLI_OWNER_MAX + 1];
 	Linli__Hello *h = NULL;
 	if ((h = linkmsg_hello(m)) == NULL) {
-		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed HELLO");
+		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed HELLO from %s",
+		       auth_sender(m));
 		goto out;
 	}
 	snprintf(owner, sizeof(owner), "%s", h->owner);
@@ -359,7 +360,8 @@ static void on_relay_back(linlid_t *d, zmsg_t *m)
 	store_head_t head;
 	if (m->n != 5 || !zmsg_str(m, 2, owner, sizeof(owner)) ||
 	    strcmp(owner, d->cfg.owner) != 0) {
-		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed RELAY");
+		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed RELAY from %s",
+		       auth_sender(m));
 		return;
 	}
 	trust_entry_t tmp;
@@ -442,7 +444,8 @@ static void on_restore(linlid_t *d, zmsg_t *m)
 	uint64_t epoch = 0;
 	const trust_entry_t *t;
 	if ((c = linkmsg_claim(m)) == NULL) {
-		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed RESTORE");
+		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed RESTORE from %s",
+		       auth_sender(m));
 		goto out;
 	}
 	if (strcmp(c->owner, auth_sender(m)) != 0) {
@@ -601,13 +604,13 @@ static void submit_cs(linlid_t *d, zmsg_t *m)
 	/* Parts as the node counts them: type, owner, frame, signature. */
 	if (m->n != 5) {
 		refuse(d, RID(m), NULL, &d->refused.malformed,
-		       "malformed CS message: %zu parts, 4 expected", m->n - 1);
+		       "malformed CS message from %s: %zu parts, 4 expected", link, m->n - 1);
 		return;
 	}
 	if (!zmsg_str(m, 2, owner, sizeof(owner)) || !linli_owner_valid(owner)) {
 		refuse(d, RID(m), NULL, &d->refused.malformed,
-		       "malformed CS message: owner part of %zu bytes is not an owner code",
-		       zmsg_size(m, 2));
+		       "malformed CS message from %s: owner part of %zu bytes is not an owner code",
+		       link, zmsg_size(m, 2));
 		return;
 	}
 	/* Named before the link is compared: an owner nobody trusts is a
@@ -840,9 +843,10 @@ void hub_on_link(linlid_t *d)
 	for (int i = 0; i < d->cfg.batch_max && hub_wants_link(d) && zmsg_recv(d->link, &m) == 1;
 	     i++) {
 		if (m.truncated || m.n < 2) {
+			const char *who = auth_sender(&m);
 			refuse(d, RID(&m), NULL, &d->refused.malformed,
-			       "message with too %s parts (1 to %d)", m.truncated ? "many" : "few",
-			       ZMSG_PARTS_MAX - 1);
+			       "message from %s with too %s parts (1 to %d)", who ? who : "nobody",
+			       m.truncated ? "many" : "few", ZMSG_PARTS_MAX - 1);
 		} else if (!sender_allowed(d, &m)) {
 			/* refused, with the reason */
 		} else if (zmsg_is(&m, 1, "CS")) {
@@ -864,7 +868,8 @@ void hub_on_link(linlid_t *d)
 		} else if (zmsg_is(&m, 1, "SNAP")) {
 			on_snap(d, &m);
 		} else {
-			refuse(d, RID(&m), NULL, &d->refused.malformed, "unknown message type");
+			refuse(d, RID(&m), NULL, &d->refused.malformed,
+			       "message of an unknown type from %s", auth_sender(&m));
 		}
 		zmsg_close(&m);
 	}

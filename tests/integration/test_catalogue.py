@@ -268,7 +268,7 @@ def fill(text, held, c):
 
 
 def run(cmd, timeout=60):
-    p = subprocess.run(cmd, capture_output=True, timeout=timeout)
+    p = subprocess.run(cmd, capture_output=True, timeout=timeout * cluster.SLOW)
     out = p.stdout.decode(errors="replace")
     assert p.returncode == 0, f"{cmd} exited {p.returncode}:\n{out}{p.stderr.decode()}"
     return out
@@ -338,12 +338,12 @@ def check_row(h, c, held, row):
     # (c) exactly one counter moved, by one.  A refusal is counted before
     # it is answered; what is not answered may still be on its way.
     if answer is None or not answer.startswith(("ERR", "ACK", "WANT", "REPLY")):
-        time.sleep(0.5)
+        time.sleep(0.5 * cluster.SLOW)
     want = dict(before_counters)
     if counter:
         want[counter] += 1
     try:
-        cluster.wait_until(f"{name}: counters", lambda: h.counters() == want, 5)
+        cluster.wait_until(f"{name}: counters", lambda: h.counters() == want, 5 * cluster.SLOW)
     except TimeoutError:
         raise AssertionError(f"{name}: counters\n{before_counters}\n{h.counters()}\n"
                              f"want {counter} +1\n{out}")

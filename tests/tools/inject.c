@@ -149,16 +149,25 @@ static int link_event(void)
 	return 1;
 }
 
-/* Prints the replies that arrive within ms milliseconds. */
+/* ms times LINLI_SLOW, the test suite's factor for daemons under valgrind. */
+static int scaled(int ms)
+{
+	const char *slow = getenv("LINLI_SLOW");
+	int f = slow ? atoi(slow) : 1;
+	return f > 1 ? ms * f : ms;
+}
+
+/* Prints the replies that arrive within ms milliseconds (scaled). */
 static int drain(int ms)
 {
 	int got = 0;
+	ms = scaled(ms);
 	zmq_pollitem_t items[] = {{sock, 0, ZMQ_POLLIN, 0}, {monitor, 0, ZMQ_POLLIN, 0}};
 	while (zmq_poll(items, monitor ? 2 : 1, ms) > 0) {
 		if (monitor && (items[1].revents & ZMQ_POLLIN)) {
 			if (link_event()) {
 				got++;
-				ms = 300;
+				ms = scaled(300);
 			}
 			if (!(items[0].revents & ZMQ_POLLIN))
 				continue;
@@ -204,7 +213,7 @@ static int drain(int ms)
 			continue; /* HEAD and relays are not what these tests look at */
 		}
 		got++;
-		ms = 300;
+		ms = scaled(300);
 	}
 	fflush(stdout);
 	return got;
@@ -520,7 +529,7 @@ static int steal(const char *of, uint8_t **frame, size_t *len, uint8_t sig[LINLI
 	size_t lens[] = {4, n};
 	send_parts(2, parts, lens);
 	zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-	while (zmq_poll(&item, 1, 3000) > 0) {
+	while (zmq_poll(&item, 1, scaled(3000)) > 0) {
 		zmq_msg_t part[4];
 		int more = 1, k = 0, found = 0;
 		size_t sz = sizeof(more);

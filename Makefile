@@ -88,7 +88,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblinli.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblinli.a $(LIBS) -lcmocka
 
-TOOLS := $(BUILD)/tests/linli-inject $(BUILD)/tests/linli-bench
+TOOLS := $(BUILD)/tests/linli-inject $(BUILD)/tests/linli-bench $(BUILD)/tests/linli-ctlraw
 
 $(BUILD)/tests/linli-%: tests/tools/%.c $(BUILD)/liblinli.a
 	@mkdir -p $(dir $@)
@@ -150,7 +150,7 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/liblinlid.a $(BUILD)/liblinli.a
 # disk one linlictl call a record within its own 150 s).
 VALGRIND_CMD := valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 	--show-leak-kinds=definite --quiet
-VALGRIND_TESTS := test_config test_verify test_refusals test_restore test_replication
+VALGRIND_TESTS := test_config test_verify test_refusals test_restore test_replication test_catalogue
 check-valgrind: all $(UNIT_BIN) $(TOOLS) $(FUZZ_REPLAY)
 	$(Q)BUILD=$(abspath $(BUILD)) VALGRIND="$(VALGRIND_CMD)" LINLI_TESTS="$(VALGRIND_TESTS)" \
 	    LINLI_SLOW=5 tests/run $(UNIT_BIN) $(FUZZ_REPLAY)

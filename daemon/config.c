@@ -56,6 +56,11 @@ static int set_value(config_t *cfg, const setting_t *s, const char *value, char 
 			snprintf(why, whylen, "%s: longer than %zu bytes", s->name, s->size - 1);
 			return -1;
 		}
+		/* Names and paths end up in logs, status and replies. */
+		if (!linli_text_valid(value, s->size - 1)) {
+			snprintf(why, whylen, "%s: not valid UTF-8 text", s->name);
+			return -1;
+		}
 		if (s->type == T_OWNER && !linli_owner_valid(value)) {
 			snprintf(why, whylen,
 			         "owner: '%s' is not a 9-digit subdistrict or 12-digit community "

@@ -489,6 +489,7 @@ static void do_status(linlid_t *d, reply_t *r)
 	add_status(r, "compactions", "%" PRIu64, d->folds);
 	add_status(r, "snapshots_taken", "%" PRIu64, d->snapshots_taken);
 	add_status(r, "snapshots_refused", "%" PRIu64, d->snapshots_refused);
+	add_status(r, "refused_control", "%" PRIu64, d->refused.control);
 	if (d->snap.active)
 		add_status(r, "snapshot", "%s/%s %" PRIu64 " records", d->snap.owner,
 		           d->snap.stream == LINLI_STREAM_PUBLIC ? "public" : "personal",
@@ -672,11 +673,14 @@ static int do_digest(linlid_t *d, reply_t *r)
 	return 0;
 }
 
-static void dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_t *raw,
+/* Answers q into r; false if the request failed ctlreq_check (bad in
+ * itself, whatever the store holds). */
+static bool dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_t *raw,
                      size_t raw_len)
 {
 	ctlreq_t req;
 	int rc = ctlreq_check(q, &d->cfg, &req, r->err, sizeof(r->err));
+	bool checked = rc == 0;
 	if (rc == 0) {
 		switch (req.verb) {
 		case CTL_ADD:
@@ -727,6 +731,7 @@ static void dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_
 	r->reply.ok = rc == 0;
 	if (rc != 0)
 		r->reply.error = r->err;
+	return checked;
 }
 
 /* Whether uid (with primary group gid) is control_group's member, as
@@ -775,29 +780,38 @@ void control_on_request(linlid_t *d)
 		reply_t r;
 		memset(&r, 0, sizeof(r));
 		linli__ctl_reply__init(&r.reply);
-		/* From a REQ socket: routing id, empty delimiter, request. */
-		if (m.truncated || m.n != 3 || zmsg_size(&m, 1) != 0) {
-			zmsg_close(&m);
-			continue;
-		}
-		/* Who asks is checked before anything of the request is read. */
+		/* From a REQ socket (or linlictl's DEALER): routing id, empty
+		 * delimiter, request.  Without the delimiter there is no one to
+		 * answer; the rest is refused with a reply.  Who asks is checked
+		 * before anything of the request is read. */
 		char why[128];
-		const char *no = refusal(&m, why, sizeof(why));
+		const char *no = NULL;
+		bool envelope = m.n >= 2 && zmsg_size(&m, 1) == 0;
 		linli_arena_t *arena = NULL;
-		Linli__CtlRequest *q =
-		    no ? NULL : ctlreq_decode(zmsg_data(&m, 2), zmsg_size(&m, 2), &arena);
+		Linli__CtlRequest *q = NULL;
+		if (m.truncated || m.n != 3 || !envelope) {
+			snprintf(why, sizeof(why),
+			         "not a request (%s%zu part%s; an empty delimiter and one request "
+			         "expected)",
+			         m.truncated ? "more than " : "", m.n - 1, m.n == 2 ? "" : "s");
+			no = why;
+		} else if ((no = refusal(&m, why, sizeof(why))) == NULL &&
+		           (q = ctlreq_decode(zmsg_data(&m, 2), zmsg_size(&m, 2), &arena)) ==
+		               NULL) {
+			snprintf(why, sizeof(why), "malformed request (%zu bytes)",
+			         zmsg_size(&m, 2));
+			no = why;
+		}
 		if (no != NULL) {
-			log_warn("control: request refused: %s", no);
 			fail(&r, "%s", no);
 			r.reply.error = r.err;
-		} else if (q == NULL) {
-			fail(&r, "malformed request");
-			r.reply.error = r.err;
-		} else {
-			dispatch(d, q, &r, zmsg_data(&m, 2), zmsg_size(&m, 2));
+		}
+		if (no != NULL || !dispatch(d, q, &r, zmsg_data(&m, 2), zmsg_size(&m, 2))) {
+			log_warn("control: request refused: %s", r.err);
+			d->refused.control++;
 		}
 		size_t len = linli__ctl_reply__get_packed_size(&r.reply);
-		uint8_t *buf = malloc(len ? len : 1);
+		uint8_t *buf = envelope ? malloc(len ? len : 1) : NULL;
 		if (buf != NULL) {
 			linli__ctl_reply__pack(&r.reply, buf);
 			const void *parts[] = {zmsg_data(&m, 0), "", buf};

@@ -116,6 +116,7 @@ static int check_trust_change(const Linli__CtlRequest *q, const config_t *cfg, b
 int ctlreq_check(const Linli__CtlRequest *q, const config_t *cfg, ctlreq_t *out, char *err,
                  size_t errlen)
 {
+	char why[LINLI_ERR_MAX];
 	size_t v = 0;
 	while (v < sizeof(verbs) / sizeof(verbs[0]) && strcmp(verbs[v].name, q->verb) != 0)
 		v++;
@@ -134,6 +135,10 @@ int ctlreq_check(const Linli__CtlRequest *q, const config_t *cfg, ctlreq_t *out,
 		    !linli_id_valid(q->record->id))
 			return fail(err, errlen, "%s: a %s with a valid id is required", q->verb,
 			            linli_kind_name(out->kind));
+		/* An add carries the whole record: checked as an import's are. */
+		if (out->verb == CTL_ADD && linli_record_validate(q->record, why, sizeof(why)) != 0)
+			return fail(err, errlen, "add: %s %s: %s", linli_kind_name(out->kind),
+			            q->record->id, why);
 		return 0;
 	case CTL_IMPORT:
 		return check_import(q, out->kind, err, errlen);

@@ -5,8 +5,9 @@
  * Every message comes on a link authenticated as one owner (auth.c): an
  * owner in the trust list and not revoked, or it is refused.  A change
  * set is checked in this order, each failure refused with a logged reason
- * and counted: it is the link's owner's, size and signature (before any
- * decoding; a retired key only until a newer one has signed), the
+ * and counted: it names an owner in the trust list, the link's owner,
+ * size and signature (before any decoding; a retired key only until a
+ * newer one has signed), the
  * signed body names the same owner, its database generation (epoch: a
  * change set from a database replaced by a restore is refused), sequence
  * (a duplicate is acknowledged, not applied; a gap is answered with WANT),
@@ -268,7 +269,8 @@ static void on_hello(linlid_t *d, zmsg_t *m)
 	char owner[LINLI_OWNER_MAX + 1];
 	Linli__Hello *h = NULL;
 	if ((h = linkmsg_hello(m)) == NULL) {
-		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed HELLO");
+		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed HELLO from %s",
+		       auth_sender(m));
 		goto out;
 	}
 	snprintf(owner, sizeof(owner), "%s", h->owner);
@@ -359,7 +361,8 @@ static void on_relay_back(linlid_t *d, zmsg_t *m)
 	store_head_t head;
 	if (m->n != 5 || !zmsg_str(m, 2, owner, sizeof(owner)) ||
 	    strcmp(owner, d->cfg.owner) != 0) {
-		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed RELAY");
+		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed RELAY from %s",
+		       auth_sender(m));
 		return;
 	}
 	trust_entry_t tmp;
@@ -442,7 +445,8 @@ static void on_restore(linlid_t *d, zmsg_t *m)
 	uint64_t epoch = 0;
 	const trust_entry_t *t;
 	if ((c = linkmsg_claim(m)) == NULL) {
-		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed RESTORE");
+		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed RESTORE from %s",
+		       auth_sender(m));
 		goto out;
 	}
 	if (strcmp(c->owner, auth_sender(m)) != 0) {
@@ -597,18 +601,33 @@ static void on_snap(linlid_t *d, zmsg_t *m)
 static void submit_cs(linlid_t *d, zmsg_t *m)
 {
 	char owner[LINLI_OWNER_MAX + 1];
-	if (m->n != 5 || !zmsg_str(m, 2, owner, sizeof(owner))) {
-		refuse(d, RID(m), NULL, &d->refused.malformed, "malformed CS message (%zu parts)",
-		       m->n);
+	const char *link = auth_sender(m);
+	/* Parts as the node counts them: type, owner, frame, signature. */
+	if (m->n != 5) {
+		refuse(d, RID(m), NULL, &d->refused.malformed,
+		       "malformed CS message from %s: %zu parts, 4 expected", link, m->n - 1);
 		return;
 	}
-	const char *link = auth_sender(m);
+	if (!zmsg_str(m, 2, owner, sizeof(owner)) || !linli_owner_valid(owner)) {
+		refuse(d, RID(m), NULL, &d->refused.malformed,
+		       "malformed CS message from %s: owner part of %zu bytes is not an owner code",
+		       link, zmsg_size(m, 2));
+		return;
+	}
+	/* Named before the link is compared: an owner nobody trusts is a
+	 * reason of its own, whoever's link it came on. */
+	const trust_entry_t *t = trust_find(&d->trust, owner);
+	if (t == NULL) {
+		refuse(d, RID(m), link, &d->refused.unknown_owner,
+		       "change set of %s, an owner not in the trust list, on the link of %s", owner,
+		       link);
+		return;
+	}
 	if (strcmp(link, owner) != 0) {
 		refuse(d, RID(m), link, &d->refused.wrong_origin,
 		       "change set claims origin %s but came on the link of %s", owner, link);
 		return;
 	}
-	const trust_entry_t *t = trust_find(&d->trust, owner);
 	verify_job_t *job = verify_job_new();
 	if (job == NULL)
 		return; /* not acknowledged: the node sends it again */
@@ -832,8 +851,10 @@ void hub_on_link(linlid_t *d)
 	for (int i = 0; i < d->cfg.batch_max && hub_wants_link(d) && zmsg_recv(d->link, &m) == 1;
 	     i++) {
 		if (m.truncated || m.n < 2) {
-			refuse(d, RID(&m), NULL, &d->refused.malformed, "message with %s parts",
-			       m.truncated ? "too many" : "too few");
+			const char *who = auth_sender(&m);
+			refuse(d, RID(&m), NULL, &d->refused.malformed,
+			       "message from %s with too %s parts (1 to %d)", who ? who : "nobody",
+			       m.truncated ? "many" : "few", ZMSG_PARTS_MAX - 1);
 		} else if (!sender_allowed(d, &m)) {
 			/* refused, with the reason */
 		} else if (zmsg_is(&m, 1, "CS")) {
@@ -855,7 +876,8 @@ void hub_on_link(linlid_t *d)
 		} else if (zmsg_is(&m, 1, "SNAP")) {
 			on_snap(d, &m);
 		} else {
-			refuse(d, RID(&m), NULL, &d->refused.malformed, "unknown message type");
+			refuse(d, RID(&m), NULL, &d->refused.malformed,
+			       "message of an unknown type from %s", auth_sender(&m));
 		}
 		zmsg_close(&m);
 	}

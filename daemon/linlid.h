@@ -47,6 +47,7 @@ typedef struct {
 	uint64_t unknown_key; /* links refused by the ZAP handler */
 	uint64_t revoked;     /* messages from a revoked owner's link */
 	uint64_t old_key;     /* change sets by a retired key after a newer one */
+	uint64_t control; /* control requests: malformed, not allowed, or failing ctlreq_check */
 } refused_t;
 
 /* A node taking its own logs back from the hub (linlictl restore). */

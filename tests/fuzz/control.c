@@ -3,11 +3,11 @@
  * and ctlreq_check), at a hub and at a node.
  *
  * Properties: a refusal says why; an accepted request has a known verb,
- * a known kind where it needs one, records that are valid and of that
- * kind, filters on real fields and a trust entry that is well formed; the
- * records of an import that go into the change set as linlictl encoded
- * them decode to exactly what was checked; and the request encoded again
- * decodes to the same, with the same verdict.
+ * a known kind where it needs one, records (of an add or an import) that
+ * are valid and of that kind, filters on real fields and a trust entry
+ * that is well formed; the records of an import that go into the change
+ * set as linlictl encoded them decode to exactly what was checked; and the
+ * request encoded again decodes to the same, with the same verdict.
  */
 #include <string.h>
 
@@ -28,6 +28,8 @@ static void check_accepted(const Linli__CtlRequest *q, const config_t *cfg, cons
 		FUZZ_CHECK(req->kind != LINLI_KIND_NONE);
 		FUZZ_CHECK(linli_record_kind(q->record) == req->kind);
 		FUZZ_CHECK(linli_id_valid(q->record->id));
+		FUZZ_CHECK(req->verb != CTL_ADD ||
+		           linli_record_validate(q->record, why, sizeof(why)) == 0);
 		break;
 	case CTL_IMPORT: {
 		FUZZ_CHECK(q->n_records >= 1 && q->n_records <= LINLI_CS_MAX_OPS);

@@ -15,9 +15,11 @@ def linlid(*args):
 
 
 def refused(conf_text, expect, where):
+    """conf_text (str, or bytes for what is not UTF-8) is refused with
+    expect and the file's name in the message."""
     path = os.path.join(where, "bad.conf")
-    with open(path, "w") as f:
-        f.write(conf_text)
+    with open(path, "wb") as f:
+        f.write(conf_text if isinstance(conf_text, bytes) else conf_text.encode())
     p = linlid("-n", "-c", path)
     assert p.returncode != 0, f"accepted:\n{conf_text}"
     assert expect in p.stderr, f"{expect!r} not in {p.stderr!r}"
@@ -43,6 +45,24 @@ def main():
                 "'hub' is required for a node", c.dir)
         refused(good + "heartbeat_ms = 500\n", "'heartbeat_ms' is set twice", c.dir)
         refused("role node\n", "expected 'name = value'", c.dir)
+        # Values of the right name but the wrong kind, each on the line after the good ones.
+        at = f"bad.conf:{len(good.splitlines()) + 1}: "
+        for extra, expect in [
+                ("checkpoint_every = 300ms", "checkpoint_every: '300ms' is not a number from 2"),
+                ("window_kib = -5", "window_kib: '-5' is not a number from 64 to 1048576"),
+                ("batch_max = 99999999999999999999", "batch_max: '99999999999999999999' is not"),
+                ("log_level = loud", "log_level: 'loud' is not error, warning, info or debug"),
+                ("control_group = " + "g" * 64, "control_group: longer than 63 bytes"),
+                ("listen = tcp://" + "x" * 600, "listen: longer than 511 bytes"),
+                ("window = " + "9" * 1100, "line longer than 1022 bytes")]:
+            refused(good + extra + "\n", at + expect, c.dir)
+        refused(good.replace("name = Zenglin", "name = Zeng\xff").encode("latin-1"),
+                "bad.conf:3: name: not valid UTF-8 text", c.dir)
+        refused(good.replace("name = Zenglin", "name = Zeng\x1blin").encode(),
+                "bad.conf:3: name: not valid UTF-8 text", c.dir)
+        refused("".join("hub =\n" if ln.startswith("hub =") else ln
+                        for ln in good.splitlines(keepends=True)),
+                "'hub' is required for a node", c.dir)  # given empty
         print("ok - bad settings refused with file:line and the reason")
 
         os.chmod(z.key, 0o644)

@@ -18,7 +18,57 @@
  *   gap             change set 3 to a hub that has none: the hub answers WANT
  *   flood N         N change sets with seq 1..N signed by KEYFILE as ARG2 (unknown key)
  *   signwith SEQ F  change set SEQ (prev unknown) signed by key file F, not KEYFILE
+ *
+ * The catalogue's scenarios (test_catalogue) build on a held change set:
+ * FILE holds the last one of OWNER's public log the hub acknowledged (its
+ * signature, then its signed bytes), so that each crafted input is the
+ * next one in the log, valid but for its one defect.  Change sets are
+ * built by hand (Linli__ChangeSet packed by protobuf-c) and signed with
+ * linli_cs_sign, past the builder's own checks.  These scenarios print a
+ * line "<scenario> SENT ..." once the input is sent, then the replies,
+ * and the link's events from a socket monitor: "DISCONNECTED" when the
+ * hub closed the connection, "AUTH-FAILED <status>" when the handshake
+ * was refused.  They never reconnect, so each makes one connection.
+ *   next FILE            the next change set, valid; FILE holds it once acknowledged
+ *   resend FILE          FILE's change set again, byte for byte
+ *   bad DEFECT FILE [A]  the next change set with one defect:
+ *       cut              the last 16 signed bytes cut off, the signature of the whole
+ *       cut-resigned     cut the same, then signed
+ *       cut-sig          a signature of 32 bytes
+ *       short            5 bytes, less than the magic
+ *       magic            another magic, signed
+ *       flip             one signature bit flipped
+ *       signer           signed by key file A instead of KEYFILE
+ *       junk             the magic and bytes that are no protobuf, signed
+ *       nodecode         fields that parse, an op that does not decode
+ *       seq0             sequence number 0
+ *       stream           stream 3 (no such stream)
+ *       unknown-owner    owner A (not trusted) in the body and the message
+ *       origin           the body says owner A
+ *       personal         a household in the public log
+ *       fork             the held change set's seq with other content
+ *       gap              a seq one further than the next
+ *       chain            a previous hash that is not the head's
+ *       utf8             a service name that is not UTF-8
+ *       long-text        a service name of LINLI_TEXT_MAX + 1 bytes
+ *       long-id          a record id of LINLI_ID_MAX + 1 bytes
+ *       items            a partner with LINLI_ITEMS_MAX + 1 items
+ *       category         service category 99
+ *       kind             a record of kind 8 (Record field 9)
+ *       ops              LINLI_CS_MAX_OPS + 1 ops
+ *       no-ops           no ops
+ *       big              A bytes: the magic and zeros, signed
+ *   parts N              the first parts of a valid CS message, then empty ones: N in all
+ *   type                 a message of an unknown type
+ *   owner-part           a CS message whose owner part is 40 bytes
+ *   hello-cut            a HELLO whose protobuf is cut short (and no other HELLO)
+ *   hello-as A           a HELLO as owner A
+ *   steal A [relabel]    the first of A's public change sets the hub relays on a PULL, sent
+ *                        back as A's, or with relabel as OWNER's
+ *   stranger             HELLO only (for a key the hub does not trust)
  */
+#include <sodium.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,9 +80,11 @@
 #include "proto/linli.pb-c.h"
 #include "proto/record.h"
 
-static void *sock;
+static void *sock, *monitor;
 static const char *scenario;
-static long unsent; /* messages the hub never took: no link (a refused key) */
+static long unsent;       /* messages the hub never took: no link (a refused key) */
+static uint64_t acked;    /* the highest ACK of OWNER's public log seen */
+static const char *owner; /* OWNER */
 
 static void send_parts(size_t n, const void *const *data, const size_t *lens)
 {
@@ -45,30 +97,81 @@ static void send_parts(size_t n, const void *const *data, const size_t *lens)
 		}
 }
 
-static void send_hello(const char *owner)
+static void send_hello(const char *as)
 {
 	Linli__Hello h = LINLI__HELLO__INIT;
 	uint8_t buf[256];
-	h.owner = (char *)owner;
+	h.owner = (char *)as;
 	size_t len = linli__hello__pack(&h, buf);
 	const void *parts[] = {"HELLO", buf};
 	size_t lens[] = {5, len};
 	send_parts(2, parts, lens);
 }
 
-static void send_cs(const char *owner, const uint8_t *frame, size_t len, const uint8_t *sig)
+static void send_cs_sig(const char *as, const uint8_t *frame, size_t len, const uint8_t *sig,
+                        size_t sig_len)
 {
-	const void *parts[] = {"CS", owner, frame, sig};
-	size_t lens[] = {2, strlen(owner), len, 64};
+	const void *parts[] = {"CS", as, frame, sig};
+	size_t lens[] = {2, strlen(as), len, sig_len};
 	send_parts(4, parts, lens);
 }
 
-/* Prints the replies that arrive within ms milliseconds. */
+static void send_cs(const char *as, const uint8_t *frame, size_t len, const uint8_t *sig)
+{
+	send_cs_sig(as, frame, len, sig, LINLI_SIG_LEN);
+}
+
+/* Prints a monitor event of the link; 1 if it was one worth a line. */
+static int link_event(void)
+{
+	uint8_t ev[6];
+	char addr[256];
+	int more = 0;
+	size_t sz = sizeof(more);
+	if (zmq_recv(monitor, ev, sizeof(ev), 0) != (int)sizeof(ev))
+		return 0;
+	zmq_getsockopt(monitor, ZMQ_RCVMORE, &more, &sz);
+	if (more)
+		zmq_recv(monitor, addr, sizeof(addr), 0);
+	uint16_t event;
+	uint32_t value;
+	memcpy(&event, ev, 2);
+	memcpy(&value, ev + 2, 4);
+	if (event == ZMQ_EVENT_DISCONNECTED)
+		printf("%s DISCONNECTED\n", scenario);
+	else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+		printf("%s AUTH-FAILED %u\n", scenario, value);
+	else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL ||
+	         event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
+		printf("%s HANDSHAKE-FAILED %u\n", scenario, value);
+	else
+		return 0;
+	return 1;
+}
+
+/* ms times LINLI_SLOW, the test suite's factor for daemons under valgrind. */
+static int scaled(int ms)
+{
+	const char *slow = getenv("LINLI_SLOW");
+	int f = slow ? atoi(slow) : 1;
+	return f > 1 ? ms * f : ms;
+}
+
+/* Prints the replies that arrive within ms milliseconds (scaled). */
 static int drain(int ms)
 {
 	int got = 0;
-	zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
-	while (zmq_poll(&item, 1, ms) > 0) {
+	ms = scaled(ms);
+	zmq_pollitem_t items[] = {{sock, 0, ZMQ_POLLIN, 0}, {monitor, 0, ZMQ_POLLIN, 0}};
+	while (zmq_poll(items, monitor ? 2 : 1, ms) > 0) {
+		if (monitor && (items[1].revents & ZMQ_POLLIN)) {
+			if (link_event()) {
+				got++;
+				ms = scaled(300);
+			}
+			if (!(items[0].revents & ZMQ_POLLIN))
+				continue;
+		}
 		char type[16] = "", text[512] = "";
 		size_t tlen = 0;
 		int more = 0;
@@ -94,10 +197,15 @@ static int drain(int ms)
 		} else if (strcmp(type, "ACK") == 0 || strcmp(type, "WANT") == 0) {
 			Linli__Cursors *c = linli__cursors__unpack(NULL, tlen, (uint8_t *)text);
 			printf("%s %s", scenario, type);
-			for (size_t i = 0; c && i < c->n_cursors; i++)
+			for (size_t i = 0; c && i < c->n_cursors; i++) {
 				printf(" %s/%d=%llu", c->cursors[i]->owner,
 				       (int)c->cursors[i]->stream,
 				       (unsigned long long)c->cursors[i]->seq);
+				if (type[0] == 'A' && strcmp(c->cursors[i]->owner, owner) == 0 &&
+				    c->cursors[i]->stream == LINLI__STREAM__PUBLIC &&
+				    c->cursors[i]->seq > acked)
+					acked = c->cursors[i]->seq;
+			}
 			printf("\n");
 			if (c)
 				linli__cursors__free_unpacked(c, NULL);
@@ -105,13 +213,13 @@ static int drain(int ms)
 			continue; /* HEAD and relays are not what these tests look at */
 		}
 		got++;
-		ms = 300;
+		ms = scaled(300);
 	}
 	fflush(stdout);
 	return got;
 }
 
-static int seal(linli_key_t *key, const char *owner, linli_kind_t kind, int stream, uint64_t seq,
+static int seal(linli_key_t *key, const char *as, linli_kind_t kind, int stream, uint64_t seq,
                 uint8_t **frame, size_t *len, uint8_t sig[64])
 {
 	char err[256], id[32];
@@ -127,10 +235,400 @@ static int seal(linli_key_t *key, const char *owner, linli_kind_t kind, int stre
 		linli_record_set(rec, "size", "1", err, sizeof(err));
 	}
 	linli_csb_add(b, false, &rec);
-	linli_cs_head_t head = {owner, stream, seq, prev, (uint64_t)time(NULL), 0};
+	linli_cs_head_t head = {as, stream, seq, prev, (uint64_t)time(NULL), 0};
 	int rc = linli_csb_seal(b, key, &head, frame, len, sig, hash);
 	linli_csb_destroy(&b);
 	return rc;
+}
+
+/* --- the catalogue's scenarios --- */
+
+/* The last change set of OWNER's public log the hub acknowledged. */
+typedef struct {
+	uint8_t *frame;
+	size_t len;
+	uint8_t sig[LINLI_SIG_LEN];
+	uint64_t seq; /* 0: none yet */
+	uint8_t hash[LINLI_HASH_LEN], prev[LINLI_HASH_LEN];
+} held_t;
+
+static void die(const char *what, const char *why) __attribute__((noreturn));
+
+/* A usage or set-up error: "linli-inject: WHAT: WHY", exit 2. */
+static void die(const char *what, const char *why)
+{
+	fprintf(stderr, "linli-inject: %s: %s\n", what, why);
+	exit(2);
+}
+
+/* FILE: the signature, then the signed bytes.  Absent: nothing held. */
+static void held_load(const char *path, const linli_key_t *key, held_t *h)
+{
+	char err[LINLI_ERR_MAX];
+	memset(h, 0, sizeof(*h));
+	FILE *f = fopen(path, "rb");
+	if (f == NULL)
+		return;
+	uint8_t *buf = malloc(LINLI_CS_MAX_BYTES + LINLI_SIG_LEN);
+	size_t n = buf ? fread(buf, 1, LINLI_CS_MAX_BYTES + LINLI_SIG_LEN, f) : 0;
+	fclose(f);
+	linli_cs_t *cs = NULL;
+	if (n <= LINLI_SIG_LEN ||
+	    linli_cs_open(buf + LINLI_SIG_LEN, n - LINLI_SIG_LEN, buf, LINLI_SIG_LEN,
+	                  linli_key_pub(key), &cs, h->hash, err, sizeof(err)) != 0)
+		die(path, "not a change set of this key");
+	memcpy(h->sig, buf, LINLI_SIG_LEN);
+	h->len = n - LINLI_SIG_LEN;
+	h->frame = malloc(h->len);
+	memcpy(h->frame, buf + LINLI_SIG_LEN, h->len);
+	h->seq = linli_cs_seq(cs);
+	if (linli_cs_prev(cs))
+		memcpy(h->prev, linli_cs_prev(cs), LINLI_HASH_LEN);
+	linli_cs_free(&cs);
+	free(buf);
+}
+
+static void held_save(const char *path, const uint8_t *frame, size_t len, const uint8_t *sig)
+{
+	FILE *f = fopen(path, "wb");
+	if (f == NULL || fwrite(sig, 1, LINLI_SIG_LEN, f) != LINLI_SIG_LEN ||
+	    fwrite(frame, 1, len, f) != len || fclose(f) != 0)
+		die(path, "cannot write");
+}
+
+/* What a crafted change set holds: every op the same record. */
+typedef struct {
+	const char *owner;
+	int stream;
+	uint64_t seq;
+	const uint8_t *prev; /* LINLI_HASH_LEN bytes, or NULL */
+	size_t nops;
+	int kind; /* service, partner or household; 0: a record of kind 8 */
+	const char *id;
+	const char *name;
+	int category;
+	size_t items;
+} craft_t;
+
+/* The signed bytes: the magic, then the ChangeSet as protobuf-c packs it. */
+static uint8_t *craft_frame(const craft_t *c, size_t *len)
+{
+	Linli__Service svc = LINLI__SERVICE__INIT;
+	Linli__Partner partner = LINLI__PARTNER__INIT;
+	Linli__Household hh = LINLI__HOUSEHOLD__INIT;
+	Linli__Record rec = LINLI__RECORD__INIT;
+	Linli__Op op = LINLI__OP__INIT;
+	Linli__ChangeSet cs = LINLI__CHANGE_SET__INIT;
+	ProtobufCMessageUnknownField unknown;
+	uint8_t body[256];
+	char *items[LINLI_ITEMS_MAX + 1];
+	svc.name = (char *)c->name;
+	svc.category = (Linli__Category)c->category;
+	rec.id = (char *)c->id;
+	switch (c->kind) {
+	case LINLI_KIND_SERVICE:
+		rec.body_case = LINLI__RECORD__BODY_SERVICE;
+		rec.service = &svc;
+		break;
+	case LINLI_KIND_PARTNER:
+		for (size_t i = 0; i < c->items && i < LINLI_ITEMS_MAX + 1; i++)
+			items[i] = (char *)"item";
+		partner.name = (char *)c->name;
+		partner.n_items = c->items;
+		partner.items = items;
+		rec.body_case = LINLI__RECORD__BODY_PARTNER;
+		rec.partner = &partner;
+		break;
+	case LINLI_KIND_HOUSEHOLD:
+		hh.grid = (char *)"g1";
+		hh.size = 1;
+		rec.body_case = LINLI__RECORD__BODY_HOUSEHOLD;
+		rec.household = &hh;
+		break;
+	default: /* a body in field 9, which no kind has: a service's bytes */
+		/* An unknown field's data is packed as it is: with its length. */
+		unknown.tag = 9;
+		unknown.wire_type = PROTOBUF_C_WIRE_TYPE_LENGTH_PREFIXED;
+		unknown.len = 1 + linli__service__pack(&svc, body + 1);
+		body[0] = (uint8_t)(unknown.len - 1);
+		unknown.data = body;
+		rec.base.n_unknown_fields = 1;
+		rec.base.unknown_fields = &unknown;
+		break;
+	}
+	op.record = &rec;
+	Linli__Op **ops = malloc((c->nops ? c->nops : 1) * sizeof(*ops));
+	for (size_t i = 0; i < c->nops; i++)
+		ops[i] = &op;
+	cs.owner = (char *)c->owner;
+	cs.stream = (Linli__Stream)c->stream;
+	cs.seq = c->seq;
+	if (c->prev) {
+		cs.prev.data = (uint8_t *)c->prev;
+		cs.prev.len = LINLI_HASH_LEN;
+	}
+	cs.time = (uint64_t)time(NULL);
+	cs.n_ops = c->nops;
+	cs.ops = ops;
+	*len = LINLI_CS_MAGIC_LEN + linli__change_set__get_packed_size(&cs);
+	uint8_t *frame = malloc(*len);
+	memcpy(frame, LINLI_CS_MAGIC, LINLI_CS_MAGIC_LEN);
+	linli__change_set__pack(&cs, frame + LINLI_CS_MAGIC_LEN);
+	free(ops);
+	return frame;
+}
+
+static void print_sent(const char *what, uint64_t seq, size_t len)
+{
+	printf("%s SENT %s seq=%llu bytes=%zu\n", scenario, what, (unsigned long long)seq, len);
+	fflush(stdout);
+}
+
+/* next, resend and bad DEFECT: one change set built on the held one. */
+static void scenario_cs(linli_key_t *key, const char *defect, const char *file, const char *arg)
+{
+	held_t h;
+	held_load(file, key, &h);
+	char id[32], *text = NULL;
+	uint8_t wrong[LINLI_HASH_LEN], sig[LINLI_SIG_LEN];
+	memset(wrong, 0xAB, sizeof(wrong));
+	snprintf(id, sizeof(id), "cat-%llu", (unsigned long long)h.seq + 1);
+	craft_t c = {owner,
+	             LINLI_STREAM_PUBLIC,
+	             h.seq + 1,
+	             h.seq ? h.hash : NULL,
+	             1,
+	             LINLI_KIND_SERVICE,
+	             id,
+	             "catalogue",
+	             LINLI__CATEGORY__ELDERLY,
+	             0};
+	const char *as = owner; /* the message's owner part */
+	size_t cut = 0, sig_len = LINLI_SIG_LEN, len;
+	bool sign_first = false, flip = false;
+	uint8_t *frame = NULL;
+	linli_key_t *signer = NULL;
+	char err[LINLI_ERR_MAX];
+
+	if (strcmp(defect, "resend") == 0) {
+		if (h.seq == 0)
+			die(file, "no change set held");
+		send_cs(as, h.frame, h.len, h.sig);
+		print_sent("resend", h.seq, h.len);
+		drain(2000);
+		free(h.frame);
+		return;
+	}
+	if (strcmp(defect, "next") == 0) {
+	} else if (strcmp(defect, "cut") == 0) {
+		cut = 16, sign_first = true;
+	} else if (strcmp(defect, "cut-resigned") == 0) {
+		cut = 16;
+	} else if (strcmp(defect, "cut-sig") == 0) {
+		sig_len = 32;
+	} else if (strcmp(defect, "flip") == 0) {
+		flip = true;
+	} else if (strcmp(defect, "signer") == 0) {
+		if (linli_key_load(&signer, arg, err, sizeof(err)) != 0)
+			die(arg, err);
+	} else if (strcmp(defect, "seq0") == 0) {
+		c.seq = 0, c.prev = NULL;
+	} else if (strcmp(defect, "stream") == 0) {
+		c.stream = 3;
+	} else if (strcmp(defect, "unknown-owner") == 0) {
+		c.owner = as = arg;
+	} else if (strcmp(defect, "origin") == 0) {
+		c.owner = arg;
+	} else if (strcmp(defect, "personal") == 0) {
+		c.kind = LINLI_KIND_HOUSEHOLD;
+	} else if (strcmp(defect, "fork") == 0) {
+		if (h.seq == 0)
+			die(file, "no change set held to fork");
+		c.seq = h.seq, c.prev = h.seq > 1 ? h.prev : NULL, c.name = "forked";
+	} else if (strcmp(defect, "gap") == 0) {
+		c.seq = h.seq + 2, c.prev = wrong;
+	} else if (strcmp(defect, "chain") == 0) {
+		c.prev = wrong;
+		if (c.seq == 1)
+			die(file, "the chain needs a change set held");
+	} else if (strcmp(defect, "utf8") == 0) {
+		c.name = "caf\xc3 \xff\xfe";
+	} else if (strcmp(defect, "long-text") == 0) {
+		text = malloc(LINLI_TEXT_MAX + 2);
+		memset(text, 'x', LINLI_TEXT_MAX + 1);
+		text[LINLI_TEXT_MAX + 1] = '\0';
+		c.name = text;
+	} else if (strcmp(defect, "long-id") == 0) {
+		text = malloc(LINLI_ID_MAX + 2);
+		memset(text, 'i', LINLI_ID_MAX + 1);
+		text[LINLI_ID_MAX + 1] = '\0';
+		c.id = text;
+	} else if (strcmp(defect, "items") == 0) {
+		c.kind = LINLI_KIND_PARTNER, c.items = LINLI_ITEMS_MAX + 1;
+	} else if (strcmp(defect, "category") == 0) {
+		c.category = 99;
+	} else if (strcmp(defect, "kind") == 0) {
+		c.kind = 0;
+	} else if (strcmp(defect, "ops") == 0) {
+		c.nops = LINLI_CS_MAX_OPS + 1;
+	} else if (strcmp(defect, "no-ops") == 0) {
+		c.nops = 0;
+	} else if (strcmp(defect, "short") == 0) {
+		frame = malloc(5), len = 5;
+		memcpy(frame, LINLI_CS_MAGIC, len);
+	} else if (strcmp(defect, "junk") == 0) {
+		static const uint8_t junk[] = "LINLICS1\xff\xff\xff\xff\x0f garbage";
+		len = sizeof(junk) - 1;
+		frame = malloc(len);
+		memcpy(frame, junk, len);
+	} else if (strcmp(defect, "nodecode") == 0) {
+		/* Field 6 (an op) holding a record (field 2) of 5 bytes of
+		 * which 2 are there: the fields parse, the op does not decode. */
+		static const uint8_t body[] = "LINLICS1\x32\x04\x12\x05hi";
+		len = sizeof(body) - 1;
+		frame = malloc(len);
+		memcpy(frame, body, len);
+	} else if (strcmp(defect, "big") == 0) {
+		len = strtoul(arg, NULL, 10);
+		if (len < LINLI_CS_MAGIC_LEN)
+			die(arg, "too small for the magic");
+		frame = calloc(1, len);
+		memcpy(frame, LINLI_CS_MAGIC, LINLI_CS_MAGIC_LEN);
+	} else if (strcmp(defect, "magic") != 0) {
+		die(defect, "unknown defect");
+	}
+	if (frame == NULL)
+		frame = craft_frame(&c, &len);
+	if (strcmp(defect, "magic") == 0)
+		memcpy(frame, "LINLICS0", LINLI_CS_MAGIC_LEN);
+	if (sign_first)
+		linli_cs_sign(key, frame, len, sig);
+	len -= cut;
+	if (!sign_first)
+		linli_cs_sign(signer ? signer : key, frame, len, sig);
+	if (flip)
+		sig[7] ^= 0x10;
+	send_cs_sig(as, frame, len, sig, sig_len);
+	print_sent(defect, c.seq, len);
+	drain(2000);
+	if (strcmp(defect, "next") == 0 && acked >= c.seq)
+		held_save(file, frame, len, sig);
+	linli_key_destroy(&signer);
+	free(text);
+	free(frame);
+	free(h.frame);
+}
+
+/* A PULL, then the first public change set of `of` the hub relays. */
+static int steal(const char *of, uint8_t **frame, size_t *len, uint8_t sig[LINLI_SIG_LEN])
+{
+	Linli__Cursors want = LINLI__CURSORS__INIT;
+	uint8_t buf[16];
+	size_t n = linli__cursors__pack(&want, buf);
+	const void *parts[] = {"PULL", buf};
+	size_t lens[] = {4, n};
+	send_parts(2, parts, lens);
+	zmq_pollitem_t item = {sock, 0, ZMQ_POLLIN, 0};
+	while (zmq_poll(&item, 1, scaled(3000)) > 0) {
+		zmq_msg_t part[4];
+		int more = 1, k = 0, found = 0;
+		size_t sz = sizeof(more);
+		for (; more; k++) {
+			zmq_msg_t scratch, *m = k < 4 ? &part[k] : &scratch;
+			zmq_msg_init(m);
+			zmq_msg_recv(m, sock, 0);
+			zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &sz);
+			if (m == &scratch)
+				zmq_msg_close(m);
+		}
+		if (k == 4 && zmq_msg_size(&part[0]) == 2 &&
+		    memcmp(zmq_msg_data(&part[0]), "CS", 2) == 0 &&
+		    zmq_msg_size(&part[1]) == strlen(of) &&
+		    memcmp(zmq_msg_data(&part[1]), of, strlen(of)) == 0 &&
+		    zmq_msg_size(&part[3]) == LINLI_SIG_LEN) {
+			*len = zmq_msg_size(&part[2]);
+			*frame = malloc(*len);
+			memcpy(*frame, zmq_msg_data(&part[2]), *len);
+			memcpy(sig, zmq_msg_data(&part[3]), LINLI_SIG_LEN);
+			found = 1;
+		}
+		for (int i = 0; i < k && i < 4; i++)
+			zmq_msg_close(&part[i]);
+		if (found)
+			return 0;
+	}
+	return -1;
+}
+
+/* Message-level scenarios: framing, types, HELLOs, stolen change sets. */
+static void scenario_msg(linli_key_t *key, const char *arg, const char *arg2)
+{
+	uint8_t *frame = NULL, sig[LINLI_SIG_LEN];
+	size_t len = 0;
+	if (strcmp(scenario, "parts") == 0) {
+		long n = strtol(arg, NULL, 10);
+		seal(key, owner, LINLI_KIND_SERVICE, LINLI_STREAM_PUBLIC, 1, &frame, &len, sig);
+		const void *cs[] = {"CS", owner, frame, sig};
+		size_t lens[] = {2, strlen(owner), len, LINLI_SIG_LEN};
+		for (long i = 0; i < n && unsent == 0; i++)
+			if (zmq_send(sock, i < 4 ? cs[i] : "", i < 4 ? lens[i] : 0,
+			             i + 1 < n ? ZMQ_SNDMORE : 0) < 0)
+				unsent++;
+		print_sent("parts", 1, (size_t)n);
+	} else if (strcmp(scenario, "type") == 0) {
+		const void *parts[] = {"BOGUS", "x"};
+		size_t lens[] = {5, 1};
+		send_parts(2, parts, lens);
+		print_sent("BOGUS", 0, 1);
+	} else if (strcmp(scenario, "owner-part") == 0) {
+		char as[41];
+		memset(as, '6', 40);
+		as[40] = '\0';
+		seal(key, owner, LINLI_KIND_SERVICE, LINLI_STREAM_PUBLIC, 1, &frame, &len, sig);
+		send_cs(as, frame, len, sig);
+		print_sent("owner-part", 1, len);
+	} else if (strcmp(scenario, "hello-cut") == 0) {
+		Linli__Hello h = LINLI__HELLO__INIT;
+		Linli__Cursor c = LINLI__CURSOR__INIT, *cp = &c;
+		uint8_t buf[256];
+		h.owner = (char *)owner;
+		c.owner = (char *)owner;
+		c.stream = LINLI__STREAM__PUBLIC;
+		c.seq = 1;
+		h.n_heads = 1;
+		h.heads = &cp;
+		size_t n = linli__hello__pack(&h, buf) - 5;
+		const void *parts[] = {"HELLO", buf};
+		size_t lens[] = {5, n};
+		send_parts(2, parts, lens);
+		print_sent("hello-cut", 0, n);
+	} else if (strcmp(scenario, "hello-as") == 0) {
+		send_hello(arg);
+		print_sent("hello-as", 0, 0);
+	} else if (strcmp(scenario, "steal") == 0) {
+		if (steal(arg, &frame, &len, sig) != 0) {
+			printf("%s NOTHING relayed of %s\n", scenario, arg);
+			return;
+		}
+		send_cs(strcmp(arg2, "relabel") == 0 ? owner : arg, frame, len, sig);
+		print_sent(arg, 0, len);
+	} else if (strcmp(scenario, "stranger") == 0) {
+		print_sent("hello", 0, 0); /* before the handshake's end is drained */
+	}
+	drain(2000);
+	free(frame);
+}
+
+static bool catalogue_scenario(const char *name)
+{
+	static const char *const names[] = {
+	    "next",       "resend",    "bad",      "parts", "type",
+	    "owner-part", "hello-cut", "hello-as", "steal", "stranger",
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(name, names[i]) == 0)
+			return true;
+	return false;
 }
 
 int main(int argc, char **argv)
@@ -145,8 +643,10 @@ int main(int argc, char **argv)
 		        "usage: linli-inject ENDPOINT HUBKEY KEYFILE OWNER SCENARIO [ARG]\n");
 		return 2;
 	}
-	const char *endpoint = argv[1], *owner = argv[4], *arg = argc > 6 ? argv[6] : "";
+	const char *endpoint = argv[1], *arg = argc > 6 ? argv[6] : "";
+	owner = argv[4];
 	scenario = argv[5];
+	bool catalogue = catalogue_scenario(scenario);
 	if (linli_crypto_init() != 0 || linli_key_load(&key, argv[3], err, sizeof(err)) != 0) {
 		fprintf(stderr, "linli-inject: %s\n", err);
 		return 1;
@@ -156,12 +656,26 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	void *ctx = zmq_ctx_new();
-	int zero = 0;
+	int zero = 0, never = -1;
 	sock = zmq_socket(ctx, ZMQ_DEALER);
 	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof(zero));
 	zmq_setsockopt(sock, ZMQ_SNDHWM, &zero, sizeof(zero)); /* a flood never blocks */
 	int timeout = 2000;                                    /* but no link does */
 	zmq_setsockopt(sock, ZMQ_SNDTIMEO, &timeout, sizeof(timeout));
+	if (catalogue) {
+		/* One connection each, and what becomes of it. */
+		zmq_setsockopt(sock, ZMQ_RECONNECT_IVL, &never, sizeof(never));
+		if (zmq_socket_monitor(sock, "inproc://linli-inject-monitor",
+		                       ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+		                           ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+		                           ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0 ||
+		    (monitor = zmq_socket(ctx, ZMQ_PAIR)) == NULL ||
+		    zmq_connect(monitor, "inproc://linli-inject-monitor") != 0) {
+			fprintf(stderr, "linli-inject: monitor: %s\n", zmq_strerror(zmq_errno()));
+			return 1;
+		}
+		zmq_setsockopt(monitor, ZMQ_LINGER, &zero, sizeof(zero));
+	}
 	secret = linli_key_curve_secret(key);
 	linli_curve_pub(linli_key_pub(key), pub);
 	zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, hub_curve, sizeof(hub_curve));
@@ -172,10 +686,22 @@ int main(int argc, char **argv)
 		fprintf(stderr, "linli-inject: %s: %s\n", endpoint, zmq_strerror(zmq_errno()));
 		return 1;
 	}
-	send_hello(owner);
-	drain(500);
+	if (strcmp(scenario, "hello-cut") != 0 && strcmp(scenario, "hello-as") != 0)
+		send_hello(owner);
+	if (!catalogue)
+		drain(500);
+	else if (strcmp(scenario, "stranger") != 0)
+		drain(300); /* the HELLO's answer before what is tested */
 
-	if (strcmp(scenario, "ok") == 0 || strcmp(scenario, "replay") == 0) {
+	if (strcmp(scenario, "next") == 0 || strcmp(scenario, "resend") == 0) {
+		scenario_cs(key, scenario, arg, "");
+	} else if (strcmp(scenario, "bad") == 0) {
+		if (argc < 8)
+			die("usage", "bad DEFECT FILE [ARG]");
+		scenario_cs(key, argv[6], argv[7], argc > 8 ? argv[8] : "");
+	} else if (catalogue) {
+		scenario_msg(key, arg, argc > 7 ? argv[7] : "");
+	} else if (strcmp(scenario, "ok") == 0 || strcmp(scenario, "replay") == 0) {
 		seal(key, owner, LINLI_KIND_SERVICE, LINLI_STREAM_PUBLIC, 1, &frame, &len, sig);
 		send_cs(owner, frame, len, sig);
 		drain(2000);
@@ -245,6 +771,10 @@ int main(int argc, char **argv)
 		printf("%s UNSENT %ld messages: no link\n", scenario, unsent);
 	free(frame);
 	linli_key_destroy(&key);
+	if (monitor) {
+		zmq_socket_monitor(sock, NULL, 0);
+		zmq_close(monitor);
+	}
 	zmq_close(sock);
 	zmq_ctx_term(ctx);
 	return 0;

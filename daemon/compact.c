@@ -1,5 +1,5 @@
 /*
- * compact: checkpoints, trimmed logs and snapshots.
+ * compact: checkpoints and trimmed logs.
  *
  * An owner signs a checkpoint of each of its logs every checkpoint_every
  * change sets (or CKPT_BYTES of them): the sequence number, the chain hash
@@ -12,17 +12,8 @@
  * so its log always holds what the hub has not confirmed.  A digest that
  * does not match stops the fold: nothing is trimmed and the problem is
  * logged and shown, never passed over.  The hub's own public log is not
- * compacted: the nodes keep it whole for the hub to take back.
- *
- * A replica whose log ends before a holder's base takes a snapshot: the
- * base, chunk by chunk (SNAPGET / SNAP), staged apart under "~OWNER",
- * then checked against the signed checkpoint, and only then put in place
- * of that log and its records, in one transaction.  The change sets after
- * the checkpoint then follow as usual:
- *   - a node behind on another owner's public log takes it from the hub;
- *   - a restoring node takes its own logs from the hub;
- *   - a hub that lost its database takes a node's logs from the node.
- * The sender keeps no state: each SNAPGET names the last record received.
+ * compacted: the nodes keep it whole for the hub to take back.  A replica
+ * whose log ends before a holder's base takes a snapshot (snapshot.c).
  *
  * Meta: "ckpt/OWNER/S" the checkpoint the base is at; "next/OWNER/S" a
  * later one to fold to.  Each is the signed bytes followed by the
@@ -35,40 +26,22 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/checkpoint.h"
 #include "daemon/linkmsg.h"
 #include "daemon/log.h"
+#include "daemon/snapshot.h"
 #include "daemon/verify.h"
 #include "proto/linli.pb-c.h"
 
-#define CKPT_BYTES  (32u << 20) /* log bytes that call for a checkpoint */
-#define CHUNK_BYTES (256u << 10)
-#define SNAP_ASK_MS 2000 /* a SNAPGET unanswered this long is sent again */
-/* A snapshot that has not moved this long is dropped: its peer went away,
- * and the next HELLO or HEAD on the new link starts it again. */
-#define SNAP_GIVEUP_MS 30000
+#define CKPT_BYTES (32u << 20) /* log bytes that call for a checkpoint */
 
 static const int streams[] = {LINLI_STREAM_PUBLIC, LINLI_STREAM_PERSONAL};
 
-static const char *stream_name(int s)
-{
-	return s == LINLI_STREAM_PUBLIC ? "public" : "personal";
-}
-
 /* --- checkpoints --- */
 
-typedef struct {
-	uint8_t bytes[LINLI_STATEMENT_MAX];
-	size_t len;
-	uint8_t sig[LINLI_SIG_LEN];
-	char owner[LINLI_OWNER_MAX + 1];
-	int stream;
-	uint64_t seq, records, epoch;
-	uint8_t head[LINLI_HASH_LEN], digest[LINLI_HASH_LEN];
-} ckpt_t;
-
 /* Checks a signed checkpoint with its owner's key and decodes it. */
-static int ckpt_open(linlid_t *d, ckpt_t *c, const uint8_t *bytes, size_t len, const uint8_t *sig,
-                     size_t sig_len, char *err, size_t errlen)
+int ckpt_open(linlid_t *d, ckpt_t *c, const uint8_t *bytes, size_t len, const uint8_t *sig,
+              size_t sig_len, char *err, size_t errlen)
 {
 	Linli__Checkpoint *m = NULL;
 	const trust_entry_t *t;
@@ -114,8 +87,8 @@ static void ckpt_name(char *buf, size_t len, const char *which, const char *owne
 }
 
 /* which: "ckpt" or "next".  1 if there is none, 0 if c holds it. */
-static int ckpt_load(linlid_t *d, linli_txn_t *txn, const char *which, const char *owner,
-                     int stream, ckpt_t *c)
+int ckpt_load(linlid_t *d, linli_txn_t *txn, const char *which, const char *owner, int stream,
+              ckpt_t *c)
 {
 	char name[64], err[LINLI_ERR_MAX];
 	const void *val;
@@ -134,7 +107,7 @@ static int ckpt_load(linlid_t *d, linli_txn_t *txn, const char *which, const cha
 	return 0;
 }
 
-static int ckpt_save(linli_txn_t *txn, const char *which, const ckpt_t *c)
+int ckpt_save(linli_txn_t *txn, const char *which, const ckpt_t *c)
 {
 	char name[64];
 	uint8_t buf[LINLI_STATEMENT_MAX + LINLI_SIG_LEN];
@@ -254,9 +227,9 @@ static void make_checkpoint(linlid_t *d, int stream)
 		rc = store_commit(&txn);
 	if (rc == 0)
 		log_info("checkpoint of our %s log at %" PRIu64 ": %" PRIu64 " records",
-		         stream_name(stream), head.seq, c.records);
+		         linli_stream_name(stream), head.seq, c.records);
 	else
-		log_warn("checkpoint of our %s log not kept: %s", stream_name(stream),
+		log_warn("checkpoint of our %s log not kept: %s", linli_stream_name(stream),
 		         store_strerror(rc));
 out:
 	store_abort(&txn);
@@ -368,8 +341,8 @@ static int fold(linlid_t *d, const ckpt_t *to)
 	uint64_t records;
 	trust_entry_t tmp;
 	const trust_entry_t *keys = owner_keys(d, to->owner, &tmp);
-	snprintf(where, sizeof(where), "%s %s log to %" PRIu64, to->owner, stream_name(to->stream),
-	         to->seq);
+	snprintf(where, sizeof(where), "%s %s log to %" PRIu64, to->owner,
+	         linli_stream_name(to->stream), to->seq);
 	if (keys == NULL || strcmp(d->fold_stuck, where) == 0 ||
 	    store_write_begin(d->store, NULL, &txn) != 0)
 		return -1;
@@ -484,413 +457,6 @@ static void fold_some(linlid_t *d)
 		fold(d, &p.to);
 }
 
-/* --- snapshots: serving --- */
-
-typedef struct {
-	int stream;
-	Linli__SnapChunk *chunk;
-	ProtobufCBinaryData *items;
-	size_t cap, bytes;
-	uint8_t *buf; /* CHUNK_BYTES: the records' bytes, copied */
-	bool full;
-} chunk_fill_t;
-
-static int fill_chunk(const char *owner, int kind, const char *id, const void *val, size_t len,
-                      void *arg)
-{
-	chunk_fill_t *f = arg;
-	(void)owner, (void)id;
-	if (linli_kind_stream((linli_kind_t)kind) != f->stream)
-		return 0;
-	if (f->chunk->n_records == f->cap || f->bytes + len > CHUNK_BYTES) {
-		f->full = true;
-		return 1;
-	}
-	/* val is the store's for this call only: into the chunk's buffer. */
-	memcpy(f->buf + f->bytes, val, len);
-	f->items[f->chunk->n_records].data = f->buf + f->bytes;
-	f->items[f->chunk->n_records].len = len;
-	f->chunk->n_records++;
-	f->bytes += len;
-	return 0;
-}
-
-int snap_serve(linlid_t *d, zmsg_t *m, const uint8_t *req, size_t len, snap_allowed_fn allowed,
-               uint8_t **out, size_t *out_len, char *err, size_t errlen)
-{
-	Linli__SnapGet *g = linkmsg_snapget(req, len);
-	Linli__SnapChunk chunk = LINLI__SNAP_CHUNK__INIT;
-	chunk_fill_t f = {.chunk = &chunk, .cap = LINKMSG_CHUNK_RECORDS};
-	linli_txn_t *txn = NULL;
-	ckpt_t c;
-	int rc = -1;
-	if (g == NULL) {
-		snprintf(err, errlen, "malformed SNAPGET");
-		goto out;
-	}
-	if (!allowed(d, m, g->owner, (int)g->stream)) {
-		snprintf(err, errlen, "snapshot of %s %s log: not yours to take", g->owner,
-		         stream_name((int)g->stream));
-		goto out;
-	}
-	if (store_read_begin(d->store, &txn) != 0 ||
-	    ckpt_load(d, txn, "ckpt", g->owner, (int)g->stream, &c) != 0) {
-		snprintf(err, errlen, "snapshot of %s %s log: none here", g->owner,
-		         stream_name((int)g->stream));
-		goto out;
-	}
-	f.stream = (int)g->stream;
-	if ((f.items = calloc(f.cap, sizeof(*f.items))) == NULL ||
-	    (f.buf = malloc(CHUNK_BYTES)) == NULL)
-		goto out;
-	/* A request for another checkpoint than ours starts over: the asker
-	 * sees the checkpoint in the chunk and begins again. */
-	bool fresh = g->seq != c.seq || g->after_id[0] == '\0';
-	if (store_base_each(txn, g->owner, fresh ? 0 : (int)g->after_kind,
-	                    fresh ? NULL : g->after_id, fill_chunk, &f) < 0) {
-		snprintf(err, errlen, "snapshot: store read failed");
-		goto out;
-	}
-	chunk.records = f.items;
-	chunk.checkpoint.data = c.bytes;
-	chunk.checkpoint.len = c.len;
-	chunk.signature.data = c.sig;
-	chunk.signature.len = LINLI_SIG_LEN;
-	chunk.last = !f.full;
-	*out_len = linli__snap_chunk__get_packed_size(&chunk);
-	if ((*out = malloc(*out_len ? *out_len : 1)) == NULL)
-		goto out;
-	linli__snap_chunk__pack(&chunk, *out);
-	rc = 0;
-out:
-	store_abort(&txn);
-	free(f.items);
-	free(f.buf);
-	if (g)
-		linli__snap_get__free_unpacked(g, NULL);
-	return rc;
-}
-
-/* --- snapshots: taking one --- */
-
-/* Sends on the link: to the peer rid at the hub, to the hub at a node. */
-static void link_send(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *type,
-                      const uint8_t *data, size_t len)
-{
-	const void *parts[] = {rid, type, data};
-	size_t lens[] = {rid_len, strlen(type), len};
-	bool hub = d->cfg.role == ROLE_HUB;
-	if (zsend(d->link, hub ? 3 : 2, hub ? parts : parts + 1, hub ? lens : lens + 1) != 0)
-		log_debug("link: %s not sent: %s", type, zmq_strerror(zmq_errno()));
-}
-
-static void snap_ask(linlid_t *d)
-{
-	snap_t *s = &d->snap;
-	Linli__SnapGet g = LINLI__SNAP_GET__INIT;
-	uint8_t buf[256];
-	g.owner = s->owner;
-	g.stream = (Linli__Stream)s->stream;
-	g.seq = s->seq;
-	g.after_kind = (uint32_t)s->after_kind;
-	g.after_id = s->after_id;
-	size_t len = linli__snap_get__get_packed_size(&g);
-	if (len > sizeof(buf))
-		return;
-	linli__snap_get__pack(&g, buf);
-	link_send(d, s->rid, s->rid_len, "SNAPGET", buf, len);
-	s->asked_ms = now_ms();
-}
-
-bool snap_active(const linlid_t *d)
-{
-	return d->snap.active;
-}
-
-bool snap_start(linlid_t *d, const char *owner, int stream, const uint8_t *rid, size_t rid_len)
-{
-	snap_t *s = &d->snap;
-	if (s->active || rid_len > sizeof(s->rid))
-		return false;
-	memset(s, 0, sizeof(*s));
-	s->active = true;
-	snprintf(s->owner, sizeof(s->owner), "%s", owner);
-	s->stream = stream;
-	memcpy(s->rid, rid, rid_len);
-	s->rid_len = rid_len;
-	s->started_ms = s->moved_ms = now_ms();
-	log_info("taking a snapshot of the %s log of %s: its change sets before the checkpoint "
-	         "are no longer kept",
-	         stream_name(stream), owner);
-	snap_ask(d);
-	return true;
-}
-
-static void snap_end(linlid_t *d, bool refused, const char *why)
-{
-	if (refused) {
-		d->snapshots_refused++;
-		log_err("snapshot of the %s log of %s refused: %s", stream_name(d->snap.stream),
-		        d->snap.owner, why);
-	}
-	d->snap.active = false;
-}
-
-/* Records staged for a snapshot live in the base under "~OWNER", apart
- * from the owner's own, until they are checked. */
-static void stage_name(char *buf, size_t len, const char *owner)
-{
-	snprintf(buf, len, "~%s", owner);
-}
-
-typedef struct {
-	linli_txn_t *txn;
-	const char *owner; /* whose records go (NULL: any) */
-	int stream;
-} clear_t;
-
-static int clear_base(const char *owner, int kind, const char *id, const void *val, size_t len,
-                      void *arg)
-{
-	clear_t *c = arg;
-	(void)val, (void)len;
-	if (linli_kind_stream((linli_kind_t)kind) != c->stream)
-		return 0;
-	return store_base_del(c->txn, owner, kind, id);
-}
-
-/* Removes owner's live records of a stream, with their statistics. */
-static int clear_live(const char *owner, int kind, const char *id, const void *val, size_t len,
-                      void *arg)
-{
-	void **a = arg;
-	clear_t *c = a[0];
-	linli_counts_t *counts = a[1];
-	(void)id;
-	if (linli_kind_stream((linli_kind_t)kind) != c->stream)
-		return 0;
-	linli_record_t *rec = linli_record_unpack(val, len);
-	if (rec == NULL)
-		return STORE_IO;
-	int rc = apply_record(c->txn, owner, true, rec, NULL, 0, counts);
-	linli_record_destroy(&rec);
-	store_forget(c->txn); /* the old record it read: a snapshot clears many */
-	return rc;
-}
-
-/* Puts a checked staged record in the base and in the live records. */
-static int install_one(const char *stage, int kind, const char *id, const void *val, size_t len,
-                       void *arg)
-{
-	void **a = arg;
-	clear_t *c = a[0];
-	linli_counts_t *counts = a[1];
-	(void)stage;
-	/* val is an opened copy (never a pointer into a page a put may move). */
-	linli_record_t *rec = linli_record_unpack(val, len);
-	if (rec == NULL)
-		return STORE_IO;
-	int rc = store_base_put(c->txn, c->owner, kind, id, val, len);
-	if (rc == 0)
-		rc = apply_record(c->txn, c->owner, false, rec, val, len, counts);
-	linli_record_destroy(&rec);
-	return rc;
-}
-
-/* The last chunk is in: the staged records must hash to the signed
- * digest; then they replace the log and its records in one transaction. */
-static void snap_finish(linlid_t *d, const ckpt_t *c)
-{
-	snap_t *s = &d->snap;
-	linli_txn_t *txn;
-	char stage[LINLI_OWNER_MAX + 2];
-	uint8_t digest[LINLI_HASH_LEN];
-	uint64_t records;
-	linli_counts_t counts;
-	stage_name(stage, sizeof(stage), s->owner);
-	if (store_write_begin(d->store, NULL, &txn) != 0)
-		return; /* asked again on the next tick */
-	int rc = records_digest(d, txn, stage, s->stream, true, digest, &records);
-	if (rc == 0 && (records != c->records || memcmp(digest, c->digest, LINLI_HASH_LEN) != 0)) {
-		store_abort(&txn);
-		snap_end(d, true, "its records are not the ones its owner signed");
-		return;
-	}
-	clear_t cl = {txn, s->owner, s->stream};
-	void *arg[] = {&cl, &counts};
-	store_head_t head = {.seq = c->seq};
-	memcpy(head.hash, c->head, LINLI_HASH_LEN);
-	if (rc == 0)
-		rc = counts_load(txn, s->owner, &counts);
-	if (rc == 0)
-		rc = store_rec_each(txn, s->owner, 0, clear_live, arg);
-	if (rc == 0)
-		rc = store_base_each(txn, s->owner, 0, NULL, clear_base, &cl);
-	if (rc == 0)
-		rc = store_base_each(txn, stage, 0, NULL, install_one, arg);
-	if (rc == 0)
-		rc = counts_save(txn, s->owner, &counts);
-	cl.owner = NULL;
-	if (rc == 0)
-		rc = store_base_each(txn, stage, 0, NULL, clear_base, &cl);
-	if (rc == 0)
-		rc = store_log_reset(txn, s->owner, s->stream, &head);
-	if (rc == 0)
-		rc = ckpt_save(txn, "ckpt", c);
-	uint64_t epoch = 0;
-	if (rc == 0 && d->cfg.role == ROLE_HUB && epoch_load(txn, s->owner, &epoch) == 0 &&
-	    c->epoch > epoch)
-		rc = epoch_save(txn, s->owner, c->epoch);
-	if (rc == 0)
-		rc = store_commit(&txn);
-	store_abort(&txn);
-	if (rc == STORE_IO)
-		exit_for_restart();
-	if (rc != 0) {
-		log_warn("snapshot of %s not installed: %s; taking it again", s->owner,
-		         store_strerror(rc));
-		s->seq = 0; /* from the start */
-		s->after_id[0] = '\0';
-		return;
-	}
-	d->snapshots_taken++;
-	log_info("snapshot of the %s log of %s installed in %.1f s: %" PRIu64
-	         " records as of change set %" PRIu64 ", checked against its signed checkpoint",
-	         stream_name(s->stream), s->owner, (double)(now_ms() - s->started_ms) / 1000.0,
-	         records, c->seq);
-	snap_end(d, false, NULL);
-}
-
-static int key_cmp(int ka, const char *ia, int kb, const char *ib)
-{
-	return ka != kb ? (ka < kb ? -1 : 1) : strcmp(ia, ib);
-}
-
-/* Stages one chunk's records; -1 with why. */
-static int stage_chunk(linlid_t *d, linli_txn_t *txn, const Linli__SnapChunk *ch, char *why,
-                       size_t whylen)
-{
-	snap_t *s = &d->snap;
-	char stage[LINLI_OWNER_MAX + 2], err[LINLI_ERR_MAX];
-	stage_name(stage, sizeof(stage), s->owner);
-	for (size_t i = 0; i < ch->n_records; i++) {
-		linli_record_t *rec = linli_record_unpack(ch->records[i].data, ch->records[i].len);
-		if (rec == NULL || linli_record_check(rec, err, sizeof(err)) != 0) {
-			snprintf(why, whylen, "record %" PRIu64 " does not decode or is invalid",
-			         s->records + 1);
-			linli_record_destroy(&rec);
-			return -1;
-		}
-		int kind = (int)linli_record_kind(rec);
-		const char *id = linli_record_id(rec);
-		/* Keys come in strictly increasing order, each once. */
-		if (linli_kind_stream((linli_kind_t)kind) != s->stream ||
-		    (s->after_id[0] != '\0' &&
-		     key_cmp(kind, id, s->after_kind, s->after_id) <= 0)) {
-			snprintf(why, whylen, "record %s is out of place", id);
-			linli_record_destroy(&rec);
-			return -1;
-		}
-		int rc =
-		    store_base_put(txn, stage, kind, id, ch->records[i].data, ch->records[i].len);
-		s->after_kind = kind;
-		snprintf(s->after_id, sizeof(s->after_id), "%s", id);
-		linli_record_destroy(&rec);
-		if (rc != 0) {
-			snprintf(why, whylen, "not staged: %s", store_strerror(rc));
-			return -1;
-		}
-		s->records++;
-	}
-	return 0;
-}
-
-void snap_on_chunk(linlid_t *d, zmsg_t *m, size_t at)
-{
-	snap_t *s = &d->snap;
-	Linli__SnapChunk *ch = NULL;
-	linli_txn_t *txn = NULL;
-	char why[LINLI_ERR_MAX] = "", stage[LINLI_OWNER_MAX + 2];
-	ckpt_t c;
-	store_head_t head;
-	if (!s->active ||
-	    (d->cfg.role == ROLE_HUB &&
-	     (zmsg_size(m, 0) != s->rid_len || memcmp(zmsg_data(m, 0), s->rid, s->rid_len) != 0)))
-		return; /* not the one we asked, or an answer we gave up on */
-	if ((ch = linkmsg_snapchunk(m, at)) == NULL) {
-		snap_end(d, true, "a chunk does not decode or is out of bounds");
-		return;
-	}
-	if (ckpt_open(d, &c, ch->checkpoint.data, ch->checkpoint.len, ch->signature.data,
-	              ch->signature.len, why, sizeof(why)) != 0)
-		goto refuse;
-	if (strcmp(c.owner, s->owner) != 0 || c.stream != s->stream) {
-		snprintf(why, sizeof(why), "its checkpoint is of another log");
-		goto refuse;
-	}
-	if (s->records + ch->n_records > c.records) {
-		snprintf(why, sizeof(why), "more records than its checkpoint counts");
-		goto refuse;
-	}
-	if (store_write_begin(d->store, NULL, &txn) != 0 ||
-	    store_head_get(txn, s->owner, s->stream, &head) != 0)
-		goto out; /* asked again on the next tick */
-	if (c.seq <= head.seq) {
-		snap_end(d, false, NULL); /* we have as much already */
-		goto out;
-	}
-	stage_name(stage, sizeof(stage), s->owner);
-	if (c.seq != s->seq) {
-		/* The first chunk, or the holder moved on to a later checkpoint:
-		 * start over at this one (the holder answers a request for
-		 * another checkpoint than its own from the first record). */
-		clear_t cl = {txn, NULL, s->stream};
-		if (store_base_each(txn, stage, 0, NULL, clear_base, &cl) != 0)
-			goto out;
-		s->seq = c.seq;
-		s->records = 0;
-		s->after_kind = 0;
-		s->after_id[0] = '\0';
-		memcpy(s->ckpt, c.bytes, c.len);
-		s->ckpt_len = c.len;
-		memcpy(s->sig, c.sig, LINLI_SIG_LEN);
-	}
-	if (stage_chunk(d, txn, ch, why, sizeof(why)) != 0)
-		goto refuse;
-	if (store_commit(&txn) != 0) {
-		s->seq = 0; /* staged records in doubt: from the start */
-		s->after_kind = 0;
-		s->after_id[0] = '\0';
-		goto out;
-	}
-	s->moved_ms = now_ms();
-	if (ch->last)
-		snap_finish(d, &c);
-	else
-		snap_ask(d);
-	goto out;
-refuse:
-	snap_end(d, true, why);
-out:
-	store_abort(&txn);
-	linli__snap_chunk__free_unpacked(ch, NULL);
-}
-
-static void snap_tick(linlid_t *d)
-{
-	snap_t *s = &d->snap;
-	uint64_t now = now_ms();
-	if (!s->active || now - s->asked_ms < SNAP_ASK_MS)
-		return;
-	if (now - s->moved_ms > SNAP_GIVEUP_MS) {
-		log_warn("snapshot of the %s log of %s: no answer; trying again later",
-		         stream_name(s->stream), s->owner);
-		s->active = false;
-		return;
-	}
-	snap_ask(d);
-}
-
 void compact_tick(linlid_t *d)
 {
 	if (d->cfg.role == ROLE_NODE && node_write_refusal(d) == NULL) {
@@ -898,7 +464,7 @@ void compact_tick(linlid_t *d)
 			make_checkpoint(d, streams[i]);
 		offer_checkpoints(d);
 	}
-	if (!d->snap.active)
+	if (!snap_active(d))
 		fold_some(d);
 	snap_tick(d);
 }

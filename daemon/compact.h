@@ -1,5 +1,5 @@
 /*
- * compact: checkpoints, trimmed logs and snapshots (see compact.c).
+ * compact: checkpoints and trimmed logs (see compact.c).
  */
 #ifndef LINLID_COMPACT_H
 #define LINLID_COMPACT_H
@@ -21,7 +21,7 @@ int base_check(linlid_t *d, linli_txn_t *txn, const char *owner, int stream, sto
 
 /* Owner: signs a checkpoint when a log has grown enough, and offers it to
  * the hub.  Every holder: folds a log up to a checkpoint it may trim to.
- * Both: asks again for a snapshot chunk that did not come. */
+ * Both: moves a snapshot along (snap_tick). */
 void compact_tick(linlid_t *d);
 
 /* CKPT <frame> <sig> from owner (the hub has checked the link is
@@ -30,19 +30,5 @@ void compact_tick(linlid_t *d);
 int compact_on_checkpoint(linlid_t *d, const char *owner, const uint8_t *frame, size_t len,
                           const uint8_t *sig, size_t sig_len, bool *fenced, char *err,
                           size_t errlen);
-
-/* SNAPGET <SnapGet>: packs the next chunk of a log's base into *out
- * (malloc'd), if allowed(d, m, owner, stream) says the asker (who
- * sent m) may have that log.  -1 with why in err. */
-typedef bool (*snap_allowed_fn)(linlid_t *d, zmsg_t *m, const char *owner, int stream);
-int snap_serve(linlid_t *d, zmsg_t *m, const uint8_t *req, size_t len, snap_allowed_fn allowed,
-               uint8_t **out, size_t *out_len, char *err, size_t errlen);
-
-/* Starts taking the base of owner's log from the peer on rid (a node
- * passes NULL: its hub).  False if a snapshot is under way already. */
-bool snap_start(linlid_t *d, const char *owner, int stream, const uint8_t *rid, size_t rid_len);
-bool snap_active(const linlid_t *d);
-/* SNAP <SnapChunk> (the chunk is part `at` of m). */
-void snap_on_chunk(linlid_t *d, zmsg_t *m, size_t at);
 
 #endif

@@ -492,8 +492,7 @@ static void do_status(linlid_t *d, reply_t *r)
 	add_status(r, "refused_control", "%" PRIu64, d->refused.control);
 	if (d->snap.active)
 		add_status(r, "snapshot", "%s/%s %" PRIu64 " records", d->snap.owner,
-		           d->snap.stream == LINLI_STREAM_PUBLIC ? "public" : "personal",
-		           d->snap.records);
+		           linli_stream_name(d->snap.stream), d->snap.records);
 	if (d->cfg.role == ROLE_NODE) {
 		bool up =
 		    d->hub_heard_ms && now - d->hub_heard_ms < 3u * (uint64_t)d->cfg.heartbeat_ms;

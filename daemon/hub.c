@@ -28,6 +28,7 @@
 
 #include "daemon/auth.h"
 #include "daemon/compact.h"
+#include "daemon/snapshot.h"
 #include "daemon/linkmsg.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"

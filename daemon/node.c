@@ -43,6 +43,7 @@
 
 #include "daemon/auth.h"
 #include "daemon/compact.h"
+#include "daemon/snapshot.h"
 #include "daemon/linkmsg.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
@@ -168,11 +169,6 @@ static void send_pull(linlid_t *d)
 static bool restoring(const linlid_t *d)
 {
 	return d->restore.state == RESTORE_CLAIMED || d->restore.state == RESTORE_FETCHING;
-}
-
-static const char *stream_name(int s)
-{
-	return s == LINLI_STREAM_PUBLIC ? "public" : "personal";
 }
 
 /* Bytes sent on log s and not acknowledged yet. */
@@ -304,7 +300,7 @@ static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 			 * still holds it all, send it again. */
 			log_warn("hub has our %s log up to %llu after acknowledging %llu: "
 			         "sending it again from there",
-			         stream_name(s), (unsigned long long)k->seq,
+			         linli_stream_name(s), (unsigned long long)k->seq,
 			         (unsigned long long)d->acked[s]);
 			d->acked[s] = d->sent[s] = k->seq;
 			d->ack_progress_ms = now_ms();
@@ -319,7 +315,7 @@ static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 				    "%llu: it is an old copy or a new disk; refusing writes "
 				    "(restore "
 				    "it: linlictl restore)",
-				    stream_name(s), (unsigned long long)k->seq,
+				    linli_stream_name(s), (unsigned long long)k->seq,
 				    (unsigned long long)head[s]);
 			d->behind_hub = true;
 			continue;

@@ -109,7 +109,7 @@ static void say_damage(linli_txn_t *txn, verify_result_t *res)
 		snprintf(res->error, sizeof(res->error),
 		         "%s %s log: change set %" PRIu64 " fails its authentication check "
 		         "(damaged on disk)",
-		         dm.owner, dm.kind == LINLI_STREAM_PUBLIC ? "public" : "personal", dm.seq);
+		         dm.owner, linli_stream_name(dm.kind), dm.seq);
 	else
 		snprintf(res->error, sizeof(res->error),
 		         "%s %s of %s%s: the stored record fails its authentication check "
@@ -304,7 +304,7 @@ static linli_cs_t *check_entry(linlid_t *d, linli_txn_t *txn, const log_t *l, ui
                                const uint8_t **frame, size_t *frame_len, int *signer,
                                verify_result_t *res)
 {
-	const char *name = l->stream == LINLI_STREAM_PUBLIC ? "public" : "personal";
+	const char *name = linli_stream_name(l->stream);
 	const uint8_t *sig;
 	linli_cs_t *cs = NULL;
 	trust_entry_t tmp;
@@ -362,7 +362,7 @@ static int replay_base(const char *owner, int kind, const char *id, const void *
 static int check_log(linlid_t *d, linli_txn_t *txn, const log_t *l, replay_t *replay,
                      verify_result_t *res)
 {
-	const char *name = l->stream == LINLI_STREAM_PUBLIC ? "public" : "personal";
+	const char *name = linli_stream_name(l->stream);
 	trust_entry_t tmp;
 	uint8_t prev[LINLI_HASH_LEN] = {0}, hash[LINLI_HASH_LEN];
 	store_head_t base;
@@ -555,10 +555,7 @@ int verify_tails(linlid_t *d, uint64_t n, verify_result_t *res)
 					say_damage(txn, res);
 				else
 					snprintf(res->error, sizeof(res->error), "%s %s log: %s",
-					         l->owner,
-					         l->stream == LINLI_STREAM_PUBLIC ? "public"
-					                                          : "personal",
-					         why);
+					         l->owner, linli_stream_name(l->stream), why);
 				goto out;
 			}
 			first = base + 1;
@@ -580,7 +577,7 @@ int verify_tails(linlid_t *d, uint64_t n, verify_result_t *res)
 		if (l->head.seq > 0 && memcmp(prev, l->head.hash, LINLI_HASH_LEN) != 0) {
 			snprintf(res->error, sizeof(res->error),
 			         "%s %s log: its head does not name its last change set", l->owner,
-			         l->stream == LINLI_STREAM_PUBLIC ? "public" : "personal");
+			         linli_stream_name(l->stream));
 			goto out;
 		}
 		res->logs++;
@@ -611,8 +608,7 @@ static int collect_digest(const char *owner, int stream, const store_head_t *hea
 	}
 	digest_t *g = &l->items[l->n++];
 	memset(g, 0, sizeof(*g));
-	snprintf(g->name, sizeof(g->name), "%s/%s", owner,
-	         stream == LINLI_STREAM_PUBLIC ? "public" : "personal");
+	snprintf(g->name, sizeof(g->name), "%s/%s", owner, linli_stream_name(stream));
 	g->seq = head->seq;
 	return 0;
 }

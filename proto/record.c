@@ -51,6 +51,11 @@ int linli_kind_stream(linli_kind_t kind)
 	}
 }
 
+const char *linli_stream_name(int stream)
+{
+	return stream == LINLI_STREAM_PUBLIC ? "public" : "personal";
+}
+
 bool linli_owner_valid(const char *owner)
 {
 	size_t n = owner ? strlen(owner) : 0;

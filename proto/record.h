@@ -47,6 +47,8 @@ enum { LINLI_STREAM_PUBLIC = 1, LINLI_STREAM_PERSONAL = 2 };
 linli_kind_t linli_kind_parse(const char *name);
 const char *linli_kind_name(linli_kind_t kind);
 int linli_kind_stream(linli_kind_t kind);
+/* "public" or "personal". */
+const char *linli_stream_name(int stream);
 
 /* An owner code: the subdistrict (9 digits) or a community (12 digits). */
 bool linli_owner_valid(const char *owner);

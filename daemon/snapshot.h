@@ -1,0 +1,32 @@
+/*
+ * snapshot: a log's base taken from a holder, chunk by chunk (see
+ * snapshot.c).
+ */
+#ifndef LINLID_SNAPSHOT_H
+#define LINLID_SNAPSHOT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "daemon/linlid.h"
+#include "daemon/zmsg.h"
+
+/* SNAPGET <SnapGet>: packs the next chunk of a log's base into *out
+ * (malloc'd), if allowed(d, m, owner, stream) says the asker (who
+ * sent m) may have that log.  -1 with why in err. */
+typedef bool (*snap_allowed_fn)(linlid_t *d, zmsg_t *m, const char *owner, int stream);
+int snap_serve(linlid_t *d, zmsg_t *m, const uint8_t *req, size_t len, snap_allowed_fn allowed,
+               uint8_t **out, size_t *out_len, char *err, size_t errlen);
+
+/* Starts taking the base of owner's log from the peer on rid (a node
+ * passes NULL: its hub).  False if a snapshot is under way already. */
+bool snap_start(linlid_t *d, const char *owner, int stream, const uint8_t *rid, size_t rid_len);
+bool snap_active(const linlid_t *d);
+/* SNAP <SnapChunk> (the chunk is part `at` of m). */
+void snap_on_chunk(linlid_t *d, zmsg_t *m, size_t at);
+
+/* Asks again for a chunk that did not come; drops a snapshot that has
+ * stopped moving. */
+void snap_tick(linlid_t *d);
+
+#endif

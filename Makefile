@@ -10,7 +10,7 @@ PKGS := libzmq libprotobuf-c lmdb libsodium
 # Debian packages that provide the build and test dependencies.
 DEBS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
 	liblmdb-dev lmdb-utils libsodium-dev libcmocka-dev python3 iproute2 nftables strace faketime \
-	valgrind
+	valgrind tcpdump
 
 CC ?= cc
 CFLAGS ?= -O2 -g

@@ -6,6 +6,8 @@ no record field.  Loopback only; every wait is bounded."""
 
 import os
 import select
+import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -26,6 +28,34 @@ def inject(c, key, owner, scenario, *args, timeout=60):
     return p.stdout
 
 
+class Capture:
+    """tcpdump on the loopback interface, of the hub's port and the proxy's
+    (root only: None otherwise).  bytes() stops it and returns the pcap."""
+
+    @staticmethod
+    def start(path, ports):
+        if os.geteuid() != 0 or shutil.which("tcpdump") is None:
+            print("# no tcpdump capture (needs root and tcpdump): the relay's copy only")
+            return None
+        expr = " or ".join(f"tcp port {p}" for p in ports)
+        proc = subprocess.Popen(["tcpdump", "-i", "lo", "-n", "-U", "--immediate-mode", "-s", "0",
+                                 "-w", path, expr],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        # tcpdump says "listening on lo" once it captures.
+        ready = select.select([proc.stderr], [], [], 10)[0]
+        line = proc.stderr.readline().decode() if ready else ""
+        assert "listening on" in line, f"tcpdump did not start: {line!r}"
+        c = Capture()
+        c.proc, c.path = proc, path
+        return c
+
+    def bytes(self):
+        self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=10)
+        with open(self.path, "rb") as f:
+            return f.read()
+
+
 class Proxy:
     """A TCP relay on 127.0.0.1 that keeps every byte it passes, both ways."""
 
@@ -41,12 +71,15 @@ class Proxy:
         threading.Thread(target=self.accept, daemon=True).start()
 
     def accept(self):
-        while not self.stopping:
-            r, _, _ = select.select([self.listener], [], [], 0.2)
-            if r:
-                a, _ = self.listener.accept()
-                b = socket.create_connection(self.target, timeout=5)
-                threading.Thread(target=self.pump, args=(a, b), daemon=True).start()
+        try:
+            while not self.stopping:
+                r, _, _ = select.select([self.listener], [], [], 0.2)
+                if r:
+                    a, _ = self.listener.accept()
+                    b = socket.create_connection(self.target, timeout=5)
+                    threading.Thread(target=self.pump, args=(a, b), daemon=True).start()
+        except (OSError, ValueError):
+            pass  # stop() closed the listener under select
 
     def pump(self, a, b):
         peers = {a: b, b: a}
@@ -82,6 +115,7 @@ def main():
             f.write(conf)
         intruder_key = os.path.join(c.dir, "intruder.key")
         c.keygen(intruder_key)
+        capture = Capture.start(os.path.join(c.dir, "link.pcap"), (c.port, proxy.port))
         c.start()
 
         # What crosses the link: none of a household's fields in clear.
@@ -96,11 +130,20 @@ def main():
         assert b"CURVE" in seen, "the links' greeting does not name CURVE"
         # (HELLO, WELCOME, INITIATE, READY and MESSAGE are CURVE's own
         # command names: those are in clear by design.)
-        for clear in (PHONE.encode(), NAME.encode(), "曾林村".encode(), b"LINLICS1",
-                      z.owner.encode()):
+        clears = (PHONE.encode(), NAME.encode(), "曾林村".encode(), b"LINLICS1",
+                  z.owner.encode())
+        for clear in clears:
             assert clear not in seen, f"{clear!r} crossed the link in clear"
         print(f"ok - {len(seen)} bytes between node and hub: CURVE, and no record field, "
               "owner code or change set in clear")
+        if capture is not None:
+            pcap = capture.bytes()
+            assert b"CURVE" in pcap and len(pcap) > len(seen), \
+                f"tcpdump caught {len(pcap)} bytes, not the link"
+            for clear in clears:
+                assert clear not in pcap, f"{clear!r} is in tcpdump's capture of loopback"
+            print(f"ok - tcpdump on loopback ({len(pcap)} bytes of pcap, both hops of the "
+                  "relay and the other node's link): no record field, owner code or change set")
 
         # A key the hub does not trust: no link, nothing accepted.
         before = int(c.hub.status()["refused_unknown_key"])

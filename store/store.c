@@ -6,8 +6,7 @@
  *   head  owner \0 stream(1)                    -> seq(8) hash(32)
  *   rec   owner \0 kind(1) id                   -> value
  *   meta  name                                  -> value
- *   med   'm' scope \0 value(8) tag             -> (empty)      a member
- *         's' scope                             -> count(8) key a scope's state
+ *   med   median sets (median.c)
  * Owners, scopes and ids never contain NUL, so "owner \0" is a prefix that
  * owner "35" and owner "350" can never share.
  *
@@ -16,33 +15,27 @@
  * part, so a staged "~OWNER" has a key of its own), with the area and the
  * key as associated data.
  *
- * This is the only file that includes lmdb.h.
+ * Only the files of store/ include lmdb.h (through store/internal.h).
  */
 #include "store/store.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <lmdb.h>
-#include <sodium.h>
-#include <sys/mman.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 
+#include "store/internal.h"
+
 #define MIB           ((size_t)1 << 20)
 #define MAP_INITIAL   (64 * MIB)
 #define META_NAME_MAX 511
-/* Longest key we build: LMDB's default (and compiled-in) limit. */
-#define KEY_MAX      511
-#define REC_KEY_MAX  (STORE_OWNER_MAX + 1 + 1 + STORE_ID_MAX)
-#define LOG_KEY_MAX  (STORE_OWNER_MAX + 1 + 1 + 8)
-#define HEAD_VAL_LEN (8 + STORE_HASH_LEN)
-#define MED_MEMBER   'm'
-#define MED_STATE    's'
+#define REC_KEY_MAX   (STORE_OWNER_MAX + 1 + 1 + STORE_ID_MAX)
+#define LOG_KEY_MAX   (STORE_OWNER_MAX + 1 + 1 + 8)
+#define HEAD_VAL_LEN  (8 + STORE_HASH_LEN)
 
 /* ---- sealed values ----
  *
@@ -52,53 +45,13 @@
  * 16 random bytes per write transaction and a counter: unique without a
  * getrandom call per value (a hub seals a million records in a few
  * seconds), and a counter alone would repeat after a restart. */
-#define NONCE_LEN    crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
-#define TAG_LEN      crypto_aead_xchacha20poly1305_ietf_ABYTES
-#define SEAL_LEN     (NONCE_LEN + TAG_LEN)
-#define NONCE_RANDOM 16 /* then an 8-byte counter */
-#define KEY_CACHE    64 /* owners' keys kept; more owners evict the oldest */
-#define AREA_LOG     'L'
-#define AREA_REC     'R'
-#define AREA_BASE    'B'
+#define AREA_LOG  'L'
+#define AREA_REC  'R'
+#define AREA_BASE 'B'
 /* meta: the data key's check value, to refuse another key at open. */
 #define KEY_CHECK_NAME "data_key_check"
 static const char owner_personal[crypto_generichash_blake2b_PERSONALBYTES] = "linli-owner-key";
 static const char check_personal[crypto_generichash_blake2b_PERSONALBYTES] = "linli-key-check";
-
-/* An owner's key, and its HChaCha20 subkey for the last nonce prefix. */
-typedef struct {
-	char owner[STORE_OWNER_MAX + 1];
-	bool has_sub;
-	uint8_t key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
-	uint8_t sub_for[NONCE_RANDOM];
-	uint8_t sub[crypto_core_hchacha20_OUTPUTBYTES];
-} owner_key_t;
-
-/* In sodium_malloc'd (locked, guarded) memory; wiped when freed. */
-typedef struct {
-	uint8_t master[STORE_KEY_LEN];
-	owner_key_t cache[KEY_CACHE];
-} keys_t;
-
-struct linli_store {
-	MDB_env *env;
-	MDB_dbi log, head, rec, meta, med, base;
-	size_t psize;
-	size_t maxkey;
-	/* Top-level transactions open.  The map may only be resized at zero:
-	 * remapping under a live reader would pull its pages away. */
-	int nopen;
-	unsigned commits;             /* top-level write commits, for release_pages */
-	uint64_t grown_since_release; /* bytes the file grew, for release_pages */
-	unsigned long ino;            /* inode and device of data.mdb, to find its map */
-	unsigned dev_major, dev_minor;
-	uint64_t used_at_begin; /* of the open top-level write transaction */
-	uint64_t max_growth;    /* most bytes one transaction added */
-	keys_t *keys;
-	size_t nkeys;                /* owners' keys derived so far */
-	uint8_t nonce[NONCE_RANDOM]; /* of the current write transaction */
-	uint64_t sealed;             /* values sealed with it */
-};
 
 /* Pages LMDB reads through its map stay mapped, and count in the
  * process's RSS, long after the transaction that read them: a hub that
@@ -154,24 +107,6 @@ out:
 	fclose(maps);
 }
 
-/* Memory of a transaction for the values its gets open. */
-typedef struct block {
-	struct block *next;
-	size_t used, cap;
-	uint8_t data[];
-} block_t;
-#define BLOCK_SIZE (64u << 10)
-
-struct linli_txn {
-	MDB_txn *txn; /* NULL once a parent ended before this child did */
-	linli_store_t *store;
-	linli_txn_t *parent, *child;
-	bool write;
-	block_t *arena;
-	bool damaged;
-	store_damage_t damage; /* the last value that failed its check */
-};
-
 const char *store_strerror(int code)
 {
 	switch (code) {
@@ -204,7 +139,7 @@ const char *store_strerror(int code)
 	}
 }
 
-static int map_err(int rc)
+int store_lmdb_err(int rc)
 {
 	switch (rc) {
 	case MDB_SUCCESS:
@@ -231,31 +166,6 @@ static int map_err(int rc)
 }
 
 /* ---- keys ---- */
-
-/* Length of s if it is 1..max bytes, else 0. */
-static size_t name_len(const char *s, size_t max)
-{
-	if (s == NULL)
-		return 0;
-	size_t n = strnlen(s, max + 1);
-	return n > max ? 0 : n;
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)v;
-		v >>= 8;
-	}
-}
-
-static uint64_t get_be64(const uint8_t *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
 
 /* owner \0 b: the head key, and the prefix of log and record keys. */
 static int owner_key(uint8_t *key, const char *owner, int b, size_t *len)
@@ -478,7 +388,7 @@ static int get_sealed(linli_txn_t *t, MDB_dbi dbi, int area, const MDB_val *k, c
 	MDB_val v;
 	int rc = mdb_get(t->txn, dbi, (MDB_val *)k, &v);
 	if (rc != 0)
-		return map_err(rc);
+		return store_lmdb_err(rc);
 	if (v.mv_size < SEAL_LEN) {
 		note_damage(t, area, k);
 		return STORE_CORRUPT;
@@ -502,7 +412,7 @@ static int put_sealed(linli_txn_t *t, MDB_dbi dbi, int area, const MDB_val *k, c
 		return STORE_INVAL;
 	int rc = mdb_put(t->txn, dbi, (MDB_val *)k, &v, MDB_RESERVE);
 	if (rc != 0)
-		return map_err(rc);
+		return store_lmdb_err(rc);
 	return seal(t->store, area, k, plain, len, v.mv_data);
 }
 
@@ -526,7 +436,7 @@ static int check_key(linli_store_t *s)
 	key_check(s, want);
 	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
 	if (rc != 0)
-		return map_err(rc);
+		return store_lmdb_err(rc);
 	rc = mdb_get(txn, s->meta, &k, &v);
 	if (rc == 0) {
 		rc = v.mv_size == sizeof(want) && sodium_memcmp(v.mv_data, want, sizeof(want)) == 0
@@ -537,22 +447,22 @@ static int check_key(linli_store_t *s)
 	}
 	if (rc != MDB_NOTFOUND) {
 		mdb_txn_abort(txn);
-		return map_err(rc);
+		return store_lmdb_err(rc);
 	}
 	MDB_dbi sealed[] = {s->log, s->rec, s->base};
 	for (size_t i = 0; i < sizeof(sealed) / sizeof(sealed[0]); i++) {
 		if ((rc = mdb_stat(txn, sealed[i], &st)) != 0 || st.ms_entries > 0) {
 			mdb_txn_abort(txn);
-			return rc != 0 ? map_err(rc) : STORE_UNSEALED;
+			return rc != 0 ? store_lmdb_err(rc) : STORE_UNSEALED;
 		}
 	}
 	v.mv_size = sizeof(want);
 	v.mv_data = want;
 	if ((rc = mdb_put(txn, s->meta, &k, &v, 0)) != 0) {
 		mdb_txn_abort(txn);
-		return map_err(rc);
+		return store_lmdb_err(rc);
 	}
-	return map_err(mdb_txn_commit(txn));
+	return store_lmdb_err(mdb_txn_commit(txn));
 }
 
 /* ---- environment ---- */
@@ -659,7 +569,7 @@ int store_open(linli_store_t **out, const char *dir, const uint8_t key[STORE_KEY
 	*out = s;
 	return STORE_OK;
 fail:
-	err = map_err(rc);
+	err = store_lmdb_err(rc);
 fail_store:
 	if (s->env != NULL)
 		mdb_env_close(s->env);
@@ -693,7 +603,7 @@ int store_usage(linli_store_t *store, uint64_t *used, uint64_t *mapsize)
 {
 	if (store == NULL || used == NULL || mapsize == NULL)
 		return STORE_INVAL;
-	return map_err(usage(store, used, mapsize));
+	return store_lmdb_err(usage(store, used, mapsize));
 }
 
 static int grow(linli_store_t *s)
@@ -711,7 +621,7 @@ int store_grow(linli_store_t *store)
 {
 	if (store == NULL || store->nopen != 0)
 		return STORE_INVAL;
-	return map_err(grow(store));
+	return store_lmdb_err(grow(store));
 }
 
 /* ---- transactions ---- */
@@ -770,7 +680,7 @@ int store_read_begin(linli_store_t *store, linli_txn_t **out)
 	int rc = mdb_txn_begin(store->env, NULL, MDB_RDONLY, &t->txn);
 	if (rc != 0) {
 		free(t);
-		return map_err(rc);
+		return store_lmdb_err(rc);
 	}
 	t->store = store;
 	store->nopen++;
@@ -797,14 +707,14 @@ int store_write_begin(linli_store_t *store, linli_txn_t *parent, linli_txn_t **o
 		 * nopen proves; with a reader open we skip and let MAP_FULL speak. */
 		uint64_t used, mapsize;
 		if ((rc = usage(store, &used, &mapsize)) != 0)
-			return map_err(rc);
+			return store_lmdb_err(rc);
 		/* Keep a fifth of the map free, and at least twice what the
 		 * biggest transaction so far added: a hub's batch can be large. */
 		while (used > mapsize / 5 * 4 || mapsize - used < 2 * store->max_growth) {
 			if ((rc = grow(store)) != 0)
-				return map_err(rc);
+				return store_lmdb_err(rc);
 			if ((rc = usage(store, &used, &mapsize)) != 0)
-				return map_err(rc);
+				return store_lmdb_err(rc);
 		}
 	}
 	linli_txn_t *t = calloc(1, sizeof(*t));
@@ -818,7 +728,7 @@ int store_write_begin(linli_store_t *store, linli_txn_t *parent, linli_txn_t **o
 	}
 	if (rc != 0) {
 		free(t);
-		return map_err(rc);
+		return store_lmdb_err(rc);
 	}
 	t->store = store;
 	t->write = true;
@@ -873,7 +783,7 @@ int store_commit(linli_txn_t **txn)
 			int mrc = mdb_txn_commit(t->txn);
 			if (mrc != 0 && t->parent == NULL)
 				mrc = commit_err(t->store, mrc);
-			rc = map_err(mrc);
+			rc = store_lmdb_err(mrc);
 		}
 	}
 	linli_store_t *s = t->store;
@@ -902,16 +812,6 @@ void store_abort(linli_txn_t **txn)
 	*txn = NULL;
 }
 
-static bool can_read(const linli_txn_t *t)
-{
-	return t != NULL && t->txn != NULL && t->child == NULL;
-}
-
-static bool can_write(const linli_txn_t *t)
-{
-	return can_read(t) && t->write;
-}
-
 /* ---- logs ---- */
 
 static int head_read(linli_txn_t *t, const uint8_t *key, size_t klen, store_head_t *out)
@@ -937,7 +837,7 @@ int store_head_get(linli_txn_t *txn, const char *owner, int stream, store_head_t
 	size_t klen;
 	if (!can_read(txn) || out == NULL || owner_key(key, owner, stream, &klen) != 0)
 		return STORE_INVAL;
-	return map_err(head_read(txn, key, klen, out));
+	return store_lmdb_err(head_read(txn, key, klen, out));
 }
 
 int store_log_append(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
@@ -953,7 +853,7 @@ int store_log_append(linli_txn_t *txn, const char *owner, int stream, uint64_t s
 		return STORE_INVAL;
 	int rc = head_read(txn, key, hlen, &head);
 	if (rc != 0)
-		return map_err(rc);
+		return store_lmdb_err(rc);
 	if (head.seq == UINT64_MAX || seq != head.seq + 1)
 		return STORE_BADSEQ;
 	if (len + tail_len > SIZE_MAX - SEAL_LEN)
@@ -968,7 +868,7 @@ int store_log_append(linli_txn_t *txn, const char *owner, int stream, uint64_t s
 	if (rc == MDB_KEYEXIST)
 		return STORE_BADSEQ;
 	if (rc != 0)
-		return map_err(rc);
+		return store_lmdb_err(rc);
 	uint8_t *plain = (uint8_t *)v.mv_data + NONCE_LEN;
 	if (len > 0)
 		memcpy(plain, data, len);
@@ -981,7 +881,7 @@ int store_log_append(linli_txn_t *txn, const char *owner, int stream, uint64_t s
 	k.mv_size = hlen;
 	v.mv_size = sizeof(hv);
 	v.mv_data = hv;
-	return map_err(mdb_put(txn->txn, txn->store->head, &k, &v, 0));
+	return store_lmdb_err(mdb_put(txn->txn, txn->store->head, &k, &v, 0));
 }
 
 int store_log_get(linli_txn_t *txn, const char *owner, int stream, uint64_t seq, const void **data,
@@ -1007,7 +907,7 @@ int store_log_len(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
 	MDB_val k = {klen + 8, key}, v;
 	int rc = mdb_get(txn->txn, txn->store->log, &k, &v);
 	if (rc != 0)
-		return map_err(rc);
+		return store_lmdb_err(rc);
 	if (v.mv_size < SEAL_LEN) {
 		note_damage(txn, AREA_LOG, &k);
 		return STORE_CORRUPT;
@@ -1048,7 +948,7 @@ int store_log_trim(linli_txn_t *txn, const char *owner, int stream, uint64_t upt
 	size_t hlen;
 	if (!can_write(txn) || upto == 0 || owner_key(key, owner, stream, &hlen) != 0)
 		return STORE_INVAL;
-	return map_err(log_delete(txn, key, hlen, upto));
+	return store_lmdb_err(log_delete(txn, key, hlen, upto));
 }
 
 int store_log_reset(linli_txn_t *txn, const char *owner, int stream, const store_head_t *head)
@@ -1059,11 +959,11 @@ int store_log_reset(linli_txn_t *txn, const char *owner, int stream, const store
 		return STORE_INVAL;
 	int rc = log_delete(txn, key, hlen, 0);
 	if (rc != 0)
-		return map_err(rc);
+		return store_lmdb_err(rc);
 	put_be64(hv, head->seq);
 	memcpy(hv + 8, head->hash, STORE_HASH_LEN);
 	MDB_val k = {hlen, key}, v = {sizeof(hv), hv};
-	return map_err(mdb_put(txn->txn, txn->store->head, &k, &v, 0));
+	return store_lmdb_err(mdb_put(txn->txn, txn->store->head, &k, &v, 0));
 }
 
 int store_heads_each(linli_txn_t *txn, store_head_fn fn, void *arg)
@@ -1075,7 +975,7 @@ int store_heads_each(linli_txn_t *txn, store_head_fn fn, void *arg)
 		return STORE_INVAL;
 	int rc = mdb_cursor_open(txn->txn, txn->store->head, &c);
 	if (rc != 0)
-		return map_err(rc);
+		return store_lmdb_err(rc);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
 		store_head_t head;
@@ -1092,7 +992,7 @@ int store_heads_each(linli_txn_t *txn, store_head_fn fn, void *arg)
 		if ((rc = fn(owner, stream, &head, arg)) != 0)
 			goto out;
 	}
-	rc = rc == MDB_NOTFOUND ? STORE_OK : map_err(rc);
+	rc = rc == MDB_NOTFOUND ? STORE_OK : store_lmdb_err(rc);
 out:
 	mdb_cursor_close(c);
 	return rc;
@@ -1140,7 +1040,7 @@ static int rec_del_in(linli_txn_t *txn, MDB_dbi dbi, const char *owner, int kind
 	if (!can_write(txn) || rec_key(key, owner, kind, id, &klen) != 0)
 		return STORE_INVAL;
 	MDB_val k = {klen, key};
-	return map_err(mdb_del(txn->txn, dbi, &k, NULL));
+	return store_lmdb_err(mdb_del(txn->txn, dbi, &k, NULL));
 }
 
 /* Every record of owner (NULL: all) and kind (0: all) in key order,
@@ -1168,7 +1068,7 @@ static int rec_each_in(linli_txn_t *txn, MDB_dbi dbi, const char *owner, int kin
 	    (owner == NULL || rec_key(seek, owner, after_kind, after_id, &slen) != 0))
 		return STORE_INVAL;
 	if ((rc = mdb_cursor_open(txn->txn, dbi, &c)) != 0)
-		return map_err(rc);
+		return store_lmdb_err(rc);
 	if (slen > 0) {
 		k.mv_size = slen;
 		k.mv_data = seek;
@@ -1240,7 +1140,7 @@ static int rec_each_in(linli_txn_t *txn, MDB_dbi dbi, const char *owner, int kin
 		if (rc == 0 && k.mv_size == slen && memcmp(k.mv_data, seek, slen) == 0)
 			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
 	}
-	rc = rc == MDB_NOTFOUND || rc == 0 ? STORE_OK : map_err(rc);
+	rc = rc == MDB_NOTFOUND || rc == 0 ? STORE_OK : store_lmdb_err(rc);
 out:
 	mdb_cursor_close(c);
 	free(buf);
@@ -1279,7 +1179,7 @@ int store_rec_owners(linli_txn_t *txn, store_owner_fn fn, void *arg)
 		return STORE_INVAL;
 	int rc = mdb_cursor_open(txn->txn, txn->store->rec, &c);
 	if (rc != 0)
-		return map_err(rc);
+		return store_lmdb_err(rc);
 	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE)) {
 		const uint8_t *rest;
@@ -1298,7 +1198,7 @@ int store_rec_owners(linli_txn_t *txn, store_owner_fn fn, void *arg)
 		k.mv_size = olen + 1;
 		k.mv_data = seek;
 	}
-	rc = rc == MDB_NOTFOUND ? STORE_OK : map_err(rc);
+	rc = rc == MDB_NOTFOUND ? STORE_OK : store_lmdb_err(rc);
 out:
 	mdb_cursor_close(c);
 	return rc;
@@ -1348,7 +1248,7 @@ int store_meta_get(linli_txn_t *txn, const char *name, const void **val, size_t 
 		return STORE_INVAL;
 	int rc = mdb_get(txn->txn, txn->store->meta, &k, &v);
 	if (rc != 0)
-		return map_err(rc);
+		return store_lmdb_err(rc);
 	*val = v.mv_data;
 	*len = v.mv_size;
 	return STORE_OK;
@@ -1359,224 +1259,5 @@ int store_meta_put(linli_txn_t *txn, const char *name, const void *val, size_t l
 	MDB_val k, v = {len, (void *)val};
 	if (!can_write(txn) || (val == NULL && len != 0) || meta_key(txn, name, &k) != 0)
 		return STORE_INVAL;
-	return map_err(mdb_put(txn->txn, txn->store->meta, &k, &v, 0));
-}
-
-/* ---- median sets ----
- *
- * Members are sorted by (value, tag).  The state of a scope holds the count n
- * and the key of the lower median, the member of rank (n-1)/2.  An add or a
- * del shifts that rank by at most one, so the pointer moves at most one step.
- */
-
-typedef struct {
-	uint8_t key[KEY_MAX]; /* 's' scope */
-	size_t klen;
-	uint64_t n;
-	uint8_t lo[KEY_MAX]; /* member key of the lower median, when n > 0 */
-	size_t lolen;
-} med_state_t;
-
-static int med_keys(const linli_txn_t *t, const char *scope, uint64_t value, const char *tag,
-                    med_state_t *st, uint8_t mkey[KEY_MAX], size_t *mlen)
-{
-	size_t max = t->store->maxkey;
-	size_t slen = name_len(scope, max);
-	if (slen == 0 || 1 + slen > max)
-		return STORE_INVAL;
-	st->key[0] = MED_STATE;
-	memcpy(st->key + 1, scope, slen);
-	st->klen = 1 + slen;
-	if (mkey == NULL)
-		return STORE_OK;
-	/* An empty tag is allowed: one anonymous member per value. */
-	size_t tlen = tag == NULL ? SIZE_MAX : strnlen(tag, max);
-	if (tlen > max || 1 + slen + 1 + 8 + tlen > max)
-		return STORE_INVAL;
-	mkey[0] = MED_MEMBER;
-	memcpy(mkey + 1, scope, slen);
-	mkey[1 + slen] = '\0';
-	put_be64(mkey + 2 + slen, value);
-	memcpy(mkey + 10 + slen, tag, tlen);
-	*mlen = 10 + slen + tlen;
-	return STORE_OK;
-}
-
-static int med_load(linli_txn_t *t, med_state_t *st)
-{
-	MDB_val k = {st->klen, st->key}, v;
-	int rc = mdb_get(t->txn, t->store->med, &k, &v);
-	if (rc == MDB_NOTFOUND) {
-		st->n = 0;
-		st->lolen = 0;
-		return 0;
-	}
-	if (rc != 0)
-		return rc;
-	if (v.mv_size <= 8 || v.mv_size - 8 > KEY_MAX)
-		return EIO; /* damaged */
-	st->n = get_be64(v.mv_data);
-	st->lolen = v.mv_size - 8;
-	memcpy(st->lo, (uint8_t *)v.mv_data + 8, st->lolen);
-	return st->n == 0 ? EIO : 0;
-}
-
-static int med_save(linli_txn_t *t, const med_state_t *st)
-{
-	uint8_t buf[8 + KEY_MAX];
-	MDB_val k = {st->klen, (void *)st->key}, v = {8 + st->lolen, buf};
-	if (st->n == 0)
-		return mdb_del(t->txn, t->store->med, &k, NULL);
-	put_be64(buf, st->n);
-	memcpy(buf + 8, st->lo, st->lolen);
-	return mdb_put(t->txn, t->store->med, &k, &v, 0);
-}
-
-/* The member key's value, checking it belongs to the state's scope. */
-static int member_value(const med_state_t *st, const MDB_val *k, uint64_t *value)
-{
-	const uint8_t *p = k->mv_data;
-	size_t slen = st->klen - 1;
-	if (k->mv_size < 10 + slen || p[0] != MED_MEMBER || memcmp(p + 1, st->key + 1, slen) ||
-	    p[1 + slen] != '\0')
-		return EIO; /* the pointer left its scope: a bug or damage */
-	*value = get_be64(p + 2 + slen);
-	return 0;
-}
-
-/* Moves the lower-median pointer one member forward (MDB_NEXT) or back. */
-static int med_step(linli_txn_t *t, med_state_t *st, MDB_cursor_op op)
-{
-	MDB_cursor *c = NULL;
-	MDB_val k = {st->lolen, st->lo}, v;
-	uint64_t value;
-	int rc = mdb_cursor_open(t->txn, t->store->med, &c);
-	if (rc != 0)
-		return rc;
-	if ((rc = mdb_cursor_get(c, &k, &v, MDB_SET)) != 0 ||
-	    (rc = mdb_cursor_get(c, &k, &v, op)) != 0) {
-		rc = rc == MDB_NOTFOUND ? EIO : rc; /* the count said it was there */
-		goto out;
-	}
-	if ((rc = member_value(st, &k, &value)) != 0 || k.mv_size > KEY_MAX) {
-		rc = EIO;
-		goto out;
-	}
-	st->lolen = k.mv_size;
-	memcpy(st->lo, k.mv_data, k.mv_size);
-out:
-	mdb_cursor_close(c);
-	return rc;
-}
-
-static int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
-{
-	int d = memcmp(a, b, alen < blen ? alen : blen);
-	if (d != 0)
-		return d;
-	return alen < blen ? -1 : alen > blen;
-}
-
-int store_median_add(linli_txn_t *txn, const char *scope, uint64_t value, const char *tag)
-{
-	uint8_t mkey[KEY_MAX];
-	med_state_t st;
-	size_t mlen;
-	int rc;
-	if (!can_write(txn) || med_keys(txn, scope, value, tag, &st, mkey, &mlen) != 0)
-		return STORE_INVAL;
-	if ((rc = med_load(txn, &st)) != 0)
-		return map_err(rc);
-	MDB_val k = {mlen, mkey}, v = {0, NULL};
-	rc = mdb_put(txn->txn, txn->store->med, &k, &v, MDB_NOOVERWRITE);
-	if (rc == MDB_KEYEXIST)
-		return STORE_OK; /* already a member: adding it again changes nothing */
-	if (rc != 0)
-		return map_err(rc);
-	if (st.n == 0) {
-		memcpy(st.lo, mkey, mlen);
-		st.lolen = mlen;
-	} else {
-		/* New rank n/2 of n+1: below the pointer with n odd, step back;
-		 * above it with n even, step forward; else stay. */
-		bool below = key_cmp(mkey, mlen, st.lo, st.lolen) < 0;
-		if (below && st.n % 2 == 1)
-			rc = med_step(txn, &st, MDB_PREV);
-		else if (!below && st.n % 2 == 0)
-			rc = med_step(txn, &st, MDB_NEXT);
-		if (rc != 0)
-			return map_err(rc);
-	}
-	st.n++;
-	return map_err(med_save(txn, &st));
-}
-
-int store_median_del(linli_txn_t *txn, const char *scope, uint64_t value, const char *tag)
-{
-	uint8_t mkey[KEY_MAX];
-	med_state_t st;
-	size_t mlen;
-	int rc;
-	if (!can_write(txn) || med_keys(txn, scope, value, tag, &st, mkey, &mlen) != 0)
-		return STORE_INVAL;
-	if ((rc = med_load(txn, &st)) != 0)
-		return map_err(rc);
-	MDB_val k = {mlen, mkey}, v;
-	if ((rc = mdb_get(txn->txn, txn->store->med, &k, &v)) != 0)
-		return map_err(rc); /* NOTFOUND: not a member, nothing changed */
-	if (st.n == 0)
-		return STORE_IO; /* a member without a state: damaged */
-	/* New rank (n-2)/2 of n-1.  Deleting the pointed-at member: move first,
-	 * back if n is odd, forward if even.  Below it with n even, or above it
-	 * with n odd, step after the delete; else stay. */
-	int cmp = key_cmp(mkey, mlen, st.lo, st.lolen);
-	MDB_cursor_op op = MDB_FIRST; /* no step */
-	if (st.n == 1)
-		st.lolen = 0;
-	else if (cmp == 0)
-		rc = med_step(txn, &st, st.n % 2 == 1 ? MDB_PREV : MDB_NEXT);
-	else if (cmp < 0 && st.n % 2 == 0)
-		op = MDB_NEXT;
-	else if (cmp > 0 && st.n % 2 == 1)
-		op = MDB_PREV;
-	if (rc != 0)
-		return map_err(rc);
-	if ((rc = mdb_del(txn->txn, txn->store->med, &k, NULL)) != 0)
-		return map_err(rc);
-	if (op != MDB_FIRST && (rc = med_step(txn, &st, op)) != 0)
-		return map_err(rc);
-	st.n--;
-	return map_err(med_save(txn, &st));
-}
-
-int store_median_get(linli_txn_t *txn, const char *scope, uint64_t *median, uint64_t *count)
-{
-	med_state_t st;
-	uint64_t lo, hi;
-	int rc;
-	if (!can_read(txn) || median == NULL || count == NULL ||
-	    med_keys(txn, scope, 0, NULL, &st, NULL, NULL) != 0)
-		return STORE_INVAL;
-	if ((rc = med_load(txn, &st)) != 0)
-		return map_err(rc);
-	*count = st.n;
-	*median = 0;
-	if (st.n == 0)
-		return STORE_OK;
-	MDB_val k = {st.lolen, st.lo};
-	if ((rc = member_value(&st, &k, &lo)) != 0)
-		return map_err(rc);
-	if (st.n % 2 == 1) {
-		*median = lo;
-		return STORE_OK;
-	}
-	/* Even: the upper middle is the next member, one step away. */
-	if ((rc = med_step(txn, &st, MDB_NEXT)) != 0)
-		return map_err(rc);
-	k.mv_size = st.lolen;
-	k.mv_data = st.lo;
-	if ((rc = member_value(&st, &k, &hi)) != 0)
-		return map_err(rc);
-	*median = lo + (hi - lo) / 2; /* floor of the mean, without overflow */
-	return STORE_OK;
+	return store_lmdb_err(mdb_put(txn->txn, txn->store->meta, &k, &v, 0));
 }

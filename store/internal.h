@@ -1,0 +1,117 @@
+/*
+ * store internals, shared by the files of store/ (store.c: environment,
+ * transactions, sealing, logs, records, meta; median.c: median sets).
+ * Nothing outside store/ includes this or lmdb.h.
+ */
+#ifndef LINLI_STORE_INTERNAL_H
+#define LINLI_STORE_INTERNAL_H
+
+#include <lmdb.h>
+#include <sodium.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "store/store.h"
+
+/* Longest key we build: LMDB's default (and compiled-in) limit. */
+#define KEY_MAX 511
+
+#define NONCE_LEN    crypto_aead_xchacha20poly1305_ietf_NPUBBYTES
+#define TAG_LEN      crypto_aead_xchacha20poly1305_ietf_ABYTES
+#define SEAL_LEN     (NONCE_LEN + TAG_LEN)
+#define NONCE_RANDOM 16 /* then an 8-byte counter */
+#define KEY_CACHE    64 /* owners' keys kept; more owners evict the oldest */
+
+/* An owner's key, and its HChaCha20 subkey for the last nonce prefix. */
+typedef struct {
+	char owner[STORE_OWNER_MAX + 1];
+	bool has_sub;
+	uint8_t key[crypto_aead_xchacha20poly1305_ietf_KEYBYTES];
+	uint8_t sub_for[NONCE_RANDOM];
+	uint8_t sub[crypto_core_hchacha20_OUTPUTBYTES];
+} owner_key_t;
+
+/* In sodium_malloc'd (locked, guarded) memory; wiped when freed. */
+typedef struct {
+	uint8_t master[STORE_KEY_LEN];
+	owner_key_t cache[KEY_CACHE];
+} keys_t;
+
+struct linli_store {
+	MDB_env *env;
+	MDB_dbi log, head, rec, meta, med, base;
+	size_t psize;
+	size_t maxkey;
+	/* Top-level transactions open.  The map may only be resized at zero:
+	 * remapping under a live reader would pull its pages away. */
+	int nopen;
+	unsigned commits;             /* top-level write commits, for release_pages */
+	uint64_t grown_since_release; /* bytes the file grew, for release_pages */
+	unsigned long ino;            /* inode and device of data.mdb, to find its map */
+	unsigned dev_major, dev_minor;
+	uint64_t used_at_begin; /* of the open top-level write transaction */
+	uint64_t max_growth;    /* most bytes one transaction added */
+	keys_t *keys;
+	size_t nkeys;                /* owners' keys derived so far */
+	uint8_t nonce[NONCE_RANDOM]; /* of the current write transaction */
+	uint64_t sealed;             /* values sealed with it */
+};
+
+/* Memory of a transaction for the values its gets open. */
+typedef struct block {
+	struct block *next;
+	size_t used, cap;
+	uint8_t data[];
+} block_t;
+#define BLOCK_SIZE (64u << 10)
+
+struct linli_txn {
+	MDB_txn *txn; /* NULL once a parent ended before this child did */
+	linli_store_t *store;
+	linli_txn_t *parent, *child;
+	bool write;
+	block_t *arena;
+	bool damaged;
+	store_damage_t damage; /* the last value that failed its check */
+};
+
+/* An LMDB (or errno) code as a STORE_* code. */
+int store_lmdb_err(int rc);
+
+/* Length of s if it is 1..max bytes, else 0. */
+static inline size_t name_len(const char *s, size_t max)
+{
+	if (s == NULL)
+		return 0;
+	size_t n = strnlen(s, max + 1);
+	return n > max ? 0 : n;
+}
+
+static inline void put_be64(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--) {
+		p[i] = (uint8_t)v;
+		v >>= 8;
+	}
+}
+
+static inline uint64_t get_be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static inline bool can_read(const linli_txn_t *t)
+{
+	return t != NULL && t->txn != NULL && t->child == NULL;
+}
+
+static inline bool can_write(const linli_txn_t *t)
+{
+	return can_read(t) && t->write;
+}
+
+#endif

@@ -161,7 +161,8 @@ bool snap_start(linlid_t *d, const char *owner, int stream, const uint8_t *rid, 
 	s->active = true;
 	snprintf(s->owner, sizeof(s->owner), "%s", owner);
 	s->stream = stream;
-	memcpy(s->rid, rid, rid_len);
+	if (rid_len > 0) /* a node passes NULL, 0: its hub */
+		memcpy(s->rid, rid, rid_len);
 	s->rid_len = rid_len;
 	s->started_ms = s->moved_ms = now_ms();
 	log_info("taking a snapshot of the %s log of %s: its change sets before the checkpoint "

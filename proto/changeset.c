@@ -287,8 +287,7 @@ static int check_ops(const Linli__ChangeSet *cs, char *err, size_t errlen)
 		}
 		if (linli_kind_stream(kind) != (int)cs->stream) {
 			snprintf(err, errlen, "op %zu: a %s does not belong in the %s log", i + 1,
-			         linli_kind_name(kind),
-			         linli_stream_name((int)cs->stream));
+			         linli_kind_name(kind), linli_stream_name((int)cs->stream));
 			return -1;
 		}
 		if (op->remove ? !linli_id_valid(op->record->id)

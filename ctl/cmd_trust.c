@@ -5,6 +5,7 @@
  * key is checked here as well: a mistyped key would otherwise only show as
  * every change set of that community being refused.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "ctl/client.h"
@@ -13,6 +14,24 @@
 #include "proto/keys.h"
 
 #define NAME_MAX_BYTES 128
+
+/* Sends a change of the trust list; says done (what, e.g. "revoked
+ * CODE") once the daemon has it. */
+static int send_change(ctl_t *ctl, const char *verb, Linli__TrustEntry *entry, const char *what)
+{
+	Linli__CtlRequest req = LINLI__CTL_REQUEST__INIT;
+	Linli__CtlReply *reply;
+	req.verb = (char *)verb;
+	req.trust = entry;
+	if (client_call_once(ctl->socket, &req, &reply) != 0)
+		return CTL_FAIL;
+	client_reply_free(&reply);
+	if (ctl->json)
+		puts("{\"ok\":true}");
+	else
+		puts(what);
+	return CTL_OK;
+}
 
 int cmd_trust_add(ctl_t *ctl, int argc, char **argv)
 {
@@ -30,24 +49,14 @@ int cmd_trust_add(ctl_t *ctl, int argc, char **argv)
 		                NAME_MAX_BYTES);
 
 	Linli__TrustEntry entry = LINLI__TRUST_ENTRY__INIT;
-	Linli__CtlRequest req = LINLI__CTL_REQUEST__INIT;
-	Linli__CtlReply *reply;
-	char hex[2 * LINLI_PUB_LEN + 1];
+	char hex[2 * LINLI_PUB_LEN + 1], what[64 + 2 * LINLI_PUB_LEN];
 	/* Sent in lower case whatever the operator typed. */
 	linli_hex(pub, sizeof(pub), hex);
 	entry.owner = (char *)owner;
 	entry.pubkey = hex;
 	entry.name = (char *)name;
-	req.verb = (char *)"trust-add";
-	req.trust = &entry;
-	if (client_call_once(ctl->socket, &req, &reply) != 0)
-		return CTL_FAIL;
-	client_reply_free(&reply);
-	if (ctl->json)
-		puts("{\"ok\":true}");
-	else
-		printf("trusted %s %s\n", owner, hex);
-	return CTL_OK;
+	snprintf(what, sizeof(what), "trusted %s %s", owner, hex);
+	return send_change(ctl, "trust-add", &entry, what);
 }
 
 int cmd_trust_list(ctl_t *ctl, int argc, char **argv)
@@ -89,17 +98,8 @@ int cmd_trust_revoke(ctl_t *ctl, int argc, char **argv)
 	if (ctl_check_owner(argv[0]) != CTL_OK)
 		return CTL_FAIL;
 	Linli__TrustEntry entry = LINLI__TRUST_ENTRY__INIT;
-	Linli__CtlRequest req = LINLI__CTL_REQUEST__INIT;
-	Linli__CtlReply *reply;
+	char what[64];
 	entry.owner = argv[0];
-	req.verb = (char *)"trust-revoke";
-	req.trust = &entry;
-	if (client_call_once(ctl->socket, &req, &reply) != 0)
-		return CTL_FAIL;
-	client_reply_free(&reply);
-	if (ctl->json)
-		puts("{\"ok\":true}");
-	else
-		printf("revoked %s\n", argv[0]);
-	return CTL_OK;
+	snprintf(what, sizeof(what), "revoked %s", argv[0]);
+	return send_change(ctl, "trust-revoke", &entry, what);
 }

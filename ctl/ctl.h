@@ -69,6 +69,7 @@ int cmd_digest(ctl_t *ctl, int argc, char **argv);
 int cmd_restore(ctl_t *ctl, int argc, char **argv);
 int cmd_stats(ctl_t *ctl, int argc, char **argv);
 int cmd_logs(ctl_t *ctl, int argc, char **argv);
+int cmd_diverged(ctl_t *ctl, int argc, char **argv);
 int cmd_trust_add(ctl_t *ctl, int argc, char **argv);
 int cmd_trust_list(ctl_t *ctl, int argc, char **argv);
 int cmd_trust_revoke(ctl_t *ctl, int argc, char **argv);

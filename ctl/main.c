@@ -45,6 +45,9 @@ static const ctl_cmd_t commands[] = {
      "services, records and replication per community"},
     {"logs", NULL, cmd_logs, "", "linlictl logs",
      "the head of every log held (seq per owner and log)"},
+    {"diverged", NULL, cmd_diverged, "", "linlictl diverged",
+     "on a server whose log diverged (another server writes as its community): what the hub "
+     "does not hold, as commands to enter it again"},
     {"trust", "add", cmd_trust_add, "CODE PUBKEY NAME",
      "linlictl trust add 350582006006 "
      "3679fc2f8d880d68d3cd857151c4170d3baf9e560f8ddcc707a81bb995a75e88 Zenglin",

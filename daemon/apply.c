@@ -28,6 +28,27 @@ int log_entry_get(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
 	return 0;
 }
 
+int log_hash_at(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
+                uint8_t hash[LINLI_HASH_LEN])
+{
+	store_head_t head;
+	const uint8_t *frame, *sig;
+	size_t frame_len;
+	int rc = store_head_get(txn, owner, stream, &head);
+	if (rc != 0)
+		return rc;
+	if (seq == 0 || seq > head.seq)
+		return STORE_NOTFOUND;
+	if (seq == head.seq) {
+		memcpy(hash, head.hash, LINLI_HASH_LEN);
+		return 0;
+	}
+	if ((rc = log_entry_get(txn, owner, stream, seq, &frame, &frame_len, &sig)) != 0)
+		return rc;
+	linli_cs_hash(frame, frame_len, hash);
+	return 0;
+}
+
 static int apply_log(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
                      const uint8_t hash[LINLI_HASH_LEN], const uint8_t *frame, size_t frame_len,
                      const uint8_t sig[LINLI_SIG_LEN])

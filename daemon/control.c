@@ -55,6 +55,7 @@ typedef struct {
 	Linli__Cursor *logs;
 	Linli__Cursor **logsp;
 	char **status;
+	char problems[1024]; /* status: every problem, "; " between them */
 } reply_t;
 
 static int fail(reply_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -117,7 +118,7 @@ static void add_status(reply_t *r, const char *name, const char *fmt, ...)
 
 static void add_status(reply_t *r, const char *name, const char *fmt, ...)
 {
-	char value[256], *line;
+	char value[1100], *line;
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(value, sizeof(value), fmt, ap);
@@ -130,6 +131,23 @@ static void add_status(reply_t *r, const char *name, const char *fmt, ...)
 	}
 	r->status = s;
 	r->status[r->reply.n_status++] = line;
+}
+
+static void add_problem(reply_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* One status line "problem" says every problem there is, so a reader of
+ * the name=value lines (or of the JSON object) sees them all. */
+static void add_problem(reply_t *r, const char *fmt, ...)
+{
+	size_t len = strlen(r->problems);
+	va_list ap;
+	if (len > 0 && len + 2 < sizeof(r->problems)) {
+		memcpy(r->problems + len, "; ", 3);
+		len += 2;
+	}
+	va_start(ap, fmt);
+	vsnprintf(r->problems + len, sizeof(r->problems) - len, fmt, ap);
+	va_end(ap);
 }
 
 /* --- writes --- */
@@ -517,12 +535,16 @@ static void do_status(linlid_t *d, reply_t *r)
 		add_restore_status(d, r, pub.seq + pers.seq);
 		const char *refusal = node_write_refusal(d);
 		add_status(r, "writes", "%s", refusal ? "refused" : "accepted");
+		if (d->diverged)
+			add_status(r, "diverged_from", "public %" PRIu64 ", personal %" PRIu64,
+			           d->diverged_from[LINLI_STREAM_PUBLIC],
+			           d->diverged_from[LINLI_STREAM_PERSONAL]);
 		if (refusal && d->restore.state != RESTORE_CLAIMED &&
 		    d->restore.state != RESTORE_FETCHING)
-			add_status(r, "problem", "%s", refusal);
-		else if (d->clock_known && llabs(d->clock_offset_ms) > 60000)
-			add_status(r, "problem", "this clock is %+.0f s off the hub's",
-			           (double)d->clock_offset_ms / 1000.0);
+			add_problem(r, "%s", refusal);
+		if (d->clock_known && llabs(d->clock_offset_ms) > 60000)
+			add_problem(r, "this clock is %+.0f s off the hub's",
+			            (double)d->clock_offset_ms / 1000.0);
 	} else {
 		size_t live = 0;
 		for (size_t i = 0; i < d->npeers; i++)
@@ -531,11 +553,23 @@ static void do_status(linlid_t *d, reply_t *r)
 		const char *refusal = hub_write_refusal(d);
 		add_status(r, "writes", "%s", refusal ? "refused" : "accepted");
 		if (refusal)
-			add_status(r, "problem", "%s", refusal);
+			add_problem(r, "%s", refusal);
+		for (size_t i = 0; i < d->npeers; i++) {
+			const peer_t *p = &d->peers[i];
+			if (p->two_links_ms != 0 &&
+			    now - p->two_links_ms < 10u * (uint64_t)d->cfg.heartbeat_ms)
+				add_problem(
+				    r,
+				    "two links authenticated as %s at once (%s): two servers "
+				    "run with its key; stop one of them",
+				    p->owner, p->two_links);
+		}
 		add_status(r, "listen", "%s", d->cfg.listen);
 		add_status(r, "trusted", "%zu", d->trust.n);
 		add_status(r, "nodes_live", "%zu", live);
 		add_status(r, "duplicates", "%" PRIu64, d->duplicates);
+		add_status(r, "divergences", "%" PRIu64, d->divergences);
+		add_status(r, "two_links", "%" PRIu64, d->two_links);
 		add_status(r, "gaps", "%" PRIu64, d->refused.gap);
 		add_status(r, "refused_bad_signature", "%" PRIu64, d->refused.bad_signature);
 		add_status(r, "refused_unknown_owner", "%" PRIu64, d->refused.unknown_owner);
@@ -549,10 +583,12 @@ static void do_status(linlid_t *d, reply_t *r)
 		add_status(r, "refused_old_key", "%" PRIu64, d->refused.old_key);
 	}
 	if (d->fold_stuck[0] != '\0')
-		add_status(r, "problem",
-		           "not compacting the %s: it differs from its owner's "
-		           "checkpoint (linlictl verify)",
-		           d->fold_stuck);
+		add_problem(r,
+		            "not compacting the %s: it differs from its owner's "
+		            "checkpoint (linlictl verify)",
+		            d->fold_stuck);
+	if (r->problems[0] != '\0')
+		add_status(r, "problem", "%s", r->problems);
 	r->reply.status = r->status;
 }
 
@@ -641,6 +677,84 @@ static int do_logs(linlid_t *d, reply_t *r)
 	return 0;
 }
 
+/* A copy of rec the reply owns. */
+static linli_record_t *record_copy(const linli_record_t *rec)
+{
+	size_t len = linli_record_packed_size(rec);
+	uint8_t *buf = malloc(len ? len : 1);
+	linli_record_t *copy = NULL;
+	if (buf != NULL) {
+		linli_record_pack(rec, buf);
+		copy = linli_record_unpack(buf, len);
+	}
+	free(buf);
+	return copy;
+}
+
+/* The ops of our own change sets from where our log diverged from the
+ * hub's: what another server's history replaced, to be entered again. */
+static int do_diverged(linlid_t *d, reply_t *r)
+{
+	static const int streams[] = {LINLI_STREAM_PUBLIC, LINLI_STREAM_PERSONAL};
+	char err[LINLI_ERR_MAX];
+	linli_txn_t *txn;
+	trust_entry_t tmp;
+	const trust_entry_t *me = owner_keys(d, d->cfg.owner, &tmp);
+	if (d->cfg.role != ROLE_NODE)
+		return fail(r, "diverged: only a community node has logs that can diverge");
+	if (!d->diverged)
+		return fail(r,
+		            "nothing diverged: the hub holds this server's logs as they are here");
+	if (me == NULL || store_read_begin(d->store, &txn) != 0)
+		return fail(r, "store read failed");
+	int rc = 0;
+	for (int i = 0; rc == 0 && i < 2; i++) {
+		int s = streams[i];
+		store_head_t head;
+		if (d->diverged_from[s] == 0 || store_head_get(txn, d->cfg.owner, s, &head) != 0)
+			continue;
+		for (uint64_t seq = d->diverged_from[s]; rc == 0 && seq <= head.seq; seq++) {
+			const uint8_t *frame, *sig;
+			size_t frame_len;
+			uint8_t hash[LINLI_HASH_LEN];
+			linli_cs_t *cs = NULL;
+			int signer;
+			if (log_entry_get(txn, d->cfg.owner, s, seq, &frame, &frame_len, &sig) !=
+			        0 ||
+			    linli_cs_open_keys(frame, frame_len, sig, LINLI_SIG_LEN, me->keys,
+			                       me->nkeys, &signer, &cs, hash, err,
+			                       sizeof(err)) != 0) {
+				rc = fail(r, "change set %" PRIu64 " of the %s log: unreadable",
+				          seq, linli_stream_name(s));
+				break;
+			}
+			for (size_t k = 0; rc == 0 && k < linli_cs_nops(cs); k++) {
+				bool remove;
+				linli_record_t *rec = record_copy(linli_cs_op(cs, k, &remove));
+				size_t before = r->nentries;
+				if (rec == NULL || before >= LIST_MAX ||
+				    add_entry(r, d->cfg.owner, rec) != 0) {
+					if (r->nentries == before) /* else the entry owns it */
+						linli_record_destroy(&rec);
+					rc = fail(r, "out of memory, or more than %d records",
+					          LIST_MAX);
+					break;
+				}
+				Linli__Entry *e = r->entries[r->nentries - 1];
+				e->stream = (Linli__Stream)s;
+				e->seq = seq;
+				e->remove = remove;
+			}
+			linli_cs_free(&cs);
+			store_forget(txn);
+		}
+	}
+	store_abort(&txn);
+	r->reply.n_entries = r->nentries;
+	r->reply.entries = r->entries;
+	return rc;
+}
+
 static int do_verify(linlid_t *d, reply_t *r)
 {
 	verify_result_t res;
@@ -708,6 +822,9 @@ static bool dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_
 			break;
 		case CTL_RESTORE:
 			rc = node_restore_start(d, r->err, sizeof(r->err));
+			break;
+		case CTL_DIVERGED:
+			rc = do_diverged(d, r);
 			break;
 		case CTL_STATUS:
 			do_status(d, r);

@@ -33,6 +33,7 @@ static const struct {
     {"trust-revoke", CTL_TRUST_REVOKE, false},
     {"trust-list", CTL_TRUST_LIST, false},
     {"reload", CTL_RELOAD, false},
+    {"diverged", CTL_DIVERGED, false},
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)

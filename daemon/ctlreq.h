@@ -35,6 +35,7 @@ typedef enum {
 	CTL_TRUST_REVOKE,
 	CTL_TRUST_LIST,
 	CTL_RELOAD,
+	CTL_DIVERGED,
 } ctl_verb_t;
 
 /* What the checks found out. */

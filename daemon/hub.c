@@ -36,8 +36,9 @@
 #include "daemon/zmsg.h"
 #include "proto/linli.pb-c.h"
 
-#define PULL_BUDGET    256  /* change sets relayed per PULL */
-#define WANT_REPEAT_MS 1000 /* one WANT per gap per second */
+#define PULL_BUDGET      256   /* change sets relayed per PULL */
+#define WANT_REPEAT_MS   1000  /* one WANT per gap per second */
+#define TWO_LINKS_LOG_MS 60000 /* two live links of one owner: logged this often */
 
 static const int streams[] = {LINLI_STREAM_PUBLIC, LINLI_STREAM_PERSONAL};
 
@@ -81,6 +82,73 @@ static void peer_heard(peer_t *p, zmsg_t *m)
 	peer_heard_rid(p, zmsg_data(m, 0), zmsg_size(m, 0));
 }
 
+/* The connection a message of p came on (rid), known or new (taking the
+ * slot heard from longest ago); addr is its Peer-Address.  Two connections
+ * that both speak after the other appeared are two servers with one key:
+ * a reconnect never does that (the old connection is gone first). */
+static conn_t *conn_heard(linlid_t *d, peer_t *p, const uint8_t *rid, size_t rid_len,
+                          const char *addr)
+{
+	uint64_t now = now_ms(), live = 3u * (uint64_t)d->cfg.heartbeat_ms;
+	conn_t *c = NULL, *oldest = &p->conns[0];
+	if (rid_len == 0 || rid_len > sizeof(c->rid))
+		return NULL;
+	for (size_t i = 0; i < PEER_CONNS && c == NULL; i++) {
+		conn_t *k = &p->conns[i];
+		if (k->rid_len == rid_len && memcmp(k->rid, rid, rid_len) == 0)
+			c = k;
+		else if (k->last_ms < oldest->last_ms)
+			oldest = k;
+	}
+	if (c == NULL) {
+		c = oldest;
+		memset(c, 0, sizeof(*c));
+		memcpy(c->rid, rid, rid_len);
+		c->rid_len = rid_len;
+		snprintf(c->addr, sizeof(c->addr), "%s", addr && addr[0] ? addr : "?");
+		c->no = ++d->conns_seen;
+		c->first_ms = now;
+	}
+	c->last_ms = now;
+	for (size_t i = 0; i < PEER_CONNS; i++) {
+		const conn_t *o = &p->conns[i];
+		if (o == c || o->rid_len == 0 || o->last_ms <= c->first_ms ||
+		    now - o->last_ms > live)
+			continue;
+		if (p->two_links_ms == 0 || now - p->two_links_ms > 10 * live)
+			d->two_links++; /* a new episode */
+		p->two_links_ms = now;
+		snprintf(p->two_links, sizeof(p->two_links),
+		         "connection %u from %s and connection %u from %s", o->no, o->addr, c->no,
+		         c->addr);
+		if (p->two_links_log == 0 || now - p->two_links_log >= TWO_LINKS_LOG_MS) {
+			p->two_links_log = now;
+			log_err(
+			    "two links authenticated as %s at once: %s: two servers run with this "
+			    "community's key; stop one of them (the hub keeps the history it took "
+			    "first)",
+			    p->owner, p->two_links);
+		}
+		break;
+	}
+	return c;
+}
+
+static conn_t *conn_of(zmsg_t *m, linlid_t *d, peer_t *p)
+{
+	return conn_heard(d, p, zmsg_data(m, 0), zmsg_size(m, 0),
+	                  m->n > 1 ? zmq_msg_gets(&m->part[1], "Peer-Address") : NULL);
+}
+
+static conn_t *conn_find(peer_t *p, const uint8_t *rid, size_t rid_len)
+{
+	for (size_t i = 0; i < PEER_CONNS; i++)
+		if (p->conns[i].rid_len == rid_len && rid_len > 0 &&
+		    memcmp(p->conns[i].rid, rid, rid_len) == 0)
+			return &p->conns[i];
+	return NULL;
+}
+
 static void send_to(linlid_t *d, const uint8_t *rid, size_t rid_len, size_t n,
                     const void *const *data, const size_t *lens)
 {
@@ -103,8 +171,8 @@ static void send_err(linlid_t *d, const uint8_t *rid, size_t rid_len, const char
 
 /* Every cursor message carries the hub's clock, so a node can show how far
  * its own is off; epoch is the addressed owner's generation (or 0). */
-static void send_cursors(linlid_t *d, const peer_t *p, const char *type, Linli__Cursor **c,
-                         size_t n, uint64_t epoch)
+static void send_cursors_rid(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *type,
+                             Linli__Cursor **c, size_t n, uint64_t epoch)
 {
 	Linli__Cursors msg = LINLI__CURSORS__INIT;
 	msg.n_cursors = n;
@@ -118,32 +186,86 @@ static void send_cursors(linlid_t *d, const peer_t *p, const char *type, Linli__
 	linli__cursors__pack(&msg, buf);
 	const void *parts[] = {type, buf};
 	size_t lens[] = {strlen(type), len};
-	send_to(d, p->rid, p->rid_len, 2, parts, lens);
+	send_to(d, rid, rid_len, 2, parts, lens);
 	free(buf);
 }
 
-/* ACK, WANT or RESTORING for one owner's logs, from what txn sees. */
-static void send_ack(linlid_t *d, linli_txn_t *txn, const peer_t *p, const char *type,
-                     int only_stream)
+static void send_cursors(linlid_t *d, const peer_t *p, const char *type, Linli__Cursor **c,
+                         size_t n, uint64_t epoch)
+{
+	send_cursors_rid(d, p->rid, p->rid_len, type, c, n, epoch);
+}
+
+/* ACK, WANT or RESTORING for one owner's logs, from what txn sees, on
+ * connection rid: each head with its chain hash, so that a node whose log
+ * differs (another server wrote as it) learns so. */
+static void send_ack_rid(linlid_t *d, linli_txn_t *txn, const peer_t *p, const uint8_t *rid,
+                         size_t rid_len, const char *type, int only_stream)
 {
 	Linli__Cursor c[2], *cp[2];
+	store_head_t h[2];
 	size_t n = 0;
 	for (int i = 0; i < 2; i++) {
-		store_head_t h;
 		if ((only_stream && streams[i] != only_stream) ||
-		    store_head_get(txn, p->owner, streams[i], &h) != 0)
+		    store_head_get(txn, p->owner, streams[i], &h[n]) != 0)
 			continue;
 		linli__cursor__init(&c[n]);
 		c[n].owner = (char *)p->owner;
 		c[n].stream = (Linli__Stream)streams[i];
-		c[n].seq = h.seq;
+		c[n].seq = h[n].seq;
 		c[n].checkpoint = log_checkpoint(txn, p->owner, streams[i]);
+		if (h[n].seq > 0) {
+			c[n].hash.data = h[n].hash;
+			c[n].hash.len = LINLI_HASH_LEN;
+		}
 		cp[n] = &c[n];
 		n++;
 	}
 	uint64_t epoch = 0;
 	epoch_load(txn, p->owner, &epoch);
-	send_cursors(d, p, type, cp, n, epoch);
+	send_cursors_rid(d, rid, rid_len, type, cp, n, epoch);
+}
+
+static void send_ack(linlid_t *d, linli_txn_t *txn, const peer_t *p, const char *type,
+                     int only_stream)
+{
+	send_ack_rid(d, txn, p, p->rid, p->rid_len, type, only_stream);
+}
+
+/* Connection c of p holds another change set than ours at seq of stream:
+ * another server wrote as p's owner.  We keep the history we took first;
+ * the divergence is counted and logged once per connection, and the node
+ * is told (DIVERGED, with our chain hash there) so it stops writing. */
+static void diverged(linlid_t *d, linli_txn_t *txn, peer_t *p, conn_t *c, int stream, uint64_t seq)
+{
+	uint8_t ours[LINLI_HASH_LEN];
+	if (c == NULL || log_hash_at(txn, p->owner, stream, seq, ours) != 0)
+		return;
+	if (!c->diverged_said) {
+		const conn_t *first = NULL;
+		for (size_t i = 0; i < PEER_CONNS; i++)
+			if (p->conns[i].rid_len > 0 && p->conns[i].no == p->history_conn &&
+			    &p->conns[i] != c)
+				first = &p->conns[i];
+		char from[128] = "";
+		if (first != NULL)
+			snprintf(from, sizeof(from), " (which came on connection %u from %s)",
+			         first->no, first->addr);
+		c->diverged_said = true;
+		d->divergences++;
+		log_err("%s diverged: connection %u from %s holds another %s change set %llu than "
+		        "the one applied%s: another server writes as this community; the hub keeps "
+		        "the history it took first and tells that server to stop",
+		        p->owner, c->no, c->addr, linli_stream_name(stream),
+		        (unsigned long long)seq, from);
+	}
+	Linli__Cursor k = LINLI__CURSOR__INIT, *kp = &k;
+	k.owner = p->owner;
+	k.stream = (Linli__Stream)stream;
+	k.seq = seq;
+	k.hash.data = ours;
+	k.hash.len = LINLI_HASH_LEN;
+	send_cursors_rid(d, c->rid, c->rid_len, "DIVERGED", &kp, 1, 0);
 }
 
 typedef struct {
@@ -223,6 +345,13 @@ static void flush_replies(linlid_t *d)
 		bool live = now - p->last_heard_ms < 5u * (uint64_t)d->cfg.heartbeat_ms;
 		if (p->need_ack)
 			send_ack(d, txn, p, "ACK", 0);
+		for (size_t k = 0; k < PEER_CONNS; k++) {
+			conn_t *c = &p->conns[k];
+			if (c->need_ack && !(p->need_ack && c->rid_len == p->rid_len &&
+			                     memcmp(c->rid, p->rid, c->rid_len) == 0))
+				send_ack_rid(d, txn, p, c->rid, c->rid_len, "ACK", 0);
+			c->need_ack = false;
+		}
 		if (p->pull != NULL) {
 			serve_pull(d, txn, p, &heads, p->pull);
 			linli__cursors__free_unpacked(p->pull, NULL);
@@ -284,6 +413,22 @@ static void on_hello(linlid_t *d, zmsg_t *m)
 	if (p == NULL)
 		goto out;
 	peer_heard(p, m);
+	conn_t *conn = conn_of(m, d, p);
+	linli_txn_t *txn;
+	if (conn != NULL && store_read_begin(d->store, &txn) == 0) {
+		/* A head of ours the node holds otherwise: it diverged. */
+		for (size_t i = 0; i < h->n_heads; i++) {
+			const Linli__Cursor *k = h->heads[i];
+			uint8_t ours[LINLI_HASH_LEN];
+			int s = (int)k->stream;
+			if ((s == LINLI_STREAM_PUBLIC || s == LINLI_STREAM_PERSONAL) &&
+			    k->hash.len == LINLI_HASH_LEN &&
+			    log_hash_at(txn, owner, s, k->seq, ours) == 0 &&
+			    memcmp(ours, k->hash.data, LINLI_HASH_LEN) != 0)
+				diverged(d, txn, p, conn, s, k->seq);
+		}
+		store_abort(&txn);
+	}
 	for (size_t i = 0; i < h->n_have; i++)
 		if (strcmp(h->have[i]->owner, d->cfg.owner) == 0 &&
 		    h->have[i]->stream == LINLI__STREAM__PUBLIC)
@@ -296,7 +441,11 @@ static void on_hello(linlid_t *d, zmsg_t *m)
 				take_trimmed(d, p, s, h->heads[i]->checkpoint, RID(m));
 		}
 	}
-	p->need_ack = p->need_head = true;
+	if (conn != NULL)
+		conn->need_ack = true;
+	else
+		p->need_ack = true;
+	p->need_head = true;
 out:
 	if (h)
 		linli__hello__free_unpacked(h, NULL);
@@ -529,6 +678,44 @@ out:
 		linli__cursors__free_unpacked(c, NULL);
 }
 
+/* PROBE <Cursors>: a node whose log diverged from ours asks for our chain
+ * hashes at some of its change sets, to find where the histories part. */
+static void on_probe(linlid_t *d, zmsg_t *m)
+{
+	peer_t *p = sender_peer(d, m);
+	Linli__Cursors *c = NULL;
+	linli_txn_t *txn = NULL;
+	uint8_t hashes[32][LINLI_HASH_LEN];
+	Linli__Cursor k[32], *kp[32];
+	size_t n = 0;
+	if (p == NULL)
+		return;
+	if ((c = linkmsg_cursors(m, 3, 32)) == NULL) {
+		refuse(d, RID(m), p->owner, &d->refused.malformed, "malformed PROBE from %s",
+		       p->owner);
+		return;
+	}
+	if (store_read_begin(d->store, &txn) == 0)
+		for (size_t i = 0; i < c->n_cursors; i++) {
+			int s = (int)c->cursors[i]->stream;
+			if ((s != LINLI_STREAM_PUBLIC && s != LINLI_STREAM_PERSONAL) ||
+			    log_hash_at(txn, p->owner, s, c->cursors[i]->seq, hashes[n]) != 0)
+				continue;
+			linli__cursor__init(&k[n]);
+			k[n].owner = p->owner;
+			k[n].stream = (Linli__Stream)s;
+			k[n].seq = c->cursors[i]->seq;
+			k[n].hash.data = hashes[n];
+			k[n].hash.len = LINLI_HASH_LEN;
+			kp[n] = &k[n];
+			n++;
+		}
+	store_abort(&txn);
+	if (n > 0)
+		send_cursors_rid(d, RID(m), "DIVERGED", kp, n, 0);
+	linli__cursors__free_unpacked(c, NULL);
+}
+
 /* CKPT <frame> <sig>: a node's checkpoint of one of its logs. */
 static void on_checkpoint(linlid_t *d, zmsg_t *m)
 {
@@ -629,6 +816,9 @@ static void submit_cs(linlid_t *d, zmsg_t *m)
 		       "change set claims origin %s but came on the link of %s", owner, link);
 		return;
 	}
+	peer_t *p = peer_get(d, owner);
+	if (p != NULL)
+		conn_of(m, d, p);
 	verify_job_t *job = verify_job_new();
 	if (job == NULL)
 		return; /* not acknowledged: the node sends it again */
@@ -672,6 +862,7 @@ static void apply_job(linlid_t *d, linli_txn_t *txn, verify_job_t *job)
 	    epoch_load(txn, owner, &epoch) != 0)
 		return;
 	peer_heard_rid(p, JOB_RID(job));
+	conn_t *conn = conn_find(p, JOB_RID(job));
 	if (linli_cs_epoch(cs) < epoch) {
 		refuse(d, JOB_RID(job), owner, &d->refused.fenced,
 		       "change set %llu of %s comes from database generation %llu, but %s was "
@@ -699,11 +890,15 @@ static void apply_job(linlid_t *d, linli_txn_t *txn, verify_job_t *job)
 			log_debug(
 			    "change set %llu of %s: duplicate, acknowledged, not applied again",
 			    (unsigned long long)seq, owner);
-			p->need_ack = true;
+			if (conn != NULL)
+				conn->need_ack = true;
+			else
+				p->need_ack = true;
 		} else {
 			refuse(d, JOB_RID(job), owner, &d->refused.fork,
 			       "change set %llu of %s differs from the one applied: log forked",
 			       (unsigned long long)seq, owner);
+			diverged(d, txn, p, conn, stream, seq);
 		}
 		return;
 	}
@@ -748,7 +943,12 @@ static void apply_job(linlid_t *d, linli_txn_t *txn, verify_job_t *job)
 		        store_strerror(rc));
 		return;
 	}
-	p->need_ack = true;
+	if (conn != NULL) {
+		conn->need_ack = true;
+		p->history_conn = conn->no;
+	} else {
+		p->need_ack = true;
+	}
 	if (stream == LINLI_STREAM_PUBLIC)
 		d->public_advanced = true;
 }
@@ -870,6 +1070,8 @@ void hub_on_link(linlid_t *d)
 			on_fetch(d, &m);
 		} else if (zmsg_is(&m, 1, "RELAY")) {
 			on_relay_back(d, &m);
+		} else if (zmsg_is(&m, 1, "PROBE")) {
+			on_probe(d, &m);
 		} else if (zmsg_is(&m, 1, "CKPT")) {
 			on_checkpoint(d, &m);
 		} else if (zmsg_is(&m, 1, "SNAPGET")) {

@@ -22,6 +22,19 @@
 #define BATCH_BYTES  (4u << 20)                  /* message bytes applied in one transaction */
 #define VERIFY_BYTES (8u << 20)                  /* change set bytes in the verifier at most */
 
+/* One connection authenticated as an owner.  A community has one; two
+ * that speak in turn are two servers with its key (a clone). */
+#define PEER_CONNS 4
+typedef struct {
+	uint8_t rid[256]; /* its ZeroMQ routing id (rid_len 0: slot free) */
+	size_t rid_len;
+	char addr[64]; /* the remote address, as libzmq's Peer-Address gives it */
+	unsigned no;   /* the hub's number for it, in log lines */
+	uint64_t first_ms, last_ms;
+	bool need_ack;      /* an ACK is owed to this connection after the batch */
+	bool diverged_said; /* its divergence was counted and logged */
+} conn_t;
+
 /* What the hub knows of one owner's link. */
 typedef struct {
 	char owner[LINLI_OWNER_MAX + 1];
@@ -39,6 +52,11 @@ typedef struct {
 	 * own logs are given back to. */
 	uint8_t restore_rid[256];
 	size_t restore_rid_len;
+	conn_t conns[PEER_CONNS];
+	unsigned history_conn;  /* the connection whose change set was applied last */
+	uint64_t two_links_ms;  /* when two live links were last seen (0: never) */
+	uint64_t two_links_log; /* when that was last logged */
+	char two_links[200];    /* which two, for status */
 } peer_t;
 
 typedef struct {
@@ -118,7 +136,16 @@ typedef struct linlid {
 	int64_t clock_offset_ms; /* our clock minus the hub's */
 	restore_t restore;
 	uint64_t hub_checkpoint[3]; /* where the hub's copy of our logs starts */
-	uint64_t offer_ms;          /* last CKPT sent */
+	/* Another server writes as this community (a cloned server): our logs
+	 * differ from the hub's from these seqs on (0: that log agrees).  Kept
+	 * in the store (meta "diverged"), so a restart does not forget it. */
+	bool diverged;
+	uint64_t diverged_from[3];
+	/* Where the change sets start to differ: after lo (the same at the
+	 * hub), at hi at the latest; narrowed by asking the hub (PROBE). */
+	uint64_t diverged_lo[3], diverged_hi[3];
+	char diverged_why[LINLI_ERR_MAX];
+	uint64_t offer_ms; /* last CKPT sent */
 
 	/* both: compaction (compact.c) */
 	snap_t snap;
@@ -133,6 +160,9 @@ typedef struct linlid {
 	size_t npeers;
 	refused_t refused;
 	uint64_t duplicates;
+	uint64_t divergences;      /* connections whose owner's log differs from ours */
+	uint64_t two_links;        /* times two live links of one owner were seen */
+	unsigned conns_seen;       /* connections numbered so far */
 	bool public_advanced;      /* a public log moved in this batch: tell the nodes */
 	bool batch_full;           /* the store map filled up during this batch */
 	struct verifier *verifier; /* signatures checked on a second thread */
@@ -186,6 +216,11 @@ int apply_cs(linli_txn_t *txn, const linli_cs_t *cs, const uint8_t hash[LINLI_HA
  * restore raises it, and change sets of an older one are refused. */
 int epoch_load(linli_txn_t *txn, const char *owner, uint64_t *out);
 int epoch_save(linli_txn_t *txn, const char *owner, uint64_t epoch);
+/* The chain hash of change set seq of a log as txn holds it: 0, or
+ * STORE_NOTFOUND if the log does not hold it (past its head, or trimmed
+ * away), or another store error. */
+int log_hash_at(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
+                uint8_t hash[LINLI_HASH_LEN]);
 /* Entry seq of a log, split into the signed frame and its signature
  * (valid until txn ends or forgets); a store error if it is missing
  * (STORE_NOTFOUND), fails its check (STORE_CORRUPT) or is too short. */

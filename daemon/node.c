@@ -17,14 +17,19 @@
  * disk that comes back cannot fork the log, and it learns so here.
  *
  * Messages (first part is the type):
- *   node -> hub  HELLO <Hello>            every heartbeat: heads and cursors
+ *   node -> hub  HELLO <Hello>            every heartbeat: heads (with their chain
+ *                                         hashes) and cursors
  *                CS <owner> <frame> <sig> one of our change sets
  *                PULL <Cursors>           send me public logs after these
  *                RESTORE <claim> <sig>    give me back my logs (signed claim)
  *                FETCH <Cursors>          my change sets after these
  *                RELAY <owner> <frame> <sig> the hub's own change set back to it
  *                CKPT <frame> <sig>       a signed checkpoint of one of our logs
- *   hub -> node  ACK <Cursors>            applied up to; our epoch; hub clock
+ *                PROBE <Cursors>          the hub's chain hashes at these, please
+ *   hub -> node  ACK <Cursors>            applied up to (seq and chain hash); our
+ *                                         epoch; hub clock
+ *                DIVERGED <Cursors>       the hub's chain hashes at some change sets
+ *                                         (one differs from ours, or we asked: PROBE)
  *                WANT <Cursors>           send again after seq
  *                HEAD <Cursors>           public heads at the hub
  *                RESTORING <Cursors>      the hub's heads of our logs
@@ -100,17 +105,22 @@ static void send_packed(linlid_t *d, const char *type, const ProtobufCMessage *m
 	free(buf);
 }
 
-/* Our two logs' heads as cursors (c[i] pointed to by cp[i]). */
-static void own_cursors(linlid_t *d, linli_txn_t *txn, Linli__Cursor c[2], Linli__Cursor *cp[2])
+/* Our two logs' heads as cursors (c[i] pointed to by cp[i]), with their
+ * chain hashes in h, so the hub can tell a log that diverged from its own. */
+static void own_cursors(linlid_t *d, linli_txn_t *txn, Linli__Cursor c[2], Linli__Cursor *cp[2],
+                        store_head_t h[2])
 {
 	for (int i = 0; i < 2; i++) {
-		store_head_t h;
-		store_head_get(txn, d->cfg.owner, streams[i], &h);
+		store_head_get(txn, d->cfg.owner, streams[i], &h[i]);
 		linli__cursor__init(&c[i]);
 		c[i].owner = d->cfg.owner;
 		c[i].stream = (Linli__Stream)streams[i];
-		c[i].seq = h.seq;
+		c[i].seq = h[i].seq;
 		c[i].checkpoint = log_checkpoint(txn, d->cfg.owner, streams[i]);
+		if (h[i].seq > 0) {
+			c[i].hash.data = h[i].hash;
+			c[i].hash.len = LINLI_HASH_LEN;
+		}
 		cp[i] = &c[i];
 	}
 }
@@ -131,11 +141,12 @@ static void send_hello(linlid_t *d)
 {
 	Linli__Hello hello = LINLI__HELLO__INIT;
 	Linli__Cursor heads[2], *headp[2];
+	store_head_t h[2];
 	cursor_list_t have = {.n = 0};
 	linli_txn_t *txn;
 	if (store_read_begin(d->store, &txn) != 0)
 		return;
-	own_cursors(d, txn, heads, headp);
+	own_cursors(d, txn, heads, headp, h);
 	void *arg[] = {&have, d->cfg.owner};
 	store_heads_each(txn, collect_public, arg);
 	store_abort(&txn);
@@ -185,7 +196,8 @@ static uint64_t inflight(const linlid_t *d, int s)
 static void pump(linlid_t *d)
 {
 	linli_txn_t *txn;
-	if (!d->synced || d->fenced || restoring(d) || store_read_begin(d->store, &txn) != 0)
+	if (!d->synced || d->fenced || d->diverged || restoring(d) ||
+	    store_read_begin(d->store, &txn) != 0)
 		return;
 	for (int i = 0; i < 2; i++) {
 		int s = streams[i];
@@ -255,6 +267,142 @@ static void join(linlid_t *d)
 	log_info("hub has none of this community's log beyond this database: writes may begin");
 }
 
+static void set_diverged(linlid_t *d)
+{
+	d->diverged = true;
+	snprintf(d->diverged_why, sizeof(d->diverged_why),
+	         "another server is writing as %s: stop one of them; see README \"One community "
+	         "on two servers\"",
+	         d->cfg.owner);
+}
+
+/* Our log `stream` differs from the hub's from change set `from` on:
+ * another server holds this community's key and database (a clone, a VM
+ * snapshot started beside the original) and wrote as it.  The hub keeps
+ * the history it took first; this copy stops writing, for good: what it
+ * wrote after `from` is listed by linlictl diverged, to be entered again
+ * at the server that stays. */
+#define PROBES 32 /* change sets whose hash one PROBE asks for */
+
+/* Asks the hub for its chain hashes at up to PROBES change sets spread
+ * over (lo, hi) of our log `stream`: the chain makes "the same" hold up to
+ * some seq and "different" from the next on, so each answer narrows where
+ * the two histories part by a factor of PROBES. */
+static void probe(linlid_t *d, int stream)
+{
+	uint64_t lo = d->diverged_lo[stream], hi = d->diverged_hi[stream];
+	Linli__Cursor c[PROBES], *cp[PROBES];
+	Linli__Cursors msg = LINLI__CURSORS__INIT;
+	size_t n = 0;
+	for (uint64_t step = (hi - lo) / (PROBES + 1) + 1, seq = lo + step; seq < hi && n < PROBES;
+	     seq += step, n++) {
+		linli__cursor__init(&c[n]);
+		c[n].owner = d->cfg.owner;
+		c[n].stream = (Linli__Stream)stream;
+		c[n].seq = seq;
+		cp[n] = &c[n];
+	}
+	msg.n_cursors = n;
+	msg.cursors = cp;
+	if (n > 0)
+		send_packed(d, "PROBE", &msg.base);
+}
+
+/* Change sets up to lo of our log `stream` are the hub's, the one at hi
+ * is not. */
+static void diverge(linlid_t *d, int stream, uint64_t lo, uint64_t hi)
+{
+	bool first = d->diverged_from[stream] == 0;
+	if (first) {
+		d->diverged_lo[stream] = lo;
+		d->diverged_hi[stream] = hi;
+	} else {
+		if (lo > d->diverged_lo[stream] && lo < d->diverged_hi[stream])
+			d->diverged_lo[stream] = lo;
+		if (hi < d->diverged_hi[stream] && hi > d->diverged_lo[stream])
+			d->diverged_hi[stream] = hi;
+	}
+	if (d->diverged_hi[stream] - d->diverged_lo[stream] > 1)
+		probe(d, stream);
+	uint64_t from = d->diverged_lo[stream] + 1;
+	if (!first && from == d->diverged_from[stream])
+		return;
+	uint8_t v[16];
+	d->diverged_from[stream] = from;
+	set_diverged(d);
+	if (first)
+		log_err("%s (this server's %s log differs from the hub's at change set %llu; "
+		        "writes are refused here; `linlictl diverged` lists what the hub does not "
+		        "hold)",
+		        d->diverged_why, linli_stream_name(stream), (unsigned long long)hi);
+	for (int i = 0; i < 2; i++)
+		for (int b = 0; b < 8; b++)
+			v[i * 8 + b] = (uint8_t)(d->diverged_from[streams[i]] >> (8 * b));
+	linli_txn_t *txn;
+	if (store_write_begin(d->store, NULL, &txn) != 0 ||
+	    store_meta_put(txn, "diverged", v, sizeof(v)) != 0 || store_commit(&txn) != 0) {
+		store_abort(&txn);
+		log_warn("the divergence is not recorded in the store: a restart forgets it until "
+		         "the hub's next answer");
+	}
+}
+
+/* Whether the hub's change set k->seq of our log (chain hash k->hash) is
+ * ours too.  Only a hash the hub gives, for a change set we hold, can say
+ * no; anything else says nothing (true). */
+static bool agrees(linlid_t *d, linli_txn_t *txn, const Linli__Cursor *k)
+{
+	uint8_t ours[LINLI_HASH_LEN];
+	if (k->hash.len != LINLI_HASH_LEN ||
+	    log_hash_at(txn, d->cfg.owner, (int)k->stream, k->seq, ours) != 0)
+		return true;
+	return memcmp(ours, k->hash.data, LINLI_HASH_LEN) == 0;
+}
+
+/* Where our log `stream` is known to be the hub's: up to what it
+ * acknowledged (each acknowledgement's hash was checked), or its start. */
+static uint64_t agreed(linlid_t *d, linli_txn_t *txn, int stream, uint64_t below)
+{
+	uint64_t lo = d->acked[stream];
+	uint64_t ckpt = log_checkpoint(txn, d->cfg.owner, stream);
+	if (ckpt > lo)
+		lo = ckpt; /* trimmed: only after the hub took it (and checked its hash) */
+	return lo < below ? lo : below - 1;
+}
+
+/* DIVERGED: the hub's chain hashes at some change sets of our logs, after
+ * it found one that differs from ours (or in answer to our PROBE). */
+static void on_diverged(linlid_t *d, const Linli__Cursors *c)
+{
+	linli_txn_t *txn;
+	bool found[3] = {false};
+	uint64_t lo[3] = {0}, hi[3] = {UINT64_MAX, UINT64_MAX, UINT64_MAX};
+	if (restoring(d) || store_read_begin(d->store, &txn) != 0)
+		return;
+	for (size_t i = 0; i < c->n_cursors; i++) {
+		const Linli__Cursor *k = c->cursors[i];
+		uint8_t ours[LINLI_HASH_LEN];
+		int s = (int)k->stream;
+		if (strcmp(k->owner, d->cfg.owner) != 0 ||
+		    (s != LINLI_STREAM_PUBLIC && s != LINLI_STREAM_PERSONAL) ||
+		    k->hash.len != LINLI_HASH_LEN ||
+		    log_hash_at(txn, d->cfg.owner, s, k->seq, ours) != 0)
+			continue;
+		if (memcmp(ours, k->hash.data, LINLI_HASH_LEN) == 0) {
+			if (k->seq > lo[s])
+				lo[s] = k->seq;
+		} else if (k->seq < hi[s]) {
+			hi[s] = k->seq;
+			found[s] = true;
+		}
+	}
+	for (int s = LINLI_STREAM_PUBLIC; s <= LINLI_STREAM_PERSONAL; s++)
+		if (found[s] || (d->diverged_from[s] != 0 && lo[s] > 0))
+			diverge(d, s, lo[s] > 0 ? lo[s] : agreed(d, txn, s, hi[s]),
+			        found[s] ? hi[s] : d->diverged_hi[s]);
+	store_abort(&txn);
+}
+
 static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 {
 	uint64_t head[3] = {0};
@@ -278,6 +426,17 @@ static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 		if (store_head_get(txn, d->cfg.owner, streams[i], &h) == 0)
 			head[streams[i]] = h.seq;
 	}
+	bool differs[3] = {false};
+	for (size_t i = 0; !want && i < c->n_cursors; i++) {
+		const Linli__Cursor *k = c->cursors[i];
+		int s = (int)k->stream;
+		/* An acknowledgement names what the hub holds: a change set there
+		 * that is not ours means another server wrote as us. */
+		if (strcmp(k->owner, d->cfg.owner) == 0 &&
+		    (s == LINLI_STREAM_PUBLIC || s == LINLI_STREAM_PERSONAL) &&
+		    (k->seq != d->acked[s] || !d->synced) && !agrees(d, txn, k))
+			differs[s] = true;
+	}
 	store_abort(&txn);
 	for (size_t i = 0; i < c->n_cursors; i++) {
 		const Linli__Cursor *k = c->cursors[i];
@@ -285,6 +444,14 @@ static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 		if (strcmp(k->owner, d->cfg.owner) != 0 ||
 		    (s != LINLI_STREAM_PUBLIC && s != LINLI_STREAM_PERSONAL))
 			continue;
+		if (differs[s]) {
+			linli_txn_t *t2;
+			if (store_read_begin(d->store, &t2) == 0) {
+				diverge(d, s, agreed(d, t2, s, k->seq), k->seq);
+				store_abort(&t2);
+			}
+			continue;
+		}
 		if (!want)
 			d->hub_checkpoint[s] = k->checkpoint;
 		if (want) {
@@ -329,7 +496,7 @@ static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 	}
 	if (want)
 		return;
-	if (!d->joined && !d->behind_hub && !d->fenced)
+	if (!d->joined && !d->behind_hub && !d->fenced && !d->diverged)
 		join(d);
 	if (!d->synced) {
 		d->synced = true;
@@ -463,10 +630,11 @@ static void send_fetch(linlid_t *d)
 {
 	Linli__Cursors msg = LINLI__CURSORS__INIT;
 	Linli__Cursor c[2], *cp[2];
+	store_head_t h[2];
 	linli_txn_t *txn;
 	if (store_read_begin(d->store, &txn) != 0)
 		return;
-	own_cursors(d, txn, c, cp);
+	own_cursors(d, txn, c, cp, h);
 	store_abort(&txn);
 	msg.n_cursors = 2;
 	msg.cursors = cp;
@@ -629,6 +797,8 @@ const char *node_write_refusal(const linlid_t *d)
 		return NULL;
 	if (restoring(d))
 		return "a restore is under way: writes wait until it is done";
+	if (d->diverged)
+		return d->diverged_why;
 	if (d->fenced)
 		return "this database was replaced by a restore elsewhere (the hub knows a later "
 		       "generation): writes here would be refused; move it aside and restore";
@@ -692,6 +862,9 @@ void node_on_link(linlid_t *d)
 		} else if (zmsg_is(&m, 0, "HEAD")) {
 			if ((c = linkmsg_cursors(&m, 2, 4 * TRUST_MAX)) != NULL)
 				on_head(d, c);
+		} else if (zmsg_is(&m, 0, "DIVERGED")) {
+			if ((c = linkmsg_cursors(&m, 2, PROBES)) != NULL)
+				on_diverged(d, c);
 		} else if (zmsg_is(&m, 0, "GIVE")) {
 			if ((c = linkmsg_cursors(&m, 2, 4 * TRUST_MAX)) != NULL)
 				on_give(d, c);
@@ -797,6 +970,19 @@ static int load_identity(linlid_t *d)
 	store_head_get(txn, d->cfg.owner, LINLI_STREAM_PUBLIC, &pub);
 	store_head_get(txn, d->cfg.owner, LINLI_STREAM_PERSONAL, &pers);
 	d->joined = pub.seq + pers.seq > 0 || store_meta_get(txn, "joined", &val, &len) == 0;
+	if (store_meta_get(txn, "diverged", &val, &len) == 0 && len == 16) {
+		const uint8_t *v = val;
+		for (int i = 0; i < 2; i++)
+			for (int b = 0; b < 8; b++)
+				d->diverged_from[streams[i]] |= (uint64_t)v[i * 8 + b] << (8 * b);
+		for (int i = 0; i < 2; i++) {
+			int s = streams[i];
+			d->diverged_lo[s] = d->diverged_from[s] ? d->diverged_from[s] - 1 : 0;
+			d->diverged_hi[s] = d->diverged_from[s]; /* narrowed again if it can be */
+		}
+		set_diverged(d);
+		log_err("%s (found so at the last run; writes are refused here)", d->diverged_why);
+	}
 	store_abort(&txn);
 	return rc;
 }

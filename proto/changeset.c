@@ -67,6 +67,11 @@ int linli_statement_verify(const uint8_t pub[LINLI_PUB_LEN], const char *tag, co
 	return linli_verify(pub, msg, statement_message(tag, buf, len, msg), sig);
 }
 
+void linli_cs_hash(const uint8_t *frame, size_t len, uint8_t hash[LINLI_HASH_LEN])
+{
+	crypto_generichash(hash, LINLI_HASH_LEN, frame, len, NULL, 0);
+}
+
 int linli_cs_sign(const linli_key_t *key, const uint8_t *frame, size_t len,
                   uint8_t sig[LINLI_SIG_LEN])
 {

@@ -63,6 +63,9 @@ int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const linli_cs_head_t
                    uint8_t **frame, size_t *frame_len, uint8_t sig[LINLI_SIG_LEN],
                    uint8_t hash[LINLI_HASH_LEN]);
 
+/* The chain hash of a change set's signed bytes: BLAKE2b-256 of them. */
+void linli_cs_hash(const uint8_t *frame, size_t len, uint8_t hash[LINLI_HASH_LEN]);
+
 /* The signature of a change set's signed bytes (what seal makes). */
 int linli_cs_sign(const linli_key_t *key, const uint8_t *frame, size_t len,
                   uint8_t sig[LINLI_SIG_LEN]);

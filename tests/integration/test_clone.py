@@ -129,8 +129,11 @@ def main():
         st = cluster.wait_until("the old copy learns it diverged", lambda: diverged(old), 15)
         assert "h-offline" not in ids_at_hub(c, z.owner)
         assert "h-newer" in ids_at_hub(c, z.owner)
-        rows = old.ctl("diverged", json_out=True)
-        assert [r["id"] for r in rows] == ["h-offline"], rows
+        # The copy asks the hub where the two histories part (PROBE).
+        rows = cluster.wait_until(
+            "the old copy lists only what the hub never took",
+            lambda: (r := old.ctl("diverged", json_out=True)) and
+            [x["id"] for x in r] == ["h-offline"] and r, 10)
         print(f"ok - an older copy that wrote while the hub was away learns it at the "
               f"hub's answer: problem=\"{st['problem']}\"")
         old.stop()

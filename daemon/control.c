@@ -582,6 +582,29 @@ static void do_status(linlid_t *d, reply_t *r)
 		add_status(r, "refused_revoked", "%" PRIu64, d->refused.revoked);
 		add_status(r, "refused_old_key", "%" PRIu64, d->refused.old_key);
 	}
+	for (size_t i = 0; i < BACKOFF_KEYS; i++) {
+		const backoff_t *b = &d->backoffs.b[i];
+		char owner[LINLI_OWNER_MAX + 1];
+		int stream;
+		uint64_t wait = b->next_ms > now ? (b->next_ms - now + 999) / 1000 : 0;
+		if (b->key[0] == '\0' || b->repeats == 0)
+			continue;
+		if (strcmp(b->key, "own") == 0)
+			add_problem(r,
+			            "the hub refuses this community's change sets (%" PRIu64
+			            " times): %s; sending again in %" PRIu64 " s",
+			            b->repeats, b->cause, wait);
+		else if (sscanf(b->key, "relay/%16[0-9]", owner) == 1)
+			add_problem(r,
+			            "relayed change sets of %s refused %" PRIu64 " times: %s; asking "
+			            "again in %" PRIu64 " s (linlictl reload once the cause is fixed)",
+			            owner, b->repeats, b->cause, wait);
+		else if (sscanf(b->key, "snap/%16[0-9]/%d", owner, &stream) == 2)
+			add_problem(r,
+			            "snapshot of the %s log of %s refused %" PRIu64 " times: %s; next "
+			            "try in %" PRIu64 " s",
+			            linli_stream_name(stream), owner, b->repeats, b->cause, wait);
+	}
 	if (d->fold_stuck[0] != '\0')
 		add_problem(r,
 		            "not compacting the %s: it differs from its owner's "

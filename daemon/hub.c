@@ -265,7 +265,9 @@ static void diverged(linlid_t *d, linli_txn_t *txn, peer_t *p, conn_t *c, int st
 	k.seq = seq;
 	k.hash.data = ours;
 	k.hash.len = LINLI_HASH_LEN;
-	send_cursors_rid(d, c->rid, c->rid_len, "DIVERGED", &kp, 1, 0);
+	uint64_t epoch = 0; /* an old generation is told so, not that it diverged */
+	epoch_load(txn, p->owner, &epoch);
+	send_cursors_rid(d, c->rid, c->rid_len, "DIVERGED", &kp, 1, epoch);
 }
 
 typedef struct {
@@ -383,7 +385,19 @@ static void refuse(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *
 	peer_t *p = owner && trust_find(&d->trust, owner) ? peer_get(d, owner) : NULL;
 	if (p != NULL)
 		p->refused++;
-	log_warn("refused: %s", text);
+	/* A sender that repeats what was refused (a node resending a change
+	 * set) is told every time, but logged once a minute per owner and
+	 * reason, with a count. */
+	char key[40];
+	bool say;
+	snprintf(key, sizeof(key), "refused/%.16s/%zu", owner ? owner : "-",
+	         (size_t)(counter - (uint64_t *)&d->refused));
+	const backoff_t *b = backoff_refused(&d->said, key, key, now_ms(), &say);
+	if (say && b->skipped > 0)
+		log_warn("refused: %s (and %llu more like it since the last such line)", text,
+		         (unsigned long long)b->skipped);
+	else if (say)
+		log_warn("refused: %s", text);
 	send_err(d, rid, rid_len, text);
 }
 
@@ -695,7 +709,8 @@ static void on_probe(linlid_t *d, zmsg_t *m)
 		       p->owner);
 		return;
 	}
-	if (store_read_begin(d->store, &txn) == 0)
+	uint64_t epoch = 0;
+	if (store_read_begin(d->store, &txn) == 0 && epoch_load(txn, p->owner, &epoch) == 0)
 		for (size_t i = 0; i < c->n_cursors; i++) {
 			int s = (int)c->cursors[i]->stream;
 			if ((s != LINLI_STREAM_PUBLIC && s != LINLI_STREAM_PERSONAL) ||
@@ -712,7 +727,7 @@ static void on_probe(linlid_t *d, zmsg_t *m)
 		}
 	store_abort(&txn);
 	if (n > 0)
-		send_cursors_rid(d, RID(m), "DIVERGED", kp, n, 0);
+		send_cursors_rid(d, RID(m), "DIVERGED", kp, n, epoch);
 	linli__cursors__free_unpacked(c, NULL);
 }
 

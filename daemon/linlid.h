@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "daemon/backoff.h"
 #include "daemon/config.h"
 #include "daemon/trust.h"
 #include "proto/changeset.h"
@@ -153,6 +154,12 @@ typedef struct linlid {
 	char fold_stuck[LINLI_ERR_MAX]; /* a fold whose digest did not match: not retried */
 
 	uint8_t hub_key[LINLI_PUB_LEN]; /* the hub's CURVE key the link uses */
+
+	/* both: refused work waits before it is tried again (keys
+	 * "relay/OWNER", "own", "snap/OWNER/STREAM"), and repeated refusals
+	 * are logged once per cause and interval (keys of `said`). */
+	backoff_set_t backoffs, said;
+	char hub_refusal[LINLI_ERR_MAX]; /* node: the hub's last ERR since our acks moved */
 
 	/* hub */
 	void *zap; /* REP: the ZAP handler (auth.c) */

@@ -80,6 +80,8 @@ int reload_trust(linlid_t *d, size_t *changes, char *err, size_t errlen)
 	}
 	*changes = trust_diff(&d->trust, &fresh, say_change);
 	d->trust = fresh;
+	/* What was refused may pass with the new list: try it again now. */
+	backoff_retry_all(&d->backoffs);
 	log_info("trust list reloaded: %zu owners from %s", d->trust.n, d->cfg.trust_file);
 	if (d->cfg.role == ROLE_NODE && d->link != NULL)
 		auth_client_reload(d, d->link);

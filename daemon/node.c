@@ -69,10 +69,16 @@ typedef struct {
 	size_t n;
 } cursor_list_t;
 
+static void relay_key(char *buf, size_t len, const char *owner)
+{
+	snprintf(buf, len, "relay/%s", owner);
+}
+
 static int collect_public(const char *owner, int stream, const store_head_t *head, void *arg)
 {
 	cursor_list_t *l = ((void **)arg)[0];
 	const char *self = ((void **)arg)[1];
+	linlid_t *d = ((void **)arg)[2];
 	if (stream != LINLI_STREAM_PUBLIC || strcmp(owner, self) == 0 || l->n == TRUST_MAX)
 		return 0;
 	Linli__Cursor *c = &l->items[l->n];
@@ -80,6 +86,13 @@ static int collect_public(const char *owner, int stream, const store_head_t *hea
 	c->owner = strdup(owner);
 	c->stream = (Linli__Stream)stream;
 	c->seq = head->seq;
+	/* A log whose change sets we refused waits for its backoff: a PULL
+	 * asks for it after the hub's head, which is nothing. */
+	char key[40];
+	relay_key(key, sizeof(key), owner);
+	const backoff_t *b = d ? backoff_find(&d->backoffs, key) : NULL;
+	if (b != NULL && now_ms() < b->next_ms && b->arg > c->seq)
+		c->seq = b->arg;
 	l->ptrs[l->n++] = c;
 	return c->owner ? 0 : -1;
 }
@@ -147,7 +160,7 @@ static void send_hello(linlid_t *d)
 	if (store_read_begin(d->store, &txn) != 0)
 		return;
 	own_cursors(d, txn, heads, headp, h);
-	void *arg[] = {&have, d->cfg.owner};
+	void *arg[] = {&have, d->cfg.owner, d};
 	store_heads_each(txn, collect_public, arg);
 	store_abort(&txn);
 	hello.owner = d->cfg.owner;
@@ -167,7 +180,7 @@ static void send_pull(linlid_t *d)
 	linli_txn_t *txn;
 	if (store_read_begin(d->store, &txn) != 0)
 		return;
-	void *arg[] = {&have, d->cfg.owner};
+	void *arg[] = {&have, d->cfg.owner, d};
 	store_heads_each(txn, collect_public, arg);
 	store_abort(&txn);
 	msg.n_cursors = have.n;
@@ -370,6 +383,21 @@ static uint64_t agreed(linlid_t *d, linli_txn_t *txn, int stream, uint64_t below
 	return lo < below ? lo : below - 1;
 }
 
+/* The hub knows a later generation of this database (c->epoch): this is
+ * an old copy of a disk that a restore replaced.  That says more than a
+ * divergence would, and it fences the copy too. */
+static bool fence_check(linlid_t *d, const Linli__Cursors *c)
+{
+	if (c->epoch > d->epoch && !d->fenced) {
+		log_err("the hub knows generation %llu of this community's database, this one is "
+		        "generation %llu: it was replaced by a restore; refusing writes (move this "
+		        "state directory aside and run linlictl restore)",
+		        (unsigned long long)c->epoch, (unsigned long long)d->epoch);
+		d->fenced = true;
+	}
+	return d->fenced;
+}
+
 /* DIVERGED: the hub's chain hashes at some change sets of our logs, after
  * it found one that differs from ours (or in answer to our PROBE). */
 static void on_diverged(linlid_t *d, const Linli__Cursors *c)
@@ -377,7 +405,7 @@ static void on_diverged(linlid_t *d, const Linli__Cursors *c)
 	linli_txn_t *txn;
 	bool found[3] = {false};
 	uint64_t lo[3] = {0}, hi[3] = {UINT64_MAX, UINT64_MAX, UINT64_MAX};
-	if (restoring(d) || store_read_begin(d->store, &txn) != 0)
+	if (restoring(d) || fence_check(d, c) || store_read_begin(d->store, &txn) != 0)
 		return;
 	for (size_t i = 0; i < c->n_cursors; i++) {
 		const Linli__Cursor *k = c->cursors[i];
@@ -410,13 +438,8 @@ static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 	note_clock(d, c);
 	if (restoring(d))
 		return; /* the restore sets where we are when it ends */
-	if (!want && c->epoch > d->epoch && !d->fenced) {
-		log_err("the hub knows generation %llu of this community's database, this one is "
-		        "generation %llu: it was replaced by a restore; refusing writes (move this "
-		        "state directory aside and run linlictl restore)",
-		        (unsigned long long)c->epoch, (unsigned long long)d->epoch);
-		d->fenced = true;
-	}
+	if (!want)
+		fence_check(d, c);
 	if (!want)
 		d->hub_epoch = c->epoch;
 	if (store_read_begin(d->store, &txn) != 0)
@@ -444,7 +467,7 @@ static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 		if (strcmp(k->owner, d->cfg.owner) != 0 ||
 		    (s != LINLI_STREAM_PUBLIC && s != LINLI_STREAM_PERSONAL))
 			continue;
-		if (differs[s]) {
+		if (differs[s] && !d->fenced) {
 			linli_txn_t *t2;
 			if (store_read_begin(d->store, &t2) == 0) {
 				diverge(d, s, agreed(d, t2, s, k->seq), k->seq);
@@ -490,6 +513,9 @@ static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 		if (k->seq > d->acked[s]) {
 			d->acked[s] = k->seq;
 			d->ack_progress_ms = now_ms();
+			d->hub_refusal[0] = '\0';
+			if (backoff_clear(&d->backoffs, "own"))
+				log_info("the hub takes this community's change sets again");
 		}
 		if (!d->synced || k->seq > d->sent[s])
 			d->sent[s] = k->seq;
@@ -509,7 +535,7 @@ static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 static void on_head(linlid_t *d, Linli__Cursors *c)
 {
 	linli_txn_t *txn;
-	uint64_t behind = 0;
+	uint64_t behind = 0, held = 0, now = now_ms();
 	if (store_read_begin(d->store, &txn) != 0)
 		return;
 	for (size_t i = 0; i < c->n_cursors; i++) {
@@ -520,6 +546,14 @@ static void on_head(linlid_t *d, Linli__Cursors *c)
 			continue;
 		if (store_head_get(txn, k->owner, LINLI_STREAM_PUBLIC, &h) != 0 || k->seq <= h.seq)
 			continue;
+		char key[40];
+		relay_key(key, sizeof(key), k->owner);
+		backoff_t *b = backoff_find(&d->backoffs, key);
+		if (b != NULL && now < b->next_ms) {
+			b->arg = k->seq; /* held: not pulled until the backoff passes */
+			held += k->seq - h.seq;
+			continue;
+		}
 		if (k->checkpoint > h.seq)
 			snap_start(d, k->owner, LINLI_STREAM_PUBLIC, NULL,
 			           0); /* trimmed at the hub */
@@ -527,10 +561,33 @@ static void on_head(linlid_t *d, Linli__Cursors *c)
 			behind += k->seq - h.seq;
 	}
 	store_abort(&txn);
-	d->hub_heads_behind = behind;
+	d->hub_heads_behind = behind + held;
 	d->pull_ms = 0; /* a HEAD ends the answer to a PULL */
 	if (behind > 0)
 		send_pull(d);
+}
+
+/* A relayed change set of owner was refused: its log is not pulled again
+ * until the backoff has passed (the hub would send the same bytes), and
+ * the cause is logged once, then once a minute with a count. */
+static void relay_refused(linlid_t *d, const char *owner, uint64_t seq, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void relay_refused(linlid_t *d, const char *owner, uint64_t seq, const char *fmt, ...)
+{
+	char key[40], cause[LINLI_ERR_MAX];
+	va_list ap;
+	bool say;
+	va_start(ap, fmt);
+	vsnprintf(cause, sizeof(cause), fmt, ap);
+	va_end(ap);
+	relay_key(key, sizeof(key), owner);
+	const backoff_t *b = backoff_refused(&d->backoffs, key, cause, now_ms(), &say);
+	if (say)
+		log_warn("relayed change set %llu of %s refused: %s (%llu times, %llu not logged "
+		         "since the last line; asking again in %llu s)",
+		         (unsigned long long)seq, owner, cause, (unsigned long long)b->repeats,
+		         (unsigned long long)b->skipped, (unsigned long long)b->delay_ms / 1000);
 }
 
 /* A public change set of another owner relayed by the hub, or, while we
@@ -555,13 +612,12 @@ static void on_relay(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 	}
 	if (linli_cs_open_keys(zmsg_data(m, 2), zmsg_size(m, 2), zmsg_data(m, 3), zmsg_size(m, 3),
 	                       t->keys, t->nkeys, &signer, &cs, hash, err, sizeof(err)) != 0) {
-		log_warn("relayed change set of %s refused: %s", owner, err);
+		relay_refused(d, owner, 0, "%s", err);
 		return;
 	}
 	int stream = linli_cs_stream(cs);
 	if (strcmp(linli_cs_owner(cs), owner) != 0 || (!own && stream != LINLI_STREAM_PUBLIC)) {
-		log_warn("relayed change set of %s refused: not a public change set of %s", owner,
-		         owner);
+		relay_refused(d, owner, linli_cs_seq(cs), "not a public change set of %s", owner);
 		goto out;
 	}
 	if (store_head_get(txn, owner, stream, &head) != 0)
@@ -570,14 +626,11 @@ static void on_relay(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 	if (seq != head.seq + 1)
 		goto out; /* a duplicate, or a gap the next PULL or FETCH fills */
 	if (seq > 1 && memcmp(linli_cs_prev(cs), head.hash, LINLI_HASH_LEN) != 0) {
-		log_warn("relayed change set %llu of %s refused: chain broken",
-		         (unsigned long long)seq, owner);
+		relay_refused(d, owner, seq, "chain broken");
 		goto out;
 	}
 	if (signer_check(txn, t, stream, seq, signer) != 0) {
-		log_warn("relayed change set %llu of %s refused: signed by a retired key after a "
-		         "newer key signed",
-		         (unsigned long long)seq, owner);
+		relay_refused(d, owner, seq, "signed by a retired key after a newer key signed");
 		goto out;
 	}
 	linli_txn_t *child = NULL;
@@ -588,9 +641,14 @@ static void on_relay(linlid_t *d, linli_txn_t *txn, zmsg_t *m)
 		rc = store_commit(&child);
 	else
 		store_abort(&child);
+	char key[40];
+	relay_key(key, sizeof(key), owner);
 	if (rc != 0)
 		log_warn("relayed change set %llu of %s not applied: %s", (unsigned long long)seq,
 		         owner, store_strerror(rc));
+	else if (backoff_clear(&d->backoffs, key))
+		log_info("relayed change sets of %s are accepted again (from %llu)", owner,
+		         (unsigned long long)seq);
 out:
 	linli_cs_free(&cs);
 }
@@ -797,11 +855,11 @@ const char *node_write_refusal(const linlid_t *d)
 		return NULL;
 	if (restoring(d))
 		return "a restore is under way: writes wait until it is done";
-	if (d->diverged)
-		return d->diverged_why;
 	if (d->fenced)
 		return "this database was replaced by a restore elsewhere (the hub knows a later "
 		       "generation): writes here would be refused; move it aside and restore";
+	if (d->diverged)
+		return d->diverged_why;
 	if (d->behind_hub)
 		return "the hub holds more of this community's log than this database (an old copy "
 		       "or a new disk): run linlictl restore on an empty state directory";
@@ -877,8 +935,18 @@ void node_on_link(linlid_t *d)
 			snap_on_chunk(d, &m, 1);
 		} else if (zmsg_is(&m, 0, "ERR")) {
 			char text[LINLI_ERR_MAX];
+			bool say;
 			if (zmsg_str(&m, 1, text, sizeof(text))) {
-				log_warn("hub: %s", text);
+				/* The same refusal comes again at every resend: said
+				 * once, then once a minute with a count. */
+				const backoff_t *b =
+				    backoff_refused(&d->said, "hub-err", text, now_ms(), &say);
+				if (say && b->skipped > 0)
+					log_warn("hub: %s (and %llu times more since the last line)",
+					         text, (unsigned long long)b->skipped);
+				else if (say)
+					log_warn("hub: %s", text);
+				snprintf(d->hub_refusal, sizeof(d->hub_refusal), "%s", text);
 				if (d->restore.state == RESTORE_CLAIMED)
 					restore_fail(d, "the hub refused the claim: %.200s", text);
 			}
@@ -935,13 +1003,27 @@ void node_tick(linlid_t *d)
 	}
 	for (int i = 0; i < 2; i++) {
 		int s = streams[i];
-		if (d->sent[s] > d->acked[s] && now - d->ack_progress_ms > RETRANSMIT_MS) {
+		if (d->sent[s] <= d->acked[s] || now - d->ack_progress_ms <= RETRANSMIT_MS ||
+		    !backoff_ready(&d->backoffs, "own", now))
+			continue;
+		if (d->hub_refusal[0] != '\0') {
+			/* The hub refused what we sent: the same bytes would be
+			 * refused again, so wait longer each time. */
+			bool say;
+			const backoff_t *b =
+			    backoff_refused(&d->backoffs, "own", d->hub_refusal, now, &say);
+			if (say)
+				log_warn("the hub refuses this community's change sets: %s (%llu "
+				         "times; sending again in %llu s)",
+				         d->hub_refusal, (unsigned long long)b->repeats,
+				         (unsigned long long)b->delay_ms / 1000);
+		} else {
 			log_info(
 			    "no acknowledgement from the hub for %d ms: resending log %d from %llu",
 			    RETRANSMIT_MS, s, (unsigned long long)d->acked[s] + 1);
-			d->sent[s] = d->acked[s];
-			d->ack_progress_ms = now;
 		}
+		d->sent[s] = d->acked[s];
+		d->ack_progress_ms = now;
 	}
 	if (d->pull_ms && now - d->pull_ms > PULL_TIMEOUT_MS)
 		d->pull_ms = 0;

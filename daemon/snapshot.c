@@ -155,7 +155,9 @@ bool snap_active(const linlid_t *d)
 bool snap_start(linlid_t *d, const char *owner, int stream, const uint8_t *rid, size_t rid_len)
 {
 	snap_t *s = &d->snap;
-	if (s->active || rid_len > sizeof(s->rid))
+	char key[40];
+	snap_key(key, sizeof(key), owner, stream);
+	if (s->active || rid_len > sizeof(s->rid) || !backoff_ready(&d->backoffs, key, now_ms()))
 		return false;
 	memset(s, 0, sizeof(*s));
 	s->active = true;
@@ -172,12 +174,29 @@ bool snap_start(linlid_t *d, const char *owner, int stream, const uint8_t *rid, 
 	return true;
 }
 
+void snap_key(char *buf, size_t len, const char *owner, int stream)
+{
+	snprintf(buf, len, "snap/%s/%d", owner, stream);
+}
+
+/* A refused snapshot is taken again only after a backoff (backoff.h):
+ * the same base would be refused again at once. */
 static void snap_end(linlid_t *d, bool refused, const char *why)
 {
+	char key[40];
+	bool say = true;
+	snap_key(key, sizeof(key), d->snap.owner, d->snap.stream);
 	if (refused) {
 		d->snapshots_refused++;
-		log_err("snapshot of the %s log of %s refused: %s",
-		        linli_stream_name(d->snap.stream), d->snap.owner, why);
+		const backoff_t *b = backoff_refused(&d->backoffs, key, why, now_ms(), &say);
+		if (say)
+			log_err("snapshot of the %s log of %s refused: %s (refused %llu times; next "
+			        "try in %llu s)",
+			        linli_stream_name(d->snap.stream), d->snap.owner, why,
+			        (unsigned long long)b->repeats, (unsigned long long)b->delay_ms / 1000);
+	} else if (backoff_clear(&d->backoffs, key)) {
+		log_info("snapshot of the %s log of %s: taken after earlier refusals",
+		         linli_stream_name(d->snap.stream), d->snap.owner);
 	}
 	d->snap.active = false;
 }

@@ -19,9 +19,12 @@ int snap_serve(linlid_t *d, zmsg_t *m, const uint8_t *req, size_t len, snap_allo
                uint8_t **out, size_t *out_len, char *err, size_t errlen);
 
 /* Starts taking the base of owner's log from the peer on rid (a node
- * passes NULL: its hub).  False if a snapshot is under way already. */
+ * passes NULL: its hub).  False if a snapshot is under way already, or
+ * one of that log was refused and its backoff has not passed. */
 bool snap_start(linlid_t *d, const char *owner, int stream, const uint8_t *rid, size_t rid_len);
 bool snap_active(const linlid_t *d);
+/* The backoff key of snapshots of owner's log stream ("snap/OWNER/S"). */
+void snap_key(char *buf, size_t len, const char *owner, int stream);
 /* SNAP <SnapChunk> (the chunk is part `at` of m). */
 void snap_on_chunk(linlid_t *d, zmsg_t *m, size_t at);
 

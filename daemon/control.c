@@ -595,13 +595,15 @@ static void do_status(linlid_t *d, reply_t *r)
 			            " times): %s; sending again in %" PRIu64 " s",
 			            b->repeats, b->cause, wait);
 		else if (sscanf(b->key, "relay/%16[0-9]", owner) == 1)
-			add_problem(r,
-			            "relayed change sets of %s refused %" PRIu64 " times: %s; asking "
-			            "again in %" PRIu64 " s (linlictl reload once the cause is fixed)",
-			            owner, b->repeats, b->cause, wait);
+			add_problem(
+			    r,
+			    "relayed change sets of %s refused %" PRIu64 " times: %s; asking "
+			    "again in %" PRIu64 " s (linlictl reload once the cause is fixed)",
+			    owner, b->repeats, b->cause, wait);
 		else if (sscanf(b->key, "snap/%16[0-9]/%d", owner, &stream) == 2)
 			add_problem(r,
-			            "snapshot of the %s log of %s refused %" PRIu64 " times: %s; next "
+			            "snapshot of the %s log of %s refused %" PRIu64
+			            " times: %s; next "
 			            "try in %" PRIu64 " s",
 			            linli_stream_name(stream), owner, b->repeats, b->cause, wait);
 	}

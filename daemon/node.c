@@ -583,10 +583,13 @@ static void relay_refused(linlid_t *d, const char *owner, uint64_t seq, const ch
 	va_end(ap);
 	relay_key(key, sizeof(key), owner);
 	const backoff_t *b = backoff_refused(&d->backoffs, key, cause, now_ms(), &say);
+	char what[32] = "";
+	if (seq > 0)
+		snprintf(what, sizeof(what), " %llu", (unsigned long long)seq);
 	if (say)
-		log_warn("relayed change set %llu of %s refused: %s (%llu times, %llu not logged "
+		log_warn("relayed change set%s of %s refused: %s (%llu times, %llu not logged "
 		         "since the last line; asking again in %llu s)",
-		         (unsigned long long)seq, owner, cause, (unsigned long long)b->repeats,
+		         what, owner, cause, (unsigned long long)b->repeats,
 		         (unsigned long long)b->skipped, (unsigned long long)b->delay_ms / 1000);
 }
 
@@ -942,8 +945,9 @@ void node_on_link(linlid_t *d)
 				const backoff_t *b =
 				    backoff_refused(&d->said, "hub-err", text, now_ms(), &say);
 				if (say && b->skipped > 0)
-					log_warn("hub: %s (and %llu times more since the last line)",
-					         text, (unsigned long long)b->skipped);
+					log_warn(
+					    "hub: %s (and %llu times more since the last line)",
+					    text, (unsigned long long)b->skipped);
 				else if (say)
 					log_warn("hub: %s", text);
 				snprintf(d->hub_refusal, sizeof(d->hub_refusal), "%s", text);

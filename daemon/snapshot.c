@@ -190,10 +190,11 @@ static void snap_end(linlid_t *d, bool refused, const char *why)
 		d->snapshots_refused++;
 		const backoff_t *b = backoff_refused(&d->backoffs, key, why, now_ms(), &say);
 		if (say)
-			log_err("snapshot of the %s log of %s refused: %s (refused %llu times; next "
-			        "try in %llu s)",
-			        linli_stream_name(d->snap.stream), d->snap.owner, why,
-			        (unsigned long long)b->repeats, (unsigned long long)b->delay_ms / 1000);
+			log_err(
+			    "snapshot of the %s log of %s refused: %s (refused %llu times; next "
+			    "try in %llu s)",
+			    linli_stream_name(d->snap.stream), d->snap.owner, why,
+			    (unsigned long long)b->repeats, (unsigned long long)b->delay_ms / 1000);
 	} else if (backoff_clear(&d->backoffs, key)) {
 		log_info("snapshot of the %s log of %s: taken after earlier refusals",
 		         linli_stream_name(d->snap.stream), d->snap.owner);

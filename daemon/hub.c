@@ -371,8 +371,27 @@ static void flush_replies(linlid_t *d)
 static void refuse(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *owner,
                    uint64_t *counter, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 
-/* Logs why, counts it (overall, and for owner when it is a trusted one)
- * and tells the sender on connection rid. */
+/* A refusal's cause: its text without the numbers in it (sequence
+ * numbers, sizes), so the same refusal of the next change set is the same
+ * cause.  FNV-1a. */
+static uint32_t cause_hash(const char *text)
+{
+	uint32_t h = 2166136261u;
+	for (const char *p = text; *p; p++) {
+		if (*p >= '0' && *p <= '9') {
+			while (p[1] >= '0' && p[1] <= '9')
+				p++;
+			h = (h ^ '#') * 16777619u;
+		} else {
+			h = (h ^ (uint8_t)*p) * 16777619u;
+		}
+	}
+	return h;
+}
+
+/* Logs why (a cause once a minute per owner, with a count of the repeats
+ * in between), counts it (overall, and for owner when it is a trusted
+ * one) and tells the sender on connection rid, every time. */
 static void refuse(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *owner,
                    uint64_t *counter, const char *fmt, ...)
 {
@@ -390,8 +409,7 @@ static void refuse(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *
 	 * reason, with a count. */
 	char key[40];
 	bool say;
-	snprintf(key, sizeof(key), "refused/%.16s/%zu", owner ? owner : "-",
-	         (size_t)(counter - (uint64_t *)&d->refused));
+	snprintf(key, sizeof(key), "refused/%.16s/%08x", owner ? owner : "-", cause_hash(text));
 	const backoff_t *b = backoff_refused(&d->said, key, key, now_ms(), &say);
 	if (say && b->skipped > 0)
 		log_warn("refused: %s (and %llu more like it since the last such line)", text,

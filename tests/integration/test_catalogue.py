@@ -29,6 +29,7 @@ daemon does not start); they are not repeated here.
 
 import fnmatch
 import os
+import re
 import subprocess
 import sys
 import time
@@ -354,8 +355,12 @@ def check_row(h, c, held, row):
     else:
         if log == "ERR":
             log = "refused: " + answer[len("ERR "):]
-        assert any(fnmatch.fnmatchcase(ln, f"*{log}*") for ln in new.splitlines()), \
-            f"{name}: {log!r} not in the hub's log:\n{new}"
+        # A cause the hub logged already within the minute (the same text
+        # but for its numbers) is counted, not logged again.
+        cause = re.sub(r"[0-9]+", "#", log)
+        said = any(fnmatch.fnmatchcase(re.sub(r"[0-9]+", "#", ln), f"*{cause}*")
+                   for ln in h.hub.log_text().splitlines())
+        assert said, f"{name}: {log!r} not in the hub's log:\n{new}"
     # (d) nothing applied
     after_state = h.state()
     assert after_state == before_state, f"{name}: the hub's state changed:\n" \

@@ -140,7 +140,9 @@ def part_dead_reader(c, w):
 
     copy = Copy(hub.state)
     txnid = reader_txn(hub.state, copy.pid)
-    copy.kill()  # SIGKILL: LMDB cannot release its slot
+    w.updates(5)  # the backup runs a while, writes go on
+    time.sleep(2.5)
+    copy.kill()  # SIGKILL half-way: LMDB cannot release its slot
     t0 = time.monotonic()
     try:
         cluster.wait_until("the dead reader's slot is cleared",

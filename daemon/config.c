@@ -43,6 +43,7 @@ static const setting_t settings[] = {
     {"batch_max", T_INT, INT(batch_max), 1, 4096, "256", 0},
     {"checkpoint_every", T_INT, INT(checkpoint_every), 2, 1000000, "1000", 0},
     {"log_level", T_LEVEL, INT(log_level), 0, 0, "info", 0},
+    {"reader_warn_s", T_INT, INT(reader_warn_s), 1, 604800, "600", 0},
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 

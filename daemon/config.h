@@ -34,6 +34,7 @@ typedef struct {
 	int batch_max;
 	int checkpoint_every;
 	int log_level;
+	int reader_warn_s; /* another process's read transaction held longer is a problem */
 } config_t;
 
 /* Reads path into cfg (defaults first).  On error returns -1 with the

@@ -30,6 +30,7 @@
 #include "daemon/ctlreq.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
+#include "daemon/readers.h"
 #include "daemon/verify.h"
 #include "daemon/zmsg.h"
 #include "proto/arena.h"
@@ -470,6 +471,25 @@ static int do_stats(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
 	return 0;
 }
 
+/* Other processes' LMDB readers (readers.c). */
+static void add_readers_status(linlid_t *d, reply_t *r)
+{
+	readers_status_t rs;
+	int rc = readers_status(d->readers, d->store, (uint64_t)d->cfg.reader_warn_s * 1000u, &rs);
+	add_status(r, "stale_readers_cleared", "%" PRIu64, rs.cleared);
+	if (rc != 0)
+		add_status(r, "oldest_reader_s", "unknown");
+	else if (rs.oldest.pid == 0)
+		add_status(r, "oldest_reader_s", "none");
+	else {
+		add_status(r, "oldest_reader_s", "%" PRIu64, rs.oldest.age_ms / 1000u);
+		add_status(r, "oldest_reader_pid", "%d", rs.oldest.pid);
+		add_status(r, "oldest_reader_behind", "%" PRIu64, rs.oldest.behind);
+	}
+	if (rs.problem[0] != '\0')
+		add_problem(r, "%s", rs.problem);
+}
+
 /* have: change sets of our own logs held now. */
 static void add_restore_status(linlid_t *d, reply_t *r, uint64_t have)
 {
@@ -612,6 +632,7 @@ static void do_status(linlid_t *d, reply_t *r)
 		            "not compacting the %s: it differs from its owner's "
 		            "checkpoint (linlictl verify)",
 		            d->fold_stuck);
+	add_readers_status(d, r);
 	if (r->problems[0] != '\0')
 		add_status(r, "problem", "%s", r->problems);
 	r->reply.status = r->status;

@@ -110,6 +110,7 @@ typedef struct linlid {
 	config_t cfg;
 	trust_t trust;
 	linli_store_t *store;
+	struct readers *readers; /* other processes' LMDB readers (readers.c) */
 	linli_key_t *key;
 	void *zctx;
 	void *link;    /* node: DEALER to the hub; hub: ROUTER for nodes */

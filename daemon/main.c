@@ -19,6 +19,7 @@
 #include "daemon/compact.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
+#include "daemon/readers.h"
 #include "daemon/verifier.h"
 #include "daemon/verify.h"
 #include "daemon/zmsg.h"
@@ -224,6 +225,10 @@ static int start(linlid_t *d)
 		return -1;
 	if (open_store(d) != 0)
 		return -1;
+	if ((d->readers = readers_new()) == NULL) {
+		log_err("out of memory");
+		return -1;
+	}
 	if (check_after_crash(d) != 0)
 		return -1;
 	int rc = set_running(d, true);
@@ -254,6 +259,7 @@ static void stop(linlid_t *d, bool served)
 		log_warn(
 		    "store: the clean stop is not recorded; the next start checks the database");
 	store_close(&d->store);
+	readers_destroy(&d->readers);
 	linli_key_destroy(&d->key);
 }
 
@@ -294,6 +300,8 @@ static void run(linlid_t *d)
 				node_tick(d);
 			else
 				compact_tick(d);
+			readers_tick(d->readers, d->store, now,
+			             (uint64_t)d->cfg.reader_warn_s * 1000u);
 			next_tick = now + 100;
 		}
 	}

@@ -1,6 +1,7 @@
 /*
  * store internals, shared by the files of store/ (store.c: environment,
- * transactions, sealing, logs, records, meta; median.c: median sets).
+ * transactions, sealing, logs, records, meta; median.c: median sets;
+ * readers.c: other processes' readers).
  * Nothing outside store/ includes this or lmdb.h.
  */
 #ifndef LINLI_STORE_INTERNAL_H
@@ -32,6 +33,14 @@ typedef struct {
 	uint8_t sub[crypto_core_hchacha20_OUTPUTBYTES];
 } owner_key_t;
 
+/* A reader slot of another process, as LMDB's reader table last listed it. */
+typedef struct {
+	int pid;
+	uint64_t txnid;    /* its snapshot; READER_IDLE: a slot without a transaction */
+	uint64_t first_ms; /* when this (pid, txnid) was first listed */
+} reader_slot_t;
+#define READER_IDLE UINT64_MAX
+
 /* In sodium_malloc'd (locked, guarded) memory; wiped when freed. */
 typedef struct {
 	uint8_t master[STORE_KEY_LEN];
@@ -56,6 +65,13 @@ struct linli_store {
 	size_t nkeys;                /* owners' keys derived so far */
 	uint8_t nonce[NONCE_RANDOM]; /* of the current write transaction */
 	uint64_t sealed;             /* values sealed with it */
+	/* readers.c: the reader table as last listed (slots) and the listing
+	 * before it (prev), maxslots entries each; stale slots cleared since
+	 * the last store_readers_check. */
+	reader_slot_t *slots, *prev;
+	size_t nslots, nprev, maxslots;
+	int pid; /* this process, whose readers are never reported */
+	store_cleared_t cleared;
 };
 
 /* Memory of a transaction for the values its gets open. */
@@ -78,6 +94,14 @@ struct linli_txn {
 
 /* An LMDB (or errno) code as a STORE_* code. */
 int store_lmdb_err(int rc);
+
+/* readers.c.  Allocates the reader tables for an open environment (an
+ * LMDB code). */
+int readers_init(linli_store_t *s);
+void readers_free(linli_store_t *s);
+/* Clears the slots of readers that died (mdb_reader_check) and adds them
+ * to s->cleared, with their processes where known.  An LMDB code. */
+int readers_reap(linli_store_t *s);
 
 /* Length of s if it is 1..max bytes, else 0. */
 static inline size_t name_len(const char *s, size_t max)

@@ -514,7 +514,6 @@ static int size_map(linli_store_t *s, const char *dir)
 int store_open(linli_store_t **out, const char *dir, const uint8_t key[STORE_KEY_LEN])
 {
 	MDB_stat st;
-	int dead = 0;
 	int rc, err;
 	*out = NULL;
 	if (dir == NULL || *dir == '\0' || key == NULL)
@@ -544,7 +543,7 @@ int store_open(linli_store_t **out, const char *dir, const uint8_t key[STORE_KEY
 	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0)
 		goto fail;
 	/* Reader slots left by a crashed process would pin old pages forever. */
-	if ((rc = mdb_reader_check(s->env, &dead)) != 0)
+	if ((rc = readers_init(s)) != 0 || (rc = readers_reap(s)) != 0)
 		goto fail;
 	if ((rc = size_map(s, dir)) != 0)
 		goto fail;
@@ -573,6 +572,7 @@ fail:
 fail_store:
 	if (s->env != NULL)
 		mdb_env_close(s->env);
+	readers_free(s);
 	sodium_free(s->keys); /* wipes before freeing */
 	free(s);
 	return err;
@@ -583,6 +583,7 @@ void store_close(linli_store_t **store)
 	if (store == NULL || *store == NULL)
 		return;
 	mdb_env_close((*store)->env);
+	readers_free(*store);
 	sodium_free((*store)->keys);
 	free(*store);
 	*store = NULL;
@@ -609,6 +610,10 @@ int store_usage(linli_store_t *store, uint64_t *used, uint64_t *mapsize)
 static int grow(linli_store_t *s)
 {
 	uint64_t used, mapsize;
+	/* A dead reader may be what filled the map: clear it, so the pages it
+	 * held are reused from now on.  A failure here only leaves it for the
+	 * next check; the map must grow all the same. */
+	readers_reap(s);
 	int rc = usage(s, &used, &mapsize);
 	if (rc != 0)
 		return rc;

@@ -22,7 +22,7 @@
  * Durability: default synced commits (no MDB_NOSYNC, no MDB_WRITEMAP).  The
  * map starts at 64 MiB and doubles whenever a write transaction begins with
  * the map more than 80% used, or after an MDB_MAP_FULL (the caller aborts,
- * calls store_grow and retries).
+ * calls store_grow and retries); dead readers' slots are cleared first.
  *
  * Threads: one process opens the store once; one writer at a time; read
  * transactions are short.  One thread at a time uses a store, reads too
@@ -74,7 +74,8 @@ const char *store_strerror(int code);
 int store_open(linli_store_t **out, const char *dir, const uint8_t key[STORE_KEY_LEN]);
 /* Closes and wipes the keys; safe with *store == NULL; sets *store to NULL. */
 void store_close(linli_store_t **store);
-/* Doubles the map size.  No transaction may be open. */
+/* Doubles the map size, after clearing the reader slots of processes that
+ * died (see store_readers_check).  No transaction may be open. */
 int store_grow(linli_store_t *store);
 /* Drops the map's pages from this process (they stay in the page cache)
  * during or after work that reads much of it; write commits do it by
@@ -82,6 +83,46 @@ int store_grow(linli_store_t *store);
 void store_release_pages(linli_store_t *store);
 /* Bytes the data file uses, and the map size. */
 int store_usage(linli_store_t *store, uint64_t *used, uint64_t *mapsize);
+
+/* Readers of other processes.  Every process that reads the database (a
+ * backup's mdb_copy, mdb_dump, mdb_stat) takes a slot in LMDB's reader
+ * table.  While it holds a read transaction, no page freed after its
+ * snapshot can be reused and the file grows with every commit.  A process
+ * that dies holding one leaves its slot behind, pinning those pages until
+ * someone clears it: store_open does, so does every growth of the map, and
+ * store_readers_check, which the caller runs every few seconds.  Readers of
+ * this process are never reported.  A reader's age is counted from the
+ * first time a call of these (or store_open, or a growth) listed it with its
+ * snapshot: as exact as the calls are frequent. */
+typedef struct {
+	int pid;         /* 0: none */
+	uint64_t txnid;  /* its snapshot */
+	uint64_t behind; /* commits since that snapshot: what it keeps from reuse; 0:
+	                  * nothing yet */
+	uint64_t age_ms; /* how long it has held that snapshot, as far as seen */
+} store_reader_t;
+
+#define STORE_CLEARED_MAX 8
+typedef struct {
+	unsigned count; /* slots cleared */
+	size_t n;       /* of them, those whose process is known, in reader[] */
+	store_reader_t reader[STORE_CLEARED_MAX];
+} store_cleared_t;
+
+/* Clears the slots of readers whose process has died (mdb_reader_check)
+ * and lists the others, for their ages.  *out: what was cleared since the
+ * last call, by this one, at store_open and before the map grew (a
+ * process is known if it was listed before it died, and is not running
+ * now; its age and lag are as they were when cleared).  Costs a scan of the
+ * reader table (126 slots) and a lock check per other process; call it
+ * with no transaction of this process open.  STORE_NOMEM or STORE_IO,
+ * then *out is zero. */
+int store_readers_check(linli_store_t *store, store_cleared_t *out);
+/* The other process's reader that has held its snapshot longest (pid 0 in
+ * *out if no other process has a read transaction open).  Lists the reader
+ * table, as store_readers_check does, without clearing anything.
+ * STORE_IO if the environment cannot be read. */
+int store_oldest_reader(linli_store_t *store, store_reader_t *out);
 
 /* Transactions.  A nested write transaction (parent != NULL) lets a batch
  * drop one bad change set and keep the rest.  commit and abort free the

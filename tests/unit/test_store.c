@@ -9,6 +9,8 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <lmdb.h> /* to damage and move sealed values as a disk or an intruder would */
 #include <sodium.h>
 #include <stdio.h>
@@ -1299,6 +1301,126 @@ static void test_data_key(void **state)
 	rmdir(dir);
 }
 
+/* ---- readers of other processes ---- */
+
+/* A reader in another process, as an mdb_copy would be: a child opens the
+ * database with LMDB itself, begins a read transaction, says so, and waits
+ * until it is killed (or the parent ends: *hold is its pipe). */
+static pid_t reader_child(const char *dir, int *hold)
+{
+	int ready[2], h[2];
+	char c = 'r';
+	assert_int_equal(pipe(ready), 0);
+	assert_int_equal(pipe(h), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		MDB_env *env;
+		MDB_txn *txn;
+		close(h[1]);
+		if (mdb_env_create(&env) != 0 || mdb_env_set_maxdbs(env, 8) != 0 ||
+		    mdb_env_open(env, dir, MDB_RDONLY, 0600) != 0 ||
+		    mdb_txn_begin(env, NULL, MDB_RDONLY, &txn) != 0 || write(ready[1], &c, 1) != 1)
+			_exit(1);
+		_exit(read(h[0], &c, 1) < 0);
+	}
+	close(ready[1]);
+	close(h[0]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	*hold = h[1];
+	return pid;
+}
+
+static void end_child(pid_t pid, int hold)
+{
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	close(hold);
+}
+
+static void one_commit(fixture_t *f)
+{
+	linli_txn_t *t = NULL;
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	put_rec(t, "35", 1, "a", "x");
+	assert_int_equal(store_commit(&t), STORE_OK);
+}
+
+static void test_readers(void **state)
+{
+	fixture_t *f = *state;
+	store_reader_t o;
+	store_cleared_t c;
+	linli_txn_t *t = NULL;
+	int hold;
+
+	/* This process's own read transactions are never reported. */
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	assert_int_equal(store_oldest_reader(f->s, &o), STORE_OK);
+	assert_int_equal(o.pid, 0);
+	store_abort(&t);
+
+	/* A live reader shows, with its age and how far behind it falls. */
+	pid_t pid = reader_child(f->dir, &hold);
+	assert_int_equal(store_oldest_reader(f->s, &o), STORE_OK);
+	assert_int_equal(o.pid, pid);
+	assert_int_equal(o.behind, 0);
+	uint64_t txnid = o.txnid;
+	one_commit(f);
+	usleep(50000);
+	assert_int_equal(store_oldest_reader(f->s, &o), STORE_OK);
+	assert_int_equal(o.pid, pid);
+	assert_int_equal(o.txnid, txnid);
+	assert_int_equal(o.behind, 1);
+	assert_true(o.age_ms >= 50);
+	assert_int_equal(store_readers_check(f->s, &c), STORE_OK);
+	assert_int_equal(c.count, 0); /* alive: kept */
+
+	/* Killed, its slot is cleared before the map grows, and the next check
+	 * says whose it was. */
+	end_child(pid, hold);
+	assert_int_equal(store_grow(f->s), STORE_OK);
+	assert_int_equal(store_oldest_reader(f->s, &o), STORE_OK);
+	assert_int_equal(o.pid, 0);
+	assert_int_equal(store_readers_check(f->s, &c), STORE_OK);
+	assert_int_equal(c.count, 1);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.reader[0].pid, pid);
+	assert_int_equal(c.reader[0].txnid, txnid);
+	assert_int_equal(c.reader[0].behind, 1);
+	assert_true(c.reader[0].age_ms >= 50);
+	assert_int_equal(store_readers_check(f->s, &c), STORE_OK);
+	assert_int_equal(c.count, 0);
+
+	/* One that died unseen: the check itself clears it. */
+	pid = reader_child(f->dir, &hold);
+	end_child(pid, hold);
+	assert_int_equal(store_readers_check(f->s, &c), STORE_OK);
+	assert_int_equal(c.count, 1);
+	assert_int_equal(c.n, 1);
+	assert_int_equal(c.reader[0].pid, pid);
+
+	/* One left from before the store was opened is cleared at open.  (With
+	 * no other process using the database, LMDB resets its reader table
+	 * by itself: a live reader keeps it.) */
+	int hold2;
+	pid_t live = reader_child(f->dir, &hold2);
+	pid = reader_child(f->dir, &hold);
+	end_child(pid, hold);
+	reopen(f);
+	assert_int_equal(store_readers_check(f->s, &c), STORE_OK);
+	assert_int_equal(c.count, 1);
+	assert_int_equal(c.reader[0].pid, pid);
+	assert_int_equal(store_oldest_reader(f->s, &o), STORE_OK);
+	assert_int_equal(o.pid, live);
+	end_child(live, hold2);
+	assert_int_equal(store_readers_check(f->s, &c), STORE_OK);
+	assert_int_equal(c.count, 1);
+	assert_int_equal(store_oldest_reader(f->s, &o), STORE_OK);
+	assert_int_equal(o.pid, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1319,6 +1441,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sealed_damage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sealed_moved, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_data_key, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_readers, setup, teardown),
 	    cmocka_unit_test(test_strerror),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

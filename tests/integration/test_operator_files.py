@@ -50,9 +50,10 @@ def without(text, prefix):
     return "".join(ln for ln in text.splitlines(keepends=True) if not ln.startswith(prefix))
 
 
-def cases(good, role, owner):
+def cases(good, role, owner, spare):
     """(what, make(path) -> reason or None, reason): each leaves at path a
-    file that must be refused; reason is a phrase of the refusal."""
+    file that must be refused; reason is a phrase of the refusal.  spare: a
+    valid public key that is nobody's."""
     lines = good.splitlines(keepends=True)
     last = lines[-1].rstrip("\n")
     code, key = last.split()[0], last.split()[1]
@@ -79,12 +80,17 @@ def cases(good, role, owner):
                     lambda p: put(p, "# only the hub\n" + "".join(
                         ln for ln in lines if ln.startswith(HUB + " "))),
                     "lists no community"))
-    else:
+    mine = next(ln for ln in lines if ln.startswith(owner + " ")).split()[1]
+    out += [
+        ("its own key replaced by one that is not its key",
+         lambda p: put(p, good.replace(f"{owner} {mine} ", f"{owner} {spare} ")),
+         f"the keys it lists for {owner} are not the key in"),
+        ("the hub revoked", lambda p: put(p, good.replace(f"\n{HUB} ", f"\nrevoked {HUB} ")),
+         f"no unrevoked entry for {HUB},"),
+    ]
+    if role == "node":
         out.append(("its own line removed", lambda p: put(p, without(good, owner + " ")),
                     f"no entry for {owner},"))
-        out.append(("the hub revoked", lambda p: put(p, good.replace(f"\n{HUB} ",
-                                                                       f"\nrevoked {HUB} ")),
-                    f"no unrevoked entry for {HUB}"))
     return out
 
 
@@ -108,11 +114,11 @@ class Writes:
                            15 * cluster.SLOW)
 
 
-def check_reloads(d, path, good, writes, owner):
+def check_reloads(d, path, good, writes, owner, spare):
     """Every bad case at d's trust file path: refused by reload and SIGHUP,
     the list in use kept, the link up."""
     rows = trust_rows(d)
-    for what, make, reason in cases(good, d.role, owner):
+    for what, make, reason in cases(good, d.role, owner, spare):
         got = make(path)
         reason = reason or got
         p = d.ctl("reload", check=False, timeout=20)
@@ -153,10 +159,10 @@ def linlid_refuses(conf, what):
     return err
 
 
-def check_starts(d, path, good, owner):
+def check_starts(d, path, good, owner, spare):
     """Every bad case refuses d's start-up with the file and the reason."""
     d.stop()
-    for what, make, reason in cases(good, d.role, owner):
+    for what, make, reason in cases(good, d.role, owner, spare):
         got = make(path)
         reason = reason or got
         err = linlid_refuses(d.conf, what)
@@ -268,6 +274,19 @@ def check_trust_edits(c, writes):
         print(f"ok - trust add on a trust file {what} is refused ({reason!r}); nothing is "
               f"written; the list in use stays")
 
+    # A trust file that is a symlink to where the operator keeps it: the
+    # target is edited, the link stays.
+    os.makedirs(os.path.join(c.dir, "etc"))
+    real = os.path.join(c.dir, "etc", "trust")
+    os.rename(path, real)
+    os.symlink(real, path)
+    k4 = c.keygen(os.path.join(c.dir, "other.key"))
+    hub.ctl("trust", "add", "350582006012", k4, "Other")
+    assert os.path.islink(path) and os.readlink(path) == real
+    assert open(real).read() == want + f"350582006012 {k4} Other\n", open(real).read()
+    assert os.listdir(os.path.dirname(real)) == ["trust"], os.listdir(os.path.dirname(real))
+    print("ok - trust add through a symlink edits its target and keeps the link")
+
 
 def main():
     communities = [x for x in cluster.COMMUNITIES if x[1] == "Zenglin"]
@@ -284,10 +303,11 @@ def main():
         writes = Writes(c, z)
         writes.check("at start")
 
-        check_reloads(c.hub, c.trust, good, writes, HUB)
-        check_reloads(z, node_trust, good, writes, z.owner)
-        check_starts(c.hub, c.trust, good, HUB)
-        check_starts(z, node_trust, good, z.owner)
+        spare = c.keygen(os.path.join(c.dir, "spare.key"))
+        check_reloads(c.hub, c.trust, good, writes, HUB, spare)
+        check_reloads(z, node_trust, good, writes, z.owner, spare)
+        check_starts(c.hub, c.trust, good, HUB, spare)
+        check_starts(z, node_trust, good, z.owner, spare)
         writes.check("after the restarts")
         check_first_start(c)
         check_trust_edits(c, writes)

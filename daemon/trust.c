@@ -387,8 +387,19 @@ static bool same_list(const trust_t *a, const trust_t *b)
 	return true;
 }
 
+/* An owner's line as linlid writes it. */
+static void put_entry(FILE *out, bool revoked, const char *owner, const uint8_t pub[LINLI_PUB_LEN],
+                      const char *name)
+{
+	char hex[LINLI_PUB_LEN * 2 + 1];
+	linli_hex(pub, LINLI_PUB_LEN, hex);
+	fprintf(out, "%s%s %s%s%s\n", revoked ? "revoked " : "", owner, hex, name[0] ? " " : "",
+	        name);
+}
+
 /* Writes line l of the edited file for change c (old: the owner's entry
- * before it, or NULL): the line as it was, rewritten, or nothing. */
+ * before it, or NULL): the line as it was, rewritten, or nothing.  raw is
+ * the line's bytes with its newline. */
 static void edit_line(FILE *out, const char *raw, size_t rawlen, const line_t *l,
                       const trust_change_t *c, const trust_entry_t *old)
 {
@@ -399,15 +410,19 @@ static void edit_line(FILE *out, const char *raw, size_t rawlen, const line_t *l
 		return; /* the key given is current again */
 	if (ours && l->kind == LINE_OWNER && c->pub == NULL && !l->revoked) {
 		size_t skip = strspn(raw, " \t");
+		/* The operator's line behind the word, unless that makes it
+		 * too long to read back (blanks padding it). */
+		if (strlen("revoked ") + rawlen - 1 - skip > LINE_MAX_BYTES) {
+			put_entry(out, true, l->owner, l->pub, l->name);
+			return;
+		}
 		fputs("revoked ", out);
 		fwrite(raw + skip, 1, rawlen - skip, out);
 		return;
 	}
 	if (ours && l->kind == LINE_OWNER && c->pub != NULL &&
 	    (memcmp(old->keys[0], c->pub, LINLI_PUB_LEN) != 0 || strcmp(old->name, c->name) != 0)) {
-		linli_hex(c->pub, LINLI_PUB_LEN, hex);
-		fprintf(out, "%s%s %s%s%s\n", old->revoked ? "revoked " : "", c->owner, hex,
-		        c->name[0] ? " " : "", c->name);
+		put_entry(out, old->revoked, c->owner, c->pub, c->name);
 		if (memcmp(old->keys[0], c->pub, LINLI_PUB_LEN) != 0) {
 			/* Newest first, right after the owner's line. */
 			linli_hex(old->keys[0], LINLI_PUB_LEN, hex);
@@ -421,7 +436,7 @@ static void edit_line(FILE *out, const char *raw, size_t rawlen, const line_t *l
 int trust_edit(const char *text, size_t len, const char *path, const trust_change_t *c, char **out,
                size_t *out_len, trust_t *t, char *err, size_t errlen)
 {
-	char line[LINE_MAX_BYTES + 1], hex[LINLI_PUB_LEN * 2 + 1];
+	char line[LINE_MAX_BYTES + 1];
 	trust_t *lists = calloc(2, sizeof(trust_t)), *old = lists, *want = lists + 1;
 	FILE *f = NULL;
 	*out = NULL;
@@ -449,10 +464,8 @@ int trust_edit(const char *text, size_t len, const char *path, const trust_chang
 		edit_line(f, text + start, pos - start, &l, c, before);
 		start = pos;
 	}
-	if (before == NULL) {
-		linli_hex(c->pub, LINLI_PUB_LEN, hex);
-		fprintf(f, "%s %s%s%s\n", c->owner, hex, c->name[0] ? " " : "", c->name);
-	}
+	if (before == NULL)
+		put_entry(f, false, c->owner, c->pub, c->name);
 	if (fclose(f) != 0) {
 		f = NULL;
 		snprintf(err, errlen, "%s: out of memory", path);

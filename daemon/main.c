@@ -340,7 +340,7 @@ static void run(linlid_t *d)
 			break;
 		}
 		if (reload_signal) {
-			char err[LINLI_ERR_MAX];
+			char err[LINLI_ERR_MAX + 64]; /* the reason and what follows */
 			size_t changes;
 			reload_signal = 0;
 			log_info("SIGHUP: reloading the trust list");

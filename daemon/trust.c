@@ -145,6 +145,8 @@ static int add_retired(trust_t *t, const char *owner, const uint8_t pub[LINLI_PU
 	return 0;
 }
 
+#define LINE_MAX_BYTES 510 /* a trust file's line, without its newline */
+
 /* One line of a trust file, split in place. */
 typedef struct {
 	enum { LINE_NONE, LINE_OWNER, LINE_RETIRED } kind; /* NONE: blank or comment */
@@ -191,7 +193,7 @@ static int next_line(const char *text, size_t len, size_t *pos, int lineno, cons
 	if (nl == NULL) {
 		snprintf(err, errlen,
 		         "%s:%d: the last line has no newline: the file looks cut short (a copy "
-		         "or a save that did not finish); if it is whole, end it with a newline",
+		         "or save that did not finish); end it with a newline if it is whole",
 		         path, lineno);
 		return -1;
 	}
@@ -209,8 +211,6 @@ static int next_line(const char *text, size_t len, size_t *pos, int lineno, cons
 	*pos += n + 1;
 	return 0;
 }
-
-#define LINE_MAX_BYTES 510
 
 int trust_parse(trust_t *t, const char *text, size_t len, const char *path, char *err,
                 size_t errlen)

@@ -638,23 +638,19 @@ static void do_status(linlid_t *d, reply_t *r)
 	r->reply.status = r->status;
 }
 
-/* trust-add, trust-revoke (at the hub: the file is written, then reloaded
- * as on SIGHUP) and trust-list: one row per key. */
+/* trust-add, trust-revoke (at the hub: the file on disk is edited, then in
+ * force as after SIGHUP) and trust-list: one row per key. */
 static int do_trust(linlid_t *d, Linli__CtlRequest *q, reply_t *r, ctl_verb_t verb)
 {
-	static trust_t next; /* large: not on the stack */
 	bool add = verb == CTL_TRUST_ADD;
 	size_t changes;
 	if (verb != CTL_TRUST_LIST) {
 		uint8_t pub[LINLI_PUB_LEN];
 		const Linli__TrustEntry *e = q->trust; /* checked by ctlreq_check */
-		next = d->trust;
+		trust_change_t c = {.owner = e->owner, .pub = add ? pub : NULL, .name = e->name};
 		if (add)
 			linli_unhex(e->pubkey, pub, sizeof(pub));
-		if ((add ? trust_set(&next, e->owner, pub, e->name, r->err, sizeof(r->err))
-		         : trust_revoke(&next, e->owner, r->err, sizeof(r->err))) != 0 ||
-		    trust_save(&next, d->cfg.trust_file, r->err, sizeof(r->err)) != 0 ||
-		    reload_trust(d, &changes, r->err, sizeof(r->err)) != 0)
+		if (change_trust(d, &c, &changes, r->err, sizeof(r->err)) != 0)
 			return -1;
 	}
 	size_t rows = 0;

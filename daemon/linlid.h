@@ -192,6 +192,10 @@ void exit_for_restart(void) __attribute__((noreturn));
  * logs what changed (*changes lines).  -1 with the reason in err (the old
  * list stays). */
 int reload_trust(linlid_t *d, size_t *changes, char *err, size_t errlen);
+/* trust add / trust revoke: c made to the trust file as it is on disk
+ * (trust_file_change), then in force as after a reload.  -1 with the
+ * reason in err (the file and the list in use as they were). */
+int change_trust(linlid_t *d, const trust_change_t *c, size_t *changes, char *err, size_t errlen);
 
 /* apply.c: changes to the store shared by both roles. */
 /* Whether change set seq of e's log stream, signed by key `signer` of e

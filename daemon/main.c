@@ -70,46 +70,112 @@ static void say_change(const char *line)
 	log_info("trust list: %s", line);
 }
 
-int reload_trust(linlid_t *d, size_t *changes, char *err, size_t errlen)
+/* What this daemon needs of its trust list; community: a hub needs a
+ * community in it (not at a first start, when there is none yet). */
+static trust_need_t need_of(const linlid_t *d, bool community)
 {
-	static trust_t fresh; /* large: not on the stack */
-	char why[LINLI_ERR_MAX];
-	if (trust_load(&fresh, d->cfg.trust_file, why, sizeof(why)) != 0) {
-		snprintf(err, errlen, "%s; the trust list in use stays", why);
-		log_err("reload: %s", err);
-		return -1;
-	}
-	*changes = trust_diff(&d->trust, &fresh, say_change);
-	d->trust = fresh;
+	trust_need_t need = {.self = d->cfg.owner,
+	                     .pub = linli_key_pub(d->key),
+	                     .key_file = d->cfg.key_file,
+	                     .hub = d->cfg.role == ROLE_HUB,
+	                     .community = community};
+	return need;
+}
+
+/* Puts in force a list that passed trust_check. */
+static void use_trust(linlid_t *d, const trust_t *fresh, size_t *changes)
+{
+	*changes = trust_diff(&d->trust, fresh, say_change);
+	d->trust = *fresh;
 	/* What was refused may pass with the new list: try it again now. */
 	backoff_retry_all(&d->backoffs);
 	log_info("trust list reloaded: %zu owners from %s", d->trust.n, d->cfg.trust_file);
 	if (d->cfg.role == ROLE_NODE && d->link != NULL)
 		auth_client_reload(d, d->link);
+}
+
+int reload_trust(linlid_t *d, size_t *changes, char *err, size_t errlen)
+{
+	static trust_t fresh; /* large: not on the stack */
+	char why[LINLI_ERR_MAX];
+	trust_need_t need = need_of(d, true);
+	*changes = 0;
+	/* A list that would leave the daemon without what it needs is an
+	 * operator's file half-edited, cut short or gone: keep the one in use
+	 * (the links go on) and say why. */
+	if (trust_load(&fresh, d->cfg.trust_file, why, sizeof(why)) != 0 ||
+	    trust_check(&fresh, d->cfg.trust_file, &need, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "%s; the trust list in use stays", why);
+		log_err("reload refused: %s", err);
+		return -1;
+	}
+	use_trust(d, &fresh, changes);
+	return 0;
+}
+
+int change_trust(linlid_t *d, const trust_change_t *c, size_t *changes, char *err, size_t errlen)
+{
+	static trust_t fresh; /* large: not on the stack */
+	trust_need_t need = need_of(d, true);
+	*changes = 0;
+	if (trust_file_change(d->cfg.trust_file, c, &need, &fresh, err, errlen) != 0) {
+		log_err("trust %s %s refused: %s", c->pub ? "add" : "revoke", c->owner, err);
+		return -1;
+	}
+	use_trust(d, &fresh, changes);
 	return 0;
 }
 
 /* Our own key must be the one the trust list gives for our owner code,
- * else every change set we sign would be refused everywhere. */
+ * else every change set we sign would be refused everywhere.  trust_check
+ * made sure the list has us, with our key among our keys. */
 static int check_own_key(const linlid_t *d)
 {
 	const trust_entry_t *me = trust_find(&d->trust, d->cfg.owner);
-	if (me != NULL && memcmp(me->keys[0], linli_key_pub(d->key), LINLI_PUB_LEN) != 0) {
-		bool retired = false;
-		for (size_t k = 1; k < me->nkeys; k++)
-			retired |= memcmp(me->keys[k], linli_key_pub(d->key), LINLI_PUB_LEN) == 0;
-		log_err("%s: the key in %s is not the one %s lists for %s%s", d->cfg.owner,
-		        d->cfg.key_file, d->cfg.trust_file, d->cfg.owner,
-		        retired ? ": it is a retired key; start with the new one" : "");
+	if (memcmp(me->keys[0], linli_key_pub(d->key), LINLI_PUB_LEN) != 0) {
+		log_err("%s: the key in %s is not the one %s lists for %s: it is a retired key; "
+		        "start with the new one",
+		        d->cfg.owner, d->cfg.key_file, d->cfg.trust_file, d->cfg.owner);
 		return -1;
 	}
-	if (me != NULL && me->revoked) {
+	if (me->revoked) {
 		log_err("%s is revoked in the trust list %s", d->cfg.owner, d->cfg.trust_file);
 		return -1;
 	}
-	if (me == NULL)
-		log_warn("%s is not in the trust list %s: others will refuse its change sets",
-		         d->cfg.owner, d->cfg.trust_file);
+	return 0;
+}
+
+static int is_community_log(const char *owner, int stream, const store_head_t *head, void *arg)
+{
+	(void)stream, (void)head;
+	return strcmp(owner, arg) != 0;
+}
+
+/* A hub whose list names no community may be on its first start (the
+ * README's: its own line, then `trust add`).  One whose database holds
+ * communities' logs is not: that file lost them. */
+static int check_communities(linlid_t *d)
+{
+	linli_txn_t *txn;
+	if (d->cfg.role != ROLE_HUB || d->trust.n > 1)
+		return 0;
+	int rc = store_read_begin(d->store, &txn);
+	if (rc == 0) {
+		rc = store_heads_each(txn, is_community_log, d->cfg.owner);
+		store_abort(&txn);
+	}
+	if (rc < 0) {
+		log_err("store %s: %s", d->cfg.state_dir, store_strerror(rc));
+		return -1;
+	}
+	if (rc > 0) {
+		log_err("%s: lists no community, but this hub's database holds communities' logs: "
+		        "is it the right file? not starting",
+		        d->cfg.trust_file);
+		return -1;
+	}
+	log_warn("%s lists no community yet: add each with `linlictl trust add CODE PUBKEY NAME`",
+	         d->cfg.trust_file);
 	return 0;
 }
 
@@ -217,13 +283,15 @@ static int start(linlid_t *d)
 		log_err("%s", err);
 		return -1;
 	}
-	if (trust_load(&d->trust, d->cfg.trust_file, err, sizeof(err)) != 0) {
-		log_err("%s", err);
+	trust_need_t need = need_of(d, false);
+	if (trust_load(&d->trust, d->cfg.trust_file, err, sizeof(err)) != 0 ||
+	    trust_check(&d->trust, d->cfg.trust_file, &need, err, sizeof(err)) != 0) {
+		log_err("%s; not starting", err);
 		return -1;
 	}
 	if (check_own_key(d) != 0)
 		return -1;
-	if (open_store(d) != 0)
+	if (open_store(d) != 0 || check_communities(d) != 0)
 		return -1;
 	if ((d->readers = readers_new()) == NULL) {
 		log_err("out of memory");
@@ -280,7 +348,7 @@ static void run(linlid_t *d)
 			break;
 		}
 		if (reload_signal) {
-			char err[LINLI_ERR_MAX];
+			char err[LINLI_ERR_MAX + 64]; /* the reason and what follows */
 			size_t changes;
 			reload_signal = 0;
 			log_info("SIGHUP: reloading the trust list");

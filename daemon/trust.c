@@ -1,12 +1,15 @@
 /*
- * trust: the trust file.
+ * trust: the trust file, read whole, checked for what a daemon needs, and
+ * edited as an operator would edit it.
  */
 #include "daemon/trust.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 const trust_entry_t *trust_find(const trust_t *t, const char *owner)
@@ -142,112 +145,455 @@ static int add_retired(trust_t *t, const char *owner, const uint8_t pub[LINLI_PU
 	return 0;
 }
 
-int trust_read(trust_t *t, FILE *f, const char *path, char *err, size_t errlen)
+#define LINE_MAX_BYTES 510 /* a trust file's line, without its newline */
+
+/* One line of a trust file, split in place. */
+typedef struct {
+	enum { LINE_NONE, LINE_OWNER, LINE_RETIRED } kind; /* NONE: blank or comment */
+	bool revoked;
+	char *owner, *name;
+	uint8_t pub[LINLI_PUB_LEN];
+} line_t;
+
+/* Splits line (NUL-terminated, without its newline) into l.  -1 if it is
+ * none of the kinds of line. */
+static int split_line(char *line, line_t *l)
 {
-	char line[512], why[LINLI_ERR_MAX];
+	memset(l, 0, sizeof(*l));
+	line[strcspn(line, "\r")] = '\0';
+	char *save = NULL, *owner = strtok_r(line, " \t", &save);
+	if (owner == NULL || owner[0] == '#')
+		return 0;
+	l->kind = LINE_OWNER;
+	if (strcmp(owner, "retired") == 0 || strcmp(owner, "revoked") == 0) {
+		l->revoked = strcmp(owner, "revoked") == 0;
+		l->kind = l->revoked ? LINE_OWNER : LINE_RETIRED;
+		owner = strtok_r(NULL, " \t", &save);
+	}
+	char *hex = strtok_r(NULL, " \t", &save);
+	char *name = strtok_r(NULL, "", &save);
+	if (owner == NULL || hex == NULL || linli_unhex(hex, l->pub, sizeof(l->pub)) != 0)
+		return -1;
+	while (name && (*name == ' ' || *name == '\t'))
+		name++;
+	l->owner = owner;
+	l->name = name ? name : (char *)"";
+	return 0;
+}
+
+/* The next line of text from *pos: its bytes (without the newline) in
+ * line, 0; 1 at the end; -1 with the reason in err. */
+static int next_line(const char *text, size_t len, size_t *pos, int lineno, const char *path,
+                     char *line, size_t linesz, char *err, size_t errlen)
+{
+	if (*pos >= len)
+		return 1;
+	const char *start = text + *pos, *nl = memchr(start, '\n', len - *pos);
+	size_t n = nl ? (size_t)(nl - start) : len - *pos;
+	if (nl == NULL) {
+		snprintf(err, errlen,
+		         "%s:%d: the last line has no newline: the file looks cut short (a copy "
+		         "or save that did not finish); end it with a newline if it is whole",
+		         path, lineno);
+		return -1;
+	}
+	if (n >= linesz) {
+		snprintf(err, errlen, "%s:%d: line longer than %zu bytes", path, lineno,
+		         linesz - 1);
+		return -1;
+	}
+	if (memchr(start, '\0', n) != NULL) {
+		snprintf(err, errlen, "%s:%d: a NUL byte: this is not a text file", path, lineno);
+		return -1;
+	}
+	memcpy(line, start, n);
+	line[n] = '\0';
+	*pos += n + 1;
+	return 0;
+}
+
+int trust_parse(trust_t *t, const char *text, size_t len, const char *path, char *err,
+                size_t errlen)
+{
+	char line[LINE_MAX_BYTES + 1], why[LINLI_ERR_MAX];
+	size_t pos = 0;
+	int rc;
 	t->n = 0;
-	int lineno = 0;
-	while (fgets(line, sizeof(line), f)) {
-		lineno++;
-		/* Else the rest of a long line (a comment) would read as a line. */
-		if (strchr(line, '\n') == NULL && !feof(f)) {
-			snprintf(err, errlen, "%s:%d: line longer than %zu bytes", path, lineno,
-			         sizeof(line) - 2);
-			return -1;
-		}
-		line[strcspn(line, "\r\n")] = '\0';
-		char *save = NULL, *owner = strtok_r(line, " \t", &save);
-		if (owner == NULL || owner[0] == '#')
-			continue;
-		const char *status = NULL;
-		if (strcmp(owner, "retired") == 0 || strcmp(owner, "revoked") == 0) {
-			status = owner;
-			owner = strtok_r(NULL, " \t", &save);
-		}
-		char *hex = strtok_r(NULL, " \t", &save);
-		char *name = strtok_r(NULL, "", &save);
-		uint8_t pub[LINLI_PUB_LEN];
-		if (owner == NULL || hex == NULL || linli_unhex(hex, pub, sizeof(pub)) != 0) {
+	for (int lineno = 1;
+	     (rc = next_line(text, len, &pos, lineno, path, line, sizeof(line), err, errlen)) == 0;
+	     lineno++) {
+		line_t l;
+		if (split_line(line, &l) != 0) {
 			snprintf(
 			    err, errlen,
 			    "%s:%d: expected '[retired|revoked] <owner> <64 hex digits> [name]'",
 			    path, lineno);
 			return -1;
 		}
-		while (name && (*name == ' ' || *name == '\t'))
-			name++;
-		if (status != NULL && strcmp(status, "retired") == 0) {
-			if (add_retired(t, owner, pub, why, sizeof(why)) != 0) {
+		if (l.kind == LINE_NONE)
+			continue;
+		if (l.kind == LINE_RETIRED) {
+			if (add_retired(t, l.owner, l.pub, why, sizeof(why)) != 0) {
 				snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
 				return -1;
 			}
 			continue;
 		}
-		if (trust_find(t, owner)) {
-			snprintf(err, errlen, "%s:%d: owner %s listed twice", path, lineno, owner);
+		if (trust_find(t, l.owner)) {
+			snprintf(err, errlen, "%s:%d: owner %s listed twice", path, lineno,
+			         l.owner);
 			return -1;
 		}
-		if (trust_set(t, owner, pub, name ? name : "", why, sizeof(why)) != 0 ||
-		    (status != NULL && trust_revoke(t, owner, why, sizeof(why)) != 0)) {
+		if (trust_set(t, l.owner, l.pub, l.name, why, sizeof(why)) != 0 ||
+		    (l.revoked && trust_revoke(t, l.owner, why, sizeof(why)) != 0)) {
 			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
 			return -1;
 		}
 	}
+	return rc < 0 ? -1 : 0;
+}
+
+/* The bytes of the file at path (malloc'd into *text, the caller frees):
+ * a regular file only.  O_NONBLOCK: a FIFO put in its place must not hang
+ * the daemon until someone writes to it. */
+static int read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
+{
+	struct stat st;
+	*text = NULL;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "%s: is a directory, not a trust file", path);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: is not a regular file (%s)", path,
+		         S_ISFIFO(st.st_mode)   ? "a FIFO"
+		         : S_ISSOCK(st.st_mode) ? "a socket"
+		                                : "a device");
+		goto fail;
+	}
+	if (st.st_size > TRUST_FILE_MAX) {
+		snprintf(err, errlen, "%s: %lld bytes: larger than a trust file can be (%d)", path,
+		         (long long)st.st_size, TRUST_FILE_MAX);
+		goto fail;
+	}
+	/* One byte more than the size: a file that grew meanwhile shows. */
+	size_t cap = (size_t)st.st_size + 1, got = 0;
+	if ((*text = malloc(cap)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	for (ssize_t n; got < cap; got += (size_t)n) {
+		n = read(fd, *text + got, cap - got);
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n < 0) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+	}
+	if (got == cap) {
+		snprintf(err, errlen, "%s: it is being written to: try again", path);
+		goto fail;
+	}
+	close(fd);
+	*len = got;
 	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	free(*text);
+	*text = NULL;
+	return -1;
 }
 
 int trust_load(trust_t *t, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
-	if (f == NULL) {
-		t->n = 0;
-		if (errno == ENOENT)
-			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	char *text;
+	size_t len;
+	t->n = 0;
+	if (read_file(path, &text, &len, err, errlen) != 0)
 		return -1;
-	}
-	int rc = trust_read(t, f, path, err, errlen);
-	fclose(f);
+	int rc = trust_parse(t, text, len, path, err, errlen);
+	free(text);
 	return rc;
 }
 
-void trust_print(const trust_t *t, FILE *out)
+int trust_check(const trust_t *t, const char *path, const trust_need_t *need, char *err,
+                size_t errlen)
 {
-	char hex[LINLI_PUB_LEN * 2 + 1];
-	fprintf(out, "# linli trust list: [revoked] owner code, Ed25519 public key, name;\n"
-	             "# retired owner code, an earlier key of that owner (newest first)\n");
-	for (size_t i = 0; i < t->n; i++) {
-		const trust_entry_t *e = &t->entries[i];
-		linli_hex(e->keys[0], LINLI_PUB_LEN, hex);
-		fprintf(out, "%s%s %s %s\n", e->revoked ? "revoked " : "", e->owner, hex, e->name);
-		for (size_t k = 1; k < e->nkeys; k++) {
-			linli_hex(e->keys[k], LINLI_PUB_LEN, hex);
-			fprintf(out, "retired %s %s\n", e->owner, hex);
-		}
-	}
-}
-
-int trust_save(const trust_t *t, const char *path, char *err, size_t errlen)
-{
-	char tmp[600];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	char hub[LINLI_OWNER_MAX + 1];
+	/* Division codes nest: the hub's is the first 9 digits of its
+	 * communities' 12. */
+	snprintf(hub, sizeof(hub), "%.9s", need->self);
+	const trust_entry_t *h = trust_find(t, hub), *me = trust_find(t, need->self);
+	if (t->n == 0) {
+		snprintf(err, errlen, "%s: lists no owner (it is empty or holds only comments)",
+		         path);
 		return -1;
 	}
-	trust_print(t, f);
-	int ok = fflush(f) == 0 && fsync(fd) == 0;
-	ok = fclose(f) == 0 && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		unlink(tmp);
+	if (h == NULL || h->revoked) {
+		snprintf(err, errlen, "%s: no %sentry for %s, %s", path, h ? "unrevoked " : "", hub,
+		         need->hub ? "this hub: the communities could not check what it signs"
+		                   : "the hub: the link to it could not be authenticated");
+		return -1;
+	}
+	if (me == NULL) {
+		snprintf(err, errlen,
+		         "%s: no entry for %s, this node: its change sets would be refused", path,
+		         need->self);
+		return -1;
+	}
+	bool mine = false;
+	for (size_t k = 0; k < me->nkeys; k++)
+		mine |= memcmp(me->keys[k], need->pub, LINLI_PUB_LEN) == 0;
+	if (!mine) {
+		snprintf(err, errlen,
+		         "%s: the keys it lists for %s are not the key in %s: what this daemon "
+		         "signs would be refused",
+		         path, need->self, need->key_file);
+		return -1;
+	}
+	if (need->hub && need->community && t->n == 1) {
+		snprintf(err, errlen,
+		         "%s: lists no community: the hub would refuse every community's link",
+		         path);
 		return -1;
 	}
 	return 0;
+}
+
+/* Whether a and b hold the same owners, keys, states and names in the
+ * same order. */
+static bool same_list(const trust_t *a, const trust_t *b)
+{
+	if (a->n != b->n)
+		return false;
+	for (size_t i = 0; i < a->n; i++) {
+		const trust_entry_t *x = &a->entries[i], *y = &b->entries[i];
+		if (strcmp(x->owner, y->owner) != 0 || x->nkeys != y->nkeys ||
+		    memcmp(x->keys, y->keys, x->nkeys * LINLI_PUB_LEN) != 0 ||
+		    x->revoked != y->revoked || strcmp(x->name, y->name) != 0)
+			return false;
+	}
+	return true;
+}
+
+/* An owner's line as linlid writes it. */
+static void put_entry(FILE *out, bool revoked, const char *owner, const uint8_t pub[LINLI_PUB_LEN],
+                      const char *name)
+{
+	char hex[LINLI_PUB_LEN * 2 + 1];
+	linli_hex(pub, LINLI_PUB_LEN, hex);
+	fprintf(out, "%s%s %s%s%s\n", revoked ? "revoked " : "", owner, hex, name[0] ? " " : "",
+	        name);
+}
+
+/* Writes line l of the edited file for change c (old: the owner's entry
+ * before it, or NULL): the line as it was, rewritten, or nothing.  raw is
+ * the line's bytes with its newline. */
+static void edit_line(FILE *out, const char *raw, size_t rawlen, const line_t *l,
+                      const trust_change_t *c, const trust_entry_t *old)
+{
+	char hex[LINLI_PUB_LEN * 2 + 1];
+	bool ours = l->kind != LINE_NONE && strcmp(l->owner, c->owner) == 0;
+	if (ours && l->kind == LINE_RETIRED && c->pub != NULL &&
+	    memcmp(l->pub, c->pub, LINLI_PUB_LEN) == 0)
+		return; /* the key given is current again */
+	if (ours && l->kind == LINE_OWNER && c->pub == NULL && !l->revoked) {
+		size_t skip = strspn(raw, " \t");
+		/* The operator's line behind the word, unless that makes it
+		 * too long to read back (blanks padding it). */
+		if (strlen("revoked ") + rawlen - 1 - skip > LINE_MAX_BYTES) {
+			put_entry(out, true, l->owner, l->pub, l->name);
+			return;
+		}
+		fputs("revoked ", out);
+		fwrite(raw + skip, 1, rawlen - skip, out);
+		return;
+	}
+	if (ours && l->kind == LINE_OWNER && c->pub != NULL &&
+	    (memcmp(old->keys[0], c->pub, LINLI_PUB_LEN) != 0 || strcmp(old->name, c->name) != 0)) {
+		put_entry(out, old->revoked, c->owner, c->pub, c->name);
+		if (memcmp(old->keys[0], c->pub, LINLI_PUB_LEN) != 0) {
+			/* Newest first, right after the owner's line. */
+			linli_hex(old->keys[0], LINLI_PUB_LEN, hex);
+			fprintf(out, "retired %s %s\n", c->owner, hex);
+		}
+		return;
+	}
+	fwrite(raw, 1, rawlen, out);
+}
+
+int trust_edit(const char *text, size_t len, const char *path, const trust_change_t *c, char **out,
+               size_t *out_len, trust_t *t, char *err, size_t errlen)
+{
+	char line[LINE_MAX_BYTES + 1];
+	trust_t *lists = calloc(2, sizeof(trust_t)), *old = lists, *want = lists + 1;
+	FILE *f = NULL;
+	*out = NULL;
+	*out_len = 0;
+	if (lists == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	if (trust_parse(old, text, len, path, err, errlen) != 0)
+		goto fail;
+	*want = *old;
+	if ((c->pub ? trust_set(want, c->owner, c->pub, c->name, err, errlen)
+	            : trust_revoke(want, c->owner, err, errlen)) != 0)
+		goto fail;
+	const trust_entry_t *before = trust_find(old, c->owner);
+	if ((f = open_memstream(out, out_len)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	/* The text was parsed above: every line is whole and splits. */
+	size_t pos = 0, start = 0;
+	while (next_line(text, len, &pos, 0, path, line, sizeof(line), err, errlen) == 0) {
+		line_t l;
+		split_line(line, &l);
+		edit_line(f, text + start, pos - start, &l, c, before);
+		start = pos;
+	}
+	if (before == NULL)
+		put_entry(f, false, c->owner, c->pub, c->name);
+	if (fclose(f) != 0) {
+		f = NULL;
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	f = NULL;
+	/* What the file will say is what was asked, or nothing is written
+	 * (a name the line's form cannot hold, such as one with blanks at
+	 * its start). */
+	if (trust_parse(t, *out, *out_len, path, err, errlen) != 0 || !same_list(t, want)) {
+		snprintf(err, errlen,
+		         "%s: the edited file would not read back as the change asked "
+		         "for; nothing written",
+		         path);
+		goto fail;
+	}
+	free(lists);
+	return 0;
+fail:
+	if (f != NULL)
+		fclose(f);
+	free(*out);
+	*out = NULL;
+	*out_len = 0;
+	free(lists);
+	return -1;
+}
+
+/* Replaces the file at path (a symlink's target) with text: a temporary
+ * file beside it, with its mode and owner, fsync'd, renamed over it, and
+ * the directory fsync'd, so a crash leaves the old file or the new one. */
+static int replace_file(const char *path, const char *text, size_t len, char *err, size_t errlen)
+{
+	char *real = realpath(path, NULL), *tmp = NULL, *slash;
+	struct stat st;
+	int fd = -1, dfd = -1;
+	if (real == NULL || stat(real, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if ((tmp = malloc(strlen(real) + 16)) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto fail;
+	}
+	/* Hidden and unique: an operator's `ls` and a second writer stay clear. */
+	slash = strrchr(real, '/');
+	sprintf(tmp, "%.*s.%s.XXXXXX", (int)(slash + 1 - real), real, slash + 1);
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		free(tmp);
+		tmp = NULL;
+		goto fail;
+	}
+	if (fchmod(fd, st.st_mode & 07777) != 0 ||
+	    ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
+	     fchown(fd, st.st_uid, st.st_gid) != 0)) {
+		snprintf(err, errlen, "%s: cannot keep its mode %o and owner %u:%u: %s", path,
+		         (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, (unsigned)st.st_gid,
+		         strerror(errno));
+		goto fail;
+	}
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(fd, text + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+			goto fail;
+		}
+		done += (size_t)n;
+	}
+	if (fsync(fd) != 0 || close(fd) != 0) {
+		fd = -1;
+		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
+		goto fail;
+	}
+	fd = -1;
+	if (rename(tmp, real) != 0) {
+		snprintf(err, errlen, "%s: %s", real, strerror(errno));
+		goto fail;
+	}
+	free(tmp);
+	tmp = NULL;
+	*slash = '\0';
+	dfd = open(slash == real ? "/" : real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) != 0) {
+		snprintf(err, errlen, "%s: written, but its directory is not synced: %s", path,
+		         strerror(errno));
+		if (dfd >= 0)
+			close(dfd);
+		free(real);
+		return -1;
+	}
+	close(dfd);
+	free(real);
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	if (tmp != NULL)
+		unlink(tmp);
+	free(tmp);
+	free(real);
+	return -1;
+}
+
+int trust_file_change(const char *path, const trust_change_t *c, const trust_need_t *need,
+                      trust_t *t, char *err, size_t errlen)
+{
+	char *text = NULL, *edited = NULL;
+	size_t len, edited_len;
+	trust_need_t as_is = *need;
+	/* The file as it is must be one the daemon could run with (a hub
+	 * without communities yet may get its first), so that an emptied or
+	 * spoiled file is reported as such, never written over. */
+	as_is.community = false;
+	int rc = -1;
+	if (read_file(path, &text, &len, err, errlen) == 0 &&
+	    trust_parse(t, text, len, path, err, errlen) == 0 &&
+	    trust_check(t, path, &as_is, err, errlen) == 0 &&
+	    trust_edit(text, len, path, c, &edited, &edited_len, t, err, errlen) == 0 &&
+	    trust_check(t, path, need, err, errlen) == 0)
+		rc = replace_file(path, edited, edited_len, err, errlen);
+	else
+		snprintf(err + strlen(err), errlen - strlen(err), "; nothing written");
+	free(text);
+	free(edited);
+	return rc;
 }
 
 size_t trust_diff(const trust_t *old, const trust_t *new, void (*say)(const char *line))

@@ -280,6 +280,15 @@ static void text_seeds(void)
 	    "revoked 350582006001 "
 	    "fc51cd8e6218a1a38da47ed00230f0580816ed13ba3303ac5deb911548908025 Linkou\n";
 	put("trust", "rotated", -1, rotated, sizeof(rotated) - 1);
+	/* Saved on Windows (CRLF), and the same cut short in its last line. */
+	static const char crlf[] =
+	    "# kept by hand\r\n\r\n"
+	    "350582006 d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a "
+	    "Lingyuan\r\n"
+	    "  350582006006 3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29 "
+	    "Zenglin\r\n";
+	put("trust", "crlf", -1, crlf, sizeof(crlf) - 1);
+	put("trust", "cut-short", -1, crlf, sizeof(crlf) - 12);
 }
 
 int main(int argc, char **argv)

@@ -126,6 +126,7 @@ typedef struct linlid {
 	char fold_stuck[LINLI_ERR_MAX]; /* a fold whose digest did not match: not retried */
 
 	uint8_t hub_key[LINLI_PUB_LEN]; /* the hub's CURVE key the link uses */
+	struct linkmon *linkmon;        /* node: the link's handshakes (linkmon.h) */
 
 	/* hub */
 	void *zap; /* REP: the ZAP handler (auth.c) */

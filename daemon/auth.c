@@ -13,6 +13,7 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "daemon/linkmon.h"
 #include "daemon/log.h"
 
 /* libzmq 4.3.4 defines this only in its draft API, yet every build honours
@@ -94,6 +95,9 @@ static void deny_logged(linlid_t *d, zmsg_t *m, const char *why)
 	}
 	if (m->n == 7) {
 		zmsg_str(m, 3, addr, sizeof(addr));
+		/* An IPv4 peer of an IPv6 socket (ZMQ_IPV6 maps it): said as IPv4. */
+		if (strncmp(addr, "::ffff:", 7) == 0 && strchr(addr, '.') != NULL)
+			memmove(addr, addr + 7, strlen(addr + 7) + 1);
 		if (zmsg_size(m, 6) == LINLI_PUB_LEN)
 			linli_hex(zmsg_data(m, 6), LINLI_PUB_LEN, hex);
 	}
@@ -171,13 +175,17 @@ void auth_client_reload(linlid_t *d, void *sock)
 		log_err("the trust list has no key for the hub any more: keeping the one in use");
 		return;
 	}
-	if (memcmp(hub->curve, d->hub_key, LINLI_PUB_LEN) == 0)
+	if (memcmp(hub->curve, d->hub_key, LINLI_PUB_LEN) == 0) {
+		/* The operator may have fixed the cause at the hub: try now
+		 * rather than at the end of the back-off. */
+		if (linkmon_problem(d->linkmon) && linkmon_reconnect(d->linkmon, now_ms()) == 0)
+			log_info("the link to the hub was refused: trying it again now");
 		return;
+	}
 	/* Options apply to the connections made after them: connect anew.
 	 * What was in flight is sent again, as after any reconnect. */
-	zmq_disconnect(sock, d->cfg.hub);
 	if (zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, hub->curve, LINLI_PUB_LEN) != 0 ||
-	    zmq_connect(sock, d->cfg.hub) != 0) {
+	    linkmon_reconnect(d->linkmon, now_ms()) != 0) {
 		log_err("reconnecting to the hub with its new key: %s", zmq_strerror(zmq_errno()));
 		return;
 	}

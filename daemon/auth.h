@@ -27,7 +27,8 @@ void auth_on_request(linlid_t *d);
  * gives (see auth_hub_owner); -1 (logged) if it gives none. */
 int auth_client(linlid_t *d, void *sock);
 /* Node, after the trust list was reloaded: if the hub's key changed,
- * reconnects sock with the new one. */
+ * reconnects sock with the new one; if not, and the hub refused the last
+ * handshakes, tries again at once (the operator may have fixed that). */
 void auth_client_reload(linlid_t *d, void *sock);
 /* The owner code a message's link was authenticated as, or NULL. */
 const char *auth_sender(zmsg_t *m);

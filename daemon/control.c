@@ -28,6 +28,7 @@
 
 #include "daemon/compact.h"
 #include "daemon/ctlreq.h"
+#include "daemon/linkmon.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/readers.h"
@@ -535,11 +536,16 @@ static void do_status(linlid_t *d, reply_t *r)
 		bool up =
 		    d->hub_heard_ms && now - d->hub_heard_ms < 3u * (uint64_t)d->cfg.heartbeat_ms;
 		add_status(r, "hub", "%s", d->cfg.hub);
-		add_status(r, "hub_link", "%s", up ? "up" : "down");
+		const char *down = linkmon_problem(d->linkmon) ? "refused" : "down";
+		add_status(r, "hub_link", "%s", up ? "up" : down);
 		if (d->hub_heard_ms)
 			add_status(r, "hub_last_heard_ms_ago", "%" PRIu64, now - d->hub_heard_ms);
 		else
 			add_status(r, "hub_last_heard_ms_ago", "never");
+		/* A refused handshake, said before what follows from it. */
+		add_status(r, "hub_handshakes_refused", "%" PRIu64, linkmon_refused(d->linkmon));
+		if (linkmon_problem(d->linkmon))
+			add_problem(r, "%s", linkmon_problem(d->linkmon));
 		add_status(r, "acked_public", "%" PRIu64, d->acked[LINLI_STREAM_PUBLIC]);
 		add_status(r, "acked_personal", "%" PRIu64, d->acked[LINLI_STREAM_PERSONAL]);
 		add_status(r, "unacked", "%" PRIu64,

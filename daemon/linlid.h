@@ -155,6 +155,7 @@ typedef struct linlid {
 	char fold_stuck[LINLI_ERR_MAX]; /* a fold whose digest did not match: not retried */
 
 	uint8_t hub_key[LINLI_PUB_LEN]; /* the hub's CURVE key the link uses */
+	struct linkmon *linkmon;        /* node: the link's handshakes (linkmon.h) */
 
 	/* both: refused work waits before it is tried again (keys
 	 * "relay/OWNER", "own", "snap/OWNER/STREAM"), and repeated refusals

@@ -17,6 +17,7 @@
 
 #include "daemon/auth.h"
 #include "daemon/compact.h"
+#include "daemon/linkmon.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/readers.h"
@@ -313,6 +314,7 @@ static int start(linlid_t *d)
 static void stop(linlid_t *d, bool served)
 {
 	verifier_destroy(&d->verifier);
+	linkmon_destroy(&d->linkmon);
 	if (d->link)
 		zmq_close(d->link);
 	if (d->zap)
@@ -341,8 +343,14 @@ static void run(linlid_t *d)
 		    {d->control, 0, ZMQ_POLLIN, 0},
 		    {d->zap, 0, d->zap ? ZMQ_POLLIN : 0, 0},
 		    {d->verifier ? verifier_socket(d->verifier) : NULL, 0, ZMQ_POLLIN, 0},
+		    {NULL, 0, 0, 0},
 		};
-		int n = zmq_poll(items, d->verifier ? 4 : 3, 100);
+		int nitems = d->verifier ? 4 : 3, mon = -1;
+		if (d->linkmon) {
+			mon = nitems++;
+			items[mon] = (zmq_pollitem_t){linkmon_socket(d->linkmon), 0, ZMQ_POLLIN, 0};
+		}
+		int n = zmq_poll(items, nitems, 100);
 		if (n < 0 && errno != EINTR) {
 			log_err("zmq_poll: %s", zmq_strerror(errno));
 			break;
@@ -363,6 +371,8 @@ static void run(linlid_t *d)
 		if (n > 0 && d->verifier && (items[3].revents & ZMQ_POLLIN))
 			hub_on_verified(d);
 		uint64_t now = now_ms();
+		if (n > 0 && mon >= 0 && (items[mon].revents & ZMQ_POLLIN))
+			linkmon_on_event(d->linkmon, now);
 		if (now >= next_tick) {
 			if (d->cfg.role == ROLE_NODE)
 				node_tick(d);
@@ -370,6 +380,7 @@ static void run(linlid_t *d)
 				compact_tick(d);
 			readers_tick(d->readers, d->store, now,
 			             (uint64_t)d->cfg.reader_warn_s * 1000u);
+			linkmon_tick(d->linkmon, now);
 			next_tick = now + 100;
 		}
 	}

@@ -49,6 +49,7 @@
 #include "daemon/auth.h"
 #include "daemon/compact.h"
 #include "daemon/snapshot.h"
+#include "daemon/linkmon.h"
 #include "daemon/linkmsg.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
@@ -1083,10 +1084,13 @@ int node_start(linlid_t *d)
 	d->link = zmq_socket(d->zctx, ZMQ_DEALER);
 	if (d->link == NULL || auth_client(d, d->link) != 0)
 		return -1;
+	char key_hex[2 * LINLI_PUB_LEN + 1];
+	linli_hex(linli_key_pub(d->key), LINLI_PUB_LEN, key_hex);
+	const linkmon_who_t who = {d->cfg.owner, d->cfg.name, key_hex, d->cfg.trust_file};
 	if (zsock_setup(d->link, d->cfg.heartbeat_ms, ZMQ_MSG_MAX) != 0 ||
 	    zmq_setsockopt(d->link, ZMQ_SNDHWM, &hwm, sizeof(hwm)) != 0 ||
 	    zmq_setsockopt(d->link, ZMQ_RCVHWM, &hwm, sizeof(hwm)) != 0 ||
-	    zmq_connect(d->link, d->cfg.hub) != 0) {
+	    (d->linkmon = linkmon_new(d->zctx, d->link, d->cfg.hub, &who)) == NULL) {
 		log_err("hub endpoint %s: %s", d->cfg.hub, zmq_strerror(zmq_errno()));
 		return -1;
 	}

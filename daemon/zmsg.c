@@ -83,14 +83,19 @@ int zsend(void *sock, size_t nparts, const void *const *data, const size_t *lens
 
 int zsock_setup(void *sock, int heartbeat_ms, int64_t maxmsg)
 {
-	int zero = 0, ivl = heartbeat_ms, timeout = heartbeat_ms * 5;
+	int zero = 0, one = 1, ivl = heartbeat_ms, timeout = heartbeat_ms * 5;
 	int reconnect = 100, reconnect_max = 1000; /* a hub back is found within a second */
 	/* The connect timeout: without it, a connect() made while the link is
 	 * dead waits in the kernel through every SYN retransmission (1, 2, 4 ...
 	 * 64 s apart, about two minutes in all) and zmq tries nothing else
 	 * meanwhile, so a healed link finds its hub only at the next
-	 * retransmission, up to a minute later.  Give up as a heartbeat does. */
+	 * retransmission, up to a minute later.  Give up as a heartbeat does.
+	 * IPv6: without it libzmq refuses [::] and [::1] ("No such device") and
+	 * resolves names to IPv4 only; with it a listener on [::] takes IPv4
+	 * too (dual stack), an IPv4 address still works (as ::ffff:a.b.c.d),
+	 * and a machine without IPv6 falls back to IPv4. */
 	if (zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof(zero)) != 0 ||
+	    zmq_setsockopt(sock, ZMQ_IPV6, &one, sizeof(one)) != 0 ||
 	    zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &maxmsg, sizeof(maxmsg)) != 0 ||
 	    zmq_setsockopt(sock, ZMQ_HEARTBEAT_IVL, &ivl, sizeof(ivl)) != 0 ||
 	    zmq_setsockopt(sock, ZMQ_HEARTBEAT_TIMEOUT, &timeout, sizeof(timeout)) != 0 ||

@@ -33,7 +33,7 @@ bool zmsg_str(zmsg_t *m, size_t i, char *buf, size_t len);
 int zsend(void *sock, size_t nparts, const void *const *data, const size_t *lens);
 
 /* Common options: no linger, bounded frames, heartbeats, reconnects and
- * connects bounded in time. */
+ * connects bounded in time, IPv6 endpoints and names as well as IPv4. */
 int zsock_setup(void *sock, int heartbeat_ms, int64_t maxmsg);
 
 #endif

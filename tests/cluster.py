@@ -1,11 +1,11 @@
 """A hub and community nodes as real linlid processes on one machine.
 
 Used by `make demo` and the integration tests.  Everything lives in one
-temporary directory; the hub listens on 127.0.0.1 only, or, given a
-netns.Netns, on its address inside the hub's namespace with every daemon
-started in its own namespace (linlictl stays in the root namespace: the
-control sockets are paths); processes are stopped by the PIDs this module
-started, never by name.
+temporary directory; the hub listens on loopback only (127.0.0.1, or ::1
+or :: when asked), or, given a netns.Netns, on its address inside the
+hub's namespace with every daemon started in its own namespace (linlictl
+stays in the root namespace: the control sockets are paths); processes
+are stopped by the PIDs this module started, never by name.
 """
 
 import json
@@ -61,9 +61,14 @@ class CtlError(Exception):
         self.rc, self.out, self.err = rc, out, err
 
 
-def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
+def free_port(host="127.0.0.1"):
+    """A TCP port free on host (an IPv6 address has a ':'; "::" is every
+    address of both families, as a dual-stack listener takes them)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
+        if host == "::":
+            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 
@@ -95,6 +100,8 @@ class Daemon:
         self.logfile = os.path.join(self.dir, "linlid.log")
         self.proc = None
         self.pub = None  # its public key, hex, once made
+        self.hub_endpoint = None  # a node: where it finds the hub, if not cluster.endpoint
+        self.trust_file = None  # its own trust file, if not the cluster's
         os.makedirs(self.dir, exist_ok=True)
 
     def write_config(self, extra=""):
@@ -105,14 +112,14 @@ class Daemon:
             f"state_dir = {self.state}",
             f"key_file = {self.key}",
             f"data_key_file = {self.data_key}",
-            f"trust_file = {self.cluster.trust}",
+            f"trust_file = {self.trust_file or self.cluster.trust}",
             f"control = {self.sock}",
             "heartbeat_ms = 300",
         ]
         if self.role == "hub":
             lines.append(f"listen = {self.cluster.endpoint}")
         else:
-            lines.append(f"hub = {self.cluster.endpoint}")
+            lines.append(f"hub = {self.hub_endpoint or self.cluster.endpoint}")
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n" + extra)
 
@@ -198,13 +205,15 @@ class Daemon:
 
 
 class Cluster:
-    def __init__(self, communities=COMMUNITIES, keep=False, netns=None):
-        """netns: a netns.Netns with at least len(communities) node namespaces."""
+    def __init__(self, communities=COMMUNITIES, keep=False, netns=None, host="127.0.0.1"):
+        """netns: a netns.Netns with at least len(communities) node namespaces;
+        host: the loopback address the hub listens on without one ("::1", or
+        "::" for every address: then give each node its hub_endpoint)."""
         self.dir = tempfile.mkdtemp(prefix="linli-")
         self.keep = keep or os.environ.get("LINLI_KEEP") == "1"
         if netns is None:
-            self.port = free_port()
-            self.endpoint = f"tcp://127.0.0.1:{self.port}"
+            self.port = free_port(host)
+            self.endpoint = f"tcp://{f'[{host}]' if ':' in host else host}:{self.port}"
         else:
             self.port = 7400  # the hub's namespace is new: nothing else listens there
             self.endpoint = f"tcp://{netns.hub_addr}:{self.port}"

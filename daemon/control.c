@@ -31,6 +31,7 @@
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/verify.h"
+#include "daemon/versions.h"
 #include "daemon/zmsg.h"
 #include "proto/arena.h"
 #include "proto/linli.pb-c.h"
@@ -466,6 +467,11 @@ static void add_restore_status(linlid_t *d, reply_t *r, uint64_t have)
 		add_status(r, "restore_error", "%s", x->error);
 }
 
+static void add_status_line(void *r, const char *name, const char *value)
+{
+	add_status(r, name, "%s", value);
+}
+
 static void do_status(linlid_t *d, reply_t *r)
 {
 	uint64_t used = 0, mapsize = 0, now = now_ms();
@@ -548,6 +554,7 @@ static void do_status(linlid_t *d, reply_t *r)
 		add_status(r, "refused_revoked", "%" PRIu64, d->refused.revoked);
 		add_status(r, "refused_old_key", "%" PRIu64, d->refused.old_key);
 	}
+	versions_status(d, add_status_line, r);
 	if (d->fold_stuck[0] != '\0')
 		add_status(r, "problem",
 		           "not compacting the %s: it differs from its owner's "

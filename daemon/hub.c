@@ -33,6 +33,7 @@
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/verifier.h"
+#include "daemon/versions.h"
 #include "daemon/zmsg.h"
 #include "proto/linli.pb-c.h"
 
@@ -111,6 +112,8 @@ static void send_cursors(linlid_t *d, const peer_t *p, const char *type, Linli__
 	msg.cursors = c;
 	msg.epoch = epoch;
 	msg.time_ms = unix_ms();
+	if (strcmp(type, "ACK") == 0)
+		versions_fill_answer(d, p->owner, &msg);
 	size_t len = linli__cursors__get_packed_size(&msg);
 	uint8_t *buf = malloc(len ? len : 1);
 	if (buf == NULL)
@@ -183,6 +186,9 @@ static void send_log(linlid_t *d, linli_txn_t *txn, const peer_t *p, const char 
 		const uint8_t *frame, *sig;
 		if (log_entry_get(txn, owner, stream, seq, &frame, &frame_len, &sig) != 0)
 			break;
+		if (strcmp(owner, p->owner) != 0 &&
+		    !versions_may_relay(d, p->owner, owner, seq, frame, frame_len))
+			break; /* held: its HEAD says so */
 		const void *parts[] = {"CS", owner, frame, sig};
 		size_t lens[] = {2, strlen(owner), frame_len, LINLI_SIG_LEN};
 		send_to(d, p->rid, p->rid_len, 4, parts, lens);
@@ -208,6 +214,21 @@ static void serve_pull(linlid_t *d, linli_txn_t *txn, const peer_t *p, const hea
 	}
 }
 
+/* The public heads, where a log held for p stops for it (versions.h). */
+static void send_head(linlid_t *d, const peer_t *p, const heads_t *heads)
+{
+	Linli__Cursor c[TRUST_MAX], *cp[TRUST_MAX];
+	if (!versions_holds(d, p->owner)) {
+		send_cursors(d, p, "HEAD", (Linli__Cursor **)heads->cp, heads->n, 0);
+		return;
+	}
+	memcpy(c, heads->c, heads->n * sizeof(c[0]));
+	for (size_t i = 0; i < heads->n; i++)
+		cp[i] = &c[i];
+	versions_head(d, p->owner, c, heads->n);
+	send_cursors(d, p, "HEAD", cp, heads->n, 0);
+}
+
 /* Sends what the batch owes each peer, now that it is committed. */
 static void flush_replies(linlid_t *d)
 {
@@ -230,7 +251,7 @@ static void flush_replies(linlid_t *d)
 			p->need_head = true; /* ends the answer to the PULL */
 		}
 		if (p->need_head || (d->public_advanced && live))
-			send_cursors(d, p, "HEAD", heads.cp, heads.n, 0);
+			send_head(d, p, &heads);
 		p->need_ack = p->need_head = false;
 	}
 	d->public_advanced = false;
@@ -284,6 +305,7 @@ static void on_hello(linlid_t *d, zmsg_t *m)
 	if (p == NULL)
 		goto out;
 	peer_heard(p, m);
+	versions_hub_on_hello(d, owner, h);
 	for (size_t i = 0; i < h->n_have; i++)
 		if (strcmp(h->have[i]->owner, d->cfg.owner) == 0 &&
 		    h->have[i]->stream == LINLI__STREAM__PUBLIC)
@@ -574,8 +596,18 @@ static void on_snapget(linlid_t *d, zmsg_t *m)
 	size_t len = 0;
 	char err[LINLI_ERR_MAX];
 	const char *asker = auth_sender(m);
-	if (m->n != 3 || snap_serve(d, m, zmsg_data(m, 2), zmsg_size(m, 2), may_take, &chunk, &len,
-	                            err, sizeof(err)) != 0) {
+	int rc = m->n != 3 ? -1
+	                   : snap_serve(d, m, zmsg_data(m, 2), zmsg_size(m, 2), may_take, &chunk,
+	                                &len, err, sizeof(err));
+	if (rc > 0) {
+		/* Held for this node (logged once there): its HEAD says so. */
+		peer_t *p = sender_peer(d, m);
+		send_err(d, RID(m), err);
+		if (p != NULL)
+			p->need_head = true;
+		return;
+	}
+	if (rc != 0) {
 		refuse(d, RID(m), asker, &d->refused.malformed, "%s",
 		       m->n != 3 ? "malformed SNAPGET" : err);
 		return;

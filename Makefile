@@ -133,7 +133,8 @@ check: all $(UNIT_BIN) $(TOOLS) $(FUZZ_REPLAY) next
 # beside this build's.  The same sources compiled once more: seconds.
 NEXT := $(BUILD)/next
 next: $(NEXT)/linli.proto
-	$(Q)$(MAKE) --no-print-directory BUILD=$(NEXT) PROTO=$(NEXT)/linli.proto \
+	$(Q)$(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s) BUILD=$(NEXT) \
+		PROTO=$(NEXT)/linli.proto \
 		$(NEXT)/linlid $(NEXT)/linlictl
 
 $(NEXT)/linli.proto: $(PROTO) tests/tools/next_schema.awk

@@ -443,6 +443,37 @@ int versions_snap_check(linlid_t *d, const char *node, const char *owner, int st
 
 /* --- status --- */
 
+/* A change set of ours the hub has not acknowledged because it lacks a
+ * field it sets (written before the hub went back to an older linli). */
+static void own_log_waits(linlid_t *d, versions_status_fn add, void *arg)
+{
+	static const int streams[] = {LINLI_STREAM_PUBLIC, LINLI_STREAM_PERSONAL};
+	linli_txn_t *txn;
+	if (store_read_begin(d->store, &txn) != 0)
+		return;
+	for (int i = 0; i < 2; i++) {
+		int s = streams[i];
+		store_head_t head;
+		const uint8_t *frame, *sig;
+		size_t len;
+		linli_field_ref_t miss;
+		uint64_t seq = d->acked[s] + 1;
+		if (store_head_get(txn, d->cfg.owner, s, &head) != 0 || seq > head.seq ||
+		    log_entry_get(txn, d->cfg.owner, s, seq, &frame, &len, &sig) != 0 ||
+		    linli_schema_check_cs(&d->versions->hub, frame, len, &miss) != 1)
+			continue;
+		char what[96], value[256];
+		linli_field_ref_text(miss, what, sizeof(what));
+		snprintf(value, sizeof(value),
+		         "change set %" PRIu64 " of this community's %s log sets %s, which the "
+		         "hub's linli does not know: it and those after it wait until linli at the "
+		         "hub is upgraded",
+		         seq, linli_stream_name(s), what);
+		add(arg, "problem", value);
+	}
+	store_abort(&txn);
+}
+
 void versions_status(linlid_t *d, versions_status_fn add, void *arg)
 {
 	struct versions *v = d->versions;
@@ -462,6 +493,8 @@ void versions_status(linlid_t *d, versions_status_fn add, void *arg)
 		}
 		snprintf(value, sizeof(value), "%zu", v->held);
 		add(arg, "relay_held", value);
+		if (v->hub_lacks)
+			own_log_waits(d, add, arg);
 		if (v->held > 0) {
 			linli_field_ref_text(v->held_miss, what, sizeof(what));
 			snprintf(value, sizeof(value),

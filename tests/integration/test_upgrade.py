@@ -123,7 +123,15 @@ def scenario_hub_old():
         print("ok - add, set and import of a note refused with the reason, nothing written; "
               "an event without one replicates")
 
-        restart_on(c.hub, NEXT)  # the same state directory, the next release
+        # With the hub away, a restarted node still knows what it takes.
+        c.hub.stop()
+        restart_on(z, NEXT)
+        assert status_value(z, "hub_schema") == "older", status_pairs(z)
+        refused(z, "event", "add", "e1", "name=义诊", "date=2026-05-01", "note=带身份证")
+        print("ok - the hub away, a restarted node still refuses what it cannot take")
+
+        c.hub.bin_dir = NEXT  # the same state directory, the next release
+        c.hub.start()
         cluster.wait_until("Zenglin knows its hub is upgraded",
                            lambda: status_value(z, "hub_schema") == "same", 10)
         z.ctl("event", "add", "e4", "name=义诊", "date=2026-05-04", "note=带身份证")
@@ -142,6 +150,26 @@ def scenario_hub_old():
         assert (event(lk, "e4") or {}).get("note") == "带身份证", event(lk, "e4")
         assert problems(lk) == [] and problems(c.hub) == [], (problems(lk), problems(c.hub))
         print("ok - Linkou upgraded: everything reaches it, every replica converges")
+
+        # The hub goes back to the older release while Zenglin's log holds a
+        # note it has not sent: refused with the reason, shown in status.
+        c.hub.stop()
+        z.ctl("event", "add", "e5", "name=义诊", "date=2026-05-05", "note=三楼")
+        restart_on(c.hub, None)
+        waits = re.compile(r"change set (\d+) of this community's public log sets field note "
+                           r"of event, which the hub's linli does not know: it and those after "
+                           r"it wait until linli at the hub is upgraded")
+        cluster.wait_until("Zenglin says its change set waits", lambda: any(
+            waits.fullmatch(p) for p in problems(z)), 10)
+        cluster.wait_until("the hub says why it refuses it", lambda: "record has field 6 of "
+                           "event, which this version of linli does not know" in
+                           c.hub.log_text(), 10)
+        refused(z, "event", "add", "e6", "name=义诊", "date=2026-05-06", "note=三楼")
+        print(f"ok - the hub downgraded: Zenglin's status: problem={problems(z)[0]}")
+        restart_on(c.hub, NEXT)
+        cluster.wait_until("all converge", lambda: digests_agree(c), 30)
+        assert problems(z) == [], problems(z)
+        print("ok - the hub upgraded again: the note that waited reaches it")
 
 
 def scenario_hub_new():

@@ -26,7 +26,7 @@ typedef struct {
 /* What the hub knows of one node's build. */
 typedef struct {
 	char owner[LINLI_OWNER_MAX + 1];
-	uint32_t protocol;
+	uint32_t protocol; /* 0: no HELLO yet (the base schema is assumed) */
 	linli_schema_t schema;
 	bool lacks;      /* some field of ours: what we relay to it is checked */
 	bool answer_due; /* its HELLO is answered with our schema */
@@ -284,6 +284,21 @@ static vpeer_t *peer_find(const struct versions *v, const char *node)
 	return NULL;
 }
 
+/* A node not heard since we started is taken to know the base schema
+ * until its HELLO says (a change set of its own can come first). */
+static vpeer_t *peer_get(struct versions *v, const char *node)
+{
+	vpeer_t *p = peer_find(v, node);
+	if (p == NULL && v->npeers < TRUST_MAX) {
+		p = &v->peers[v->npeers++];
+		memset(p, 0, sizeof(*p));
+		snprintf(p->owner, sizeof(p->owner), "%s", node);
+		linli_schema_base(&p->schema);
+		p->lacks = linli_schema_lacks(&p->schema, &v->own, NULL);
+	}
+	return p;
+}
+
 static hold_t *hold_find(vpeer_t *p, const char *owner)
 {
 	for (size_t i = 0; i < p->nholds; i++)
@@ -295,20 +310,16 @@ static hold_t *hold_find(vpeer_t *p, const char *owner)
 void versions_hub_on_hello(linlid_t *d, const char *node, const Linli__Hello *h)
 {
 	struct versions *v = d->versions;
-	vpeer_t *p = peer_find(v, node);
+	vpeer_t *p = peer_get(v, node);
 	uint32_t protocol = h->protocol ? h->protocol : 1; /* 0: from before versions */
 	linli_schema_t s;
 	if (protocol < 2)
 		linli_schema_base(&s); /* from before versions: it knows the base */
 	else if (linli_schema_from_msg(&s, h->schema, h->n_schema) != 0)
 		return; /* bounded by linkmsg_hello: cannot happen */
-	if (p == NULL) {
-		if (v->npeers == TRUST_MAX)
-			return;
-		p = &v->peers[v->npeers++];
-		memset(p, 0, sizeof(*p));
-		snprintf(p->owner, sizeof(p->owner), "%s", node);
-	} else if (p->protocol == protocol && linli_schema_equal(&p->schema, &s)) {
+	if (p == NULL)
+		return;
+	if (p->protocol == protocol && linli_schema_equal(&p->schema, &s)) {
 		p->answer_due = true;
 		/* A snapshot hold stops where the node stands. */
 		for (size_t i = 0; i < p->nholds; i++)
@@ -319,10 +330,9 @@ void versions_hub_on_hello(linlid_t *d, const char *node, const Linli__Hello *h)
 		return;
 	}
 	bool had = p->nholds > 0, known = p->protocol != 0;
-	linli_field_ref_t miss;
 	p->protocol = protocol;
 	p->schema = s;
-	p->lacks = linli_schema_lacks(&s, &v->own, &miss);
+	p->lacks = linli_schema_lacks(&s, &v->own, NULL);
 	p->answer_due = true;
 	p->nholds = 0; /* found again, if they still apply */
 	p->logged = false;
@@ -364,7 +374,8 @@ static void hold(vpeer_t *p, const char *owner, uint64_t seq, linli_field_ref_t 
 	h->seq = seq;
 	h->miss = miss;
 	h->snapshot = snapshot;
-	if (p->logged && same_ref(p->logged_miss, miss))
+	/* Before its HELLO it may turn out to read it all: said once it is known. */
+	if (p->protocol == 0 || (p->logged && same_ref(p->logged_miss, miss)))
 		return;
 	char what[96];
 	linli_field_ref_text(miss, what, sizeof(what));
@@ -383,7 +394,7 @@ static void hold(vpeer_t *p, const char *owner, uint64_t seq, linli_field_ref_t 
 bool versions_may_relay(linlid_t *d, const char *node, const char *owner, uint64_t seq,
                         const uint8_t *frame, size_t len)
 {
-	vpeer_t *p = peer_find(d->versions, node);
+	vpeer_t *p = peer_get(d->versions, node);
 	if (p == NULL || !p->lacks)
 		return true;
 	const hold_t *h = hold_find(p, owner);
@@ -421,7 +432,7 @@ void versions_head(const linlid_t *d, const char *node, Linli__Cursor *c, size_t
 int versions_snap_check(linlid_t *d, const char *node, const char *owner, int stream,
                         const ProtobufCBinaryData *records, size_t n, char *err, size_t errlen)
 {
-	vpeer_t *p = peer_find(d->versions, node);
+	vpeer_t *p = peer_get(d->versions, node);
 	linli_field_ref_t miss;
 	if (d->cfg.role != ROLE_HUB || p == NULL || !p->lacks || stream != LINLI_STREAM_PUBLIC ||
 	    strcmp(node, owner) == 0)
@@ -474,19 +485,23 @@ static void own_log_waits(linlid_t *d, versions_status_fn add, void *arg)
 	store_abort(&txn);
 }
 
+/* The hub's schema next to ours. */
+static const char *hub_relation(const struct versions *v)
+{
+	bool we_lack = linli_schema_lacks(&v->own, &v->hub, NULL);
+	if (v->hub_protocol == 0)
+		return "unknown"; /* the base schema is assumed */
+	if (v->hub_lacks)
+		return we_lack ? "different" : "older";
+	return we_lack ? "newer" : "same";
+}
+
 void versions_status(linlid_t *d, versions_status_fn add, void *arg)
 {
 	struct versions *v = d->versions;
 	char value[256], what[96];
 	if (d->cfg.role == ROLE_NODE) {
-		const char *rel =
-		    v->hub_protocol == 0 ? "unknown"
-		    : linli_schema_equal(&v->hub, &v->own)
-		        ? "same"
-		        : (v->hub_lacks ? (linli_schema_lacks(&v->own, &v->hub, NULL) ? "different"
-		                                                                      : "older")
-		                        : "newer");
-		add(arg, "hub_schema", rel);
+		add(arg, "hub_schema", hub_relation(v));
 		if (v->hub_lacks) {
 			linli_schema_diff_text(&v->hub, &v->own, value, sizeof(value));
 			add(arg, "hub_lacks", value);
@@ -507,7 +522,7 @@ void versions_status(linlid_t *d, versions_status_fn add, void *arg)
 	}
 	size_t older = 0;
 	for (size_t i = 0; i < v->npeers; i++)
-		older += v->peers[i].lacks;
+		older += v->peers[i].protocol != 0 && v->peers[i].lacks;
 	snprintf(value, sizeof(value), "%zu", older);
 	add(arg, "nodes_older", value);
 	linli_txn_t *txn;
@@ -516,15 +531,15 @@ void versions_status(linlid_t *d, versions_status_fn add, void *arg)
 	for (size_t i = 0; i < v->npeers; i++) {
 		const vpeer_t *p = &v->peers[i];
 		uint64_t held = 0;
+		if (p->nholds == 0 || p->protocol == 0)
+			continue; /* none, or not known yet: its HELLO comes within a heartbeat */
 		for (size_t k = 0; k < p->nholds; k++) {
+			const hold_t *h = &p->holds[k];
 			store_head_t head;
-			if (store_head_get(txn, p->holds[k].owner, LINLI_STREAM_PUBLIC, &head) ==
-			        0 &&
-			    head.seq > p->holds[k].seq)
-				held += head.seq - p->holds[k].seq;
+			if (store_head_get(txn, h->owner, LINLI_STREAM_PUBLIC, &head) == 0 &&
+			    head.seq > h->seq)
+				held += head.seq - h->seq;
 		}
-		if (p->nholds == 0)
-			continue;
 		linli_field_ref_text(p->holds[0].miss, what, sizeof(what));
 		snprintf(value, sizeof(value),
 		         "%s runs an older linli: %" PRIu64

@@ -5,6 +5,8 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 BUILD ?= build
 SANITIZE ?=
+# The wire schema the build is made from (the test fixture `next` gives another).
+PROTO ?= proto/linli.proto
 
 PKGS := libzmq libprotobuf-c lmdb libsodium
 # Debian packages that provide the build and test dependencies.
@@ -41,7 +43,8 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 all: deps $(BUILD)/linlid $(BUILD)/linlictl
 
-.PHONY: all deps check check-valgrind check-faults demo bench install clean fuzz fuzz-run fuzz-seeds
+.PHONY: all deps check check-valgrind check-faults demo bench install clean fuzz fuzz-run fuzz-seeds \
+	next
 
 # Installs what is missing (as root) or prints the exact command.
 deps:
@@ -59,9 +62,9 @@ deps:
 		fi; \
 	fi
 
-$(BUILD)/proto/linli.pb-c.c: proto/linli.proto | deps
+$(BUILD)/proto/linli.pb-c.c: $(PROTO) | deps
 	@mkdir -p $(dir $@)
-	$(Q)protoc-c --proto_path=proto --c_out=$(BUILD)/proto $<
+	$(Q)protoc-c --proto_path=$(dir $<) --c_out=$(BUILD)/proto $<
 
 $(BUILD)/proto/linli.pb-c.h: $(BUILD)/proto/linli.pb-c.c
 
@@ -121,8 +124,22 @@ $(BUILD)/tests/linli-seeds: tests/fuzz/seeds.c $(BUILD)/liblinli.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblinli.a $(LIBS)
 
-check: all $(UNIT_BIN) $(TOOLS) $(FUZZ_REPLAY)
+check: all $(UNIT_BIN) $(TOOLS) $(FUZZ_REPLAY) next
 	$(Q)BUILD=$(abspath $(BUILD)) tests/run $(UNIT_BIN) $(FUZZ_REPLAY)
+
+# The next release, as a test fixture: linlid and linlictl built from this
+# schema with a field added to Event and to Household (generated, so it
+# follows proto/linli.proto), in $(BUILD)/next; test_upgrade runs them
+# beside this build's.  The same sources compiled once more: seconds.
+NEXT := $(BUILD)/next
+next: $(NEXT)/linli.proto
+	$(Q)$(MAKE) --no-print-directory $(if $(filter 1,$(V)),,-s) BUILD=$(NEXT) \
+		PROTO=$(NEXT)/linli.proto \
+		$(NEXT)/linlid $(NEXT)/linlictl
+
+$(NEXT)/linli.proto: $(PROTO) tests/tools/next_schema.awk
+	@mkdir -p $(dir $@)
+	$(Q)awk -f tests/tools/next_schema.awk $(PROTO) > $@.tmp && mv $@.tmp $@
 
 # `make fuzz [FUZZ_SECONDS=600]`: every harness for that long under
 # libFuzzer with ASan and UBSan (clang-14), in its own build directory.
@@ -182,4 +199,5 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# (The next build's are its own: its make reads them.)
+-include $(shell find $(BUILD) -path $(NEXT) -prune -o -name '*.d' -print 2>/dev/null)

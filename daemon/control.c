@@ -33,6 +33,7 @@
 #include "daemon/log.h"
 #include "daemon/readers.h"
 #include "daemon/verify.h"
+#include "daemon/versions.h"
 #include "daemon/zmsg.h"
 #include "proto/arena.h"
 #include "proto/linli.pb-c.h"
@@ -505,6 +506,14 @@ static void add_restore_status(linlid_t *d, reply_t *r, uint64_t have)
 		add_status(r, "restore_error", "%s", x->error);
 }
 
+static void add_status_line(void *r, const char *name, const char *value)
+{
+	if (strcmp(name, "problem") == 0)
+		add_problem(r, "%s", value);
+	else
+		add_status(r, name, "%s", value);
+}
+
 static void do_status(linlid_t *d, reply_t *r)
 {
 	uint64_t used = 0, mapsize = 0, now = now_ms();
@@ -633,6 +642,7 @@ static void do_status(linlid_t *d, reply_t *r)
 			            "try in %" PRIu64 " s",
 			            linli_stream_name(stream), owner, b->repeats, b->cause, wait);
 	}
+	versions_status(d, add_status_line, r);
 	if (d->fold_stuck[0] != '\0')
 		add_problem(r,
 		            "not compacting the %s: it differs from its owner's "

@@ -33,6 +33,7 @@
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/verifier.h"
+#include "daemon/versions.h"
 #include "daemon/zmsg.h"
 #include "proto/linli.pb-c.h"
 
@@ -171,14 +172,16 @@ static void send_err(linlid_t *d, const uint8_t *rid, size_t rid_len, const char
 
 /* Every cursor message carries the hub's clock, so a node can show how far
  * its own is off; epoch is the addressed owner's generation (or 0). */
-static void send_cursors_rid(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *type,
-                             Linli__Cursor **c, size_t n, uint64_t epoch)
+static void send_cursors_rid(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *owner,
+                             const char *type, Linli__Cursor **c, size_t n, uint64_t epoch)
 {
 	Linli__Cursors msg = LINLI__CURSORS__INIT;
 	msg.n_cursors = n;
 	msg.cursors = c;
 	msg.epoch = epoch;
 	msg.time_ms = unix_ms();
+	if (owner != NULL && strcmp(type, "ACK") == 0)
+		versions_fill_answer(d, owner, &msg);
 	size_t len = linli__cursors__get_packed_size(&msg);
 	uint8_t *buf = malloc(len ? len : 1);
 	if (buf == NULL)
@@ -193,7 +196,7 @@ static void send_cursors_rid(linlid_t *d, const uint8_t *rid, size_t rid_len, co
 static void send_cursors(linlid_t *d, const peer_t *p, const char *type, Linli__Cursor **c,
                          size_t n, uint64_t epoch)
 {
-	send_cursors_rid(d, p->rid, p->rid_len, type, c, n, epoch);
+	send_cursors_rid(d, p->rid, p->rid_len, p->owner, type, c, n, epoch);
 }
 
 /* ACK, WANT or RESTORING for one owner's logs, from what txn sees, on
@@ -223,7 +226,7 @@ static void send_ack_rid(linlid_t *d, linli_txn_t *txn, const peer_t *p, const u
 	}
 	uint64_t epoch = 0;
 	epoch_load(txn, p->owner, &epoch);
-	send_cursors_rid(d, rid, rid_len, type, cp, n, epoch);
+	send_cursors_rid(d, rid, rid_len, p->owner, type, cp, n, epoch);
 }
 
 static void send_ack(linlid_t *d, linli_txn_t *txn, const peer_t *p, const char *type,
@@ -267,7 +270,7 @@ static void diverged(linlid_t *d, linli_txn_t *txn, peer_t *p, conn_t *c, int st
 	k.hash.len = LINLI_HASH_LEN;
 	uint64_t epoch = 0; /* an old generation is told so, not that it diverged */
 	epoch_load(txn, p->owner, &epoch);
-	send_cursors_rid(d, c->rid, c->rid_len, "DIVERGED", &kp, 1, epoch);
+	send_cursors_rid(d, c->rid, c->rid_len, NULL, "DIVERGED", &kp, 1, epoch);
 }
 
 typedef struct {
@@ -307,6 +310,9 @@ static void send_log(linlid_t *d, linli_txn_t *txn, const peer_t *p, const char 
 		const uint8_t *frame, *sig;
 		if (log_entry_get(txn, owner, stream, seq, &frame, &frame_len, &sig) != 0)
 			break;
+		if (strcmp(owner, p->owner) != 0 &&
+		    !versions_may_relay(d, p->owner, owner, seq, frame, frame_len))
+			break; /* held: its HEAD says so */
 		const void *parts[] = {"CS", owner, frame, sig};
 		size_t lens[] = {2, strlen(owner), frame_len, LINLI_SIG_LEN};
 		send_to(d, p->rid, p->rid_len, 4, parts, lens);
@@ -330,6 +336,21 @@ static void serve_pull(linlid_t *d, linli_txn_t *txn, const peer_t *p, const hea
 				from = have->cursors[k]->seq;
 		send_log(d, txn, p, owner, LINLI_STREAM_PUBLIC, from, &budget);
 	}
+}
+
+/* The public heads, where a log held for p stops for it (versions.h). */
+static void send_head(linlid_t *d, const peer_t *p, const heads_t *heads)
+{
+	Linli__Cursor c[TRUST_MAX], *cp[TRUST_MAX];
+	if (!versions_holds(d, p->owner)) {
+		send_cursors(d, p, "HEAD", (Linli__Cursor **)heads->cp, heads->n, 0);
+		return;
+	}
+	memcpy(c, heads->c, heads->n * sizeof(c[0]));
+	for (size_t i = 0; i < heads->n; i++)
+		cp[i] = &c[i];
+	versions_head(d, p->owner, c, heads->n);
+	send_cursors(d, p, "HEAD", cp, heads->n, 0);
 }
 
 /* Sends what the batch owes each peer, now that it is committed. */
@@ -361,7 +382,7 @@ static void flush_replies(linlid_t *d)
 			p->need_head = true; /* ends the answer to the PULL */
 		}
 		if (p->need_head || (d->public_advanced && live))
-			send_cursors(d, p, "HEAD", heads.cp, heads.n, 0);
+			send_head(d, p, &heads);
 		p->need_ack = p->need_head = false;
 	}
 	d->public_advanced = false;
@@ -461,6 +482,7 @@ static void on_hello(linlid_t *d, zmsg_t *m)
 		}
 		store_abort(&txn);
 	}
+	versions_hub_on_hello(d, owner, h);
 	for (size_t i = 0; i < h->n_have; i++)
 		if (strcmp(h->have[i]->owner, d->cfg.owner) == 0 &&
 		    h->have[i]->stream == LINLI__STREAM__PUBLIC)
@@ -745,7 +767,7 @@ static void on_probe(linlid_t *d, zmsg_t *m)
 		}
 	store_abort(&txn);
 	if (n > 0)
-		send_cursors_rid(d, RID(m), "DIVERGED", kp, n, epoch);
+		send_cursors_rid(d, RID(m), NULL, "DIVERGED", kp, n, epoch);
 	linli__cursors__free_unpacked(c, NULL);
 }
 
@@ -794,8 +816,18 @@ static void on_snapget(linlid_t *d, zmsg_t *m)
 	size_t len = 0;
 	char err[LINLI_ERR_MAX];
 	const char *asker = auth_sender(m);
-	if (m->n != 3 || snap_serve(d, m, zmsg_data(m, 2), zmsg_size(m, 2), may_take, &chunk, &len,
-	                            err, sizeof(err)) != 0) {
+	int rc = m->n != 3 ? -1
+	                   : snap_serve(d, m, zmsg_data(m, 2), zmsg_size(m, 2), may_take, &chunk,
+	                                &len, err, sizeof(err));
+	if (rc > 0) {
+		/* Held for this node (logged once there): its HEAD says so. */
+		peer_t *p = sender_peer(d, m);
+		send_err(d, RID(m), err);
+		if (p != NULL)
+			p->need_head = true;
+		return;
+	}
+	if (rc != 0) {
 		refuse(d, RID(m), asker, &d->refused.malformed, "%s",
 		       m->n != 3 ? "malformed SNAPGET" : err);
 		return;

@@ -7,14 +7,17 @@
 
 #include "daemon/trust.h"
 #include "proto/changeset.h"
+#include "proto/schema.h"
 
 Linli__Hello *linkmsg_hello(zmsg_t *m)
 {
 	if (m->n != 3)
 		return NULL;
 	Linli__Hello *h = linli__hello__unpack(NULL, zmsg_size(m, 2), zmsg_data(m, 2));
+	linli_schema_t s;
 	if (h != NULL &&
-	    (h->n_heads > 2 || h->n_have > 4 * TRUST_MAX || strlen(h->owner) > LINLI_OWNER_MAX)) {
+	    (h->n_heads > 2 || h->n_have > 4 * TRUST_MAX || strlen(h->owner) > LINLI_OWNER_MAX ||
+	     linli_schema_from_msg(&s, h->schema, h->n_schema) != 0)) {
 		linli__hello__free_unpacked(h, NULL);
 		return NULL;
 	}

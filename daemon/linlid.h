@@ -180,6 +180,9 @@ typedef struct linlid {
 	 * was wiped): taken back from them (GIVE/RELAY) before its own writes. */
 	uint64_t own_behind; /* the longest such log a node reported, 0: none */
 	uint64_t give_ms;    /* last GIVE sent */
+
+	/* both: the builds at either end of the link (versions.c) */
+	struct versions *versions;
 } linlid_t;
 
 uint64_t now_ms(void);

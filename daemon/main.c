@@ -23,6 +23,7 @@
 #include "daemon/readers.h"
 #include "daemon/verifier.h"
 #include "daemon/verify.h"
+#include "daemon/versions.h"
 #include "daemon/zmsg.h"
 
 static volatile sig_atomic_t stop_signal, reload_signal;
@@ -304,6 +305,8 @@ static int start(linlid_t *d)
 	if (rc != 0)
 		log_warn("store %s: %s (a crash now is noticed only by linlictl verify)",
 		         d->cfg.state_dir, store_strerror(rc));
+	if ((d->versions = versions_new(d)) == NULL)
+		return -1;
 	d->zctx = zmq_ctx_new();
 	if (d->zctx == NULL || control_start(d) != 0)
 		return -1;
@@ -331,6 +334,7 @@ static void stop(linlid_t *d, bool served)
 	store_close(&d->store);
 	readers_destroy(&d->readers);
 	linli_key_destroy(&d->key);
+	versions_destroy(&d->versions);
 }
 
 static void run(linlid_t *d)

@@ -54,6 +54,7 @@
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/verify.h"
+#include "daemon/versions.h"
 #include "daemon/zmsg.h"
 #include "proto/linli.pb-c.h"
 
@@ -170,6 +171,7 @@ static void send_hello(linlid_t *d)
 	hello.n_have = have.n;
 	hello.have = have.ptrs;
 	hello.time = (uint64_t)time(NULL);
+	versions_fill_hello(d, &hello);
 	send_packed(d, "HELLO", &hello.base);
 	cursor_list_free(&have);
 }
@@ -437,6 +439,8 @@ static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 	uint64_t head[3] = {0};
 	linli_txn_t *txn;
 	note_clock(d, c);
+	if (!want)
+		versions_node_on_ack(d, c);
 	if (restoring(d))
 		return; /* the restore sets where we are when it ends */
 	if (!want)
@@ -537,6 +541,7 @@ static void on_head(linlid_t *d, Linli__Cursors *c)
 {
 	linli_txn_t *txn;
 	uint64_t behind = 0, held = 0, now = now_ms();
+	versions_node_on_head(d, c); /* held logs stop where the hub says */
 	if (store_read_begin(d->store, &txn) != 0)
 		return;
 	for (size_t i = 0; i < c->n_cursors; i++) {
@@ -1033,6 +1038,7 @@ void node_tick(linlid_t *d)
 	if (d->pull_ms && now - d->pull_ms > PULL_TIMEOUT_MS)
 		d->pull_ms = 0;
 	compact_tick(d);
+	versions_node_tick(d);
 	if (restoring(d) && !snap_active(d) && now - d->restore.asked_ms > RESTORE_ASK_MS)
 		d->restore.state == RESTORE_CLAIMED ? send_claim(d) : send_fetch(d);
 	pump(d);

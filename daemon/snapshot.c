@@ -17,10 +17,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/auth.h"
 #include "daemon/checkpoint.h"
 #include "daemon/linkmsg.h"
 #include "daemon/log.h"
 #include "daemon/verify.h"
+#include "daemon/versions.h"
 #include "proto/linli.pb-c.h"
 
 #define CHUNK_BYTES (256u << 10)
@@ -96,6 +98,13 @@ int snap_serve(linlid_t *d, zmsg_t *m, const uint8_t *req, size_t len, snap_allo
 		snprintf(err, errlen, "snapshot: store read failed");
 		goto out;
 	}
+	/* At the hub: the asker must be able to read what it takes. */
+	const char *asker = d->cfg.role == ROLE_HUB ? auth_sender(m) : NULL;
+	if (asker != NULL && versions_snap_check(d, asker, g->owner, (int)g->stream, f.items,
+	                                         chunk.n_records, err, errlen) != 0) {
+		rc = 1;
+		goto out;
+	}
 	chunk.records = f.items;
 	chunk.checkpoint.data = c.bytes;
 	chunk.checkpoint.len = c.len;
@@ -150,6 +159,15 @@ static void snap_ask(linlid_t *d)
 bool snap_active(const linlid_t *d)
 {
 	return d->snap.active;
+}
+
+void snap_cancel(linlid_t *d, const char *why)
+{
+	if (!d->snap.active)
+		return;
+	log_info("snapshot of the %s log of %s given up: %s", linli_stream_name(d->snap.stream),
+	         d->snap.owner, why);
+	d->snap.active = false;
 }
 
 bool snap_start(linlid_t *d, const char *owner, int stream, const uint8_t *rid, size_t rid_len)

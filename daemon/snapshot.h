@@ -13,7 +13,8 @@
 
 /* SNAPGET <SnapGet>: packs the next chunk of a log's base into *out
  * (malloc'd), if allowed(d, m, owner, stream) says the asker (who
- * sent m) may have that log.  -1 with why in err. */
+ * sent m) may have that log.  -1 with why in err; 1 with why if the
+ * asker's linli cannot read a record of it (held: versions.h). */
 typedef bool (*snap_allowed_fn)(linlid_t *d, zmsg_t *m, const char *owner, int stream);
 int snap_serve(linlid_t *d, zmsg_t *m, const uint8_t *req, size_t len, snap_allowed_fn allowed,
                uint8_t **out, size_t *out_len, char *err, size_t errlen);
@@ -25,6 +26,8 @@ bool snap_start(linlid_t *d, const char *owner, int stream, const uint8_t *rid, 
 bool snap_active(const linlid_t *d);
 /* The backoff key of snapshots of owner's log stream ("snap/OWNER/S"). */
 void snap_key(char *buf, size_t len, const char *owner, int stream);
+/* Gives up the snapshot under way (why is logged). */
+void snap_cancel(linlid_t *d, const char *why);
 /* SNAP <SnapChunk> (the chunk is part `at` of m). */
 void snap_on_chunk(linlid_t *d, zmsg_t *m, size_t at);
 

@@ -8,6 +8,7 @@
 
 #include "daemon/linlid.h"
 #include "daemon/log.h"
+#include "daemon/versions.h"
 
 static const linli_record_t *csb_op_at(const void *b, size_t i, bool *remove)
 {
@@ -45,6 +46,12 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 		linli_csb_reset(pub);
 		linli_csb_reset(pers);
 		snprintf(err, errlen, "%s; nothing was written", refusal);
+		return -1;
+	}
+	/* What the hub cannot take yet would stop the log behind it. */
+	if (versions_write_check(d, pub, pers, err, errlen) != 0) {
+		linli_csb_reset(pub);
+		linli_csb_reset(pers);
 		return -1;
 	}
 	/* A full map is grown and the whole write retried; nothing was committed. */

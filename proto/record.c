@@ -767,11 +767,18 @@ int linli_record_validate(const linli_record_t *rec, char *err, size_t errlen)
 		return -1;
 	/* Stored, relayed and shown, but never checked: refused.  (protobuf-c
 	 * also decodes a field numbered 0 that it cannot decode once encoded.) */
-	if (rec->base.n_unknown_fields != 0 || body_of(rec)->n_unknown_fields != 0) {
-		snprintf(err, errlen, "record has fields this version does not know");
+	const ProtobufCMessage *body = body_of(rec);
+	if (rec->base.n_unknown_fields != 0 || body->n_unknown_fields != 0) {
+		/* A newer linli wrote it (or someone who means harm): say which. */
+		bool top = rec->base.n_unknown_fields != 0;
+		snprintf(err, errlen,
+		         "record has field %u of %s, which this version of linli does not know "
+		         "(a newer linli wrote it)",
+		         (top ? rec->base.unknown_fields : body->unknown_fields)[0].tag,
+		         top ? "record" : linli_kind_name(linli_record_kind(rec)));
 		return -1;
 	}
-	return check_fields(body_of(rec), err, errlen);
+	return check_fields(body, err, errlen);
 }
 
 size_t linli_record_packed_size(const linli_record_t *rec)

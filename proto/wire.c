@@ -53,44 +53,61 @@ size_t linli_wire_put_field(uint8_t *out, uint32_t field, const void *data, size
 	return n + len;
 }
 
+int linli_wire_next(const uint8_t **pp, const uint8_t *end, linli_wire_field_t *f)
+{
+	const uint8_t *p = *pp;
+	uint64_t tag, n = 0;
+	if (p >= end)
+		return 0;
+	if ((p = get_varint(p, end, &tag)) == NULL)
+		return -1;
+	f->number = tag >> 3;
+	f->type = (int)(tag & 7);
+	f->data = NULL;
+	f->len = 0;
+	switch (f->type) {
+	case 0:
+		p = get_varint(p, end, &n);
+		break;
+	case 1:
+		p = (size_t)(end - p) >= 8 ? p + 8 : NULL;
+		break;
+	case 2:
+		if ((p = get_varint(p, end, &n)) == NULL || n > (uint64_t)(end - p))
+			return -1;
+		f->data = p;
+		f->len = (size_t)n;
+		p += n;
+		break;
+	case 5:
+		p = (size_t)(end - p) >= 4 ? p + 4 : NULL;
+		break;
+	default:
+		return -1;
+	}
+	if (p == NULL)
+		return -1;
+	*pp = p;
+	return 1;
+}
+
 long linli_wire_slices(const uint8_t *p, size_t len, uint32_t field, const uint8_t **data,
                        size_t *lens, size_t max)
 {
 	const uint8_t *end = p + len;
+	linli_wire_field_t f;
 	size_t found = 0;
-	while (p < end) {
-		uint64_t tag, n;
-		if ((p = get_varint(p, end, &tag)) == NULL)
+	int rc;
+	while ((rc = linli_wire_next(&p, end, &f)) == 1) {
+		if (f.type != 2 || f.number != field)
+			continue;
+		if (found == max)
 			return -1;
-		switch (tag & 7) {
-		case 0:
-			p = get_varint(p, end, &n);
-			break;
-		case 1:
-			p = (size_t)(end - p) >= 8 ? p + 8 : NULL;
-			break;
-		case 2:
-			if ((p = get_varint(p, end, &n)) == NULL || n > (uint64_t)(end - p))
-				return -1;
-			if ((tag >> 3) == field) {
-				if (found == max)
-					return -1;
-				if (data != NULL) {
-					data[found] = p;
-					lens[found] = (size_t)n;
-				}
-				found++;
-			}
-			p += n;
-			break;
-		case 5:
-			p = (size_t)(end - p) >= 4 ? p + 4 : NULL;
-			break;
-		default:
-			return -1;
+		if (data != NULL) {
+			data[found] = f.data;
+			lens[found] = f.len;
 		}
-		if (p == NULL)
-			return -1;
+		found++;
 	}
-	return (long)found;
+	return rc < 0 ? -1 : (long)found;
 }

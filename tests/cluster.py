@@ -102,6 +102,9 @@ class Daemon:
         self.pub = None  # its public key, hex, once made
         self.hub_endpoint = None  # a node: where it finds the hub, if not cluster.endpoint
         self.trust_file = None  # its own trust file, if not the cluster's
+        # The build its linlid and linlictl come from (None: BUILD); a test
+        # sets it to run another release (test_upgrade: BUILD/next).
+        self.bin_dir = None
         os.makedirs(self.dir, exist_ok=True)
 
     def write_config(self, extra=""):
@@ -123,11 +126,19 @@ class Daemon:
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n" + extra)
 
+    @property
+    def linlid(self):
+        return os.path.join(self.bin_dir, "linlid") if self.bin_dir else LINLID
+
+    @property
+    def linlictl(self):
+        return os.path.join(self.bin_dir, "linlictl") if self.bin_dir else LINLICTL
+
     def start(self, wait=True, wrap=()):
         """Starts linlid; wrap is a command to run it under (strace, faketime)."""
         assert self.proc is None or self.proc.poll() is not None
         log = open(self.logfile, "a")
-        cmd = [*wrap, *VALGRIND, LINLID, "-c", self.conf]
+        cmd = [*wrap, *VALGRIND, self.linlid, "-c", self.conf]
         if self.ns is not None:
             cmd = ["ip", "netns", "exec", self.ns] + cmd  # it execs: the same PID
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
@@ -139,7 +150,7 @@ class Daemon:
         if self.proc.poll() is not None:
             raise RuntimeError(f"{self.name} exited {self.proc.returncode}: {self.log_tail()}")
         if self.ns is not None and os.path.realpath(f"/proc/{self.proc.pid}/exe") != \
-                os.path.realpath(LINLID):
+                os.path.realpath(self.linlid):
             return False  # `ip netns exec` has not exec'd linlid yet
         return os.path.exists(self.sock) and self.ctl("status", json_out=True)
 
@@ -174,7 +185,7 @@ class Daemon:
             return f.read()
 
     def ctl(self, *args, json_out=False, check=True, timeout=120):
-        cmd = [LINLICTL, "-s", self.sock] + (["--json"] if json_out else []) + list(args)
+        cmd = [self.linlictl, "-s", self.sock] + (["--json"] if json_out else []) + list(args)
         p = run_tool(cmd, capture_output=True, text=True, timeout=timeout * SLOW)
         if check and p.returncode != 0:
             raise CtlError(p.returncode, p.stdout, p.stderr)

@@ -106,18 +106,22 @@ class Netns:
     # -- setup --------------------------------------------------------------
 
     def _add(self, ns, probe=False):
-        p = _run(["ip", "netns", "add", ns], check=False)
-        if p.returncode != 0:
-            if probe:
-                raise Unavailable(f"ip netns add {ns}: {p.stderr.strip()}")
-            raise RuntimeError(f"ip netns add {ns}: {p.stderr.strip()}")
-        self.created.append(ns)
-        _run(["ip", "-n", ns, "link", "set", "lo", "up"])
+        """Adds ns with its loopback up.  The first one (probe) is the test
+        of whether namespaces work here at all: each step that fails raises
+        Unavailable with the command and its error.  In a chroot, say,
+        `ip netns add` succeeds and entering the namespace then fails
+        ("mount --make-rslave / failed")."""
+        steps = [["ip", "netns", "add", ns], ["ip", "-n", ns, "link", "set", "lo", "up"]]
         if probe:
             # nftables must work inside a namespace, or no fault can be made.
-            p = _run(["ip", "netns", "exec", ns, "nft", "list", "ruleset"], check=False)
+            steps.append(["ip", "netns", "exec", ns, "nft", "list", "ruleset"])
+        for cmd in steps:
+            p = _run(cmd, check=False)
             if p.returncode != 0:
-                raise Unavailable(f"nft in a namespace: {p.stderr.strip()}")
+                why = f"{' '.join(cmd)}: {p.stderr.strip() or f'exit {p.returncode}'}"
+                raise Unavailable(why) if probe else RuntimeError(why)
+            if cmd[:3] == ["ip", "netns", "add"]:
+                self.created.append(ns)
 
     def _setup_hub(self):
         _run(["ip", "-n", self.hub, "addr", "add", f"{self.hub_addr}/32", "dev", "lo"])

@@ -119,7 +119,9 @@ class Netns:
             p = _run(cmd, check=False)
             if p.returncode != 0:
                 why = f"{' '.join(cmd)}: {p.stderr.strip() or f'exit {p.returncode}'}"
-                raise Unavailable(why) if probe else RuntimeError(why)
+                if probe:
+                    raise Unavailable(f"network namespaces do not work here: {why}")
+                raise RuntimeError(why)
             if cmd[:3] == ["ip", "netns", "add"]:
                 self.created.append(ns)
 

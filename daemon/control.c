@@ -96,19 +96,25 @@ static void reply_free(reply_t *r)
 	free(r->status);
 }
 
+/* Appends an entry holding rec.  Takes rec in every case: on failure it
+ * is destroyed here, or owned by an entry the reply frees. */
 static int add_entry(reply_t *r, const char *owner, linli_record_t *rec)
 {
 	if (r->nentries == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 64;
 		Linli__Entry **e = realloc(r->entries, cap * sizeof(*e));
-		if (e == NULL)
+		if (e == NULL) {
+			linli_record_destroy(&rec);
 			return -1;
+		}
 		r->entries = e;
 		r->cap = cap;
 	}
 	Linli__Entry *e = malloc(sizeof(*e));
-	if (e == NULL)
+	if (e == NULL) {
+		linli_record_destroy(&rec);
 		return -1;
+	}
 	linli__entry__init(e);
 	e->owner = strdup(owner);
 	e->record = rec;
@@ -283,11 +289,7 @@ static int list_one(const char *owner, int kind, const char *id, const void *val
 		}
 	}
 	(void)kind;
-	if (add_entry(l->r, owner, rec) != 0) {
-		linli_record_destroy(&rec);
-		return -1;
-	}
-	return 0;
+	return add_entry(l->r, owner, rec);
 }
 
 /* A record by id: a look-up under its owner, or under each owner we know
@@ -789,11 +791,9 @@ static int do_diverged(linlid_t *d, reply_t *r)
 			for (size_t k = 0; rc == 0 && k < linli_cs_nops(cs); k++) {
 				bool remove;
 				linli_record_t *rec = record_copy(linli_cs_op(cs, k, &remove));
-				size_t before = r->nentries;
-				if (rec == NULL || before >= LIST_MAX ||
-				    add_entry(r, d->cfg.owner, rec) != 0) {
-					if (r->nentries == before) /* else the entry owns it */
-						linli_record_destroy(&rec);
+				if (r->nentries >= LIST_MAX)
+					linli_record_destroy(&rec);
+				if (rec == NULL || add_entry(r, d->cfg.owner, rec) != 0) {
 					rc = fail(r, "out of memory, or more than %d records",
 					          LIST_MAX);
 					break;

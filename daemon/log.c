@@ -37,8 +37,11 @@ void log_msg(int level, const char *fmt, ...)
 	strftime(stamp, sizeof(stamp), "%H:%M:%S", &tm);
 	va_list ap;
 	va_start(ap, fmt);
+	/* One line whole, whichever thread writes it (linkgate.c has its own). */
+	flockfile(stderr);
 	fprintf(stderr, "%s.%03ld linlid %s: ", stamp, (long)(tv.tv_usec / 1000), names[level]);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 	va_end(ap);
 }

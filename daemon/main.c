@@ -17,6 +17,8 @@
 
 #include "daemon/auth.h"
 #include "daemon/compact.h"
+#include "daemon/fdlimit.h"
+#include "daemon/linkgate.h"
 #include "daemon/linkmon.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
@@ -266,6 +268,8 @@ static int start(linlid_t *d)
 		log_err("libsodium failed to initialise");
 		return -1;
 	}
+	/* Every link connection takes a descriptor (linkgate.h). */
+	fdlimit_raise();
 	if (mkdir(d->cfg.state_dir, 0700) != 0 && errno != EEXIST) {
 		log_err("state_dir %s: %s", d->cfg.state_dir, strerror(errno));
 		return -1;
@@ -318,6 +322,7 @@ static void stop(linlid_t *d, bool served)
 {
 	verifier_destroy(&d->verifier);
 	linkmon_destroy(&d->linkmon);
+	linkgate_destroy(&d->linkgate);
 	if (d->link)
 		zmq_close(d->link);
 	if (d->zap)

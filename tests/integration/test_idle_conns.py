@@ -32,9 +32,9 @@ import cluster  # noqa: E402
 LIMIT = 1024  # the hub's open-file limit, as a service gets it by default
 IDLE = 2400  # idle connections held open
 IDLE_SOURCES = 24  # from this many addresses: 127.0.0.2 ...
-SLOW = 300  # connections that send a byte a second
-SLOW_SOURCES = 6  # from 127.0.0.100 ...
-REOPEN_PER_S = 400  # the attacker opens again at most this many closed connections a second
+SLOW = 1000  # connections that send a byte a second
+SLOW_SOURCES = 10  # from 127.0.0.100 ...
+REOPEN_PER_S = 1000  # the attacker opens again at most this many closed connections a second
 ROUNDS = 8  # rounds of writes at all ten nodes under the load
 WRITE_BOUND_S = 10.0 * cluster.SLOW  # a write reaches the hub within this, under the load
 CTL_BOUND_S = 10.0 * cluster.SLOW  # linlictl at the hub answers within this
@@ -203,30 +203,108 @@ def write_round(c, tag):
         time.sleep(0.05)
 
 
-def under_load(c, attacker):
-    """Rounds of writes while the attacker holds its connections."""
+def rounds(c, attacker, n, tag):
+    """n rounds of writes while the attacker holds its connections; linlictl
+    at the hub answers before each."""
     times = []
-    for r in range(ROUNDS):
-        hub_alive(c, f"round {r}")
+    for r in range(n):
+        hub_alive(c, f"{tag} round {r}")
         t = time.monotonic()
         text = status_text(c)
         took = time.monotonic() - t
         assert "role" in text, text
         assert took < CTL_BOUND_S, f"linlictl status at the hub took {took:.1f} s"
-        times.append(write_round(c, f"load{r}"))
-        print(f"# round {r}: all ten writes at the hub in {times[-1]:.2f} s; status in "
-              f"{took:.2f} s; attacker holds {attacker.held()}, opened {attacker.opened}, "
-              f"closed by the hub {attacker.closed_by_hub}; hub fds {open_fds(c.hub)}")
+        times.append(write_round(c, f"{tag}{r}"))
+        print(f"# {tag} round {r}: ten writes at the hub in {times[-1]:.2f} s; status in "
+              f"{took:.2f} s; the attacker holds {attacker.held()} (opened "
+              f"{attacker.opened}, closed by the hub {attacker.closed_by_hub}); hub fds "
+              f"{open_fds(c.hub)}")
     return times
 
 
-def start_nodes(c):
-    for n in c.nodes:
+def start_nodes(c, nodes):
+    for n in nodes:
         n.start(wait=False)
-    for n in c.nodes:
+    for n in nodes:
         cluster.wait_until(f"{n.name} control socket", n.alive_and_ready, 10 * cluster.SLOW)
-    for n in c.nodes:
+    for n in nodes:
         n.wait_writable()
+
+
+def restart_hub(c, limit, extra="", held=0, linked=True):
+    """Restarts the hub with the open-file limit "soft:hard" and extra
+    settings, holding descriptors 3 to 3+held-1 open (inherited) if held."""
+    c.hub.stop()
+    c.hub.write_config(extra)
+    wrap = ["prlimit", f"--nofile={limit}", "--"]
+    if held:
+        opens = " ".join(f"{fd}</dev/null" for fd in range(3, 3 + held))
+        wrap = ["bash", "-c", f"exec {opens}; exec \"$@\"", "bash"] + wrap
+    c.hub.start(wrap=wrap)
+    if linked:
+        cluster.wait_until("every node linked to the restarted hub",
+                           lambda: int(value(c, "nodes_live")) == len(c.nodes), RELINK_S)
+
+
+def relink_nodes(c, attacker, tag):
+    """Three nodes restart while the load is at its full: each gets its link
+    back, and what it writes reaches the hub."""
+    cluster.wait_until("the attacker's load back at the restarted hub",
+                       lambda: int(value(c, "link_conns")) >= 200, 20)
+    some = c.nodes[:3]
+    t0 = time.monotonic()
+    for n in some:
+        n.stop()
+    start_nodes(c, some)
+    took = write_round(c, tag)
+    print(f"# {tag}: three nodes restarted under the load, linked and written in "
+          f"{time.monotonic() - t0:.1f} s (the writes {took:.2f} s)")
+
+
+def handshake_ends(c):
+    """A connection that never finishes its handshake is closed after
+    handshake_ms (5 s by default; libzmq's own is 30 s): idle ones and ones
+    that send a greeting a byte a second alike."""
+    socks = []
+    try:
+        for i in range(6):
+            s = socket.socket()
+            socks.append(s)
+            s.bind(("127.0.0.250", 0))
+            s.connect(("127.0.0.1", c.port))
+        t0 = time.monotonic()
+        open_ = list(socks)
+        while open_ and time.monotonic() - t0 < 15:
+            for s in list(open_):
+                s.settimeout(0.05)
+                try:
+                    if s.recv(4096) == b"":
+                        open_.remove(s)
+                        continue
+                except socket.timeout:
+                    pass
+                except OSError:
+                    open_.remove(s)
+                    continue
+                if socks.index(s) % 2:  # the slow ones
+                    try:
+                        s.send(GREETING[:1])
+                    except OSError:
+                        pass
+            time.sleep(0.5)
+        took = time.monotonic() - t0
+        assert not open_, f"{len(open_)} connections still open after {took:.0f} s"
+        assert 4 <= took <= 12, f"closed after {took:.1f} s, not after the handshake's 5 s"
+        cluster.wait_until("the ended handshakes counted",
+                           lambda: int(value(c, "link_handshakes_unfinished")) >= len(socks), 5)
+        print(f"# handshakes never finished: closed by the hub after {took:.1f} s")
+    finally:
+        for s in socks:
+            s.close()
+
+
+def gate_lines(c, text):
+    return sum(1 for ln in c.hub.log_text().splitlines() if text in ln)
 
 
 def main():
@@ -236,40 +314,90 @@ def main():
         print(f"SKIP: this test holds {need} sockets; the hard open-file limit is {hard}")
         sys.exit(77)
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, need), hard))
-    wrap = ["prlimit", f"--nofile={LIMIT}:{LIMIT}", "--"]
     idle_src = [f"127.0.0.{2 + i}" for i in range(IDLE_SOURCES)]
     slow_src = [f"127.0.0.{100 + i}" for i in range(SLOW_SOURCES)]
     with cluster.Cluster() as c:
-        c.hub.start(wrap=wrap)
-        start_nodes(c)
+        c.hub.start(wrap=["prlimit", f"--nofile={LIMIT}:{LIMIT}", "--"])
+        start_nodes(c, c.nodes)
         quiet = [write_round(c, f"quiet{r}") for r in range(2)]
-        print(f"# quiet: all ten writes at the hub in {max(quiet):.2f} s at most")
+        print(f"# quiet: ten writes at the hub in {max(quiet):.2f} s at most")
+        handshake_ends(c)
 
         per_src = lambda srcs, n: [srcs[i % len(srcs)] for i in range(n)]  # noqa: E731
         attacker = Attacker(c.port, per_src(idle_src, IDLE), per_src(slow_src, SLOW))
         attacker.start()
         try:
-            # Let the first wave land: the whole of it is opened at once.
-            cluster.wait_until("the attacker's connections", lambda: attacker.opened >= IDLE,
-                               20)
-            time.sleep(2)
-            hub_alive(c, "after the idle connections were opened")
-            times = under_load(c, attacker)
-            print(f"# under load: all ten writes at the hub in {max(times):.2f} s at most "
-                  f"(quiet: {max(quiet):.2f} s)")
+            # The whole first wave is opened at once.
+            cluster.wait_until("the attacker's connections",
+                               lambda: attacker.opened >= IDLE + SLOW, 20)
+            time.sleep(1)
+            hub_alive(c, "after the connections were opened")
 
-            # Every node reconnects at once, under the same load.
-            c.hub.stop()
-            c.hub.start(wrap=wrap)
-            t0 = time.monotonic()
-            cluster.wait_until("every node linked again to the restarted hub",
-                               lambda: int(value(c, "nodes_live")) == len(c.nodes), RELINK_S)
-            print(f"# after a restart under load: ten nodes live in {time.monotonic() - t0:.1f} s")
-            write_round(c, "restarted")
-            hub_alive(c, "after the restart")
-            print(status_text(c))
+            # 1. The defaults: the caps on connections in their handshake.
+            times = rounds(c, attacker, 4, "caps")
+            st = c.hub.status()
+            print(f"# caps: writes in {max(times):.2f} s at most (quiet {max(quiet):.2f} s); "
+                  + ", ".join(f"{k} {v}" for k, v in st.items() if k.startswith(("link_", "open_"))))
+            assert int(st["link_refused_unauthenticated"]) > 0, st
+            assert int(st["link_conns_unauthenticated"]) <= 256 + 1, st
+            assert int(st["open_files"]) < LIMIT - 128, st
+            assert int(st["link_accept_failed"]) == 0, st
+            problems = [ln for ln in status_text(c).splitlines() if ln.startswith("problem")]
+            assert any("before they authenticated" in p for p in problems), problems
+            relink_nodes(c, attacker, "caps-relink")
+
+            # 2. Every descriptor taken but the reserve (here by 70 held open
+            # from the start, and fd_reserve 960 of 1024): every link
+            # connection is closed as it is accepted, linlictl still answers.
+            restart_hub(c, f"{LIMIT}:{LIMIT}", "fd_reserve = 960\n", held=70, linked=False)
+            cluster.wait_until("link connections refused in the reserve",
+                               lambda: int(value(c, "link_refused_descriptors")) > 100, 20)
+            for _ in range(5):
+                st = c.hub.status()
+                assert int(st["link_conns"]) == 0 and st["nodes_live"] == "0", st
+                time.sleep(0.2)
+            hub_alive(c, "with every descriptor taken but the reserve")
+            print("# reserve: " + ", ".join(f"{k} {v}" for k, v in st.items()
+                                             if k.startswith(("link_", "open_"))))
+
+            # 3. Caps set higher than the limit allows: held to half of what
+            # the reserve leaves.
+            restart_hub(c, f"{LIMIT}:{LIMIT}",
+                        "unauth_max = 16384\nunauth_per_address = 16384\n")
+            assert gate_lines(c, "unauth_max 16384 is more than the open-file limit 1024 "
+                                 "leaves after fd_reserve 128: 448 in force") == 1, c.hub.log_tail()
+            relink_nodes(c, attacker, "high-caps-relink")
+            rounds(c, attacker, 2, "high-caps")
+            st = c.hub.status()
+            print("# high caps: " + ", ".join(f"{k} {v}" for k, v in st.items()
+                                               if k.startswith(("link_", "open_"))))
+            assert 0 < int(st["link_conns_unauthenticated"]) <= 448 + 1, st
+            assert int(st["open_files"]) < LIMIT - 128, st
+            assert int(st["link_accept_failed"]) == 0, st
+
+            # 4. allow_from, and a hard limit above the soft one.
+            restart_hub(c, f"{LIMIT}:4096", "allow_from = 127.0.0.1\n")
+            assert gate_lines(c, f"open files: soft limit raised from {LIMIT} to 4096") == 1, \
+                c.hub.log_tail()
+            with open(f"/proc/{c.hub.proc.pid}/limits") as f:
+                assert any(ln.startswith("Max open files") and ln.split()[3] == "4096"
+                           for ln in f), "the soft limit was not raised"
+            cluster.wait_until("connections from elsewhere refused",
+                               lambda: int(value(c, "link_refused_not_allowed")) > 100, 20)
+            rounds(c, attacker, 2, "allow")
+            st = c.hub.status()
+            print("# allow_from: " + ", ".join(f"{k} {v}" for k, v in st.items()
+                                                if k.startswith(("link_", "open_"))))
+            assert int(st["link_conns_unauthenticated"]) <= len(c.nodes), st
         finally:
             attacker.stop()
+        hub_alive(c, "at the end")
+        # Refusals are logged once per cause a minute, with a count.
+        for text in ("before it authenticated", "not in allow_from",
+                     "one of the last 960 descriptors"):
+            n = gate_lines(c, text)
+            assert 1 <= n <= 8, f"{n} log lines with {text!r}"
+        print(status_text(c))
         c.stop()
 
 

@@ -168,9 +168,9 @@ def hub_seqs(c):
     return {o: (r["seq_public"], r["seq_personal"]) for o, r in c.hub.stats().items()}
 
 
-def write_round(c, tag):
+def write_round(c, tag, nodes=None):
     """Every node adds a household; returns how long until the hub had all
-    ten (each node's own answer is its local commit)."""
+    of them (each node's own answer is its local commit)."""
     t0 = time.monotonic()
     want = {}
     threads = []
@@ -184,7 +184,7 @@ def write_round(c, tag):
         except Exception as e:  # noqa: BLE001 (reported below)
             errors.append(f"{n.name}: {e}")
 
-    for n in c.nodes:
+    for n in nodes or c.nodes:
         threads.append(threading.Thread(target=one, args=(n,)))
         threads[-1].start()
     for t in threads:
@@ -203,7 +203,7 @@ def write_round(c, tag):
         time.sleep(0.05)
 
 
-def rounds(c, attacker, n, tag):
+def rounds(c, attacker, n, tag, nodes=None):
     """n rounds of writes while the attacker holds its connections; linlictl
     at the hub answers before each."""
     times = []
@@ -214,7 +214,7 @@ def rounds(c, attacker, n, tag):
         took = time.monotonic() - t
         assert "role" in text, text
         assert took < CTL_BOUND_S, f"linlictl status at the hub took {took:.1f} s"
-        times.append(write_round(c, f"{tag}{r}"))
+        times.append(write_round(c, f"{tag}{r}", nodes))
         print(f"# {tag} round {r}: ten writes at the hub in {times[-1]:.2f} s; status in "
               f"{took:.2f} s; the attacker holds {attacker.held()} (opened "
               f"{attacker.opened}, closed by the hub {attacker.closed_by_hub}); hub fds "
@@ -375,8 +375,17 @@ def main():
             assert int(st["open_files"]) < LIMIT - 128, st
             assert int(st["link_accept_failed"]) == 0, st
 
-            # 4. allow_from, and a hard limit above the soft one.
-            restart_hub(c, f"{LIMIT}:4096", "allow_from = 127.0.0.1\n")
+            # 4. allow_from, and a hard limit above the soft one.  One
+            # community's server moves to 127.0.0.3, which is not allowed.
+            moved = c.nodes[-1]
+            moved.stop()
+            moved.hub_endpoint = f"tcp://127.0.0.3:0;127.0.0.1:{c.port}"
+            moved.write_config()
+            moved.start()
+            restart_hub(c, f"{LIMIT}:4096", "allow_from = 127.0.0.1\n", linked=False)
+            cluster.wait_until("every node allowed linked to the restarted hub",
+                               lambda: int(value(c, "nodes_live")) == len(c.nodes) - 1,
+                               RELINK_S)
             assert gate_lines(c, f"open files: soft limit raised from {LIMIT} to 4096") == 1, \
                 c.hub.log_tail()
             with open(f"/proc/{c.hub.proc.pid}/limits") as f:
@@ -384,11 +393,16 @@ def main():
                            for ln in f), "the soft limit was not raised"
             cluster.wait_until("connections from elsewhere refused",
                                lambda: int(value(c, "link_refused_not_allowed")) > 100, 20)
-            rounds(c, attacker, 2, "allow")
+            rounds(c, attacker, 2, "allow", c.nodes[:-1])
             st = c.hub.status()
             print("# allow_from: " + ", ".join(f"{k} {v}" for k, v in st.items()
                                                 if k.startswith(("link_", "open_"))))
             assert int(st["link_conns_unauthenticated"]) <= len(c.nodes), st
+            assert st["nodes_live"] == str(len(c.nodes) - 1), st
+            mst = moved.status()
+            assert mst["hub_link"] != "up", mst
+            print(f"# allow_from: the server at 127.0.0.3 gets no link: hub_link "
+                  f"{mst['hub_link']}, problem: {mst.get('problem')}")
         finally:
             attacker.stop()
         hub_alive(c, "at the end")

@@ -5,17 +5,24 @@ replication.  Seen: under the open-file limit a service gets by default
 descriptors, and the next `linlictl status` made libzmq abort the hub
 ("Too many open files", exit 134).
 
-Here the hub runs with its open-file limit at 1024, soft and hard (so
-raising it cannot help), while thousands of idle connections and hundreds
-that send the start of a ZMTP greeting a byte a second are held open from
-other loopback addresses (127.0.0.2 and up; the nodes connect from
-127.0.0.1): whatever the hub closes is opened again.  Meanwhile ten real
-nodes write, every write must reach the hub within a bound, `linlictl` at
-the hub must answer, and after a restart of the hub under the same load
-every node must get its link back.  Then, with `allow_from` and a hard
-limit above the soft one: the soft limit is raised at start, connections
-from elsewhere are closed at once, the nodes get in.  Loopback only; every
-socket opened here is closed; every wait is bounded."""
+The hub runs with its open-file limit at 1024, soft and hard (so raising it
+cannot help), while 2,400 idle connections and 1,000 that send the start of
+a ZMTP greeting a byte a second are held open from other loopback addresses
+(127.0.0.2 and up; the nodes connect from 127.0.0.1): whatever the hub
+closes is opened again.  Ten real nodes write throughout; every write must
+reach the hub within a bound, not much slower than without the load, and
+`linlictl` at the hub must answer.  First a handshake never finished is
+ended after handshake_ms.  Then, under the load:
+  1. the default caps hold connections in their handshake to 256, and
+     nodes that restart get their links back at once;
+  2. with every descriptor taken but fd_reserve, link connections are
+     closed as they are accepted and the control socket still answers;
+  3. caps set higher than the limit allows are held to half of it;
+  4. with allow_from (and a hard limit above the soft one, which linlid
+     raises to), connections from elsewhere, a community's server
+     included, are closed at once, and the others link.
+Refusals are logged once per cause a minute.  Loopback only; every socket
+opened here is closed; every wait is bounded."""
 
 import errno
 import os
@@ -35,7 +42,6 @@ IDLE_SOURCES = 24  # from this many addresses: 127.0.0.2 ...
 SLOW = 1000  # connections that send a byte a second
 SLOW_SOURCES = 10  # from 127.0.0.100 ...
 REOPEN_PER_S = 1000  # the attacker opens again at most this many closed connections a second
-ROUNDS = 8  # rounds of writes at all ten nodes under the load
 WRITE_BOUND_S = 10.0 * cluster.SLOW  # a write reaches the hub within this, under the load
 CTL_BOUND_S = 10.0 * cluster.SLOW  # linlictl at the hub answers within this
 RELINK_S = 20.0 * cluster.SLOW  # every node is back after a restart of the hub within this
@@ -303,6 +309,11 @@ def handshake_ends(c):
             s.close()
 
 
+def figures(st):
+    """The hub's status lines about its link connections and descriptors."""
+    return ", ".join(f"{k} {v}" for k, v in st.items() if k.startswith(("link_", "open_")))
+
+
 def gate_lines(c, text):
     return sum(1 for ln in c.hub.log_text().splitlines() if text in ln)
 
@@ -337,7 +348,10 @@ def main():
             times = rounds(c, attacker, 4, "caps")
             st = c.hub.status()
             print(f"# caps: writes in {max(times):.2f} s at most (quiet {max(quiet):.2f} s); "
-                  + ", ".join(f"{k} {v}" for k, v in st.items() if k.startswith(("link_", "open_"))))
+                  f"{figures(st)}")
+            # Not slowed beyond noise (seen before the fix: 17-22 s to get in).
+            slowest = max(5.0 * cluster.SLOW, 4 * max(quiet))
+            assert max(times) <= slowest, f"writes took {max(times):.1f} s under the load"
             assert int(st["link_refused_unauthenticated"]) > 0, st
             assert int(st["link_conns_unauthenticated"]) <= 256 + 1, st
             assert int(st["open_files"]) < LIMIT - 128, st
@@ -357,8 +371,7 @@ def main():
                 assert int(st["link_conns"]) == 0 and st["nodes_live"] == "0", st
                 time.sleep(0.2)
             hub_alive(c, "with every descriptor taken but the reserve")
-            print("# reserve: " + ", ".join(f"{k} {v}" for k, v in st.items()
-                                             if k.startswith(("link_", "open_"))))
+            print(f"# reserve: {figures(st)}")
 
             # 3. Caps set higher than the limit allows: held to half of what
             # the reserve leaves.
@@ -369,8 +382,7 @@ def main():
             relink_nodes(c, attacker, "high-caps-relink")
             rounds(c, attacker, 2, "high-caps")
             st = c.hub.status()
-            print("# high caps: " + ", ".join(f"{k} {v}" for k, v in st.items()
-                                               if k.startswith(("link_", "open_"))))
+            print(f"# high caps: {figures(st)}")
             assert 0 < int(st["link_conns_unauthenticated"]) <= 448 + 1, st
             assert int(st["open_files"]) < LIMIT - 128, st
             assert int(st["link_accept_failed"]) == 0, st
@@ -395,8 +407,7 @@ def main():
                                lambda: int(value(c, "link_refused_not_allowed")) > 100, 20)
             rounds(c, attacker, 2, "allow", c.nodes[:-1])
             st = c.hub.status()
-            print("# allow_from: " + ", ".join(f"{k} {v}" for k, v in st.items()
-                                                if k.startswith(("link_", "open_"))))
+            print(f"# allow_from: {figures(st)}")
             assert int(st["link_conns_unauthenticated"]) <= len(c.nodes), st
             assert st["nodes_live"] == str(len(c.nodes) - 1), st
             mst = moved.status()

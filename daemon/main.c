@@ -316,6 +316,7 @@ static int start(linlid_t *d)
 /* served: start succeeded, so the store is as good as it was found. */
 static void stop(linlid_t *d, bool served)
 {
+	hub_stop(d);
 	verifier_destroy(&d->verifier);
 	linkmon_destroy(&d->linkmon);
 	if (d->link)

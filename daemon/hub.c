@@ -69,7 +69,7 @@
 #define STRIKES_MAX      100         /* this many in the window: it is ignored */
 #define IGNORE_MIN_MS    10000       /* for this long, doubling while it goes on */
 #define IGNORE_MAX_MS    300000
-#define LINES_PER_MIN    10 /* refusal lines per community per minute, all causes */
+#define LINES_PER_MIN    100 /* refusal lines per community per minute, all causes */
 
 static const int streams[] = {LINLI_STREAM_PUBLIC, LINLI_STREAM_PERSONAL};
 

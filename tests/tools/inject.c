@@ -63,6 +63,7 @@
  *   owner-part           a CS message whose owner part is 40 bytes
  *   hello-cut            a HELLO whose protobuf is cut short (and no other HELLO)
  *   hello-as A           a HELLO as owner A
+ *   hello-big N          a HELLO of some N bytes: cursors of OWNER, over and over
  *   steal A [relabel]    the first of A's public change sets the hub relays on a PULL, sent
  *                        back as A's, or with relabel as OWNER's
  *   stranger             HELLO only (for a key the hub does not trust)
@@ -571,6 +572,8 @@ static int steal(const char *of, uint8_t **frame, size_t *len, uint8_t sig[LINLI
 	return -1;
 }
 
+static uint8_t *many_cursors(bool hello, size_t limit, size_t *len);
+
 /* Message-level scenarios: framing, types, HELLOs, stolen change sets. */
 static void scenario_msg(linli_key_t *key, const char *arg, const char *arg2)
 {
@@ -613,6 +616,13 @@ static void scenario_msg(linli_key_t *key, const char *arg, const char *arg2)
 		size_t lens[] = {5, n};
 		send_parts(2, parts, lens);
 		print_sent("hello-cut", 0, n);
+	} else if (strcmp(scenario, "hello-big") == 0) {
+		uint8_t *h = many_cursors(true, strtoul(arg, NULL, 10), &len);
+		const void *parts[] = {"HELLO", h};
+		size_t lens[] = {5, len};
+		send_parts(2, parts, lens);
+		print_sent("hello-big", 0, len);
+		free(h);
 	} else if (strcmp(scenario, "hello-as") == 0) {
 		send_hello(arg);
 		print_sent("hello-as", 0, 0);
@@ -652,11 +662,11 @@ static int send_typed(const char *type, size_t nmid, const void *const *mid, con
 }
 
 /* The packed Cursors (cursors = 1) or Hello (have = 3) of as many cursors
- * as fit in just under the frame bound: what decodes into some 400,000
- * allocations. */
-static uint8_t *many_cursors(bool hello, size_t *len)
+ * as fit in limit bytes: under the frame bound, what decodes into some
+ * 400,000 allocations. */
+static uint8_t *many_cursors(bool hello, size_t limit, size_t *len)
 {
-	size_t limit = LINLI_CS_MAX_BYTES + 4096 - 256, n = 0;
+	size_t n = 0;
 	Linli__Cursor c = LINLI__CURSOR__INIT;
 	c.owner = (char *)owner;
 	c.stream = LINLI__STREAM__PUBLIC;
@@ -759,9 +769,9 @@ static void scenario_storm(linli_key_t *key, const char *kind, double seconds)
 	if (!is_big && !is_hello && strcmp(kind, "badsig") != 0 && strcmp(kind, "import") != 0)
 		die("storm", "KIND is one of big, hello, badsig, import");
 	if (is_big || is_hello)
-		hello = many_cursors(true, &hello_len);
+		hello = many_cursors(true, big_len, &hello_len);
 	if (is_big) {
-		cur = many_cursors(false, &cur_len);
+		cur = many_cursors(false, big_len, &cur_len);
 		big = calloc(1, big_len);
 		memcpy(big, LINLI_CS_MAGIC, LINLI_CS_MAGIC_LEN);
 	}
@@ -832,8 +842,8 @@ static void scenario_storm(linli_key_t *key, const char *kind, double seconds)
 static bool catalogue_scenario(const char *name)
 {
 	static const char *const names[] = {
-	    "next",       "resend",    "bad",      "parts", "type",
-	    "owner-part", "hello-cut", "hello-as", "steal", "stranger",
+	    "next",      "resend",   "bad",   "parts",    "type",      "owner-part",
+	    "hello-cut", "hello-as", "steal", "stranger", "hello-big",
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(name, names[i]) == 0)

@@ -45,7 +45,7 @@ def storms(c, key, owner, kinds, seconds):
     return [subprocess.Popen([INJECT, c.endpoint, c.hub.pub, key, owner, "storm", kind,
                               str(seconds)],
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             preexec_fn=lambda: os.nice(10))
+                             preexec_fn=lambda: os.nice(19))
             for kind in kinds]
 
 

@@ -107,6 +107,15 @@ out:
 	fclose(maps);
 }
 
+const char *store_lmdb_version(void)
+{
+	static char v[32];
+	int major, minor, patch;
+	mdb_version(&major, &minor, &patch);
+	snprintf(v, sizeof(v), "%d.%d.%d", major, minor, patch);
+	return v;
+}
+
 const char *store_strerror(int code)
 {
 	switch (code) {

@@ -65,6 +65,8 @@ enum {
 #define STORE_KEY_LEN   32 /* bytes in a data key */
 
 const char *store_strerror(int code);
+/* The LMDB library's version ("0.9.24"), for --version. */
+const char *store_lmdb_version(void);
 
 /* Opens (creating if needed) the database in directory dir, with the data
  * key that seals its values (STORE_KEY_LEN bytes; the store keeps its own

@@ -110,7 +110,7 @@ def main():
                     f"may only read: {verb} needs control_group {group} (or root)")
             assert p.returncode == 1 and want in p.stderr, (args, p.stderr)
         assert int(z.status()["refused_control"]) == refused_before + 9
-        assert z.ctl("service", "show", "s1", json_out=True)[0]["name"] == "食堂"
+        assert z.ctl("service", "show", "s1", json_out=True)["name"] == "食堂"
         assert "s2" not in z.ctl("service", "list").stdout
         print(f"ok - read_group cannot change data or trust: \"{want}\"")
 

@@ -60,6 +60,8 @@ static const ctl_cmd_t commands[] = {
     {"keygen", NULL, cmd_keygen, "[--data] FILE", "linlictl keygen --data /etc/linli/data_key",
      "make a new signing key, or with --data the key that seals the database (no daemon "
      "needed)"},
+    {"backup", NULL, cmd_backup, "FILE", "linlictl backup /var/backups/linli/2025-11-03.mdb",
+     "a checked, compacted copy of the running database; then says what else to keep"},
     {"pubkey", NULL, cmd_pubkey, "FILE", "linlictl pubkey /etc/linli/key",
      "print the public key of a signing key file, as keygen did (no daemon needed)"},
     {"help", NULL, cmd_help, "", "linlictl help", "print this"},

@@ -33,6 +33,7 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "daemon/backup.h"
 #include "daemon/compact.h"
 #include "daemon/ctlreq.h"
 #include "daemon/linkmon.h"
@@ -870,10 +871,36 @@ static int do_digest(linlid_t *d, reply_t *r)
 	return 0;
 }
 
+/* How the backup to q->path goes: "state" running or done, then what
+ * linlictl prints and what else an operator must keep to restore it. */
+static int do_backup_status(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
+{
+	static backup_report_t b; /* large: not on the stack */
+	if (backup_poll(d, q->path, &b, r->err, sizeof(r->err)) != 0)
+		return -1;
+	if (b.done && b.error[0] != '\0')
+		return fail(r, "backup: %s", b.error);
+	add_status(r, "state", "%s", b.done ? "done" : "running");
+	add_status(r, "backup", "%s", q->path);
+	add_status(r, "bytes", "%" PRIu64, b.bytes);
+	add_status(r, "seconds", "%.1f", (double)b.elapsed_ms / 1000.0);
+	if (b.done) {
+		add_status(r, "checked",
+		           "%" PRIu64 " logs, %" PRIu64 " change sets, %" PRIu64 " records: ok",
+		           b.logs, b.change_sets, b.records);
+		add_status(r, "data_key_file", "%s", d->cfg.data_key_file);
+		add_status(r, "key_file", "%s", d->cfg.key_file);
+		add_status(r, "trust_file", "%s", d->cfg.trust_file);
+		add_status(r, "role", "%s", d->cfg.role == ROLE_HUB ? "hub" : "node");
+	}
+	r->reply.status = r->status;
+	return 0;
+}
+
 /* Answers q into r; false if the caller's level does not allow it or it
  * failed ctlreq_check (bad in itself, whatever the store holds). */
 static bool dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_t *raw,
-                     size_t raw_len, level_t level, unsigned long uid)
+                     size_t raw_len, level_t level, const backup_caller_t *who)
 {
 	ctlreq_t req;
 	if (level < needs(q->verb)) {
@@ -891,7 +918,8 @@ static bool dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_
 		fail(r,
 		     "permission denied: uid %lu is in read_group %s, which may only read: %s%s%s "
 		     "needs control_group %s (or root)",
-		     uid, d->cfg.read_group, kind ? q->kind : "", kind ? " " : "", verb,
+		     (unsigned long)who->uid, d->cfg.read_group, kind ? q->kind : "",
+		     kind ? " " : "", verb,
 		     d->cfg.control_group[0] ? d->cfg.control_group : "(none set)");
 		r->reply.error = r->err;
 		return false;
@@ -938,6 +966,12 @@ static bool dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_
 		case CTL_TRUST_LIST:
 			rc = do_trust(d, q, r, req.verb);
 			break;
+		case CTL_BACKUP:
+			rc = backup_start(d, q->path, who, r->err, sizeof(r->err));
+			break;
+		case CTL_BACKUP_STATUS:
+			rc = do_backup_status(d, q, r);
+			break;
 		case CTL_RELOAD: {
 			size_t changes = 0;
 			rc = reload_trust(d, &changes, r->err, sizeof(r->err));
@@ -955,7 +989,7 @@ static bool dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_
 }
 
 /* Whether uid (with primary group gid) is a member of group want, as
- * /etc/group and the user database say. */
+ * /etc/group and the user database say (backup_caller_t's in_group). */
 static bool in_group(uid_t uid, gid_t gid, gid_t want)
 {
 	struct passwd pw, *found = NULL;
@@ -977,33 +1011,36 @@ static bool in_group(uid_t uid, gid_t gid, gid_t want)
 
 /* The sender of m's level, with its uid in *uid; LEVEL_NONE with why it
  * may not use the control socket at all. */
-static level_t caller_level(linlid_t *d, zmsg_t *m, unsigned long *uid, char *why, size_t len)
+static level_t caller_level(linlid_t *d, zmsg_t *m, backup_caller_t *who, char *why, size_t len)
 {
 	const char *addr = m->n > 2 ? zmq_msg_gets(&m->part[2], "Peer-Address") : NULL;
 	const char *cred = NULL;
-	unsigned long gid;
+	unsigned long uid, gid;
 	/* "host:uid:gid:pid": the third ':' from the end starts them. */
 	for (size_t i = addr ? strlen(addr) : 0, colons = 0; i-- > 0 && colons < 3;)
 		if (addr[i] == ':' && ++colons == 3)
 			cred = addr + i;
-	if (cred == NULL || sscanf(cred, ":%lu:%lu:", uid, &gid) != 2) {
+	if (cred == NULL || sscanf(cred, ":%lu:%lu:", &uid, &gid) != 2) {
 		snprintf(why, len, "the caller's credentials are unknown");
 		return LEVEL_NONE;
 	}
-	if (*uid == 0 || *uid == (unsigned long)geteuid() ||
-	    in_group((uid_t)*uid, (gid_t)gid, control_gid))
+	who->uid = (uid_t)uid;
+	who->gid = (gid_t)gid;
+	who->in_group = in_group;
+	if (uid == 0 || uid == (unsigned long)geteuid() ||
+	    in_group(who->uid, who->gid, control_gid))
 		return LEVEL_ADMIN;
-	if (in_group((uid_t)*uid, (gid_t)gid, read_gid))
+	if (in_group(who->uid, who->gid, read_gid))
 		return LEVEL_READ;
 	if (d->cfg.read_group[0])
 		snprintf(why, len,
 		         "permission denied: uid %lu is not root nor in control_group %s or "
 		         "read_group %s",
-		         *uid, d->cfg.control_group[0] ? d->cfg.control_group : "(none set)",
+		         uid, d->cfg.control_group[0] ? d->cfg.control_group : "(none set)",
 		         d->cfg.read_group);
 	else
 		snprintf(why, len,
-		         "permission denied: uid %lu is not root nor in the control group", *uid);
+		         "permission denied: uid %lu is not root nor in the control group", uid);
 	return LEVEL_NONE;
 }
 
@@ -1021,7 +1058,7 @@ void control_on_request(linlid_t *d)
 		char why[256];
 		const char *no = NULL;
 		level_t level = LEVEL_NONE;
-		unsigned long uid = 0;
+		backup_caller_t who = {0};
 		bool envelope = m.n >= 2 && zmsg_size(&m, 1) == 0;
 		linli_arena_t *arena = NULL;
 		Linli__CtlRequest *q = NULL;
@@ -1031,7 +1068,7 @@ void control_on_request(linlid_t *d)
 			         "expected)",
 			         m.truncated ? "more than " : "", m.n - 1, m.n == 2 ? "" : "s");
 			no = why;
-		} else if ((level = caller_level(d, &m, &uid, why, sizeof(why))) == LEVEL_NONE) {
+		} else if ((level = caller_level(d, &m, &who, why, sizeof(why))) == LEVEL_NONE) {
 			no = why;
 		} else if ((q = ctlreq_decode(zmsg_data(&m, 2), zmsg_size(&m, 2), &arena)) ==
 		           NULL) {
@@ -1044,7 +1081,7 @@ void control_on_request(linlid_t *d)
 			r.reply.error = r.err;
 		}
 		if (no != NULL ||
-		    !dispatch(d, q, &r, zmsg_data(&m, 2), zmsg_size(&m, 2), level, uid)) {
+		    !dispatch(d, q, &r, zmsg_data(&m, 2), zmsg_size(&m, 2), level, &who)) {
 			log_warn("control: request refused: %s", r.err);
 			d->refused.control++;
 		}

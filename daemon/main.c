@@ -17,6 +17,7 @@
 #include <zmq.h>
 
 #include "daemon/auth.h"
+#include "daemon/backup.h"
 #include "daemon/compact.h"
 #include "daemon/linkmon.h"
 #include "daemon/linlid.h"
@@ -395,6 +396,7 @@ static int start(linlid_t *d)
 /* served: start succeeded, so the store is as good as it was found. */
 static void stop(linlid_t *d, bool served)
 {
+	backup_destroy(&d->backup); /* it reads the store */
 	verifier_destroy(&d->verifier);
 	linkmon_destroy(&d->linkmon);
 	if (d->link)

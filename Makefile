@@ -14,7 +14,8 @@ PKGS := libzmq libprotobuf-c lmdb libsodium
 # test targets, the test tools.
 BUILD_DEBS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
 	liblmdb-dev libsodium-dev
-TEST_DEBS := libcmocka-dev lmdb-utils python3 iproute2 nftables strace faketime valgrind tcpdump
+TEST_DEBS := libcmocka-dev lmdb-utils python3 iproute2 nftables strace faketime valgrind tcpdump \
+	man-db mandoc
 # The release, as --version prints it.
 VERSION := $(shell cat VERSION)
 
@@ -45,7 +46,11 @@ CTL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard ctl/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-all: deps $(BUILD)/linlid $(BUILD)/linlictl
+# The man pages: mdoc sources in man/, the release put in at build time.
+MAN_SRC := man/linlid.8 man/linlictl.8 man/linlid.conf.5
+MAN := $(MAN_SRC:man/%=$(BUILD)/man/%)
+
+all: deps $(BUILD)/linlid $(BUILD)/linlictl $(MAN)
 
 .PHONY: all deps test-deps check check-valgrind check-faults demo bench install uninstall clean \
 	fuzz fuzz-run fuzz-seeds next
@@ -84,6 +89,10 @@ $(BUILD)/%.o: %.c $(BUILD)/proto/linli.pb-c.h
 $(BUILD)/proto/linli.pb-c.o: $(BUILD)/proto/linli.pb-c.c
 	$(Q)$(CC) -std=c11 $(CFLAGS) -MMD -MP -I$(BUILD) $(shell pkg-config --cflags libprotobuf-c) \
 		$(if $(SANITIZE),-fsanitize=$(SANITIZE)) -c -o $@ $<
+
+$(BUILD)/man/%: man/% VERSION
+	@mkdir -p $(dir $@)
+	$(Q)sed 's/@VERSION@/$(VERSION)/g' $< > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/daemon/main.o $(BUILD)/ctl/main.o: VERSION
 $(BUILD)/daemon/main.o $(BUILD)/ctl/main.o: ALL_CFLAGS += -DLINLI_VERSION='"$(VERSION)"'
@@ -198,8 +207,11 @@ demo: test-deps all
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/demo.py
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/doc/linli
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/doc/linli \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(BUILD)/linlid $(BUILD)/linlictl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(BUILD)/man/linlid.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 $(BUILD)/man/linlid.8 $(BUILD)/man/linlictl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	for u in linlid-node linlid-hub; do \
 		sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@DOCDIR@|$(PREFIX)/share/doc/linli|g' \
 			deploy/$$u.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u.service; \
@@ -211,7 +223,9 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/linlid $(DESTDIR)$(PREFIX)/bin/linlictl \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system/linlid-node.service \
 		$(DESTDIR)$(PREFIX)/lib/systemd/system/linlid-hub.service \
-		$(DESTDIR)$(PREFIX)/share/doc/linli/node.conf $(DESTDIR)$(PREFIX)/share/doc/linli/hub.conf
+		$(DESTDIR)$(PREFIX)/share/doc/linli/node.conf $(DESTDIR)$(PREFIX)/share/doc/linli/hub.conf \
+		$(DESTDIR)$(PREFIX)/share/man/man5/linlid.conf.5 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/linlid.8 $(DESTDIR)$(PREFIX)/share/man/man8/linlictl.8
 	-rmdir $(DESTDIR)$(PREFIX)/share/doc/linli 2>/dev/null
 
 clean:

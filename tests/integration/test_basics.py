@@ -106,7 +106,9 @@ def check_install(tmp):
                    for d, _, fs in os.walk(dest) for f in fs)
     for want in ("usr/bin/linlid", "usr/bin/linlictl",
                  "usr/lib/systemd/system/linlid-node.service",
-                 "usr/lib/systemd/system/linlid-hub.service"):
+                 "usr/lib/systemd/system/linlid-hub.service",
+                 "usr/share/man/man8/linlid.8", "usr/share/man/man8/linlictl.8",
+                 "usr/share/man/man5/linlid.conf.5"):
         assert want in files, (want, files)
     p = make("uninstall", "PREFIX=/usr", f"DESTDIR={dest}")
     assert p.returncode == 0, p.stdout + p.stderr

@@ -48,7 +48,7 @@ def check_render():
             assert re.search(rf"^{sec}$", text, re.M), (page, sec)
         version = open(os.path.join(TOP, "VERSION")).read().strip()
         assert version in text.splitlines()[-1], (page, text.splitlines()[-1])
-        p = subprocess.run(["groff", "-ww", "-z", "-mandoc", "-Tutf8",
+        p = subprocess.run(["groff", "-k", "-ww", "-z", "-mandoc", "-Tutf8",
                             os.path.join(MAN, page)],
                            capture_output=True, text=True, timeout=60)
         assert p.returncode == 0 and p.stderr == "", (page, p.stderr)
@@ -107,7 +107,7 @@ def check_commands():
     page = source("linlid.8")
     for flag in ("c", "n", "v", "h"):
         assert re.search(rf"^\.It Fl {flag}\b", page, re.M), f"linlid -{flag}"
-    assert re.search(r"^\.It Fl \\-version", page, re.M), "linlid --version"
+    assert re.search(r"^\.It Fl \\?-version", page, re.M), "linlid --version"
     for sig in ("HUP", "TERM", "INT"):
         assert f"SIG{sig}" in rendered("linlid.8"), sig
     print("ok - linlid(8) has every option and signal")

@@ -24,6 +24,10 @@ def run(*cmd, **kw):
 
 
 def make(*args, env=None):
+    """make in the checkout, as a user would run it: not as a sub-make of
+    the `make check` that may be running this test."""
+    env = {k: v for k, v in (env or os.environ).items()
+           if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")}
     return subprocess.run(["make", "--no-print-directory", f"BUILD={cluster.BUILD}", *args],
                           cwd=TOP, capture_output=True, text=True, timeout=300, env=env)
 

@@ -28,6 +28,7 @@ typedef struct {
 	char hub[CONFIG_PATH_MAX];    /* node: ZeroMQ endpoint of the hub */
 	char control[CONFIG_PATH_MAX];
 	char control_group[64];
+	char read_group[64]; /* may use the control socket to read only */
 	int heartbeat_ms;
 	int window;
 	int window_kib;

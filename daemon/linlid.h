@@ -183,6 +183,7 @@ typedef struct linlid {
 
 	/* both: the builds at either end of the link (versions.c) */
 	struct versions *versions;
+	struct backup *backup; /* linlictl backup (backup.c); NULL until the first */
 } linlid_t;
 
 uint64_t now_ms(void);

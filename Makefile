@@ -13,7 +13,7 @@ PKGS := libzmq libprotobuf-c lmdb libsodium
 # install`: what a package build needs) and, for `make check` and the other
 # test targets, the test tools.
 BUILD_DEBS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
-	liblmdb-dev libsodium-dev
+	liblmdb-dev libsodium-dev gettext
 TEST_DEBS := libcmocka-dev lmdb-utils python3 iproute2 nftables strace faketime valgrind tcpdump \
 	man-db mandoc
 # The release, as --version prints it.
@@ -50,10 +50,16 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 MAN_SRC := man/linlid.8 man/linlictl.8 man/linlid.conf.5
 MAN := $(MAN_SRC:man/%=$(BUILD)/man/%)
 
-all: deps $(BUILD)/linlid $(BUILD)/linlictl $(MAN)
+# Translations: po/LANG.po compiled by msgfmt to BUILD/locale (what the
+# binaries use when LINLI_LOCALEDIR points there; tests and the demo do).
+LOCALEDIR ?= $(PREFIX)/share/locale
+PO := $(wildcard po/*.po)
+MO := $(PO:po/%.po=$(BUILD)/locale/%/LC_MESSAGES/linli.mo)
+
+all: deps $(BUILD)/linlid $(BUILD)/linlictl $(MAN) $(MO)
 
 .PHONY: all deps test-deps check check-valgrind check-faults demo bench install uninstall clean \
-	fuzz fuzz-run fuzz-seeds next
+	fuzz fuzz-run fuzz-seeds next pot
 
 # Installs what is missing (as root) or prints the exact command: the
 # build packages (deps), or the test tools (test-deps).
@@ -90,11 +96,21 @@ $(BUILD)/proto/linli.pb-c.o: $(BUILD)/proto/linli.pb-c.c
 	$(Q)$(CC) -std=c11 $(CFLAGS) -MMD -MP -I$(BUILD) $(shell pkg-config --cflags libprotobuf-c) \
 		$(if $(SANITIZE),-fsanitize=$(SANITIZE)) -c -o $@ $<
 
+$(BUILD)/locale/%/LC_MESSAGES/linli.mo: po/%.po | deps
+	@mkdir -p $(dir $@)
+	$(Q)msgfmt --check -o $@.tmp $< && mv $@.tmp $@
+
+# The template translators start from: every _() and N_() in ctl/.
+pot:
+	$(Q)xgettext --from-code=UTF-8 -k_ -kN_ --add-comments=TRANSLATORS: -o po/linli.pot \
+		--package-name=linli $(sort $(wildcard ctl/*.c))
+
 $(BUILD)/man/%: man/% VERSION
 	@mkdir -p $(dir $@)
 	$(Q)sed 's/@VERSION@/$(VERSION)/g' $< > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/daemon/main.o $(BUILD)/ctl/main.o: VERSION
+$(BUILD)/ctl/i18n.o: ALL_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
 $(BUILD)/daemon/main.o $(BUILD)/ctl/main.o: ALL_CFLAGS += -DLINLI_VERSION='"$(VERSION)"'
 
 $(BUILD)/liblinli.a: $(LIB_OBJ)
@@ -217,6 +233,10 @@ install: all
 			deploy/$$u.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u.service; \
 	done
 	install -m 0644 deploy/node.conf deploy/hub.conf $(DESTDIR)$(PREFIX)/share/doc/linli/
+	for mo in $(MO); do \
+		lang=$${mo#$(BUILD)/locale/}; lang=$${lang%%/*}; \
+		install -D -m 0644 $$mo $(DESTDIR)$(LOCALEDIR)/$$lang/LC_MESSAGES/linli.mo; \
+	done
 
 # What install installed, and its directories if they are left empty.
 uninstall:
@@ -226,6 +246,7 @@ uninstall:
 		$(DESTDIR)$(PREFIX)/share/doc/linli/node.conf $(DESTDIR)$(PREFIX)/share/doc/linli/hub.conf \
 		$(DESTDIR)$(PREFIX)/share/man/man5/linlid.conf.5 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/linlid.8 $(DESTDIR)$(PREFIX)/share/man/man8/linlictl.8
+	rm -f $(patsubst po/%.po,$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/linli.mo,$(PO))
 	-rmdir $(DESTDIR)$(PREFIX)/share/doc/linli 2>/dev/null
 
 clean:

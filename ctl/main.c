@@ -13,6 +13,7 @@
 #include <zmq.h>
 
 #include "ctl/ctl.h"
+#include "ctl/i18n.h"
 #include "ctl/output.h"
 
 #define DEFAULT_SOCKET "/run/linli/control.sock"
@@ -199,6 +200,7 @@ int main(int argc, char **argv)
 	int opt;
 
 	out_init();
+	i18n_init();
 	/* '+': stop at the command, whose own arguments may look like options. */
 	while ((opt = getopt_long(argc, argv, "+s:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -230,7 +232,7 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (argc == 0) {
-		fputs("linlictl: no command given\n", stderr);
+		fputs(_("linlictl: no command given\n"), stderr);
 		ctl_print_usage(&ctl, stderr);
 		return CTL_USAGE;
 	}

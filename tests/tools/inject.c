@@ -18,6 +18,9 @@
  *   gap             change set 3 to a hub that has none: the hub answers WANT
  *   flood N         N change sets with seq 1..N signed by KEYFILE as ARG2 (unknown key)
  *   signwith SEQ F  change set SEQ (prev unknown) signed by key file F, not KEYFILE
+ *   claim A SEQ [N [MS]]  N HELLOs (1), MS ms apart (300), each saying OWNER holds
+ *                   A's public log up to SEQ (a claim about another owner's log);
+ *                   the hub's GIVE replies are printed like ACKs
  *
  * The catalogue's scenarios (test_catalogue) build on a held change set:
  * FILE holds the last one of OWNER's public log the hub acknowledged (its
@@ -102,6 +105,24 @@ static void send_hello(const char *as)
 	Linli__Hello h = LINLI__HELLO__INIT;
 	uint8_t buf[256];
 	h.owner = (char *)as;
+	size_t len = linli__hello__pack(&h, buf);
+	const void *parts[] = {"HELLO", buf};
+	size_t lens[] = {5, len};
+	send_parts(2, parts, lens);
+}
+
+/* A HELLO as OWNER that says it holds of's public log up to seq. */
+static void send_claim(const char *of, uint64_t seq)
+{
+	Linli__Hello h = LINLI__HELLO__INIT;
+	Linli__Cursor c = LINLI__CURSOR__INIT, *cp = &c;
+	uint8_t buf[256];
+	h.owner = (char *)owner;
+	c.owner = (char *)of;
+	c.stream = LINLI__STREAM__PUBLIC;
+	c.seq = seq;
+	h.n_have = 1;
+	h.have = &cp;
 	size_t len = linli__hello__pack(&h, buf);
 	const void *parts[] = {"HELLO", buf};
 	size_t lens[] = {5, len};
@@ -194,7 +215,8 @@ static int drain(int ms)
 		}
 		if (strcmp(type, "ERR") == 0) {
 			printf("%s ERR %s\n", scenario, text);
-		} else if (strcmp(type, "ACK") == 0 || strcmp(type, "WANT") == 0) {
+		} else if (strcmp(type, "ACK") == 0 || strcmp(type, "WANT") == 0 ||
+		           strcmp(type, "GIVE") == 0) {
 			Linli__Cursors *c = linli__cursors__unpack(NULL, tlen, (uint8_t *)text);
 			printf("%s %s", scenario, type);
 			for (size_t i = 0; c && i < c->n_cursors; i++) {
@@ -753,6 +775,15 @@ int main(int argc, char **argv)
 		linli_key_destroy(&other);
 		send_cs(owner, frame, len, sig);
 		drain(2000);
+	} else if (strcmp(scenario, "claim") == 0) {
+		if (argc < 8)
+			die("usage", "claim OWNER SEQ [N [MS]]");
+		long n = argc > 8 ? strtol(argv[8], NULL, 10) : 1;
+		int ms = argc > 9 ? (int)strtol(argv[9], NULL, 10) : 300;
+		for (long i = 0; i < n && unsent == 0; i++) {
+			send_claim(arg, strtoull(argv[7], NULL, 10));
+			drain(ms);
+		}
 	} else if (strcmp(scenario, "flood") == 0) {
 		long n = strtol(arg, NULL, 10);
 		const char *as = argc > 7 ? argv[7] : owner;

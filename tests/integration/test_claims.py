@@ -97,7 +97,7 @@ def main():
         cluster.wait_until("the claim dropped", lambda: shown(hub) is None, 10 * cluster.SLOW)
         took = time.monotonic() - made
         assert took >= 2.5, f"dropped after {took:.1f} s, before its expiry"
-        dropped = [ln for ln in claim_lines(hub, at) if "dropped" in ln]
+        dropped = [ln for ln in claim_lines(hub, at) if "claim dropped" in ln]
         assert dropped, "the drop is not logged:\n" + hub.log_tail(20)
         assert int(hub.status()["claims_dropped"]) == 1, hub.status()
         print(f"ok - claim_expiry_s = 3: the claim was gone from status after {took:.1f} s, "
@@ -115,11 +115,17 @@ def main():
                                      hub.owner, str(FAR), "40", "300"],
                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            cluster.wait_until("the hub takes its own log back",
+            cluster.wait_until("the hub takes its own log back, Tester's claim open",
                                lambda: hub.digests().get(hub.owner + "/public") == own and
-                               hub.status()["writes"] == "accepted", 30 * cluster.SLOW)
-            assert shown(hub), f"Tester's claim is not shown: {hub.status()}"
+                               hub.status()["writes"] == "accepted" and shown(hub),
+                               30 * cluster.SLOW)
             hub.ctl("service", "add", "sd20", "name=新服务", "category=elderly")
+            nodes = {n.owner for n in c.nodes}
+            proven = [ln for ln in hub.log_text().splitlines()
+                      if "which this database lacked" in ln]
+            assert any(o in ln for ln in proven for o in nodes), \
+                "no node's proof logged:\n" + hub.log_tail(30)
+            assert not any(TESTER[0] in ln for ln in proven), proven
         finally:
             claimant.kill()
             claimant.wait()

@@ -18,6 +18,9 @@
  *   gap             change set 3 to a hub that has none: the hub answers WANT
  *   flood N         N change sets with seq 1..N signed by KEYFILE as ARG2 (unknown key)
  *   signwith SEQ F  change set SEQ (prev unknown) signed by key file F, not KEYFILE
+ *   record KIND ID [FIELD=VALUE...]  change set 1 of KIND's log holding one record with
+ *                   these values as they are (rawrec.h: past every check)
+ *   remove KIND ID  change set 1 of KIND's log removing the record ID (as it is)
  *   claim A SEQ [N [MS]]  N HELLOs (1), MS ms apart (300), each saying OWNER holds
  *                   A's public log up to SEQ (a claim about another owner's log);
  *                   the hub's GIVE replies are printed like ACKs
@@ -82,6 +85,7 @@
 #include "proto/keys.h"
 #include "proto/linli.pb-c.h"
 #include "proto/record.h"
+#include "tests/tools/rawrec.h"
 
 static void *sock, *monitor;
 static const char *scenario;
@@ -773,6 +777,21 @@ int main(int argc, char **argv)
 		seal(other, owner, LINLI_KIND_SERVICE, LINLI_STREAM_PUBLIC, strtoull(arg, NULL, 10),
 		     &frame, &len, sig);
 		linli_key_destroy(&other);
+		send_cs(owner, frame, len, sig);
+		drain(2000);
+	} else if (strcmp(scenario, "record") == 0 || strcmp(scenario, "remove") == 0) {
+		if (argc < 8)
+			die("usage", "record KIND ID [FIELD=VALUE...] or remove KIND ID");
+		bool rm = scenario[2] == 'm';
+		linli_record_t *rec = rawrec_new(arg, argv[7], rm ? 0 : argc - 8, argv + 8);
+		linli_csb_t *b = linli_csb_new();
+		uint8_t prev[LINLI_HASH_LEN] = {0}, hash[LINLI_HASH_LEN];
+		int stream = linli_kind_stream(linli_record_kind(rec));
+		linli_cs_head_t head = {owner, stream, 1, prev, (uint64_t)time(NULL), 0};
+		if (linli_csb_add(b, rm, &rec) != 0 ||
+		    linli_csb_seal(b, key, &head, &frame, &len, sig, hash) != 0)
+			die("record", "cannot seal the change set");
+		linli_csb_destroy(&b);
 		send_cs(owner, frame, len, sig);
 		drain(2000);
 	} else if (strcmp(scenario, "claim") == 0) {

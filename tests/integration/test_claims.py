@@ -7,7 +7,10 @@ A trusted community (linli-inject with Tester's key, no daemon) says in its
 HELLO that it holds the subdistrict's own public log far beyond the hub's
 head.  The hub asks it for those change sets (GIVE), keeps taking its own
 writes, logs the claim with who made it (not once per HELLO), shows it in
-status, and drops it once it was not proven within claim_expiry_s.  The real
+status, and drops it once it was not proven within claim_expiry_s.  A
+snapshot it offers of its own log (its HELLO says the log starts after a
+checkpoint the hub lacks) takes the hub's one snapshot slot only once a
+chunk with that checkpoint, signed by it, has come.  The real
 case still works with the same claimant at it: a hub whose database was
 lost takes its own log back from the nodes (they prove it with change sets
 the hub signed) and writes again, while Tester's claim stays unproven.
@@ -133,6 +136,31 @@ def main():
         hub.ctl("verify")
         print(f"ok - a wiped hub took its own public log back from the nodes ({own[0]} change "
               "sets, same digest) and writes again while Tester's claim stays unproven")
+
+        # 5. A snapshot offered on Tester's word (its HELLO says its own log
+        #    starts after checkpoint 40, which the hub lacks) takes nothing
+        #    of the hub's until a chunk signed by Tester comes: the hub's one
+        #    snapshot slot stays free for the others while Tester sends none.
+        before = hub.status()
+        claimant = subprocess.Popen([INJECT, c.endpoint, hub.pub, key, TESTER[0], "trimmed",
+                                     "50", "40", "15", "200"],
+                                    stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        try:
+            seen = []
+            deadline = time.monotonic() + 3 * cluster.SLOW
+            while time.monotonic() < deadline:
+                snap = hub.status().get("snapshot")
+                if snap:
+                    seen.append(snap)
+                time.sleep(0.1)
+        finally:
+            claimant.kill()
+            claimant.wait()
+        assert not seen, f"the hub's snapshot slot was taken on Tester's word: {seen[0]}"
+        after = hub.status()
+        assert after["snapshots_refused"] == before["snapshots_refused"], after
+        print("ok - 15 HELLOs offering a snapshot of Tester's log (checkpoint 40) without a "
+              "signed chunk: the hub's snapshot slot was never taken")
 
 
 if __name__ == "__main__":

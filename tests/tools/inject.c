@@ -24,6 +24,9 @@
  *   claim A SEQ [N [MS]]  N HELLOs (1), MS ms apart (300), each saying OWNER holds
  *                   A's public log up to SEQ (a claim about another owner's log);
  *                   the hub's GIVE replies are printed like ACKs
+ *   trimmed SEQ CKPT [N [MS]]  N HELLOs (1), MS ms apart (300), each saying OWNER's
+ *                   public log is at SEQ and starts after checkpoint CKPT (a
+ *                   snapshot offered); the hub's SNAPGETs are not answered
  *
  * The catalogue's scenarios (test_catalogue) build on a held change set:
  * FILE holds the last one of OWNER's public log the hub acknowledged (its
@@ -115,8 +118,9 @@ static void send_hello(const char *as)
 	send_parts(2, parts, lens);
 }
 
-/* A HELLO as OWNER that says it holds of's public log up to seq. */
-static void send_claim(const char *of, uint64_t seq)
+/* A HELLO as OWNER that says it holds of's public log up to seq (of:
+ * another owner), or that its own is at seq after checkpoint ckpt. */
+static void send_claim(const char *of, uint64_t seq, uint64_t ckpt)
 {
 	Linli__Hello h = LINLI__HELLO__INIT;
 	Linli__Cursor c = LINLI__CURSOR__INIT, *cp = &c;
@@ -125,8 +129,14 @@ static void send_claim(const char *of, uint64_t seq)
 	c.owner = (char *)of;
 	c.stream = LINLI__STREAM__PUBLIC;
 	c.seq = seq;
-	h.n_have = 1;
-	h.have = &cp;
+	c.checkpoint = ckpt;
+	if (strcmp(of, owner) == 0) {
+		h.n_heads = 1;
+		h.heads = &cp;
+	} else {
+		h.n_have = 1;
+		h.have = &cp;
+	}
 	size_t len = linli__hello__pack(&h, buf);
 	const void *parts[] = {"HELLO", buf};
 	size_t lens[] = {5, len};
@@ -794,13 +804,15 @@ int main(int argc, char **argv)
 		linli_csb_destroy(&b);
 		send_cs(owner, frame, len, sig);
 		drain(2000);
-	} else if (strcmp(scenario, "claim") == 0) {
+	} else if (strcmp(scenario, "claim") == 0 || strcmp(scenario, "trimmed") == 0) {
 		if (argc < 8)
-			die("usage", "claim OWNER SEQ [N [MS]]");
+			die("usage", "claim OWNER SEQ [N [MS]] or trimmed SEQ CKPT [N [MS]]");
+		bool own = scenario[0] == 't';
 		long n = argc > 8 ? strtol(argv[8], NULL, 10) : 1;
 		int ms = argc > 9 ? (int)strtol(argv[9], NULL, 10) : 300;
 		for (long i = 0; i < n && unsent == 0; i++) {
-			send_claim(arg, strtoull(argv[7], NULL, 10));
+			send_claim(own ? owner : arg, strtoull(own ? arg : argv[7], NULL, 10),
+			           own ? strtoull(argv[7], NULL, 10) : 0);
 			drain(ms);
 		}
 	} else if (strcmp(scenario, "flood") == 0) {

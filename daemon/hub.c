@@ -508,8 +508,9 @@ out:
 		linli__hello__free_unpacked(h, NULL);
 }
 
-/* The node's log starts after checkpoint: if we lack what it trimmed (our
- * database was lost), take its base as a snapshot. */
+/* The node says its log starts after checkpoint: if we lack what it
+ * trimmed (our database was lost), ask it for its base; the first chunk,
+ * with the checkpoint it signed, starts the snapshot (its word does not). */
 static void take_trimmed(linlid_t *d, const peer_t *p, int stream, uint64_t checkpoint,
                          const uint8_t *rid, size_t rid_len)
 {
@@ -520,7 +521,7 @@ static void take_trimmed(linlid_t *d, const peer_t *p, int stream, uint64_t chec
 	store_head_get(txn, p->owner, stream, &head);
 	store_abort(&txn);
 	if (head.seq < checkpoint)
-		snap_start(d, p->owner, stream, rid, rid_len);
+		snap_ask_offer(d, p->owner, stream, rid, rid_len);
 }
 
 /* The hub's head of its own public log (0 if it cannot be read). */
@@ -845,13 +846,16 @@ static void on_snapget(linlid_t *d, zmsg_t *m)
 /* SNAP <SnapChunk>: a chunk of a node's base we asked for. */
 static void on_snap(linlid_t *d, zmsg_t *m)
 {
-	char owner[LINLI_OWNER_MAX + 1];
 	bool was = snap_active(d);
-	snprintf(owner, sizeof(owner), "%s", d->snap.owner);
+	uint64_t taken = d->snapshots_taken;
 	snap_on_chunk(d, m, 2);
-	peer_t *p = was && !snap_active(d) ? peer_get(d, owner) : NULL;
+	/* Installed or dropped (a first chunk may be the last): the node goes
+	 * on from our head. */
+	peer_t *p = !snap_active(d) && (was || d->snapshots_taken != taken)
+	                ? peer_get(d, d->snap.owner)
+	                : NULL;
 	if (p != NULL)
-		p->need_ack = true; /* installed or dropped: the node goes on from our head */
+		p->need_ack = true;
 }
 
 /* The checks that need no decoding, then off to the verifier. */

@@ -191,7 +191,7 @@ void claims_tick(struct claims *c, uint64_t ours, uint64_t now)
 
 bool claims_open(const struct claims *c)
 {
-	for (size_t i = 0; i < TRUST_MAX; i++)
+	for (size_t i = 0; c != NULL && i < TRUST_MAX; i++)
 		if (c->c[i].seq != 0)
 			return true;
 	return false;

@@ -46,7 +46,7 @@ void claims_proven(struct claims *c, const char *claimant, uint64_t seq, uint64_
 /* Ends the claims ours (the hub's head of its own public log) has reached
  * and drops those that expired; each logged. */
 void claims_tick(struct claims *c, uint64_t ours, uint64_t now);
-/* Whether any claim is open (claims_tick has work). */
+/* Whether any claim is open (claims_tick has work); false for NULL. */
 bool claims_open(const struct claims *c);
 /* The head a proven claim says the hub's own public log has past ours
  * (0: none); claimant (if not NULL) is set to who says so. */

@@ -45,6 +45,7 @@ static const setting_t settings[] = {
     {"checkpoint_every", T_INT, INT(checkpoint_every), 2, 1000000, "1000", 0},
     {"log_level", T_LEVEL, INT(log_level), 0, 0, "info", 0},
     {"reader_warn_s", T_INT, INT(reader_warn_s), 1, 604800, "600", 0},
+    {"claim_expiry_s", T_INT, INT(claim_expiry_s), 1, 86400, "120", 0},
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 

@@ -34,6 +34,7 @@
 #include <zmq.h>
 
 #include "daemon/backup.h"
+#include "daemon/claims.h"
 #include "daemon/compact.h"
 #include "daemon/ctlreq.h"
 #include "daemon/linkmon.h"
@@ -618,6 +619,7 @@ static void do_status(linlid_t *d, reply_t *r)
 		add_status(r, "writes", "%s", refusal ? "refused" : "accepted");
 		if (refusal)
 			add_problem(r, "%s", refusal);
+		claims_status(d->claims, now, add_status_line, r);
 		for (size_t i = 0; i < d->npeers; i++) {
 			const peer_t *p = &d->peers[i];
 			if (p->two_links_ms != 0 &&

@@ -18,6 +18,7 @@
 
 #include "daemon/auth.h"
 #include "daemon/backup.h"
+#include "daemon/claims.h"
 #include "daemon/compact.h"
 #include "daemon/linkmon.h"
 #include "daemon/linlid.h"
@@ -399,6 +400,7 @@ static void stop(linlid_t *d, bool served)
 	backup_destroy(&d->backup); /* it reads the store */
 	verifier_destroy(&d->verifier);
 	linkmon_destroy(&d->linkmon);
+	claims_destroy(&d->claims);
 	if (d->link)
 		zmq_close(d->link);
 	if (d->zap)
@@ -462,7 +464,7 @@ static void run(linlid_t *d)
 			if (d->cfg.role == ROLE_NODE)
 				node_tick(d);
 			else
-				compact_tick(d);
+				hub_tick(d);
 			readers_tick(d->readers, d->store, now,
 			             (uint64_t)d->cfg.reader_warn_s * 1000u);
 			linkmon_tick(d->linkmon, now);

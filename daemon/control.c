@@ -647,6 +647,7 @@ static void do_status(linlid_t *d, reply_t *r)
 		add_status(r, "refused_unknown_key", "%" PRIu64, d->refused.unknown_key);
 		add_status(r, "refused_revoked", "%" PRIu64, d->refused.revoked);
 		add_status(r, "refused_old_key", "%" PRIu64, d->refused.old_key);
+		hub_flood_status(d, add_status_line, r);
 	}
 	for (size_t i = 0; i < BACKOFF_KEYS; i++) {
 		const backoff_t *b = &d->backoffs.b[i];

@@ -397,6 +397,7 @@ static int start(linlid_t *d)
 /* served: start succeeded, so the store is as good as it was found. */
 static void stop(linlid_t *d, bool served)
 {
+	hub_stop(d);
 	backup_destroy(&d->backup); /* it reads the store */
 	verifier_destroy(&d->verifier);
 	linkmon_destroy(&d->linkmon);

@@ -37,6 +37,7 @@ static const setting_t settings[] = {
     {"hub", T_STR, STR(hub), 0, 0, NULL, ROLE_NODE},
     {"control", T_STR, STR(control), 0, 0, "/run/linli/control.sock", 0},
     {"control_group", T_STR, STR(control_group), 0, 0, "", 0},
+    {"read_group", T_STR, STR(read_group), 0, 0, "", 0},
     {"heartbeat_ms", T_INT, INT(heartbeat_ms), 100, 60000, "1000", 0},
     {"window", T_INT, INT(window), 1, 1024, "64", 0},
     {"window_kib", T_INT, INT(window_kib), 64, 1048576, "1024", 0},
@@ -49,6 +50,7 @@ static const setting_t settings[] = {
     {"unauth_per_address", T_INT, INT(unauth_per_address), 1, 16384, "16", 0},
     {"fd_reserve", T_INT, INT(fd_reserve), 16, 65536, "128", 0},
     {"allow_from", T_NETS, STR(allow_from_text), 0, 0, "", 0},
+    {"claim_expiry_s", T_INT, INT(claim_expiry_s), 1, 86400, "120", 0},
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 

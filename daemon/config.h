@@ -29,6 +29,7 @@ typedef struct {
 	char hub[CONFIG_PATH_MAX];    /* node: ZeroMQ endpoint of the hub */
 	char control[CONFIG_PATH_MAX];
 	char control_group[64];
+	char read_group[64]; /* may use the control socket to read only */
 	int heartbeat_ms;
 	int window;
 	int window_kib;
@@ -43,6 +44,8 @@ typedef struct {
 	int fd_reserve;             /* descriptors link connections may not take */
 	char allow_from_text[1000]; /* allow_from as written ("": any address) */
 	addrset_t allow_from;       /* the same, read */
+	/* hub: a node's claim about the hub's own log, unproven this long, is dropped */
+	int claim_expiry_s;
 } config_t;
 
 /* Reads path into cfg (defaults first).  On error returns -1 with the

@@ -195,6 +195,13 @@ static int walk(const walk_t *w, const char *target)
 				cur[1] = '\0';
 			else
 				*slash = '\0';
+			/* Passed as a directory above; now it is the last one. */
+			if (!more(rest)) {
+				if (lstat(cur, &st) != 0)
+					return fail_errno(w, cur, errno);
+				if (check_dir(w, cur, &st, true) != 0)
+					return -1;
+			}
 			continue;
 		}
 		if (snprintf(next, sizeof(next), "%s%s%s", cur, strcmp(cur, "/") ? "/" : "",

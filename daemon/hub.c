@@ -16,8 +16,10 @@
  * one so a bad one drops alone; ACKs go out only after the commit.
  *
  * The hub's own public log lives at every node too: a hub whose database
- * was lost asks a node that has more of it (GIVE) and takes it back
- * (RELAY), checked against its own key, before it writes again.
+ * was lost asks a node that says it has more of it (GIVE) and takes it
+ * back (RELAY), checked against its own key.  What a node says of that log
+ * is a claim (claims.h): it holds the hub's writes only once change sets
+ * the hub signed and lacked prove it.
  *
  * The node side (node.c) documents the messages.
  */
@@ -27,6 +29,7 @@
 #include <zmq.h>
 
 #include "daemon/auth.h"
+#include "daemon/claims.h"
 #include "daemon/compact.h"
 #include "daemon/snapshot.h"
 #include "daemon/linkmsg.h"
@@ -505,8 +508,9 @@ out:
 		linli__hello__free_unpacked(h, NULL);
 }
 
-/* The node's log starts after checkpoint: if we lack what it trimmed (our
- * database was lost), take its base as a snapshot. */
+/* The node says its log starts after checkpoint: if we lack what it
+ * trimmed (our database was lost), ask it for its base; the first chunk,
+ * with the checkpoint it signed, starts the snapshot (its word does not). */
 static void take_trimmed(linlid_t *d, const peer_t *p, int stream, uint64_t checkpoint,
                          const uint8_t *rid, size_t rid_len)
 {
@@ -517,41 +521,32 @@ static void take_trimmed(linlid_t *d, const peer_t *p, int stream, uint64_t chec
 	store_head_get(txn, p->owner, stream, &head);
 	store_abort(&txn);
 	if (head.seq < checkpoint)
-		snap_start(d, p->owner, stream, rid, rid_len);
+		snap_ask_offer(d, p->owner, stream, rid, rid_len);
 }
 
-/* A node has our own public log up to seq: if that is more than we have,
- * ask it for the rest. */
-static void own_log_reported(linlid_t *d, const peer_t *p, uint64_t seq)
+/* The hub's head of its own public log (0 if it cannot be read). */
+static uint64_t own_head(const linlid_t *d)
 {
 	store_head_t head = {0};
 	linli_txn_t *txn;
 	if (store_read_begin(d->store, &txn) != 0)
-		return;
+		return 0;
 	store_head_get(txn, d->cfg.owner, LINLI_STREAM_PUBLIC, &head);
 	store_abort(&txn);
-	if (seq <= head.seq) {
-		if (d->own_behind && d->own_behind <= head.seq) {
-			log_info("own public log taken back from the nodes up to %llu",
-			         (unsigned long long)head.seq);
-			d->own_behind = 0;
-		}
+	return head.seq;
+}
+
+/* A node says it has our own public log up to seq: a claim, which only
+ * the change sets after our head, signed by us, can prove: ask for them. */
+static void own_log_reported(linlid_t *d, const peer_t *p, uint64_t seq)
+{
+	uint64_t ours = own_head(d);
+	if (!claims_said(d->claims, p->owner, seq, ours, now_ms()))
 		return;
-	}
-	if (d->own_behind == 0)
-		log_warn("%s holds our own public log up to %llu, this database only up to %llu: "
-		         "taking it back before our own writes",
-		         p->owner, (unsigned long long)seq, (unsigned long long)head.seq);
-	if (seq > d->own_behind)
-		d->own_behind = seq;
-	uint64_t now = now_ms();
-	if (now - d->give_ms < 500)
-		return;
-	d->give_ms = now;
 	Linli__Cursor c = LINLI__CURSOR__INIT, *cp = &c;
 	c.owner = d->cfg.owner;
 	c.stream = LINLI__STREAM__PUBLIC;
-	c.seq = head.seq;
+	c.seq = ours;
 	send_cursors(d, p, "GIVE", &cp, 1, 0);
 }
 
@@ -593,11 +588,14 @@ static void on_relay_back(linlid_t *d, zmsg_t *m)
 		rc = store_commit(&txn);
 	if (rc == STORE_IO)
 		exit_for_restart();
-	if (rc != 0)
+	if (rc != 0) {
 		log_warn("own change set %llu not applied: %s", (unsigned long long)seq,
 		         store_strerror(rc));
-	else
+	} else {
 		d->public_advanced = true;
+		/* We lacked a change set we signed: the sender's claim holds. */
+		claims_proven(d->claims, auth_sender(m), seq, now_ms());
+	}
 out:
 	store_abort(&txn);
 	linli_cs_free(&cs);
@@ -605,11 +603,18 @@ out:
 
 const char *hub_write_refusal(const linlid_t *d)
 {
-	if (d->own_behind)
-		return "the nodes hold more of the subdistrict's own log than this database (it "
-		       "was "
-		       "lost): writes wait until it is taken back from them";
-	return NULL;
+	static char why[LINLI_ERR_MAX];
+	const char *who = NULL;
+	uint64_t behind;
+	if (d->claims == NULL || !claims_open(d->claims) ||
+	    (behind = claims_behind(d->claims, own_head(d), &who)) == 0)
+		return NULL;
+	snprintf(why, sizeof(why),
+	         "the nodes hold more of the subdistrict's own log than this database (it was "
+	         "lost; %s proved it with change sets this hub signed and holds up to %llu): "
+	         "writes wait until it is taken back from them",
+	         who, (unsigned long long)behind);
+	return why;
 }
 
 static void on_pull(linlid_t *d, zmsg_t *m)
@@ -841,13 +846,16 @@ static void on_snapget(linlid_t *d, zmsg_t *m)
 /* SNAP <SnapChunk>: a chunk of a node's base we asked for. */
 static void on_snap(linlid_t *d, zmsg_t *m)
 {
-	char owner[LINLI_OWNER_MAX + 1];
 	bool was = snap_active(d);
-	snprintf(owner, sizeof(owner), "%s", d->snap.owner);
+	uint64_t taken = d->snapshots_taken;
 	snap_on_chunk(d, m, 2);
-	peer_t *p = was && !snap_active(d) ? peer_get(d, owner) : NULL;
+	/* Installed or dropped (a first chunk may be the last): the node goes
+	 * on from our head. */
+	peer_t *p = !snap_active(d) && (was || d->snapshots_taken != taken)
+	                ? peer_get(d, d->snap.owner)
+	                : NULL;
 	if (p != NULL)
-		p->need_ack = true; /* installed or dropped: the node goes on from our head */
+		p->need_ack = true;
 }
 
 /* The checks that need no decoding, then off to the verifier. */
@@ -1152,6 +1160,13 @@ void hub_on_link(linlid_t *d)
 	flush_replies(d);
 }
 
+void hub_tick(linlid_t *d)
+{
+	compact_tick(d);
+	if (claims_open(d->claims))
+		claims_tick(d->claims, own_head(d), now_ms());
+}
+
 void hub_after_write(linlid_t *d)
 {
 	d->public_advanced = true;
@@ -1176,5 +1191,7 @@ int hub_start(linlid_t *d)
 		log_err("cannot start the verifier thread");
 		return -1;
 	}
+	if ((d->claims = claims_new((uint64_t)d->cfg.claim_expiry_s * 1000u)) == NULL)
+		return -1;
 	return 0;
 }

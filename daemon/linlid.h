@@ -176,13 +176,13 @@ typedef struct linlid {
 	bool batch_full;           /* the store map filled up during this batch */
 	struct verifier *verifier; /* signatures checked on a second thread */
 	size_t verifying;          /* bytes handed to the verifier and not applied yet */
-	/* Nodes hold more of the hub's own public log than its database (it
-	 * was wiped): taken back from them (GIVE/RELAY) before its own writes. */
-	uint64_t own_behind; /* the longest such log a node reported, 0: none */
-	uint64_t give_ms;    /* last GIVE sent */
+	/* What nodes say of the hub's own public log beyond its database (it
+	 * was wiped?): believed once proven by change sets it signed (claims.h). */
+	struct claims *claims;
 
 	/* both: the builds at either end of the link (versions.c) */
 	struct versions *versions;
+	struct backup *backup; /* linlictl backup (backup.c); NULL until the first */
 } linlid_t;
 
 uint64_t now_ms(void);
@@ -267,6 +267,8 @@ bool hub_wants_link(const linlid_t *d);
 /* Applies the change sets the verifier has finished, as one batch. */
 void hub_on_verified(linlid_t *d);
 void hub_after_write(linlid_t *d);
+/* The hub's periodic work (main.c calls it every 100 ms). */
+void hub_tick(linlid_t *d);
 const peer_t *hub_peer(const linlid_t *d, const char *owner);
 
 /* control.c */

@@ -18,6 +18,15 @@
  *   gap             change set 3 to a hub that has none: the hub answers WANT
  *   flood N         N change sets with seq 1..N signed by KEYFILE as ARG2 (unknown key)
  *   signwith SEQ F  change set SEQ (prev unknown) signed by key file F, not KEYFILE
+ *   record KIND ID [FIELD=VALUE...]  change set 1 of KIND's log holding one record with
+ *                   these values as they are (rawrec.h: past every check)
+ *   remove KIND ID  change set 1 of KIND's log removing the record ID (as it is)
+ *   claim A SEQ [N [MS]]  N HELLOs (1), MS ms apart (300), each saying OWNER holds
+ *                   A's public log up to SEQ (a claim about another owner's log);
+ *                   the hub's GIVE replies are printed like ACKs
+ *   trimmed SEQ CKPT [N [MS]]  N HELLOs (1), MS ms apart (300), each saying OWNER's
+ *                   public log is at SEQ and starts after checkpoint CKPT (a
+ *                   snapshot offered); the hub's SNAPGETs are not answered
  *
  * The catalogue's scenarios (test_catalogue) build on a held change set:
  * FILE holds the last one of OWNER's public log the hub acknowledged (its
@@ -79,6 +88,7 @@
 #include "proto/keys.h"
 #include "proto/linli.pb-c.h"
 #include "proto/record.h"
+#include "tests/tools/rawrec.h"
 
 static void *sock, *monitor;
 static const char *scenario;
@@ -102,6 +112,31 @@ static void send_hello(const char *as)
 	Linli__Hello h = LINLI__HELLO__INIT;
 	uint8_t buf[256];
 	h.owner = (char *)as;
+	size_t len = linli__hello__pack(&h, buf);
+	const void *parts[] = {"HELLO", buf};
+	size_t lens[] = {5, len};
+	send_parts(2, parts, lens);
+}
+
+/* A HELLO as OWNER that says it holds of's public log up to seq (of:
+ * another owner), or that its own is at seq after checkpoint ckpt. */
+static void send_claim(const char *of, uint64_t seq, uint64_t ckpt)
+{
+	Linli__Hello h = LINLI__HELLO__INIT;
+	Linli__Cursor c = LINLI__CURSOR__INIT, *cp = &c;
+	uint8_t buf[256];
+	h.owner = (char *)owner;
+	c.owner = (char *)of;
+	c.stream = LINLI__STREAM__PUBLIC;
+	c.seq = seq;
+	c.checkpoint = ckpt;
+	if (strcmp(of, owner) == 0) {
+		h.n_heads = 1;
+		h.heads = &cp;
+	} else {
+		h.n_have = 1;
+		h.have = &cp;
+	}
 	size_t len = linli__hello__pack(&h, buf);
 	const void *parts[] = {"HELLO", buf};
 	size_t lens[] = {5, len};
@@ -194,7 +229,8 @@ static int drain(int ms)
 		}
 		if (strcmp(type, "ERR") == 0) {
 			printf("%s ERR %s\n", scenario, text);
-		} else if (strcmp(type, "ACK") == 0 || strcmp(type, "WANT") == 0) {
+		} else if (strcmp(type, "ACK") == 0 || strcmp(type, "WANT") == 0 ||
+		           strcmp(type, "GIVE") == 0) {
 			Linli__Cursors *c = linli__cursors__unpack(NULL, tlen, (uint8_t *)text);
 			printf("%s %s", scenario, type);
 			for (size_t i = 0; c && i < c->n_cursors; i++) {
@@ -753,6 +789,32 @@ int main(int argc, char **argv)
 		linli_key_destroy(&other);
 		send_cs(owner, frame, len, sig);
 		drain(2000);
+	} else if (strcmp(scenario, "record") == 0 || strcmp(scenario, "remove") == 0) {
+		if (argc < 8)
+			die("usage", "record KIND ID [FIELD=VALUE...] or remove KIND ID");
+		bool rm = scenario[2] == 'm';
+		linli_record_t *rec = rawrec_new(arg, argv[7], rm ? 0 : argc - 8, argv + 8);
+		linli_csb_t *b = linli_csb_new();
+		uint8_t prev[LINLI_HASH_LEN] = {0}, hash[LINLI_HASH_LEN];
+		int stream = linli_kind_stream(linli_record_kind(rec));
+		linli_cs_head_t head = {owner, stream, 1, prev, (uint64_t)time(NULL), 0};
+		if (linli_csb_add(b, rm, &rec) != 0 ||
+		    linli_csb_seal(b, key, &head, &frame, &len, sig, hash) != 0)
+			die("record", "cannot seal the change set");
+		linli_csb_destroy(&b);
+		send_cs(owner, frame, len, sig);
+		drain(2000);
+	} else if (strcmp(scenario, "claim") == 0 || strcmp(scenario, "trimmed") == 0) {
+		if (argc < 8)
+			die("usage", "claim OWNER SEQ [N [MS]] or trimmed SEQ CKPT [N [MS]]");
+		bool own = scenario[0] == 't';
+		long n = argc > 8 ? strtol(argv[8], NULL, 10) : 1;
+		int ms = argc > 9 ? (int)strtol(argv[9], NULL, 10) : 300;
+		for (long i = 0; i < n && unsent == 0; i++) {
+			send_claim(own ? owner : arg, strtoull(own ? arg : argv[7], NULL, 10),
+			           own ? strtoull(argv[7], NULL, 10) : 0);
+			drain(ms);
+		}
 	} else if (strcmp(scenario, "flood") == 0) {
 		long n = strtol(arg, NULL, 10);
 		const char *as = argc > 7 ? argv[7] : owner;

@@ -368,32 +368,33 @@ fail:
 	return -1;
 }
 
-/* Creates tmp for writing, never through what is at its name. */
-static int create_tmp(const char *tmp)
+/* Creates the temporary file name in dirfd, never through what is at its
+ * name. */
+static int create_tmp(int dirfd, const char *name)
 {
 	for (int tries = 0;; tries++) {
-		int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+		int fd =
+		    openat(dirfd, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 		if (fd >= 0 || errno != EEXIST || tries == 1)
 			return fd;
-		/* Left by a crash, or put there by root or this user (the
+		/* Left by a crash, or put there by root or a trusted user (the
 		 * directory is checked): unlink removes a link, not its target. */
-		if (unlink(tmp) != 0)
+		if (unlinkat(dirfd, name, 0) != 0)
 			return -1;
 	}
 }
 
-int linli_file_write(const char *what, const char *path, const void *data, size_t len,
-                     const linli_write_t *how, char *err, size_t errlen)
+int linli_file_begin(linli_wfile_t *f, const char *what, const char *path, const linli_write_t *how,
+                     uid_t also, char *err, size_t errlen)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
 	const char *base = slash ? slash + 1 : path;
-	int fd = -1, dfd = -1;
-	bool made = false;
-
-	if (linli_path_check(what, path, false, LINLI_NO_UID, err, errlen) != 0)
+	char dir[PATH_MAX];
+	memset(f, 0, sizeof(*f));
+	f->fd = f->dirfd = -1;
+	if (linli_path_check(what, path, false, also, err, errlen) != 0)
 		return -1;
-	if (*base == '\0') {
+	if (*base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
 		snprintf(err, errlen, "%s %s: names a directory, not a file", what, path);
 		return -1;
 	}
@@ -403,71 +404,104 @@ int linli_file_write(const char *what, const char *path, const void *data, size_
 		snprintf(dir, sizeof(dir), "/");
 	else
 		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if (snprintf(tmp, sizeof(tmp), "%s/.%s.%ld.tmp", dir, base, (long)getpid()) >=
-	    (int)sizeof(tmp)) {
-		snprintf(err, errlen, "%s %s: path too long", what, path);
+	if (snprintf(f->name, sizeof(f->name), "%s", base) >= (int)sizeof(f->name) ||
+	    snprintf(f->tmp, sizeof(f->tmp), ".%s.%ld.tmp", base, (long)getpid()) >=
+	        (int)sizeof(f->tmp) ||
+	    snprintf(f->tmp_path, sizeof(f->tmp_path), "%s/%s", dir, f->tmp) >=
+	        (int)sizeof(f->tmp_path)) {
+		snprintf(err, errlen, "%s %s: name too long", what, path);
 		return -1;
 	}
-	if ((fd = create_tmp(tmp)) < 0) {
-		snprintf(err, errlen, "%s %s: %s", what, tmp, strerror(errno));
+	/* Every later step is relative to this descriptor: the directory
+	 * checked, whatever its path leads to by then. */
+	if ((f->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		snprintf(err, errlen, "%s %s: %s: %s", what, path, dir, strerror(errno));
 		return -1;
 	}
-	made = true;
+	if ((f->fd = create_tmp(f->dirfd, f->tmp)) < 0) {
+		snprintf(err, errlen, "%s %s: %s", what, f->tmp_path, strerror(errno));
+		close(f->dirfd);
+		f->dirfd = -1;
+		return -1;
+	}
 	uid_t uid = how->uid == LINLI_NO_UID ? geteuid() : how->uid;
 	gid_t gid = how->gid == (gid_t)-1 ? getegid() : how->gid;
-	if (fchmod(fd, how->mode & 07777) != 0 ||
-	    ((uid != geteuid() || gid != getegid()) && fchown(fd, uid, gid) != 0)) {
+	if (fchmod(f->fd, how->mode & 07777) != 0 ||
+	    ((uid != geteuid() || gid != getegid()) && fchown(f->fd, uid, gid) != 0)) {
 		snprintf(err, errlen, "%s %s: cannot give it mode %o and owner %lu:%lu: %s", what,
 		         path, (unsigned)(how->mode & 07777), (unsigned long)uid,
 		         (unsigned long)gid, strerror(errno));
+		linli_file_abort(f);
+		return -1;
+	}
+	return 0;
+}
+
+int linli_file_commit(linli_wfile_t *f, const char *what, const char *path, bool replace, char *err,
+                      size_t errlen)
+{
+	if (fsync(f->fd) != 0) {
+		snprintf(err, errlen, "%s %s: %s", what, f->tmp_path, strerror(errno));
 		goto fail;
 	}
+	if (replace) {
+		if (renameat(f->dirfd, f->tmp, f->dirfd, f->name) != 0) {
+			snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+			goto fail;
+		}
+	} else if (renameat2(f->dirfd, f->tmp, f->dirfd, f->name, RENAME_NOREPLACE) != 0) {
+		/* A file system without RENAME_NOREPLACE: link refuses an
+		 * existing name just as well. */
+		if ((errno != EINVAL && errno != ENOSYS) ||
+		    linkat(f->dirfd, f->tmp, f->dirfd, f->name, 0) != 0) {
+			snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+			goto fail;
+		}
+		unlinkat(f->dirfd, f->tmp, 0);
+	}
+	int rc = fsync(f->dirfd);
+	if (rc != 0)
+		snprintf(err, errlen, "%s %s: written, but its directory is not synced: %s", what,
+		         path, strerror(errno));
+	close(f->dirfd);
+	f->dirfd = -1;
+	return rc == 0 ? 0 : -1;
+fail:
+	linli_file_abort(f);
+	return -1;
+}
+
+void linli_file_abort(linli_wfile_t *f)
+{
+	if (f->dirfd < 0)
+		return;
+	unlinkat(f->dirfd, f->tmp, 0);
+	close(f->dirfd);
+	f->dirfd = -1;
+}
+
+int linli_file_write(const char *what, const char *path, const void *data, size_t len,
+                     const linli_write_t *how, char *err, size_t errlen)
+{
+	linli_wfile_t f;
+	if (linli_file_begin(&f, what, path, how, LINLI_NO_UID, err, errlen) != 0)
+		return -1;
 	for (size_t done = 0; done < len;) {
-		ssize_t n = write(fd, (const char *)data + done, len - done);
+		ssize_t n = write(f.fd, (const char *)data + done, len - done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			snprintf(err, errlen, "%s %s: %s", what, tmp, strerror(errno));
-			goto fail;
+			snprintf(err, errlen, "%s %s: %s", what, f.tmp_path, strerror(errno));
+			linli_file_abort(&f);
+			close(f.fd);
+			return -1;
 		}
 		done += (size_t)n;
 	}
-	int rc = fsync(fd);
-	if (close(fd) != 0)
+	int rc = linli_file_commit(&f, what, path, how->replace, err, errlen);
+	if (close(f.fd) != 0 && rc == 0) {
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
 		rc = -1;
-	fd = -1;
-	if (rc != 0) {
-		snprintf(err, errlen, "%s %s: %s", what, tmp, strerror(errno));
-		goto fail;
 	}
-	if (how->replace) {
-		if (rename(tmp, path) != 0) {
-			snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
-			goto fail;
-		}
-	} else {
-		/* link, not rename: never replace a file already there. */
-		if (link(tmp, path) != 0) {
-			snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
-			goto fail;
-		}
-		unlink(tmp);
-	}
-	made = false;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) != 0) {
-		snprintf(err, errlen, "%s %s: written, but its directory is not synced: %s", what,
-		         path, strerror(errno));
-		if (dfd >= 0)
-			close(dfd);
-		return -1;
-	}
-	close(dfd);
-	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	if (made)
-		unlink(tmp);
-	return -1;
+	return rc;
 }

@@ -24,6 +24,7 @@
 #ifndef LINLI_FILES_H
 #define LINLI_FILES_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/stat.h>
@@ -57,7 +58,7 @@ int linli_file_open(const char *what, const char *path, size_t max, int *fd, str
 int linli_file_read(const char *what, const char *path, size_t max, char **text, size_t *len,
                     struct stat *st, char *err, size_t errlen);
 
-/* How linli_file_write makes the file. */
+/* How a file is made. */
 typedef struct {
 	mode_t mode;  /* of the new file */
 	uid_t uid;    /* its owner; LINLI_NO_UID: this process's */
@@ -66,15 +67,37 @@ typedef struct {
 	                 replacing one (EEXIST) */
 } linli_write_t;
 
-/* Writes len bytes of data as the file at path, atomically and durably,
- * after linli_path_check of its directory: a temporary file beside it,
- * ".NAME.PID.tmp", opened O_CREAT|O_EXCL|O_NOFOLLOW (a link or file found
- * at that name, left by a crash or put there by root or this user, the
- * only ones who can write the directory, is removed, never followed),
- * given how's mode and owner, written, fsync'd, then renamed over path (or
- * linked to it), and the directory fsync'd: a crash leaves the old file or
- * the new one.  -1 with "what path: why" in err; the temporary file is
- * gone then. */
+/* A file being written: linli_file_begin, write to fd, then
+ * linli_file_commit or linli_file_abort.  fd is the caller's to close, in
+ * every case, after either. */
+typedef struct {
+	int fd;    /* the temporary file, open for writing */
+	int dirfd; /* its directory, opened once: every later step is in it */
+	char name[NAME_MAX + 1], tmp[NAME_MAX + 1];
+	char tmp_path[PATH_MAX + NAME_MAX + 2]; /* for messages, and to reopen what was written */
+} linli_wfile_t;
+
+/* Starts writing the file at path: checks its directory with
+ * linli_path_check (owners root, this user and also), opens it, and makes
+ * in it the temporary file ".NAME.PID.tmp", O_CREAT|O_EXCL|O_NOFOLLOW (a
+ * link or file found at that name, left by a crash or put there by one of
+ * the owners trusted, is removed, never followed), with how's mode and
+ * owner.  -1 with "what path: why" in err, nothing left behind. */
+int linli_file_begin(linli_wfile_t *f, const char *what, const char *path, const linli_write_t *how,
+                     uid_t also, char *err, size_t errlen);
+/* fsync of the temporary file, then its rename to path's name in the same
+ * directory (replace false: RENAME_NOREPLACE, or link where the file
+ * system lacks it; never over a file), and fsync of the directory: a crash
+ * leaves the old file or the new one.  -1 with the reason in err; the
+ * temporary file is gone then, unless only the directory's fsync failed
+ * (the file has its name; "written, but..."). */
+int linli_file_commit(linli_wfile_t *f, const char *what, const char *path, bool replace, char *err,
+                      size_t errlen);
+/* Removes the temporary file; safe after commit and twice. */
+void linli_file_abort(linli_wfile_t *f);
+
+/* All of it for len bytes of data: begin (no owner trusted beyond root
+ * and this user), write, commit, close. */
 int linli_file_write(const char *what, const char *path, const void *data, size_t len,
                      const linli_write_t *how, char *err, size_t errlen);
 

@@ -8,7 +8,8 @@
  * as, and writable by no one else: no write bit for group or others.  The
  * only exception is a directory above, never the one holding the file, that
  * has the sticky bit (such as /tmp): there others may make names of their
- * own but cannot rename or remove ours.  The directory holding the file
+ * own but cannot rename or remove ours.  (With POSIX ACLs the group bits
+ * are the mask: no named user or group can write where they are clear.)  The directory holding the file
  * must be closed even so, or another user could take a name first (the
  * control socket's, a temporary file's).  Group write is refused too, the
  * control group's included: a member who could write the socket's

@@ -28,6 +28,7 @@
 #include "daemon/verify.h"
 #include "daemon/versions.h"
 #include "daemon/zmsg.h"
+#include "proto/files.h"
 
 static volatile sig_atomic_t stop_signal, reload_signal;
 
@@ -321,7 +322,7 @@ _Static_assert(STORE_KEY_LEN == LINLI_SECRET_LEN, "a data key is a secret");
  * copy) and wiped here at once; it is never logged. */
 static int open_store(linlid_t *d)
 {
-	char err[LINLI_ERR_MAX];
+	char err[LINLI_FILE_ERR_MAX];
 	uint8_t *key = NULL;
 	if (linli_data_key_load(&key, d->cfg.data_key_file, err, sizeof(err)) != 0) {
 		bool missing = access(d->cfg.data_key_file, F_OK) != 0 && errno == ENOENT;
@@ -359,11 +360,19 @@ static int start(linlid_t *d)
 		log_err("state_dir %s: %s", d->cfg.state_dir, strerror(errno));
 		return -1;
 	}
+	/* Made or found, it must be ours alone, and every directory above it
+	 * (files.h): a state directory another user can change is a database
+	 * they can swap. */
+	if (linli_path_check("state_dir", d->cfg.state_dir, true, LINLI_NO_UID, err, sizeof(err)) !=
+	    0) {
+		log_err("%s; not starting", err);
+		return -1;
+	}
 	/* One daemon per state directory: a second one would take over the
 	 * control socket and write the same logs with its own idea of them. */
 	char lock[CONFIG_PATH_MAX + 16];
 	snprintf(lock, sizeof(lock), "%s/linlid.lock", d->cfg.state_dir);
-	d->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	d->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (d->lock_fd < 0 || flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
 		log_err("state_dir %s: %s", d->cfg.state_dir,
 		        errno == EWOULDBLOCK ? "another linlid is running with it"
@@ -479,7 +488,7 @@ int main(int argc, char **argv)
 	static linlid_t daemon; /* large (peer table): not on the stack */
 	const char *config = NULL;
 	bool check = false, verbose = false;
-	char err[LINLI_ERR_MAX];
+	char err[LINLI_FILE_ERR_MAX];
 	int opt;
 
 	static const struct option longopts[] = {

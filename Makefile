@@ -3,6 +3,8 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+# Where make install puts the systemd units (the package: /lib/systemd/system).
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 BUILD ?= build
 SANITIZE ?=
 # The wire schema the build is made from (the test fixture `next` gives another).
@@ -17,7 +19,7 @@ DEBS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-comp
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP -I. -I$(BUILD) \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) -MMD -MP -I. -I$(BUILD) \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 ifneq ($(SANITIZE),)
@@ -44,7 +46,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 all: deps $(BUILD)/linlid $(BUILD)/linlictl
 
 .PHONY: all deps check check-valgrind check-faults demo bench install clean fuzz fuzz-run fuzz-seeds \
-	next
+	next deb check-system
 
 # Installs what is missing (as root) or prints the exact command.
 deps:
@@ -188,16 +190,44 @@ demo: all
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/demo.py
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/doc/linli
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/doc/linli
 	install -m 0755 $(BUILD)/linlid $(BUILD)/linlictl $(DESTDIR)$(PREFIX)/bin/
 	for u in linlid-node linlid-hub; do \
 		sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@DOCDIR@|$(PREFIX)/share/doc/linli|g' \
-			deploy/$$u.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u.service; \
+			deploy/$$u.service > $(DESTDIR)$(UNITDIR)/$$u.service; \
 	done
 	install -m 0644 deploy/node.conf deploy/hub.conf $(DESTDIR)$(PREFIX)/share/doc/linli/
+
+# `make deb`: the Debian 12 package (debian/, debhelper) built from a copy
+# of this tree in $(BUILD)/deb, and checked by lintian (no error).
+DEB_DEBS := build-essential debhelper dpkg-dev fakeroot lintian pkg-config libzmq3-dev \
+	libprotobuf-c-dev protobuf-c-compiler liblmdb-dev libsodium-dev
+deb:
+	$(Q)$(MAKE) --no-print-directory deps DEBS="$(DEB_DEBS)"
+	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	$(Q)if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard | \
+			tar --null -T - -c --ignore-failed-read 2>/dev/null; \
+	else \
+		tar -c --exclude='./build*' .; \
+	fi | tar -x -C $(BUILD)/deb/src
+	$(Q)cd $(BUILD)/deb/src && { dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+		{ tail -30 ../build.log; echo "make deb: dpkg-buildpackage failed: $(BUILD)/deb/build.log" >&2; \
+		exit 1; }; }
+	$(Q)lintian --fail-on error $(BUILD)/deb/*.changes
+	$(Q)ls $(BUILD)/deb/*.deb
+
+# `make check-system`: the package installed in Debian 12 containers
+# booted with systemd (tests/system/run: hub and node units, writes,
+# kills, the watchdog, upgrade, purge); says SKIP where a container
+# cannot boot here.
+SYSTEM_DEBS := systemd-container debootstrap
+check-system: deb
+	$(Q)$(MAKE) --no-print-directory deps DEBS="$(SYSTEM_DEBS)"
+	$(Q)python3 tests/system/run $(BUILD)/deb/linli_*.deb
 
 clean:
 	rm -rf $(BUILD)
 
-# (The next build's are its own: its make reads them.)
--include $(shell find $(BUILD) -path $(NEXT) -prune -o -name '*.d' -print 2>/dev/null)
+# (The next build's are its own: its make reads them; the package's too.)
+-include $(shell find $(BUILD) \( -path $(NEXT) -o -path $(BUILD)/deb \) -prune -o -name '*.d' -type f -print 2>/dev/null)

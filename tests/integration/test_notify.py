@@ -109,7 +109,7 @@ def main():
             # The hub's stderr is its log file; JOURNAL_STREAM names that
             # file, as systemd names the journal's stream.
             open(hub.logfile, "a").close()
-            hub_env = {"NOTIFY_SOCKET": hub_ear.address, "WATCHDOG_USEC": "2000000",
+            hub_env = {"NOTIFY_SOCKET": hub_ear.address, "WATCHDOG_USEC": "4000000",
                        "JOURNAL_STREAM": stream_id(hub.logfile)}
             start_with(hub, hub_env, wait=False)
             _, _, pid, f = hub_ear.wait("READY=1", lambda f: f.get("READY") == "1")
@@ -119,7 +119,7 @@ def main():
             assert "STATUS" in f, f"READY=1 without a STATUS: {f}"
 
             # A node with a watchdog meant for another process sends no WATCHDOG=1.
-            node_env = {"NOTIFY_SOCKET": node_ear.address, "WATCHDOG_USEC": "2000000",
+            node_env = {"NOTIFY_SOCKET": node_ear.address, "WATCHDOG_USEC": "4000000",
                         "WATCHDOG_PID": "1", "JOURNAL_STREAM": "1:1"}
             start_with(z, node_env, wait=False)
             node_ear.wait("READY=1", lambda f: f.get("READY") == "1")
@@ -131,14 +131,14 @@ def main():
             z.ctl("service", "add", "s1", "name=长者食堂", "category=elderly")
             c.wait_converged()
 
-            # The watchdog: at half of WATCHDOG_USEC (1 s), never 2 s apart.
+            # The watchdog: at half of WATCHDOG_USEC (2 s), never 4 s apart.
             mark = hub_ear.count()
-            time.sleep(4.5)
+            time.sleep(9)
             pings = [t for t, pid, f in hub_ear.messages(mark) if f.get("WATCHDOG") == "1"]
-            assert len(pings) >= 3, f"{len(pings)} WATCHDOG=1 in 4.5 s at WATCHDOG_USEC=2 s"
+            assert len(pings) >= 3, f"{len(pings)} WATCHDOG=1 in 9 s at WATCHDOG_USEC=4 s"
             gaps = [b - a for a, b in zip(pings, pings[1:])]
-            assert max(gaps) < 2.0, f"WATCHDOG=1 gaps {gaps}: systemd would kill it"
-            assert min(gaps) > 0.5, f"WATCHDOG=1 gaps {gaps}: more often than half the interval"
+            assert max(gaps) < 4.0, f"WATCHDOG=1 gaps {gaps}: systemd would kill it"
+            assert min(gaps) > 1.0, f"WATCHDOG=1 gaps {gaps}: more often than half the interval"
             assert not any(f.get("WATCHDOG") for _, _, f in node_ear.messages()), \
                 "WATCHDOG=1 though WATCHDOG_PID names another process"
 

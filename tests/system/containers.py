@@ -22,9 +22,9 @@ import re
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 
+PREFIX = "linli-system"  # of what is made in /var/tmp, and of the namespace
 SUITE = "bookworm"
 BASE_PACKAGES = ["systemd", "systemd-sysv", "dbus", "sudo"]
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -77,7 +77,7 @@ def base_root(deb):
     """The cached bookworm root for this package: made if missing."""
     packages = sorted(set(BASE_PACKAGES + depends_of(deb)))
     key = hashlib.sha256(",".join(packages).encode()).hexdigest()[:12]
-    root = f"/var/tmp/linli-system-base-{key}"
+    root = f"/var/tmp/{PREFIX}-base-{key}"
     if os.path.isfile(os.path.join(root, "lib/systemd/systemd")):
         return root
     tmp = f"{root}.tmp{os.getpid()}"
@@ -98,11 +98,40 @@ def base_root(deb):
     return root
 
 
+def _alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def sweep_stale():
+    """What a run killed before its close() left behind (its PID gone):
+    namespaces with no process in them, overlays no container uses."""
+    for line in run(["ip", "netns", "list"], check=False).stdout.splitlines():
+        m = re.match(rf"({PREFIX}-(\d+))\b", line)
+        if m and not _alive(int(m.group(2))) and \
+                not run(["ip", "netns", "pids", m.group(1)], check=False).stdout.strip():
+            run(["ip", "netns", "del", m.group(1)], check=False)
+    for name in os.listdir("/var/tmp"):
+        m = re.fullmatch(rf"{PREFIX}-run-(\d+)", name)
+        if not m or _alive(int(m.group(1))):
+            continue
+        top = os.path.join("/var/tmp", name)
+        roots = [os.path.join(top, d, "root") for d in os.listdir(top)]
+        if all(run(["umount", r], check=False).returncode == 0 or not os.path.ismount(r)
+               for r in roots):
+            shutil.rmtree(top, ignore_errors=True)
+
+
 class Network:
     """A network namespace with its loopback up, deleted by close()."""
 
     def __init__(self):
-        self.name = f"linlisys{os.getpid()}"
+        self.name = f"{PREFIX}-{os.getpid()}"
         p = run(["ip", "netns", "add", self.name], check=False)
         if p.returncode != 0:
             raise Unavailable(f"ip netns add: {p.stderr.strip()}")
@@ -222,8 +251,10 @@ class Machines:
         for tool in ("systemd-nspawn", "debootstrap", "nsenter", "ip"):
             if shutil.which(tool) is None:
                 raise Unavailable(f"`{tool}` is not installed")
+        sweep_stale()
         self.base = base_root(deb)
-        self.workdir = tempfile.mkdtemp(prefix="linli-system-", dir="/var/tmp")
+        self.workdir = f"/var/tmp/{PREFIX}-run-{os.getpid()}"
+        os.makedirs(self.workdir)
         self.containers = []
         self.network = None
         self._old = signal.signal(signal.SIGTERM, self._on_term)

@@ -204,6 +204,9 @@ DEB_DEBS := build-essential debhelper dpkg-dev fakeroot lintian pkg-config libzm
 	libprotobuf-c-dev protobuf-c-compiler liblmdb-dev libsodium-dev
 deb:
 	$(Q)$(MAKE) --no-print-directory deps DEBS="$(DEB_DEBS)"
+	$(Q)v=$$(dpkg-parsechangelog -S Version); if [ -f VERSION ] && [ "$$(cat VERSION)" != "$$v" ]; then \
+		echo "make deb: debian/changelog is at $$v, VERSION at $$(cat VERSION): add an entry (dch -v $$(cat VERSION))" >&2; \
+		exit 1; fi
 	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
 	$(Q)if git rev-parse --git-dir >/dev/null 2>&1; then \
 		git ls-files -z --cached --others --exclude-standard | \

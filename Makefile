@@ -11,10 +11,15 @@ SANITIZE ?=
 PROTO ?= proto/linli.proto
 
 PKGS := libzmq libprotobuf-c lmdb libsodium
-# Debian packages that provide the build and test dependencies.
-DEBS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
-	liblmdb-dev lmdb-utils libsodium-dev libcmocka-dev python3 iproute2 nftables strace faketime \
-	valgrind tcpdump
+# Debian packages that provide the build dependencies (`make`, `make
+# install`: what a package build needs) and, for `make check` and the other
+# test targets, the test tools.
+BUILD_DEBS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
+	liblmdb-dev libsodium-dev gettext
+TEST_DEBS := libcmocka-dev lmdb-utils python3 iproute2 nftables strace faketime valgrind tcpdump \
+	man-db mandoc
+# The release, as --version prints it.
+VERSION := $(shell cat VERSION)
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -43,13 +48,26 @@ CTL_OBJ := $(patsubst %.c,$(BUILD)/%.o,$(wildcard ctl/*.c))
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-all: deps $(BUILD)/linlid $(BUILD)/linlictl
+# The man pages: mdoc sources in man/, the release put in at build time.
+MAN_SRC := man/linlid.8 man/linlictl.8 man/linlid.conf.5
+MAN := $(MAN_SRC:man/%=$(BUILD)/man/%)
 
-.PHONY: all deps check check-valgrind check-faults demo bench install clean fuzz fuzz-run fuzz-seeds \
-	next deb check-system
+# Translations: po/LANG.po compiled by msgfmt to BUILD/locale (what the
+# binaries use when LINLI_LOCALEDIR points there; tests and the demo do).
+LOCALEDIR ?= $(PREFIX)/share/locale
+PO := $(wildcard po/*.po)
+MO := $(PO:po/%.po=$(BUILD)/locale/%/LC_MESSAGES/linli.mo)
 
-# Installs what is missing (as root) or prints the exact command.
-deps:
+all: deps $(BUILD)/linlid $(BUILD)/linlictl $(MAN) $(MO)
+
+.PHONY: all deps test-deps check check-valgrind check-faults demo bench install uninstall clean \
+	fuzz fuzz-run fuzz-seeds next pot deb check-system
+
+# Installs what is missing (as root) or prints the exact command: the
+# build packages (deps), or the test tools (test-deps).
+deps: DEBS = $(BUILD_DEBS)
+test-deps: DEBS = $(TEST_DEBS)
+deps test-deps:
 	$(Q)missing=""; for p in $(DEBS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
@@ -80,6 +98,23 @@ $(BUILD)/proto/linli.pb-c.o: $(BUILD)/proto/linli.pb-c.c
 	$(Q)$(CC) -std=c11 $(CFLAGS) -MMD -MP -I$(BUILD) $(shell pkg-config --cflags libprotobuf-c) \
 		$(if $(SANITIZE),-fsanitize=$(SANITIZE)) -c -o $@ $<
 
+$(BUILD)/locale/%/LC_MESSAGES/linli.mo: po/%.po | deps
+	@mkdir -p $(dir $@)
+	$(Q)msgfmt --check -o $@.tmp $< && mv $@.tmp $@
+
+# The template translators start from: every _() and N_() in ctl/.
+pot:
+	$(Q)xgettext --from-code=UTF-8 -k_ -kN_ --add-comments=TRANSLATORS: -o po/linli.pot \
+		--package-name=linli $(sort $(wildcard ctl/*.c))
+
+$(BUILD)/man/%: man/% VERSION
+	@mkdir -p $(dir $@)
+	$(Q)sed 's/@VERSION@/$(VERSION)/g' $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/daemon/main.o $(BUILD)/ctl/main.o: VERSION
+$(BUILD)/ctl/i18n.o: ALL_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
+$(BUILD)/daemon/main.o $(BUILD)/ctl/main.o: ALL_CFLAGS += -DLINLI_VERSION='"$(VERSION)"'
+
 $(BUILD)/liblinli.a: $(LIB_OBJ)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -91,7 +126,7 @@ $(BUILD)/linlictl: $(CTL_OBJ) $(BUILD)/liblinli.a
 	@[ "$(V)" = 1 ] || echo "  LD $@"
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblinli.a
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblinli.a | test-deps
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblinli.a $(LIBS) -lcmocka
 
@@ -126,7 +161,7 @@ $(BUILD)/tests/linli-seeds: tests/fuzz/seeds.c $(BUILD)/liblinli.a
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblinli.a $(LIBS)
 
-check: all $(UNIT_BIN) $(TOOLS) $(FUZZ_REPLAY) next
+check: test-deps all $(UNIT_BIN) $(TOOLS) $(FUZZ_REPLAY) next
 	$(Q)BUILD=$(abspath $(BUILD)) tests/run $(UNIT_BIN) $(FUZZ_REPLAY)
 
 # The next release, as a test fixture: linlid and linlictl built from this
@@ -148,7 +183,7 @@ $(NEXT)/linli.proto: $(PROTO) tests/tools/next_schema.awk
 # New inputs go to build-fuzz/fuzz/NAME.corpus, crashes beside them.
 FUZZ_SECONDS ?= 600
 FUZZ_CC ?= clang-14
-fuzz: deps
+fuzz: deps test-deps
 	$(Q)command -v $(FUZZ_CC) >/dev/null || { echo "make fuzz needs $(FUZZ_CC) (Debian package clang-14)" >&2; exit 1; }
 	$(Q)$(MAKE) --no-print-directory BUILD=build-fuzz CC=$(FUZZ_CC) \
 		SANITIZE=address,undefined,fuzzer-no-link fuzz-run
@@ -172,36 +207,52 @@ $(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/liblinlid.a $(BUILD)/liblinli.a
 VALGRIND_CMD := valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 	--show-leak-kinds=definite --quiet
 VALGRIND_TESTS := test_config test_verify test_refusals test_restore test_replication test_catalogue
-check-valgrind: all $(UNIT_BIN) $(TOOLS) $(FUZZ_REPLAY)
+check-valgrind: test-deps all $(UNIT_BIN) $(TOOLS) $(FUZZ_REPLAY)
 	$(Q)BUILD=$(abspath $(BUILD)) VALGRIND="$(VALGRIND_CMD)" LINLI_TESTS="$(VALGRIND_TESTS)" \
 	    LINLI_SLOW=5 tests/run $(UNIT_BIN) $(FUZZ_REPLAY)
 
 # R records per community (default 100000); see README "Performance".
 R ?= 100000
 # The long form of the fault suite (hundreds of kills): minutes, not seconds.
-check-faults: all $(TOOLS)
+check-faults: test-deps all $(TOOLS)
 	$(Q)BUILD=$(abspath $(BUILD)) KILLS=$(or $(KILLS),200) REPEAT=$(or $(REPEAT),3) \
 	    python3 tests/check_faults.py
 
-bench: all $(TOOLS)
+bench: test-deps all $(TOOLS)
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/bench.py $(R)
 
-demo: all
+demo: test-deps all
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/demo.py
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/doc/linli
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/doc/linli \
+		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(BUILD)/linlid $(BUILD)/linlictl $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(BUILD)/man/linlid.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 0644 $(BUILD)/man/linlid.8 $(BUILD)/man/linlictl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	for u in linlid-node linlid-hub; do \
 		sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@DOCDIR@|$(PREFIX)/share/doc/linli|g' \
 			deploy/$$u.service > $(DESTDIR)$(UNITDIR)/$$u.service; \
 	done
 	install -m 0644 deploy/node.conf deploy/hub.conf $(DESTDIR)$(PREFIX)/share/doc/linli/
+	for mo in $(MO); do \
+		lang=$${mo#$(BUILD)/locale/}; lang=$${lang%%/*}; \
+		install -D -m 0644 $$mo $(DESTDIR)$(LOCALEDIR)/$$lang/LC_MESSAGES/linli.mo; \
+	done
+
+# What install installed, and its directories if they are left empty.
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/linlid $(DESTDIR)$(PREFIX)/bin/linlictl \
+		$(DESTDIR)$(UNITDIR)/linlid-node.service $(DESTDIR)$(UNITDIR)/linlid-hub.service \
+		$(DESTDIR)$(PREFIX)/share/doc/linli/node.conf $(DESTDIR)$(PREFIX)/share/doc/linli/hub.conf \
+		$(DESTDIR)$(PREFIX)/share/man/man5/linlid.conf.5 \
+		$(DESTDIR)$(PREFIX)/share/man/man8/linlid.8 $(DESTDIR)$(PREFIX)/share/man/man8/linlictl.8
+	rm -f $(patsubst po/%.po,$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/linli.mo,$(PO))
+	-rmdir $(DESTDIR)$(PREFIX)/share/doc/linli 2>/dev/null
 
 # `make deb`: the Debian 12 package (debian/, debhelper) built from a copy
 # of this tree in $(BUILD)/deb, and checked by lintian (no error).
-DEB_DEBS := build-essential debhelper dpkg-dev fakeroot lintian pkg-config libzmq3-dev \
-	libprotobuf-c-dev protobuf-c-compiler liblmdb-dev libsodium-dev
+DEB_DEBS := $(BUILD_DEBS) debhelper dpkg-dev fakeroot lintian
 deb:
 	$(Q)$(MAKE) --no-print-directory deps DEBS="$(DEB_DEBS)"
 	$(Q)v=$$(dpkg-parsechangelog -S Version); if [ -f VERSION ] && [ "$$(cat VERSION)" != "$$v" ]; then \

@@ -1,6 +1,7 @@
 /*
- * cmd_keygen: keygen FILE, keygen --data FILE.  Needs no daemon: run it
- * before the first start.
+ * cmd_keygen: keygen FILE, keygen --data FILE, and pubkey FILE (the public
+ * key of a key file, when the one keygen printed is lost).  Need no daemon:
+ * run them before the first start.
  */
 #include <errno.h>
 #include <string.h>
@@ -10,11 +11,21 @@
 #include "ctl/output.h"
 #include "proto/keys.h"
 
+static void print_pub(const ctl_t *ctl, const uint8_t pub[LINLI_PUB_LEN])
+{
+	char hex[2 * LINLI_PUB_LEN + 1];
+	linli_hex(pub, LINLI_PUB_LEN, hex);
+	if (ctl->json)
+		printf("{\"pubkey\":\"%s\"}\n", hex);
+	else
+		printf("%s\n", hex);
+}
+
 int cmd_keygen(ctl_t *ctl, int argc, char **argv)
 {
 	struct stat st;
 	uint8_t pub[LINLI_PUB_LEN];
-	char hex[2 * LINLI_PUB_LEN + 1], err[LINLI_ERR_MAX];
+	char err[LINLI_ERR_MAX];
 	bool data = argc == 2 && strcmp(argv[0], "--data") == 0;
 	if (argc != 1 && !data)
 		return ctl_usage(ctl, "keygen takes one file name, or --data and one file name");
@@ -42,10 +53,25 @@ int cmd_keygen(ctl_t *ctl, int argc, char **argv)
 	}
 	if (linli_key_generate(path, pub, err, sizeof(err)) != 0)
 		return ctl_fail("%s", err);
-	linli_hex(pub, sizeof(pub), hex);
-	if (ctl->json)
-		printf("{\"pubkey\":\"%s\"}\n", hex);
-	else
-		printf("%s\n", hex);
+	print_pub(ctl, pub);
+	return CTL_OK;
+}
+
+int cmd_pubkey(ctl_t *ctl, int argc, char **argv)
+{
+	linli_key_t *key = NULL;
+	char err[LINLI_ERR_MAX];
+	if (argc != 1)
+		return ctl_usage(ctl, "pubkey takes one key file");
+	if (argv[0][0] == '-')
+		return ctl_usage(ctl, "unknown option '%s'", argv[0]);
+	if (linli_crypto_init() != 0)
+		return ctl_fail("cannot initialise libsodium");
+	/* A data key file reads the same (32 secret bytes): what it gives
+	 * matches no line of a trust file. */
+	if (linli_key_load(&key, argv[0], err, sizeof(err)) != 0)
+		return ctl_fail("%s", err);
+	print_pub(ctl, linli_key_pub(key));
+	linli_key_destroy(&key);
 	return CTL_OK;
 }

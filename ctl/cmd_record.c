@@ -51,8 +51,9 @@ static int field_of(const ctl_t *ctl, const char *arg, const char **value, int *
 	if (idx < 0) {
 		char fields[512];
 		ctl_field_list(ctl->kind, fields, sizeof(fields));
-		*rc = ctl_fail("'%s': a %s has no field '%.*s' (fields: %s)", arg,
-		               linli_kind_name(ctl->kind), (int)n, arg, fields);
+		/* The value is not repeated: it may be a resident's. */
+		*rc = ctl_fail("a %s has no field '%.*s' (fields: %s)", linli_kind_name(ctl->kind),
+		               (int)n, arg, fields);
 		return -1;
 	}
 	*value = eq + 1;
@@ -76,7 +77,7 @@ static int build(const ctl_t *ctl, const char *id, int argc, char **argv, bool *
 			goto fail;
 		if (linli_record_set(rec, linli_field_name(ctl->kind, (size_t)idx), value, err,
 		                     sizeof(err)) != 0) {
-			rc = ctl_fail("'%s': %s", argv[i], err);
+			rc = ctl_fail("%s %s: %s", linli_kind_name(ctl->kind), id, err);
 			goto fail;
 		}
 		if (given != NULL)
@@ -359,7 +360,7 @@ static int build_filters(const ctl_t *ctl, int n, char **args, Linli__Filter *fi
 			goto done;
 		const char *name = linli_field_name(ctl->kind, (size_t)idx);
 		if (linli_record_set(scratch, name, value, err, sizeof(err)) != 0) {
-			rc = ctl_fail("'%s': %s", args[i], err);
+			rc = ctl_fail("filter %s", err);
 			goto done;
 		}
 		linli_record_get(scratch, (size_t)idx, buf, VALUE_MAX);

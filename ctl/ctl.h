@@ -74,5 +74,7 @@ int cmd_trust_add(ctl_t *ctl, int argc, char **argv);
 int cmd_trust_list(ctl_t *ctl, int argc, char **argv);
 int cmd_trust_revoke(ctl_t *ctl, int argc, char **argv);
 int cmd_keygen(ctl_t *ctl, int argc, char **argv);
+int cmd_pubkey(ctl_t *ctl, int argc, char **argv);
+int cmd_backup(ctl_t *ctl, int argc, char **argv);
 
 #endif

@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zmq.h>
 
 #include "ctl/ctl.h"
+#include "ctl/i18n.h"
 #include "ctl/output.h"
 
 #define DEFAULT_SOCKET "/run/linli/control.sock"
@@ -59,6 +61,10 @@ static const ctl_cmd_t commands[] = {
     {"keygen", NULL, cmd_keygen, "[--data] FILE", "linlictl keygen --data /etc/linli/data_key",
      "make a new signing key, or with --data the key that seals the database (no daemon "
      "needed)"},
+    {"backup", NULL, cmd_backup, "FILE", "linlictl backup /var/backups/linli/2025-11-03.mdb",
+     "a checked, compacted copy of the running database; then says what else to keep"},
+    {"pubkey", NULL, cmd_pubkey, "FILE", "linlictl pubkey /etc/linli/key",
+     "print the public key of a signing key file, as keygen did (no daemon needed)"},
     {"help", NULL, cmd_help, "", "linlictl help", "print this"},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
@@ -101,7 +107,9 @@ int ctl_usage(const ctl_t *ctl, const char *fmt, ...)
 
 void ctl_print_usage(const ctl_t *ctl, FILE *out)
 {
-	fputs("usage: linlictl [-s PATH] [--json] COMMAND [ARGS]\n\ncommands:\n", out);
+	fputs("usage: linlictl [-s PATH] [--json] COMMAND [ARGS]\n"
+	      "       linlictl --version\n\ncommands:\n",
+	      out);
 	for (const ctl_cmd_t *c = ctl->table; c->word != NULL; c++) {
 		char head[96];
 		snprintf(head, sizeof(head), "%s%s%s%s%s", c->word, c->verb ? " " : "",
@@ -113,7 +121,8 @@ void ctl_print_usage(const ctl_t *ctl, FILE *out)
 	      "options:\n"
 	      "  -s PATH   control socket (default: $LINLI_CONTROL, else " DEFAULT_SOCKET ")\n"
 	      "  --json    print JSON instead of text\n"
-	      "exit status: 0 done, 1 failed (one line on stderr says why), 2 usage error\n",
+	      "exit status: 0 done, 1 failed (one line on stderr says why), 2 usage error\n"
+	      "see linlictl(8)\n",
 	      out);
 }
 
@@ -184,12 +193,14 @@ int main(int argc, char **argv)
 	    {"json", no_argument, NULL, 'j'},
 	    {"socket", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	ctl_t ctl = {.table = commands};
 	int opt;
 
 	out_init();
+	i18n_init();
 	/* '+': stop at the command, whose own arguments may look like options. */
 	while ((opt = getopt_long(argc, argv, "+s:h", longopts, NULL)) != -1) {
 		switch (opt) {
@@ -202,6 +213,13 @@ int main(int argc, char **argv)
 		case 'h':
 			ctl_print_usage(&ctl, stdout);
 			return CTL_OK;
+		case 'V': {
+			int major, minor, patch;
+			zmq_version(&major, &minor, &patch);
+			printf("linlictl %s (libzmq %d.%d.%d)\n", LINLI_VERSION, major, minor,
+			       patch);
+			return CTL_OK;
+		}
 		default:
 			ctl_print_usage(&ctl, stderr);
 			return CTL_USAGE;
@@ -214,7 +232,7 @@ int main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (argc == 0) {
-		fputs("linlictl: no command given\n", stderr);
+		fputs(_("linlictl: no command given\n"), stderr);
 		ctl_print_usage(&ctl, stderr);
 		return CTL_USAGE;
 	}

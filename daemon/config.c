@@ -37,6 +37,7 @@ static const setting_t settings[] = {
     {"hub", T_STR, STR(hub), 0, 0, NULL, ROLE_NODE},
     {"control", T_STR, STR(control), 0, 0, "/run/linli/control.sock", 0},
     {"control_group", T_STR, STR(control_group), 0, 0, "", 0},
+    {"read_group", T_STR, STR(read_group), 0, 0, "", 0},
     {"heartbeat_ms", T_INT, INT(heartbeat_ms), 100, 60000, "1000", 0},
     {"window", T_INT, INT(window), 1, 1024, "64", 0},
     {"window_kib", T_INT, INT(window_kib), 64, 1048576, "1024", 0},
@@ -44,6 +45,7 @@ static const setting_t settings[] = {
     {"checkpoint_every", T_INT, INT(checkpoint_every), 2, 1000000, "1000", 0},
     {"log_level", T_LEVEL, INT(log_level), 0, 0, "info", 0},
     {"reader_warn_s", T_INT, INT(reader_warn_s), 1, 604800, "600", 0},
+    {"claim_expiry_s", T_INT, INT(claim_expiry_s), 1, 86400, "120", 0},
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 

@@ -28,6 +28,7 @@ typedef struct {
 	char hub[CONFIG_PATH_MAX];    /* node: ZeroMQ endpoint of the hub */
 	char control[CONFIG_PATH_MAX];
 	char control_group[64];
+	char read_group[64]; /* may use the control socket to read only */
 	int heartbeat_ms;
 	int window;
 	int window_kib;
@@ -35,6 +36,8 @@ typedef struct {
 	int checkpoint_every;
 	int log_level;
 	int reader_warn_s; /* another process's read transaction held longer is a problem */
+	/* hub: a node's claim about the hub's own log, unproven this long, is dropped */
+	int claim_expiry_s;
 } config_t;
 
 /* Reads path into cfg (defaults first).  On error returns -1 with the

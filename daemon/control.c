@@ -9,11 +9,15 @@
  * is checked against the caller's credentials as the kernel gives them
  * (SO_PEERCRED: libzmq 4.3 puts ":uid:gid:pid" at the end of an ipc
  * message's Peer-Address): root, the daemon's own user, or a member of
- * control_group, else refused with a reason.  libzmq's ZMQ_IPC_FILTER_UID
+ * control_group, else refused with a reason.  A member of read_group (the
+ * socket file gives it an ACL entry) may run what only reads (the verbs
+ * table below says which); its other requests are refused, saying which
+ * group they need.  libzmq's ZMQ_IPC_FILTER_UID
  * and _GID would do the second check at connect, but they are deprecated
  * since 4.3 and close the connection without a word, so linlictl could
  * only time out; a refusal here says why.
  */
+#include <endian.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -21,11 +25,16 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 #include <zmq.h>
 
+#include "daemon/backup.h"
+#include "daemon/claims.h"
 #include "daemon/compact.h"
 #include "daemon/ctlreq.h"
 #include "daemon/linkmon.h"
@@ -43,6 +52,25 @@
 #define GROUPS_MAX  256
 
 static gid_t control_gid = (gid_t)-1; /* of control_group; -1: none */
+static gid_t read_gid = (gid_t)-1;    /* of read_group; -1: none */
+
+/* What a caller may do: its credentials give it a level, each request
+ * needs one. */
+typedef enum { LEVEL_NONE, LEVEL_READ, LEVEL_ADMIN } level_t;
+
+/* The requests read_group may make: they change neither data nor trust.
+ * Every other verb (one added later too) needs control_group. */
+static const char *const read_verbs[] = {
+    "status", "stats", "list", "show", "logs", "digest", "verify", "trust-list",
+};
+
+static level_t needs(const char *verb)
+{
+	for (size_t i = 0; i < sizeof(read_verbs) / sizeof(read_verbs[0]); i++)
+		if (strcmp(verb, read_verbs[i]) == 0)
+			return LEVEL_READ;
+	return LEVEL_ADMIN;
+}
 
 typedef struct {
 	Linli__CtlReply reply;
@@ -591,6 +619,7 @@ static void do_status(linlid_t *d, reply_t *r)
 		add_status(r, "writes", "%s", refusal ? "refused" : "accepted");
 		if (refusal)
 			add_problem(r, "%s", refusal);
+		claims_status(d->claims, now, add_status_line, r);
 		for (size_t i = 0; i < d->npeers; i++) {
 			const peer_t *p = &d->peers[i];
 			if (p->two_links_ms != 0 &&
@@ -618,6 +647,7 @@ static void do_status(linlid_t *d, reply_t *r)
 		add_status(r, "refused_unknown_key", "%" PRIu64, d->refused.unknown_key);
 		add_status(r, "refused_revoked", "%" PRIu64, d->refused.revoked);
 		add_status(r, "refused_old_key", "%" PRIu64, d->refused.old_key);
+		hub_flood_status(d, add_status_line, r);
 	}
 	for (size_t i = 0; i < BACKOFF_KEYS; i++) {
 		const backoff_t *b = &d->backoffs.b[i];
@@ -844,12 +874,59 @@ static int do_digest(linlid_t *d, reply_t *r)
 	return 0;
 }
 
-/* Answers q into r; false if the request failed ctlreq_check (bad in
- * itself, whatever the store holds). */
+/* How the backup to q->path goes: "state" running or done, then what
+ * linlictl prints and what else an operator must keep to restore it. */
+static int do_backup_status(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
+{
+	static backup_report_t b; /* large: not on the stack */
+	if (backup_poll(d, q->path, &b, r->err, sizeof(r->err)) != 0)
+		return -1;
+	if (b.done && b.error[0] != '\0')
+		return fail(r, "backup: %s", b.error);
+	add_status(r, "state", "%s", b.done ? "done" : "running");
+	add_status(r, "backup", "%s", q->path);
+	add_status(r, "bytes", "%" PRIu64, b.bytes);
+	add_status(r, "seconds", "%.1f", (double)b.elapsed_ms / 1000.0);
+	if (b.done) {
+		add_status(r, "checked",
+		           "%" PRIu64 " logs, %" PRIu64 " change sets, %" PRIu64 " records: ok",
+		           b.logs, b.change_sets, b.records);
+		add_status(r, "data_key_file", "%s", d->cfg.data_key_file);
+		add_status(r, "key_file", "%s", d->cfg.key_file);
+		add_status(r, "trust_file", "%s", d->cfg.trust_file);
+		add_status(r, "role", "%s", d->cfg.role == ROLE_HUB ? "hub" : "node");
+	}
+	r->reply.status = r->status;
+	return 0;
+}
+
+/* Answers q into r; false if the caller's level does not allow it or it
+ * failed ctlreq_check (bad in itself, whatever the store holds). */
 static bool dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_t *raw,
-                     size_t raw_len)
+                     size_t raw_len, level_t level, const backup_caller_t *who)
 {
 	ctlreq_t req;
+	if (level < needs(q->verb)) {
+		/* As linlictl spells the command: "household add", "trust add";
+		 * the verb is not checked yet: nothing but letters reaches the log. */
+		char verb[32];
+		snprintf(verb, sizeof(verb), "%s", q->verb);
+		for (char *c = verb; *c; c++)
+			if (*c == '-')
+				*c = ' ';
+			else if (*c < 'a' || *c > 'z')
+				*c = '?';
+		bool kind = q->kind[0] && linli_kind_parse(q->kind) != LINLI_KIND_NONE &&
+		            strcmp(q->verb, "import") != 0;
+		fail(r,
+		     "permission denied: uid %lu is in read_group %s, which may only read: %s%s%s "
+		     "needs control_group %s (or root)",
+		     (unsigned long)who->uid, d->cfg.read_group, kind ? q->kind : "",
+		     kind ? " " : "", verb,
+		     d->cfg.control_group[0] ? d->cfg.control_group : "(none set)");
+		r->reply.error = r->err;
+		return false;
+	}
 	int rc = ctlreq_check(q, &d->cfg, &req, r->err, sizeof(r->err));
 	bool checked = rc == 0;
 	if (rc == 0) {
@@ -892,6 +969,12 @@ static bool dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_
 		case CTL_TRUST_LIST:
 			rc = do_trust(d, q, r, req.verb);
 			break;
+		case CTL_BACKUP:
+			rc = backup_start(d, q->path, who, r->err, sizeof(r->err));
+			break;
+		case CTL_BACKUP_STATUS:
+			rc = do_backup_status(d, q, r);
+			break;
 		case CTL_RELOAD: {
 			size_t changes = 0;
 			rc = reload_trust(d, &changes, r->err, sizeof(r->err));
@@ -908,29 +991,30 @@ static bool dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_
 	return checked;
 }
 
-/* Whether uid (with primary group gid) is control_group's member, as
- * /etc/group and the user database say. */
-static bool in_control_group(uid_t uid, gid_t gid)
+/* Whether uid (with primary group gid) is a member of group want, as
+ * /etc/group and the user database say (backup_caller_t's in_group). */
+static bool in_group(uid_t uid, gid_t gid, gid_t want)
 {
 	struct passwd pw, *found = NULL;
 	char buf[4096];
 	gid_t groups[GROUPS_MAX];
 	int n = GROUPS_MAX;
-	if (control_gid == (gid_t)-1)
+	if (want == (gid_t)-1)
 		return false;
-	if (gid == control_gid)
+	if (gid == want)
 		return true;
 	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &found) != 0 || found == NULL ||
 	    getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) < 0)
 		return false;
 	for (int i = 0; i < n; i++)
-		if (groups[i] == control_gid)
+		if (groups[i] == want)
 			return true;
 	return false;
 }
 
-/* Why the sender of m may not use the control socket, or NULL if it may. */
-static const char *refusal(zmsg_t *m, char *why, size_t len)
+/* The sender of m's level, with its uid in *uid; LEVEL_NONE with why it
+ * may not use the control socket at all. */
+static level_t caller_level(linlid_t *d, zmsg_t *m, backup_caller_t *who, char *why, size_t len)
 {
 	const char *addr = m->n > 2 ? zmq_msg_gets(&m->part[2], "Peer-Address") : NULL;
 	const char *cred = NULL;
@@ -939,12 +1023,28 @@ static const char *refusal(zmsg_t *m, char *why, size_t len)
 	for (size_t i = addr ? strlen(addr) : 0, colons = 0; i-- > 0 && colons < 3;)
 		if (addr[i] == ':' && ++colons == 3)
 			cred = addr + i;
-	if (cred == NULL || sscanf(cred, ":%lu:%lu:", &uid, &gid) != 2)
-		return "the caller's credentials are unknown";
-	if (uid == 0 || uid == (unsigned long)geteuid() || in_control_group((uid_t)uid, (gid_t)gid))
-		return NULL;
-	snprintf(why, len, "permission denied: uid %lu is not root nor in the control group", uid);
-	return why;
+	if (cred == NULL || sscanf(cred, ":%lu:%lu:", &uid, &gid) != 2) {
+		snprintf(why, len, "the caller's credentials are unknown");
+		return LEVEL_NONE;
+	}
+	who->uid = (uid_t)uid;
+	who->gid = (gid_t)gid;
+	who->in_group = in_group;
+	if (uid == 0 || uid == (unsigned long)geteuid() ||
+	    in_group(who->uid, who->gid, control_gid))
+		return LEVEL_ADMIN;
+	if (in_group(who->uid, who->gid, read_gid))
+		return LEVEL_READ;
+	if (d->cfg.read_group[0])
+		snprintf(why, len,
+		         "permission denied: uid %lu is not root nor in control_group %s or "
+		         "read_group %s",
+		         uid, d->cfg.control_group[0] ? d->cfg.control_group : "(none set)",
+		         d->cfg.read_group);
+	else
+		snprintf(why, len,
+		         "permission denied: uid %lu is not root nor in the control group", uid);
+	return LEVEL_NONE;
 }
 
 void control_on_request(linlid_t *d)
@@ -958,8 +1058,10 @@ void control_on_request(linlid_t *d)
 		 * delimiter, request.  Without the delimiter there is no one to
 		 * answer; the rest is refused with a reply.  Who asks is checked
 		 * before anything of the request is read. */
-		char why[128];
+		char why[256];
 		const char *no = NULL;
+		level_t level = LEVEL_NONE;
+		backup_caller_t who = {0};
 		bool envelope = m.n >= 2 && zmsg_size(&m, 1) == 0;
 		linli_arena_t *arena = NULL;
 		Linli__CtlRequest *q = NULL;
@@ -969,9 +1071,10 @@ void control_on_request(linlid_t *d)
 			         "expected)",
 			         m.truncated ? "more than " : "", m.n - 1, m.n == 2 ? "" : "s");
 			no = why;
-		} else if ((no = refusal(&m, why, sizeof(why))) == NULL &&
-		           (q = ctlreq_decode(zmsg_data(&m, 2), zmsg_size(&m, 2), &arena)) ==
-		               NULL) {
+		} else if ((level = caller_level(d, &m, &who, why, sizeof(why))) == LEVEL_NONE) {
+			no = why;
+		} else if ((q = ctlreq_decode(zmsg_data(&m, 2), zmsg_size(&m, 2), &arena)) ==
+		           NULL) {
 			snprintf(why, sizeof(why), "malformed request (%zu bytes)",
 			         zmsg_size(&m, 2));
 			no = why;
@@ -980,7 +1083,8 @@ void control_on_request(linlid_t *d)
 			fail(&r, "%s", no);
 			r.reply.error = r.err;
 		}
-		if (no != NULL || !dispatch(d, q, &r, zmsg_data(&m, 2), zmsg_size(&m, 2))) {
+		if (no != NULL ||
+		    !dispatch(d, q, &r, zmsg_data(&m, 2), zmsg_size(&m, 2), level, &who)) {
 			log_warn("control: request refused: %s", r.err);
 			d->refused.control++;
 		}
@@ -998,6 +1102,34 @@ void control_on_request(linlid_t *d)
 		reply_free(&r);
 		zmsg_close(&m);
 	}
+}
+
+/* Lets group gid connect to the socket file at path besides its owner and
+ * group (mode 0660): an ACL entry, group:gid:rw-, as `setfacl -m g:GID:rw`
+ * would set; written raw, in the kernel's xattr format, to need no libacl. */
+static int grant_group(const char *path, gid_t gid)
+{
+	static const struct {
+		uint16_t tag, perm;
+	} entries[] = {
+	    {ACL_USER_OBJ, ACL_READ | ACL_WRITE},
+	    {ACL_GROUP_OBJ, ACL_READ | ACL_WRITE},
+	    {ACL_GROUP, ACL_READ | ACL_WRITE},
+	    {ACL_MASK, ACL_READ | ACL_WRITE},
+	    {ACL_OTHER, 0},
+	};
+	struct {
+		struct posix_acl_xattr_header h;
+		struct posix_acl_xattr_entry e[5];
+	} acl;
+	acl.h.a_version = htole32(POSIX_ACL_XATTR_VERSION);
+	for (size_t i = 0; i < 5; i++) {
+		acl.e[i].e_tag = htole16(entries[i].tag);
+		acl.e[i].e_perm = htole16(entries[i].perm);
+		acl.e[i].e_id = htole32(entries[i].tag == ACL_GROUP ? (uint32_t)gid
+		                                                    : (uint32_t)ACL_UNDEFINED_ID);
+	}
+	return lsetxattr(path, "system.posix_acl_access", &acl, sizeof(acl), 0);
 }
 
 int control_start(linlid_t *d)
@@ -1026,6 +1158,21 @@ int control_start(linlid_t *d)
 			return -1;
 		}
 		control_gid = g->gr_gid;
+	}
+	if (d->cfg.read_group[0]) {
+		struct group *g = getgrnam(d->cfg.read_group);
+		if (g == NULL) {
+			log_err("read_group %s: no such group", d->cfg.read_group);
+			return -1;
+		}
+		if (grant_group(d->cfg.control, g->gr_gid) != 0) {
+			log_err(
+			    "read_group %s: cannot give it access to %s (%s): the file system "
+			    "must take POSIX ACLs (tmpfs and ext4 do), or leave read_group empty",
+			    d->cfg.read_group, d->cfg.control, strerror(errno));
+			return -1;
+		}
+		read_gid = g->gr_gid;
 	}
 	return 0;
 }

@@ -34,6 +34,8 @@ static const struct {
     {"trust-list", CTL_TRUST_LIST, false},
     {"reload", CTL_RELOAD, false},
     {"diverged", CTL_DIVERGED, false},
+    {"backup", CTL_BACKUP, false},
+    {"backup-status", CTL_BACKUP_STATUS, false},
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -70,7 +72,7 @@ static int check_import(const Linli__CtlRequest *q, linli_kind_t kind, char *err
 			            linli_kind_name(kind));
 		if (linli_record_validate(q->records[i], why, sizeof(why)) != 0)
 			return fail(err, errlen, "import: record %zu (%.64s): %s", i + 1,
-			            q->records[i]->id, why);
+			            linli_id_shown(kind, q->records[i]->id), why);
 	}
 	return 0;
 }
@@ -149,6 +151,13 @@ int ctlreq_check(const Linli__CtlRequest *q, const config_t *cfg, ctlreq_t *out,
 	case CTL_TRUST_ADD:
 	case CTL_TRUST_REVOKE:
 		return check_trust_change(q, cfg, out->verb == CTL_TRUST_ADD, err, errlen);
+	case CTL_BACKUP:
+	case CTL_BACKUP_STATUS:
+		/* A path goes into messages and the log: text, absolute. */
+		if (q->path[0] != '/' || !linli_text_valid(q->path, 4000))
+			return fail(err, errlen, "%s: an absolute path in UTF-8 is required",
+			            q->verb);
+		return 0;
 	default:
 		return 0;
 	}

@@ -36,6 +36,8 @@ typedef enum {
 	CTL_TRUST_LIST,
 	CTL_RELOAD,
 	CTL_DIVERGED,
+	CTL_BACKUP,
+	CTL_BACKUP_STATUS,
 } ctl_verb_t;
 
 /* What the checks found out. */

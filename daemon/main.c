@@ -6,6 +6,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@
 #include <zmq.h>
 
 #include "daemon/auth.h"
+#include "daemon/backup.h"
+#include "daemon/claims.h"
 #include "daemon/compact.h"
 #include "daemon/linkmon.h"
 #include "daemon/linlid.h"
@@ -65,8 +68,19 @@ void exit_for_restart(void)
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: linlid [-n] [-v] -c CONFIG\n"
-	             "  -c CONFIG  configuration file (see deploy/node.conf, deploy/hub.conf)\n"
-	             "  -n         check the configuration and exit; with -v print it\n");
+	             "       linlid --version\n"
+	             "  -c CONFIG  configuration file (linlid.conf(5))\n"
+	             "  -n         check the configuration, the key files and the trust file,\n"
+	             "             and exit; with -v print the settings\n"
+	             "see linlid(8)\n");
+}
+
+static void version(void)
+{
+	int major, minor, patch;
+	zmq_version(&major, &minor, &patch);
+	printf("linlid %s (libzmq %d.%d.%d, LMDB %s, libsodium %s)\n", LINLI_VERSION, major, minor,
+	       patch, store_lmdb_version(), sodium_version_string());
 }
 
 static void say_change(const char *line)
@@ -136,19 +150,94 @@ int change_trust(linlid_t *d, const trust_change_t *c, size_t *changes, char *er
 /* Our own key must be the one the trust list gives for our owner code,
  * else every change set we sign would be refused everywhere.  trust_check
  * made sure the list has us, with our key among our keys. */
-static int check_own_key(const linlid_t *d)
+static int check_own_key(const linlid_t *d, char *err, size_t errlen)
 {
 	const trust_entry_t *me = trust_find(&d->trust, d->cfg.owner);
 	if (memcmp(me->keys[0], linli_key_pub(d->key), LINLI_PUB_LEN) != 0) {
-		log_err("%s: the key in %s is not the one %s lists for %s: it is a retired key; "
-		        "start with the new one",
-		        d->cfg.owner, d->cfg.key_file, d->cfg.trust_file, d->cfg.owner);
+		snprintf(err, errlen,
+		         "%s: the key in %s is not the one %s lists for %s: it is a retired key; "
+		         "start with the new one",
+		         d->cfg.owner, d->cfg.key_file, d->cfg.trust_file, d->cfg.owner);
 		return -1;
 	}
 	if (me->revoked) {
-		log_err("%s is revoked in the trust list %s", d->cfg.owner, d->cfg.trust_file);
+		snprintf(err, errlen, "%s is revoked in the trust list %s", d->cfg.owner,
+		         d->cfg.trust_file);
 		return -1;
 	}
+	return 0;
+}
+
+/* Room for a reason that quotes up to three paths of the config. */
+#define START_ERR_MAX (3 * CONFIG_PATH_MAX + LINLI_ERR_MAX)
+
+/* A file linlid needs that is not there: said as such, with what makes it. */
+static bool missing(const char *path)
+{
+	struct stat st;
+	return lstat(path, &st) != 0 && errno == ENOENT;
+}
+
+/* The signing key and the trust list, checked against each other: what
+ * start needs before it opens the store, and what -n checks. */
+static int load_identity(linlid_t *d, char *err, size_t errlen)
+{
+	const config_t *c = &d->cfg;
+	if (missing(c->key_file)) {
+		snprintf(err, errlen, "key_file %s is missing: make one with `linlictl keygen %s`",
+		         c->key_file, c->key_file);
+		return -1;
+	}
+	if (linli_key_load(&d->key, c->key_file, err, errlen) != 0)
+		return -1;
+	if (missing(c->trust_file)) {
+		if (c->role == ROLE_NODE)
+			snprintf(err, errlen,
+			         "trust_file %s is missing: a node needs a copy of the hub's trust "
+			         "file before it starts (the hub's /etc/linli/trust)",
+			         c->trust_file);
+		else
+			snprintf(err, errlen,
+			         "trust_file %s is missing: make it with the hub's own line, \"%s "
+			         "PUBKEY NAME\" (`linlictl pubkey %s` prints PUBKEY)",
+			         c->trust_file, c->owner, c->key_file);
+		return -1;
+	}
+	trust_need_t need = need_of(d, false);
+	if (trust_load(&d->trust, c->trust_file, err, errlen) != 0 ||
+	    trust_check(&d->trust, c->trust_file, &need, err, errlen) != 0)
+		return -1;
+	return check_own_key(d, err, errlen);
+}
+
+/* -n: the settings, then every file start reads before the store. */
+static int check_config(linlid_t *d, const char *config, bool verbose)
+{
+	char err[START_ERR_MAX];
+	uint8_t *key = NULL;
+	if (linli_crypto_init() != 0) {
+		fprintf(stderr, "linlid: libsodium failed to initialise\n");
+		return 1;
+	}
+	int rc = load_identity(d, err, sizeof(err));
+	if (rc == 0 && missing(d->cfg.data_key_file)) {
+		snprintf(err, sizeof(err),
+		         "data_key_file %s is missing: make one with `linlictl keygen --data %s`",
+		         d->cfg.data_key_file, d->cfg.data_key_file);
+		rc = -1;
+	} else if (rc == 0 &&
+	           (rc = linli_data_key_load(&key, d->cfg.data_key_file, err, sizeof(err))) == 0) {
+		linli_secret_free(&key);
+	}
+	linli_key_destroy(&d->key);
+	if (rc != 0) {
+		fprintf(stderr, "linlid: %s: %s\n", config, err);
+		return 1;
+	}
+	if (verbose)
+		config_print(&d->cfg, stdout);
+	else
+		printf("linlid: %s: configuration ok\n", config);
 	return 0;
 }
 
@@ -266,7 +355,7 @@ static int open_store(linlid_t *d)
 
 static int start(linlid_t *d)
 {
-	char err[LINLI_ERR_MAX];
+	char err[START_ERR_MAX];
 	if (linli_crypto_init() != 0) {
 		log_err("libsodium failed to initialise");
 		return -1;
@@ -286,18 +375,10 @@ static int start(linlid_t *d)
 		                             : strerror(errno));
 		return -1;
 	}
-	if (linli_key_load(&d->key, d->cfg.key_file, err, sizeof(err)) != 0) {
-		log_err("%s", err);
-		return -1;
-	}
-	trust_need_t need = need_of(d, false);
-	if (trust_load(&d->trust, d->cfg.trust_file, err, sizeof(err)) != 0 ||
-	    trust_check(&d->trust, d->cfg.trust_file, &need, err, sizeof(err)) != 0) {
+	if (load_identity(d, err, sizeof(err)) != 0) {
 		log_err("%s; not starting", err);
 		return -1;
 	}
-	if (check_own_key(d) != 0)
-		return -1;
 	if (open_store(d) != 0 || check_communities(d) != 0)
 		return -1;
 	if ((d->readers = readers_new()) == NULL) {
@@ -321,8 +402,11 @@ static int start(linlid_t *d)
 /* served: start succeeded, so the store is as good as it was found. */
 static void stop(linlid_t *d, bool served)
 {
+	hub_stop(d);
+	backup_destroy(&d->backup); /* it reads the store */
 	verifier_destroy(&d->verifier);
 	linkmon_destroy(&d->linkmon);
+	claims_destroy(&d->claims);
 	if (d->link)
 		zmq_close(d->link);
 	if (d->zap)
@@ -386,7 +470,7 @@ static void run(linlid_t *d)
 			if (d->cfg.role == ROLE_NODE)
 				node_tick(d);
 			else
-				compact_tick(d);
+				hub_tick(d);
 			readers_tick(d->readers, d->store, now,
 			             (uint64_t)d->cfg.reader_warn_s * 1000u);
 			linkmon_tick(d->linkmon, now);
@@ -409,8 +493,16 @@ int main(int argc, char **argv)
 	char err[LINLI_ERR_MAX];
 	int opt;
 
-	while ((opt = getopt(argc, argv, "c:nvh")) != -1) {
+	static const struct option longopts[] = {
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	while ((opt = getopt_long(argc, argv, "c:nvh", longopts, NULL)) != -1) {
 		switch (opt) {
+		case 'V':
+			version();
+			return 0;
 		case 'c':
 			config = optarg;
 			break;
@@ -437,13 +529,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "linlid: %s\n", err);
 		return 1;
 	}
-	if (check) {
-		if (verbose)
-			config_print(&d->cfg, stdout);
-		else
-			printf("linlid: %s: configuration ok\n", config);
-		return 0;
-	}
+	if (check)
+		return check_config(d, config, verbose);
 	log_detect_journal();
 	log_set_level(d->cfg.log_level);
 	setvbuf(stderr, NULL, _IOLBF, 0);

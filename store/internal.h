@@ -8,6 +8,7 @@
 #define LINLI_STORE_INTERNAL_H
 
 #include <lmdb.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -72,6 +73,10 @@ struct linli_store {
 	size_t nslots, nprev, maxslots;
 	int pid; /* this process, whose readers are never reported */
 	store_cleared_t cleared;
+	/* Held by store_copy (on its own thread) while it reads the map: a
+	 * resize waits for it, an early growth is skipped. */
+	pthread_mutex_t copy_lock;
+	bool readonly; /* a copy opened by store_open_copy */
 };
 
 /* Memory of a transaction for the values its gets open. */

@@ -107,6 +107,15 @@ out:
 	fclose(maps);
 }
 
+const char *store_lmdb_version(void)
+{
+	static char v[32];
+	int major, minor, patch;
+	mdb_version(&major, &minor, &patch);
+	snprintf(v, sizeof(v), "%d.%d.%d", major, minor, patch);
+	return v;
+}
+
 const char *store_strerror(int code)
 {
 	switch (code) {
@@ -434,7 +443,7 @@ static int check_key(linli_store_t *s)
 	MDB_val k = {strlen(KEY_CHECK_NAME), KEY_CHECK_NAME}, v;
 	MDB_stat st;
 	key_check(s, want);
-	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	int rc = mdb_txn_begin(s->env, NULL, s->readonly ? MDB_RDONLY : 0, &txn);
 	if (rc != 0)
 		return store_lmdb_err(rc);
 	rc = mdb_get(txn, s->meta, &k, &v);
@@ -445,9 +454,9 @@ static int check_key(linli_store_t *s)
 		mdb_txn_abort(txn);
 		return rc;
 	}
-	if (rc != MDB_NOTFOUND) {
+	if (rc != MDB_NOTFOUND || s->readonly) {
 		mdb_txn_abort(txn);
-		return store_lmdb_err(rc);
+		return rc == MDB_NOTFOUND ? STORE_BADKEY : store_lmdb_err(rc);
 	}
 	MDB_dbi sealed[] = {s->log, s->rec, s->base};
 	for (size_t i = 0; i < sizeof(sealed) / sizeof(sealed[0]); i++) {
@@ -472,11 +481,12 @@ static int open_dbs(linli_store_t *s)
 	const char *names[] = {"log", "head", "rec", "meta", "med", "base"};
 	MDB_dbi *dbis[] = {&s->log, &s->head, &s->rec, &s->meta, &s->med, &s->base};
 	MDB_txn *txn = NULL;
-	int rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	int rc = mdb_txn_begin(s->env, NULL, s->readonly ? MDB_RDONLY : 0, &txn);
 	if (rc != 0)
 		return rc;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if ((rc = mdb_dbi_open(txn, names[i], MDB_CREATE, dbis[i])) != 0) {
+		if ((rc = mdb_dbi_open(txn, names[i], s->readonly ? 0 : MDB_CREATE, dbis[i])) !=
+		    0) {
 			mdb_txn_abort(txn);
 			return rc;
 		}
@@ -511,7 +521,9 @@ static int size_map(linli_store_t *s, const char *dir)
 	return mdb_env_set_mapsize(s->env, want);
 }
 
-int store_open(linli_store_t **out, const char *dir, const uint8_t key[STORE_KEY_LEN])
+/* store_open of dir, or with copy store_open_copy of the file dir. */
+static int open_env(linli_store_t **out, const char *dir, const uint8_t key[STORE_KEY_LEN],
+                    bool copy)
 {
 	MDB_stat st;
 	int rc, err;
@@ -528,6 +540,8 @@ int store_open(linli_store_t **out, const char *dir, const uint8_t key[STORE_KEY
 		return STORE_NOMEM;
 	}
 	memcpy(s->keys->master, key, STORE_KEY_LEN);
+	s->readonly = copy;
+	pthread_mutex_init(&s->copy_lock, NULL);
 	randombytes_buf(s->nonce, sizeof(s->nonce));
 	rc = mdb_env_create(&s->env);
 	if (rc != 0) {
@@ -540,12 +554,15 @@ int store_open(linli_store_t **out, const char *dir, const uint8_t key[STORE_KEY
 		goto fail;
 	/* Synced commits: a commit that returns 0 is on disk.  NOTLS because
 	 * read transactions are not tied to the thread that began them. */
-	if ((rc = mdb_env_open(s->env, dir, MDB_NOTLS, 0600)) != 0)
+	/* A copy: one file, nobody else opens it, nothing is written. */
+	if ((rc = mdb_env_open(
+	         s->env, dir, copy ? MDB_NOTLS | MDB_RDONLY | MDB_NOSUBDIR | MDB_NOLOCK : MDB_NOTLS,
+	         0600)) != 0)
 		goto fail;
 	/* Reader slots left by a crashed process would pin old pages forever. */
-	if ((rc = readers_init(s)) != 0 || (rc = readers_reap(s)) != 0)
+	if ((rc = readers_init(s)) != 0 || (!copy && (rc = readers_reap(s)) != 0))
 		goto fail;
-	if ((rc = size_map(s, dir)) != 0)
+	if (!copy && (rc = size_map(s, dir)) != 0)
 		goto fail;
 	if ((rc = mdb_env_stat(s->env, &st)) != 0)
 		goto fail;
@@ -559,7 +576,7 @@ int store_open(linli_store_t **out, const char *dir, const uint8_t key[STORE_KEY
 		goto fail_store;
 	char path[PATH_MAX];
 	struct stat fst;
-	if (snprintf(path, sizeof(path), "%s/data.mdb", dir) < (int)sizeof(path) &&
+	if (snprintf(path, sizeof(path), copy ? "%s" : "%s/data.mdb", dir) < (int)sizeof(path) &&
 	    stat(path, &fst) == 0) {
 		s->ino = (unsigned long)fst.st_ino;
 		s->dev_major = major(fst.st_dev);
@@ -573,9 +590,35 @@ fail_store:
 	if (s->env != NULL)
 		mdb_env_close(s->env);
 	readers_free(s);
+	pthread_mutex_destroy(&s->copy_lock);
 	sodium_free(s->keys); /* wipes before freeing */
 	free(s);
 	return err;
+}
+
+int store_open(linli_store_t **out, const char *dir, const uint8_t key[STORE_KEY_LEN])
+{
+	return open_env(out, dir, key, false);
+}
+
+int store_open_copy(linli_store_t *store, const char *path, linli_store_t **out)
+{
+	*out = NULL;
+	if (store == NULL || path == NULL)
+		return STORE_INVAL;
+	/* The master key never changes once open: reading it from another
+	 * thread is safe (the owners' key cache beside it is not touched). */
+	return open_env(out, path, store->keys->master, true);
+}
+
+int store_copy(linli_store_t *store, int fd)
+{
+	if (store == NULL || fd < 0)
+		return STORE_INVAL;
+	pthread_mutex_lock(&store->copy_lock);
+	int rc = mdb_env_copyfd2(store->env, fd, MDB_CP_COMPACT);
+	pthread_mutex_unlock(&store->copy_lock);
+	return store_lmdb_err(rc);
 }
 
 void store_close(linli_store_t **store)
@@ -584,6 +627,7 @@ void store_close(linli_store_t **store)
 		return;
 	mdb_env_close((*store)->env);
 	readers_free(*store);
+	pthread_mutex_destroy(&(*store)->copy_lock);
 	sodium_free((*store)->keys);
 	free(*store);
 	*store = NULL;
@@ -626,7 +670,12 @@ int store_grow(linli_store_t *store)
 {
 	if (store == NULL || store->nopen != 0)
 		return STORE_INVAL;
-	return store_lmdb_err(grow(store));
+	/* A copy on another thread reads the map: resizing would pull it away
+	 * (LMDB remaps); wait for it to end. */
+	pthread_mutex_lock(&store->copy_lock);
+	int rc = grow(store);
+	pthread_mutex_unlock(&store->copy_lock);
+	return store_lmdb_err(rc);
 }
 
 /* ---- transactions ---- */
@@ -705,22 +754,24 @@ int store_write_begin(linli_store_t *store, linli_txn_t *parent, linli_txn_t **o
 		    parent->child != NULL)
 			return STORE_INVAL;
 		ptxn = parent->txn;
-	} else if (store->nopen == 0) {
+	} else if (store->nopen == 0 && pthread_mutex_trylock(&store->copy_lock) == 0) {
 		/* Grow early rather than fail late with MAP_FULL halfway through a
 		 * batch.  Safe here only because nothing else in this process has a
 		 * transaction open (one process, one thread owns the store), which
-		 * nopen proves; with a reader open we skip and let MAP_FULL speak. */
+		 * nopen proves, and no copy runs (store_copy holds copy_lock); with
+		 * a reader or a copy open we skip and let MAP_FULL speak. */
 		uint64_t used, mapsize;
-		if ((rc = usage(store, &used, &mapsize)) != 0)
-			return store_lmdb_err(rc);
+		rc = usage(store, &used, &mapsize);
 		/* Keep a fifth of the map free, and at least twice what the
 		 * biggest transaction so far added: a hub's batch can be large. */
-		while (used > mapsize / 5 * 4 || mapsize - used < 2 * store->max_growth) {
-			if ((rc = grow(store)) != 0)
-				return store_lmdb_err(rc);
-			if ((rc = usage(store, &used, &mapsize)) != 0)
-				return store_lmdb_err(rc);
+		while (rc == 0 &&
+		       (used > mapsize / 5 * 4 || mapsize - used < 2 * store->max_growth)) {
+			if ((rc = grow(store)) == 0)
+				rc = usage(store, &used, &mapsize);
 		}
+		pthread_mutex_unlock(&store->copy_lock);
+		if (rc != 0)
+			return store_lmdb_err(rc);
 	}
 	linli_txn_t *t = calloc(1, sizeof(*t));
 	if (t == NULL)
@@ -728,8 +779,10 @@ int store_write_begin(linli_store_t *store, linli_txn_t *parent, linli_txn_t **o
 	rc = mdb_txn_begin(store->env, ptxn, 0, &t->txn);
 	if (rc == MDB_MAP_RESIZED && ptxn == NULL && store->nopen == 0) {
 		/* Another process grew the map (not expected: adopt and go on). */
+		pthread_mutex_lock(&store->copy_lock);
 		if ((rc = mdb_env_set_mapsize(store->env, 0)) == 0)
 			rc = mdb_txn_begin(store->env, NULL, 0, &t->txn);
+		pthread_mutex_unlock(&store->copy_lock);
 	}
 	if (rc != 0) {
 		free(t);

@@ -65,6 +65,8 @@ enum {
 #define STORE_KEY_LEN   32 /* bytes in a data key */
 
 const char *store_strerror(int code);
+/* The LMDB library's version ("0.9.24"), for --version. */
+const char *store_lmdb_version(void);
 
 /* Opens (creating if needed) the database in directory dir, with the data
  * key that seals its values (STORE_KEY_LEN bytes; the store keeps its own
@@ -72,6 +74,18 @@ const char *store_strerror(int code);
  * database remembers a check value of the key; an existing one refuses
  * another key (STORE_BADKEY). */
 int store_open(linli_store_t **out, const char *dir, const uint8_t key[STORE_KEY_LEN]);
+/* A consistent, compacted copy of the database (mdb_env_copyfd2 with
+ * MDB_CP_COMPACT: free pages left out) written to fd, a new empty regular
+ * file, from a read transaction of its own.  The one call that may run on
+ * another thread while this one reads and writes: meanwhile the map does
+ * not grow early, and store_grow waits for it to end.  The copy is sealed
+ * as the database is.  Not fsynced: the caller does that. */
+int store_copy(linli_store_t *store, int fd);
+/* Opens a copy made by store_copy (the file at path) read-only, without a
+ * lock file, with store's data key, to read and check it (STORE_BADKEY if
+ * it is another database's); store_close closes it.  It may run on
+ * another thread than store's. */
+int store_open_copy(linli_store_t *store, const char *path, linli_store_t **out);
 /* Closes and wipes the keys; safe with *store == NULL; sets *store to NULL. */
 void store_close(linli_store_t **store);
 /* Doubles the map size, after clearing the reader slots of processes that

@@ -20,6 +20,8 @@ import tempfile
 import time
 
 BUILD = os.environ.get("BUILD", os.path.join(os.path.dirname(__file__), "..", "build"))
+# The build's translations (make compiles po/ there), for linlid and linlictl.
+os.environ.setdefault("LINLI_LOCALEDIR", os.path.join(BUILD, "locale"))
 LINLID = os.path.join(BUILD, "linlid")
 LINLICTL = os.path.join(BUILD, "linlictl")
 

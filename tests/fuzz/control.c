@@ -5,7 +5,7 @@
  * Properties: a refusal says why; an accepted request has a known verb,
  * a known kind where it needs one, records (of an add or an import) that
  * are valid and of that kind, filters on real fields and a trust entry
- * that is well formed; the records of an import that go into the change
+ * that is well formed, a backup's path absolute text; the records of an import that go into the change
  * set as linlictl encoded them decode to exactly what was checked; and the
  * request encoded again decodes to the same, with the same verdict.
  */
@@ -74,6 +74,11 @@ static void check_accepted(const Linli__CtlRequest *q, const config_t *cfg, cons
 		FUZZ_CHECK(linli_owner_valid(q->trust->owner));
 		break;
 	}
+	case CTL_BACKUP:
+	case CTL_BACKUP_STATUS:
+		/* It ends up in messages and the log. */
+		FUZZ_CHECK(q->path[0] == '/' && linli_text_valid(q->path, 4000));
+		break;
 	default:
 		break;
 	}

@@ -165,6 +165,8 @@ def check_starts(d, path, good, owner, spare):
     for what, make, reason in cases(good, d.role, owner, spare):
         got = make(path)
         reason = reason or got
+        if what == "missing":  # at start-up it says so, and what makes one
+            reason = f"trust_file {path} is missing: "
         err = linlid_refuses(d.conf, what)
         assert path in err and reason in err, (what, err)
         if not os.path.islink(path) and os.path.isfile(path):

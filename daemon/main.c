@@ -24,6 +24,7 @@
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/readers.h"
+#include "daemon/service.h"
 #include "daemon/verifier.h"
 #include "daemon/verify.h"
 #include "daemon/versions.h"
@@ -31,6 +32,7 @@
 #include "proto/files.h"
 
 static volatile sig_atomic_t stop_signal, reload_signal;
+static service_t *service; /* what systemd is told (service.h) */
 
 static void on_stop(int sig)
 {
@@ -117,6 +119,7 @@ int reload_trust(linlid_t *d, size_t *changes, char *err, size_t errlen)
 	char why[LINLI_ERR_MAX];
 	trust_need_t need = need_of(d, true);
 	*changes = 0;
+	service_reloading(service);
 	/* A list that would leave the daemon without what it needs is an
 	 * operator's file half-edited, cut short or gone: keep the one in use
 	 * (the links go on) and say why. */
@@ -124,9 +127,11 @@ int reload_trust(linlid_t *d, size_t *changes, char *err, size_t errlen)
 	    trust_check(&fresh, d->cfg.trust_file, &need, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "%s; the trust list in use stays", why);
 		log_err("reload refused: %s", err);
+		service_reloaded(service, d, now_ms());
 		return -1;
 	}
 	use_trust(d, &fresh, changes);
+	service_reloaded(service, d, now_ms());
 	return 0;
 }
 
@@ -432,7 +437,7 @@ static void stop(linlid_t *d, bool served)
 
 static void run(linlid_t *d)
 {
-	uint64_t next_tick = 0;
+	uint64_t next_tick = 0, verifier_moved = now_ms();
 	while (!stop_signal) {
 		bool link = d->cfg.role == ROLE_NODE || hub_wants_link(d);
 		zmq_pollitem_t items[] = {
@@ -480,6 +485,12 @@ static void run(linlid_t *d)
 			linkmon_tick(d->linkmon, now);
 			next_tick = now + 100;
 		}
+		/* Healthy: this loop went round, and the verifier thread has
+		 * nothing to do or gave work back within the watchdog interval
+		 * (a wedged thread leaves the hub taking no change sets). */
+		if (d->verifying == 0 || (n > 0 && d->verifier && (items[3].revents & ZMQ_POLLIN)))
+			verifier_moved = now;
+		service_tick(service, d, now, now - verifier_moved < service_watchdog_ms(service));
 	}
 }
 
@@ -529,8 +540,15 @@ int main(int argc, char **argv)
 	}
 	if (check)
 		return check_config(d, config, verbose);
+	log_detect_journal();
 	log_set_level(d->cfg.log_level);
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	/* Before start: it edits the environment, which is not safe once
+	 * libzmq's threads run. */
+	if ((service = service_new()) == NULL) {
+		log_err("out of memory");
+		return EXIT_FAILURE;
+	}
 
 	struct sigaction sa = {0};
 	sa.sa_handler = on_stop;
@@ -549,9 +567,12 @@ int main(int argc, char **argv)
 		log_info("%s %s (%s) started, state in %s",
 		         d->cfg.role == ROLE_HUB ? "hub" : "node", d->cfg.owner, d->cfg.name,
 		         d->cfg.state_dir);
+		service_ready(service, d, now_ms());
 		run(d);
 		log_info("stopping on signal %d", (int)stop_signal);
+		service_stopping(service);
 	}
 	stop(d, served);
+	service_destroy(&service);
 	return rc;
 }

@@ -19,6 +19,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <inttypes.h>
@@ -46,6 +47,7 @@
 #include "daemon/versions.h"
 #include "daemon/zmsg.h"
 #include "proto/arena.h"
+#include "proto/files.h"
 #include "proto/linli.pb-c.h"
 
 #define CTL_MSG_MAX (64 << 20)
@@ -1166,6 +1168,15 @@ int control_start(linlid_t *d)
 		log_err("control socket: %s", zmq_strerror(zmq_errno()));
 		return -1;
 	}
+	/* The socket's directory is ours alone (files.h), or refused: then no
+	 * other user can put an impostor's socket in its place for linlictl,
+	 * nor swap a link in between the unlink, bind and chown below. */
+	char err[LINLI_FILE_ERR_MAX];
+	if (linli_path_check("control", d->cfg.control, false, LINLI_NO_UID, err, sizeof(err)) !=
+	    0) {
+		log_err("%s; not starting", err);
+		return -1;
+	}
 	/* A stale socket file from a killed daemon would make bind fail. */
 	unlink(d->cfg.control);
 	mode_t old = umask(0117); /* the socket file is created 0660 */
@@ -1177,7 +1188,9 @@ int control_start(linlid_t *d)
 	}
 	if (d->cfg.control_group[0]) {
 		struct group *g = getgrnam(d->cfg.control_group);
-		if (g == NULL || chown(d->cfg.control, (uid_t)-1, g->gr_gid) != 0) {
+		/* Not through a link, even one only root or we could have made. */
+		if (g == NULL || fchownat(AT_FDCWD, d->cfg.control, (uid_t)-1, g->gr_gid,
+		                          AT_SYMLINK_NOFOLLOW) != 0) {
 			log_err("control_group %s: %s", d->cfg.control_group,
 			        g ? strerror(errno) : "no such group");
 			return -1;

@@ -51,7 +51,7 @@ void log_msg(int level, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	/* One line whole, whichever thread writes it (linkgate.c has its own). */
+	/* One line whole, whichever thread writes it (linkgate.c logs from its own). */
 	flockfile(stderr);
 	if (journal) {
 		fprintf(stderr, "<%d>", priorities[level]);

@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 
+#include "daemon/addrset.h"
 #include "proto/record.h"
 
 #define CONFIG_PATH_MAX 512
@@ -37,6 +38,13 @@ typedef struct {
 	int checkpoint_every;
 	int log_level;
 	int reader_warn_s; /* another process's read transaction held longer is a problem */
+	/* hub: what a link connection may hold before it authenticates (linkgate.h) */
+	int handshake_ms;           /* its CURVE handshake must end within this */
+	int unauth_max;             /* connections in their handshake, in all */
+	int unauth_per_address;     /* the same, per source address (IPv6: per /64) */
+	int fd_reserve;             /* descriptors link connections may not take */
+	char allow_from_text[1000]; /* allow_from as written ("": any address) */
+	addrset_t allow_from;       /* the same, read */
 	/* hub: a node's claim about the hub's own log, unproven this long, is dropped */
 	int claim_expiry_s;
 } config_t;

@@ -38,6 +38,7 @@
 #include "daemon/claims.h"
 #include "daemon/compact.h"
 #include "daemon/ctlreq.h"
+#include "daemon/linkgate.h"
 #include "daemon/linkmon.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
@@ -546,6 +547,29 @@ static void add_status_line(void *r, const char *name, const char *value)
 		add_status(r, name, "%s", value);
 }
 
+/* The hub's link connections before they authenticate (linkgate.h). */
+static void add_gate_status(linlid_t *d, reply_t *r)
+{
+	linkgate_stats_t gs;
+	char problem[512];
+	linkgate_stats(d->linkgate, &gs);
+	add_status(r, "link_conns", "%" PRIu64, gs.conns);
+	add_status(r, "link_conns_unauthenticated", "%" PRIu64, gs.unauth);
+	add_status(r, "link_refused_unauthenticated", "%" PRIu64, gs.refused_unauth);
+	add_status(r, "link_refused_not_allowed", "%" PRIu64, gs.refused_not_allowed);
+	add_status(r, "link_refused_descriptors", "%" PRIu64, gs.refused_descriptors);
+	add_status(r, "link_accept_failed", "%" PRIu64, gs.accept_failed);
+	add_status(r, "link_handshakes_unfinished", "%" PRIu64, gs.unfinished);
+	if (gs.fds_open > 0)
+		add_status(r, "open_files", "%" PRIu64, gs.fds_open);
+	else
+		add_status(r, "open_files", "unknown");
+	add_status(r, "open_files_limit", "%" PRIu64, gs.nofile);
+	add_status(r, "fd_reserve", "%d", gs.fd_reserve);
+	if (linkgate_problem(d->linkgate, problem, sizeof(problem)) != NULL)
+		add_problem(r, "%s", problem);
+}
+
 static void do_status(linlid_t *d, reply_t *r)
 {
 	uint64_t used = 0, mapsize = 0, now = now_ms();
@@ -649,6 +673,7 @@ static void do_status(linlid_t *d, reply_t *r)
 		add_status(r, "refused_unknown_key", "%" PRIu64, d->refused.unknown_key);
 		add_status(r, "refused_revoked", "%" PRIu64, d->refused.revoked);
 		add_status(r, "refused_old_key", "%" PRIu64, d->refused.old_key);
+		add_gate_status(d, r);
 		hub_flood_status(d, add_status_line, r);
 	}
 	for (size_t i = 0; i < BACKOFF_KEYS; i++) {

@@ -32,6 +32,7 @@
 #include "daemon/claims.h"
 #include "daemon/compact.h"
 #include "daemon/snapshot.h"
+#include "daemon/linkgate.h"
 #include "daemon/linkmsg.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
@@ -1369,6 +1370,7 @@ void hub_on_link(linlid_t *d)
 	for (int i = 0; i < d->cfg.batch_max && hub_wants_link(d) &&
 	                (i == 0 || now_ms() - start < LINK_MS) && zmsg_recv(d->link, &m) == 1;
 	     i++) {
+		linkgate_heard(d->linkgate, &m);
 		d->msg_from = auth_sender(&m);
 		if (m.truncated || m.n < 2) {
 			const char *who = auth_sender(&m);
@@ -1434,6 +1436,13 @@ int hub_start(linlid_t *d)
 	int one = 1, rcvhwm = LINK_RCVHWM, sndhwm = LINK_SNDHWM;
 	d->link = zmq_socket(d->zctx, ZMQ_ROUTER);
 	if (d->link == NULL || auth_server(d, d->link) != 0)
+		return -1;
+	linkgate_opts_t gate = {.handshake_ms = d->cfg.handshake_ms,
+	                        .unauth_max = d->cfg.unauth_max,
+	                        .unauth_per_address = d->cfg.unauth_per_address,
+	                        .fd_reserve = d->cfg.fd_reserve,
+	                        .allow = &d->cfg.allow_from};
+	if ((d->linkgate = linkgate_new(d->zctx, d->link, &gate)) == NULL)
 		return -1;
 	if (zsock_setup(d->link, d->cfg.heartbeat_ms, ZMQ_MSG_MAX) != 0 ||
 	    zmq_setsockopt(d->link, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) != 0 ||

@@ -172,6 +172,7 @@ typedef struct linlid {
 
 	uint8_t hub_key[LINLI_PUB_LEN]; /* the hub's CURVE key the link uses */
 	struct linkmon *linkmon;        /* node: the link's handshakes (linkmon.h) */
+	struct linkgate *linkgate;      /* hub: the link's connections before they authenticate */
 
 	/* both: refused work waits before it is tried again (keys
 	 * "relay/OWNER", "own", "snap/OWNER/STREAM"), and repeated refusals

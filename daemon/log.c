@@ -51,6 +51,8 @@ void log_msg(int level, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
+	/* One line whole, whichever thread writes it (linkgate.c logs from its own). */
+	flockfile(stderr);
 	if (journal) {
 		fprintf(stderr, "<%d>", priorities[level]);
 	} else {
@@ -65,5 +67,6 @@ void log_msg(int level, const char *fmt, ...)
 	}
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);
+	funlockfile(stderr);
 	va_end(ap);
 }

@@ -20,6 +20,8 @@
 #include "daemon/backup.h"
 #include "daemon/claims.h"
 #include "daemon/compact.h"
+#include "daemon/fdlimit.h"
+#include "daemon/linkgate.h"
 #include "daemon/linkmon.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
@@ -361,6 +363,8 @@ static int start(linlid_t *d)
 		log_err("libsodium failed to initialise");
 		return -1;
 	}
+	/* Every link connection takes a descriptor (linkgate.h). */
+	fdlimit_raise();
 	if (mkdir(d->cfg.state_dir, 0700) != 0 && errno != EEXIST) {
 		log_err("state_dir %s: %s", d->cfg.state_dir, strerror(errno));
 		return -1;
@@ -415,6 +419,7 @@ static void stop(linlid_t *d, bool served)
 	backup_destroy(&d->backup); /* it reads the store */
 	verifier_destroy(&d->verifier);
 	linkmon_destroy(&d->linkmon);
+	linkgate_destroy(&d->linkgate);
 	claims_destroy(&d->claims);
 	if (d->link)
 		zmq_close(d->link);

@@ -12,6 +12,7 @@
  *   verb          a CtlRequest with the verb "frobnicate"
  *   import-utf8   an import of one service whose name is not UTF-8
  *   add-enum      an add of a service of category 99
+ *   add-dash-id   an add of a service whose id begins with '-' ("-x")
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +100,11 @@ int main(int argc, char **argv)
 	} else if (strcmp(scenario, "add-enum") == 0) {
 		q.verb = (char *)"add";
 		svc.category = (Linli__Category)99;
+		q.record = &rec;
+		rc = send_request(&q);
+	} else if (strcmp(scenario, "add-dash-id") == 0) {
+		q.verb = (char *)"add";
+		rec.id = (char *)"-x";
 		q.record = &rec;
 		rc = send_request(&q);
 	} else {

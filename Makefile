@@ -100,17 +100,25 @@ $(BUILD)/locale/%/LC_MESSAGES/linli.mo: po/%.po | deps
 	@mkdir -p $(dir $@)
 	$(Q)msgfmt --check -o $@.tmp $< && mv $@.tmp $@
 
-# The template translators start from: every _() and N_() in ctl/.
+# The template translators start from: every _(), N_(), C_() and NC_() in
+# ctl/ and in the daemon's files that write replies, and the formats of
+# ctl_fail, ctl_usage and control.c's fail and add_problem, which translate
+# them (i18n.h).  POT=FILE writes it elsewhere (test_zh compares it with
+# po/zh_CN.po).
+POT ?= po/linli.pot
+POT_SRC := $(sort $(wildcard ctl/*.c)) daemon/control.c daemon/write.c daemon/node.c daemon/hub.c
 pot:
-	$(Q)xgettext --from-code=UTF-8 -k_ -kN_ --add-comments=TRANSLATORS: -o po/linli.pot \
-		--package-name=linli $(sort $(wildcard ctl/*.c))
+	$(Q)xgettext --from-code=UTF-8 -k_ -kN_ -kC_:1c,2 -kNC_:1c,2 -kctl_fail:1 -kctl_usage:2 \
+		-kfail:2 -kadd_problem:2 --flag=ctl_fail:1:c-format --flag=ctl_usage:2:c-format \
+		--flag=fail:2:c-format --flag=add_problem:2:c-format \
+		--add-comments=TRANSLATORS: -o $(POT) --package-name=linli $(POT_SRC)
 
 $(BUILD)/man/%: man/% VERSION
 	@mkdir -p $(dir $@)
 	$(Q)sed 's/@VERSION@/$(VERSION)/g' $< > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/daemon/main.o $(BUILD)/ctl/main.o: VERSION
-$(BUILD)/ctl/i18n.o: ALL_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
+$(BUILD)/ctl/i18n.o $(BUILD)/daemon/i18n.o: ALL_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
 $(BUILD)/daemon/main.o $(BUILD)/ctl/main.o: ALL_CFLAGS += -DLINLI_VERSION='"$(VERSION)"'
 
 $(BUILD)/liblinli.a: $(LIB_OBJ)

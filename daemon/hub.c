@@ -28,6 +28,7 @@
 
 #include "daemon/auth.h"
 #include "daemon/compact.h"
+#include "daemon/i18n.h"
 #include "daemon/snapshot.h"
 #include "daemon/linkmsg.h"
 #include "daemon/linlid.h"
@@ -606,9 +607,8 @@ out:
 const char *hub_write_refusal(const linlid_t *d)
 {
 	if (d->own_behind)
-		return "the nodes hold more of the subdistrict's own log than this database (it "
-		       "was "
-		       "lost): writes wait until it is taken back from them";
+		return N_("the nodes hold more of the subdistrict's own log than this database (it "
+		          "was lost): writes wait until it is taken back from them");
 	return NULL;
 }
 

@@ -257,7 +257,9 @@ def main():
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    # Every message marked in ctl/ and daemon/ has its Chinese.
+    # Every message marked in ctl/ and daemon/ has its Chinese.  Import's
+    # are its own (issue 13's spreadsheet work rewrites them with theirs).
+    others = {"ctl/cmd_import.c"}
     pot = os.path.join(tempfile.mkdtemp(prefix="linli-pot-"), "linli.pot")
     try:
         subprocess.run(["make", "-s", "-C", ROOT, "pot", f"POT={pot}"], check=True,
@@ -265,15 +267,23 @@ def main():
         merged = pot + ".merged"
         subprocess.run(["msgmerge", "-q", "--no-fuzzy-matching", "-o", merged,
                         os.path.join(ROOT, "po", "zh_CN.po"), pot], check=True, timeout=120)
-        stats = subprocess.run(["msgfmt", "--check", "--statistics", "-o", "/dev/null",
-                                merged], capture_output=True, text=True, check=True).stderr
+        subprocess.run(["msgfmt", "--check", "-o", "/dev/null", merged], check=True)
         missing = subprocess.run(["msgattrib", "--untranslated", "--no-obsolete", "--no-wrap",
                                   merged], capture_output=True, text=True, check=True).stdout
-        ids = re.findall(r'^msgid "(.+)"$', missing, re.M)
-        assert "untranslated" not in stats and "fuzzy" not in stats and not ids, \
-            f"{stats.strip()}; without Chinese: {ids[:10]}"
-        n = int(re.match(r"(\d+) translated", stats).group(1))
-        assert n > 250, f"only {n} messages marked for translation: {stats}"
+        forgotten = []
+        for entry in missing.split("\n\n"):
+            refs = {r.rsplit(":", 1)[0] for r in re.findall(r"^#: (.*)$", entry, re.M)
+                    for r in r.split()}
+            msgid = re.search(r'^msgid "(.*)"$', entry, re.M)
+            if msgid and msgid.group(1) and not refs <= others:
+                forgotten.append((msgid.group(1), sorted(refs)))
+        assert not forgotten, f"{len(forgotten)} messages without Chinese: {forgotten[:10]}"
+        fuzzy = subprocess.run(["msgattrib", "--only-fuzzy", "--no-obsolete", merged],
+                               capture_output=True, text=True, check=True).stdout
+        assert not fuzzy.strip(), fuzzy
+        with open(pot) as f:
+            n = len(re.findall(r"^msgid ", f.read(), re.M))
+        assert n > 300, f"only {n} messages marked for translation"
     finally:
         shutil.rmtree(os.path.dirname(pot), ignore_errors=True)
     print("ok")

@@ -88,6 +88,22 @@ static int field_of(const ctl_t *ctl, const char *arg, const char **value, int *
 	return idx;
 }
 
+/* "'arg': why" for a value linli_record_set refused: what the field takes,
+ * in the operator's language, for a number, time, flag or choice; else
+ * (text too long, not UTF-8) set's own reason. */
+static int value_refused(const ctl_t *ctl, const char *arg, int idx, const char *value,
+                         const char *err)
+{
+	char takes[1024];
+	linli_field_type_t type = linli_field_type(ctl->kind, (size_t)idx);
+	if (type == LINLI_FIELD_TEXT || type == LINLI_FIELD_LIST)
+		return ctl_fail("'%s': %s", arg, err);
+	const char *field = linli_field_name(ctl->kind, (size_t)idx);
+	names_field_values(ctl->kind, (size_t)idx, takes, sizeof(takes));
+	return ctl_fail("'%s': %s does not take '%s'; it takes %s", arg,
+	                names_field(ctl->kind, field), value, takes);
+}
+
 /* A record of the command's kind with every FIELD=VALUE of argv set;
  * given[i] (if not NULL) marks the fields named. */
 static int build(const ctl_t *ctl, const char *id, int argc, char **argv, bool *given,
@@ -105,7 +121,7 @@ static int build(const ctl_t *ctl, const char *id, int argc, char **argv, bool *
 			goto fail;
 		if (linli_record_set(rec, linli_field_name(ctl->kind, (size_t)idx), value, err,
 		                     sizeof(err)) != 0) {
-			rc = ctl_fail("'%s': %s", argv[i], err);
+			rc = value_refused(ctl, argv[i], idx, value, err);
 			goto fail;
 		}
 		if (given != NULL)
@@ -408,7 +424,7 @@ static int build_filters(const ctl_t *ctl, int n, char **args, Linli__Filter *fi
 			goto done;
 		const char *name = linli_field_name(ctl->kind, (size_t)idx);
 		if (linli_record_set(scratch, name, value, err, sizeof(err)) != 0) {
-			rc = ctl_fail("'%s': %s", args[i], err);
+			rc = value_refused(ctl, args[i], idx, value, err);
 			goto done;
 		}
 		linli_record_get(scratch, (size_t)idx, buf, VALUE_MAX);

@@ -130,53 +130,12 @@ void ctl_print_usage(const ctl_t *ctl, FILE *out)
 	        DEFAULT_SOCKET);
 }
 
-/* "one of: party-mass 党群服务, childcare 幼有所育, ..." for a choice or
- * yes/no field, else what its type takes. */
+/* What field i of kind takes, and what help says beyond that. */
 static void field_values(linli_kind_t kind, size_t i, char *buf, size_t len)
 {
 	const char *name = linli_field_name(kind, i);
-	size_t off = 0;
-	char choice[64];
-	buf[0] = '\0';
-	switch (linli_field_type(kind, i)) {
-	case LINLI_FIELD_TEXT:
-		off = (size_t)snprintf(buf, len, "%s", _("text"));
-		break;
-	case LINLI_FIELD_LIST:
-		off = (size_t)snprintf(buf, len, "%s", _("texts, ';' between them"));
-		break;
-	case LINLI_FIELD_NUMBER:
-		off = (size_t)snprintf(buf, len, "%s", _("a number"));
-		break;
-	case LINLI_FIELD_TIME:
-		off = (size_t)snprintf(
-		    buf, len, "%s", _("a date and time, YYYY-MM-DD HH:MM (UTC), or unix seconds"));
-		break;
-	case LINLI_FIELD_BOOL:
-	case LINLI_FIELD_CHOICE:
-		off = (size_t)snprintf(buf, len, "%s", _("one of:"));
-		for (size_t k = 0; off < len; k++) {
-			const char *c = k == 0 ? "yes" : "no";
-			if (linli_field_type(kind, i) == LINLI_FIELD_BOOL) {
-				if (k > 1)
-					break;
-			} else if (linli_field_choice(kind, i, k, choice, sizeof(choice))) {
-				c = choice;
-			} else {
-				break;
-			}
-			const char *shown = names_value(kind, name, c);
-			const char *zh = names_value_zh(kind, name, c);
-			if (strcmp(shown, c) != 0)
-				off += (size_t)snprintf(buf + off, len - off, "%s %s %s",
-				                        k ? "," : "", shown, c);
-			else
-				off +=
-				    (size_t)snprintf(buf + off, len - off, "%s %s%s%s",
-				                     k ? "," : "", c, zh ? " " : "", zh ? zh : "");
-		}
-		break;
-	}
+	names_field_values(kind, i, buf, len);
+	size_t off = strlen(buf);
 	const char *note = names_field_note(kind, name);
 	if (note != NULL && off < len)
 		snprintf(buf + off, len - off, "; %s", note);
@@ -238,13 +197,19 @@ static int print_kind_help(ctl_t *ctl, linli_kind_t kind, const ctl_cmd_t *only,
 	ctl->kind = kind;
 	fprintf(out, _("%s (%s): its commands, and its fields as FIELD=VALUE and CSV columns\n\n"),
 	        kname, zh ? zh : names_kind(kind));
-	for (const ctl_cmd_t *c = ctl->table; c->word != NULL; c++) {
-		if (strcmp(c->word, "KIND") != 0 || (only != NULL && c != only))
-			continue;
-		char head[96];
-		snprintf(head, sizeof(head), "linlictl %s %s %s", kname, c->verb, c->args);
-		fprintf(out, "  %-52s %s\n", head, _(c->help));
-	}
+	int width = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (const ctl_cmd_t *c = ctl->table; c->word != NULL; c++) {
+			if (strcmp(c->word, "KIND") != 0 || (only != NULL && c != only))
+				continue;
+			char head[96];
+			int n = snprintf(head, sizeof(head), "linlictl %s %s %s", kname, c->verb,
+			                 c->args);
+			if (pass == 0 && n > width)
+				width = n;
+			else if (pass == 1)
+				fprintf(out, "  %-*s  %s\n", width, head, _(c->help));
+		}
 	fputc('\n', out);
 	int rc = print_fields(kind, out);
 	fprintf(out, _("\nexample:\n  %s\n"), kind_examples[kind]);

@@ -3,6 +3,7 @@
  */
 #include "ctl/names.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "ctl/i18n.h"
@@ -318,4 +319,51 @@ const char *names_status_value(const char *value)
 		if (strcmp(status_values[i], value) == 0)
 			return C_("status value", value);
 	return value;
+}
+
+void names_field_values(linli_kind_t kind, size_t i, char *buf, size_t len)
+{
+	const char *name = linli_field_name(kind, i);
+	size_t off = 0;
+	char choice[64];
+	buf[0] = '\0';
+	switch (linli_field_type(kind, i)) {
+	case LINLI_FIELD_TEXT:
+		off = (size_t)snprintf(buf, len, "%s", _("text"));
+		break;
+	case LINLI_FIELD_LIST:
+		off = (size_t)snprintf(buf, len, "%s", _("texts, ';' between them"));
+		break;
+	case LINLI_FIELD_NUMBER:
+		off = (size_t)snprintf(buf, len, "%s", _("a number"));
+		break;
+	case LINLI_FIELD_TIME:
+		off = (size_t)snprintf(
+		    buf, len, "%s", _("a date and time, YYYY-MM-DD HH:MM (UTC), or unix seconds"));
+		break;
+	case LINLI_FIELD_BOOL:
+	case LINLI_FIELD_CHOICE:
+		off = (size_t)snprintf(buf, len, "%s", _("one of:"));
+		for (size_t k = 0; off < len; k++) {
+			const char *c = k == 0 ? "yes" : "no";
+			if (linli_field_type(kind, i) == LINLI_FIELD_BOOL) {
+				if (k > 1)
+					break;
+			} else if (linli_field_choice(kind, i, k, choice, sizeof(choice))) {
+				c = choice;
+			} else {
+				break;
+			}
+			const char *shown = names_value(kind, name, c);
+			const char *zh = names_value_zh(kind, name, c);
+			if (strcmp(shown, c) != 0)
+				off += (size_t)snprintf(buf + off, len - off, "%s %s %s",
+				                        k ? "," : "", shown, c);
+			else
+				off +=
+				    (size_t)snprintf(buf + off, len - off, "%s %s%s%s",
+				                     k ? "," : "", c, zh ? " " : "", zh ? zh : "");
+		}
+		break;
+	}
 }

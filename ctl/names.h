@@ -36,6 +36,11 @@ const char *names_value_zh(linli_kind_t kind, const char *field, const char *val
  * Chinese name (老有所养 -> elderly); value itself otherwise. */
 const char *names_value_parse(linli_kind_t kind, const char *field, const char *value);
 
+/* What field i of kind takes, in the operator's language: "one of:
+ * party-mass 党群服务, childcare 幼有所育, ..." for a choice or yes/no
+ * field (both names), else its type ("a number"). */
+void names_field_values(linli_kind_t kind, size_t i, char *buf, size_t len);
+
 /* The label of a status line "name=value", and its value when it is a word
  * linlictl knows (up, accepted, never; a trust list's current, revoked). */
 const char *names_status(const char *name);

@@ -243,6 +243,13 @@ def main():
             assert "林口" in st and re.search(r"^问题[:：].*中心", st, re.M), st
             p = ctl(z, C, "service", "add", "s1", "name=x", "category=elderly")
             assert p.returncode == 1 and "already exists" in p.stderr, p.stderr
+            p = ctl(z, ZH, "service", "add", "s4", "name=x", "category=养老院")
+            assert p.returncode == 1 and "类别" in p.stderr and "老有所养" in p.stderr, p.stderr
+            # A choice by its Chinese name.
+            ctl(z, ZH, "service", "add", "s4", "name=日间照料", "category=老有所养",
+                "status=暂停", check=0)
+            got = z.ctl("service", "show", "s4", json_out=True)
+            assert got["category"] == "elderly" and got["status"] == "paused", got
             # The log stays English for the admins who grep it.
             for d in (z, lk, c.hub):
                 assert not re.search(r"[\u4e00-\u9fff]", d.log_text()), d.log_tail(30)

@@ -22,8 +22,9 @@
 #define _(s)  gettext(s)
 #define N_(s) (s)
 
-/* Binds the "linli" text domain ($LINLI_LOCALEDIR, else the LOCALEDIR it
- * was built with); the process's locale stays C, so English. */
+/* Binds the "linli" text domain ($LINLI_LOCALEDIR, else "locale" beside
+ * the binary in a build tree, else the LOCALEDIR it was built with); the
+ * process's locale stays C, so English. */
 void i18n_bind(void);
 
 /* Until i18n_end, messages in lang ("zh_CN.UTF-8"): one of the locales

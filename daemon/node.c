@@ -866,8 +866,9 @@ const char *node_write_refusal(const linlid_t *d)
 	if (restoring(d))
 		return N_("a restore is under way: writes wait until it is done");
 	if (d->fenced)
-		return N_("this database was replaced by a restore elsewhere (the hub knows a later "
-		          "generation): writes here would be refused; move it aside and restore");
+		return N_(
+		    "this database was replaced by a restore elsewhere (the hub knows a later "
+		    "generation): writes here would be refused; move it aside and restore");
 	if (d->diverged)
 		return d->diverged_why;
 	if (d->behind_hub)

@@ -129,7 +129,7 @@ def check_deps(tmp):
     stub = os.path.join(tmp, "stub")
     os.makedirs(stub)
     build_only = ["build-essential", "pkg-config", "libzmq3-dev", "libprotobuf-c-dev",
-                  "protobuf-c-compiler", "liblmdb-dev", "libsodium-dev", "gettext"]
+                  "protobuf-c-compiler", "liblmdb-dev", "libsodium-dev"]
     with open(os.path.join(stub, "dpkg-query"), "w") as f:
         f.write("#!/bin/sh\nfor p; do :; done\ncase \" %s \" in *\" $p \"*) "
                 "printf 'install ok installed';; *) exit 1;; esac\n" % " ".join(build_only))

@@ -77,10 +77,10 @@ static int field_of(const ctl_t *ctl, const char *arg, const char **value, int *
 	if (idx < 0) {
 		char fields[512];
 		ctl_field_list(ctl->kind, fields, sizeof(fields));
-		*rc = ctl_fail("'%s': a %s has no field '%.*s' (fields: %s; linlictl %s --help "
-		               "says more)",
-		               arg, linli_kind_name(ctl->kind), (int)n, arg, fields,
-		               linli_kind_name(ctl->kind));
+		/* The value is not repeated: it may be a resident's. */
+		*rc = ctl_fail(
+		    "a %s has no field '%.*s' (fields: %s; linlictl %s --help says more)",
+		    linli_kind_name(ctl->kind), (int)n, arg, fields, linli_kind_name(ctl->kind));
 		return -1;
 	}
 	/* A choice may be given by its shown or Chinese name (老有所养). */
@@ -88,20 +88,23 @@ static int field_of(const ctl_t *ctl, const char *arg, const char **value, int *
 	return idx;
 }
 
-/* "'arg': why" for a value linli_record_set refused: what the field takes,
- * in the operator's language, for a number, time, flag or choice; else
- * (text too long, not UTF-8) set's own reason. */
-static int value_refused(const ctl_t *ctl, const char *arg, int idx, const char *value,
+/* "what: why" for a value linli_record_set refused: what the field takes,
+ * in the operator's language, for a number, time, flag or choice (the
+ * value itself only for public kinds: a personal one may be a
+ * resident's); else (text too long, not UTF-8) set's own reason. */
+static int value_refused(const ctl_t *ctl, const char *what, int idx, const char *value,
                          const char *err)
 {
 	char takes[1024];
 	linli_field_type_t type = linli_field_type(ctl->kind, (size_t)idx);
 	if (type == LINLI_FIELD_TEXT || type == LINLI_FIELD_LIST)
-		return ctl_fail("'%s': %s", arg, err);
-	const char *field = linli_field_name(ctl->kind, (size_t)idx);
+		return ctl_fail("%s: %s", what, err);
+	const char *field = names_field(ctl->kind, linli_field_name(ctl->kind, (size_t)idx));
 	names_field_values(ctl->kind, (size_t)idx, takes, sizeof(takes));
-	return ctl_fail("'%s': %s does not take '%s'; it takes %s", arg,
-	                names_field(ctl->kind, field), value, takes);
+	if (linli_kind_stream(ctl->kind) == LINLI_STREAM_PUBLIC)
+		return ctl_fail("%s: %s does not take '%s'; it takes %s", what, field, value,
+		                takes);
+	return ctl_fail("%s: %s does not take that value; it takes %s", what, field, takes);
 }
 
 /* A record of the command's kind with every FIELD=VALUE of argv set;
@@ -121,7 +124,9 @@ static int build(const ctl_t *ctl, const char *id, int argc, char **argv, bool *
 			goto fail;
 		if (linli_record_set(rec, linli_field_name(ctl->kind, (size_t)idx), value, err,
 		                     sizeof(err)) != 0) {
-			rc = value_refused(ctl, argv[i], idx, value, err);
+			char what[LINLI_ID_MAX + 32];
+			snprintf(what, sizeof(what), "%s %s", linli_kind_name(ctl->kind), id);
+			rc = value_refused(ctl, what, idx, value, err);
 			goto fail;
 		}
 		if (given != NULL)
@@ -424,7 +429,7 @@ static int build_filters(const ctl_t *ctl, int n, char **args, Linli__Filter *fi
 			goto done;
 		const char *name = linli_field_name(ctl->kind, (size_t)idx);
 		if (linli_record_set(scratch, name, value, err, sizeof(err)) != 0) {
-			rc = value_refused(ctl, args[i], idx, value, err);
+			rc = value_refused(ctl, _("filter"), idx, value, err);
 			goto done;
 		}
 		linli_record_get(scratch, (size_t)idx, buf, VALUE_MAX);

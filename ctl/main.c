@@ -125,6 +125,9 @@ void ctl_print_usage(const ctl_t *ctl, FILE *out)
 	          "options:\n"
 	          "  -s PATH   control socket (default: $LINLI_CONTROL, else %s)\n"
 	          "  --json    print JSON instead of text\n"
+	          "environment: LINLI_USER, the user linlid runs as (default linli): linlictl "
+	          "sends\n  only to a socket owned by root, you or that user, in directories no "
+	          "one else\n  can change\n"
 	          "exit status: 0 done, 1 failed (one line on stderr says why), 2 usage error\n"
 	          "LANG=zh_CN.UTF-8 gives Chinese; see linlictl(8)\n"),
 	        DEFAULT_SOCKET);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "daemon/log.h"
+#include "proto/files.h"
 
 typedef enum { T_STR, T_INT, T_ROLE, T_OWNER, T_LEVEL } type_t;
 
@@ -45,6 +46,7 @@ static const setting_t settings[] = {
     {"checkpoint_every", T_INT, INT(checkpoint_every), 2, 1000000, "1000", 0},
     {"log_level", T_LEVEL, INT(log_level), 0, 0, "info", 0},
     {"reader_warn_s", T_INT, INT(reader_warn_s), 1, 604800, "600", 0},
+    {"claim_expiry_s", T_INT, INT(claim_expiry_s), 1, 86400, "120", 0},
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
 
@@ -187,13 +189,21 @@ int config_read(config_t *cfg, FILE *f, const char *path, char *err, size_t errl
 
 int config_load(config_t *cfg, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
+	char *text;
+	size_t len;
+	/* What names every other file linlid trusts must be one no one else
+	 * could have changed, and must not hang the start if it is a FIFO. */
+	if (linli_file_read("config", path, CONFIG_FILE_MAX, &text, &len, NULL, err, errlen) != 0)
+		return -1;
+	FILE *f = fmemopen(text, len, "r");
 	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "config %s: %s", path, strerror(errno));
+		free(text);
 		return -1;
 	}
 	int rc = config_read(cfg, f, path, err, errlen);
 	fclose(f);
+	free(text);
 	return rc;
 }
 

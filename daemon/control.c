@@ -19,6 +19,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <inttypes.h>
@@ -34,6 +35,7 @@
 #include <zmq.h>
 
 #include "daemon/backup.h"
+#include "daemon/claims.h"
 #include "daemon/compact.h"
 #include "daemon/ctlreq.h"
 #include "daemon/i18n.h"
@@ -45,6 +47,7 @@
 #include "daemon/versions.h"
 #include "daemon/zmsg.h"
 #include "proto/arena.h"
+#include "proto/files.h"
 #include "proto/linli.pb-c.h"
 
 #define CTL_MSG_MAX (64 << 20)
@@ -626,6 +629,7 @@ static void do_status(linlid_t *d, reply_t *r)
 		add_status(r, "writes", "%s", refusal ? "refused" : "accepted");
 		if (refusal)
 			add_problem(r, "%s", _(refusal));
+		claims_status(d->claims, now, add_status_line, r);
 		for (size_t i = 0; i < d->npeers; i++) {
 			const peer_t *p = &d->peers[i];
 			if (p->two_links_ms != 0 &&
@@ -653,6 +657,7 @@ static void do_status(linlid_t *d, reply_t *r)
 		add_status(r, "refused_unknown_key", "%" PRIu64, d->refused.unknown_key);
 		add_status(r, "refused_revoked", "%" PRIu64, d->refused.revoked);
 		add_status(r, "refused_old_key", "%" PRIu64, d->refused.old_key);
+		hub_flood_status(d, add_status_line, r);
 	}
 	for (size_t i = 0; i < BACKOFF_KEYS; i++) {
 		const backoff_t *b = &d->backoffs.b[i];
@@ -1151,6 +1156,15 @@ int control_start(linlid_t *d)
 		log_err("control socket: %s", zmq_strerror(zmq_errno()));
 		return -1;
 	}
+	/* The socket's directory is ours alone (files.h), or refused: then no
+	 * other user can put an impostor's socket in its place for linlictl,
+	 * nor swap a link in between the unlink, bind and chown below. */
+	char err[LINLI_FILE_ERR_MAX];
+	if (linli_path_check("control", d->cfg.control, false, LINLI_NO_UID, err, sizeof(err)) !=
+	    0) {
+		log_err("%s; not starting", err);
+		return -1;
+	}
 	/* A stale socket file from a killed daemon would make bind fail. */
 	unlink(d->cfg.control);
 	mode_t old = umask(0117); /* the socket file is created 0660 */
@@ -1162,7 +1176,9 @@ int control_start(linlid_t *d)
 	}
 	if (d->cfg.control_group[0]) {
 		struct group *g = getgrnam(d->cfg.control_group);
-		if (g == NULL || chown(d->cfg.control, (uid_t)-1, g->gr_gid) != 0) {
+		/* Not through a link, even one only root or we could have made. */
+		if (g == NULL || fchownat(AT_FDCWD, d->cfg.control, (uid_t)-1, g->gr_gid,
+		                          AT_SYMLINK_NOFOLLOW) != 0) {
 			log_err("control_group %s: %s", d->cfg.control_group,
 			        g ? strerror(errno) : "no such group");
 			return -1;

@@ -77,7 +77,7 @@ static int check_import(const Linli__CtlRequest *q, linli_kind_t kind, char *err
 			            q->records[i]->id, DASH_ID);
 		if (linli_record_validate(q->records[i], why, sizeof(why)) != 0)
 			return fail(err, errlen, "import: record %zu (%.64s): %s", i + 1,
-			            q->records[i]->id, why);
+			            linli_id_shown(kind, q->records[i]->id), why);
 	}
 	return 0;
 }

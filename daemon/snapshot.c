@@ -138,22 +138,38 @@ static void link_send(linlid_t *d, const uint8_t *rid, size_t rid_len, const cha
 		log_debug("link: %s not sent: %s", type, zmq_strerror(zmq_errno()));
 }
 
-static void snap_ask(linlid_t *d)
+/* SNAPGET for owner's log stream after the record (after_kind, after_id)
+ * of the base at checkpoint seq (0, "": from the start). */
+static void ask(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *owner, int stream,
+                uint64_t seq, int after_kind, const char *after_id)
 {
-	snap_t *s = &d->snap;
 	Linli__SnapGet g = LINLI__SNAP_GET__INIT;
 	uint8_t buf[256];
-	g.owner = s->owner;
-	g.stream = (Linli__Stream)s->stream;
-	g.seq = s->seq;
-	g.after_kind = (uint32_t)s->after_kind;
-	g.after_id = s->after_id;
+	g.owner = (char *)owner;
+	g.stream = (Linli__Stream)stream;
+	g.seq = seq;
+	g.after_kind = (uint32_t)after_kind;
+	g.after_id = (char *)after_id;
 	size_t len = linli__snap_get__get_packed_size(&g);
 	if (len > sizeof(buf))
 		return;
 	linli__snap_get__pack(&g, buf);
-	link_send(d, s->rid, s->rid_len, "SNAPGET", buf, len);
+	link_send(d, rid, rid_len, "SNAPGET", buf, len);
+}
+
+static void snap_ask(linlid_t *d)
+{
+	snap_t *s = &d->snap;
+	ask(d, s->rid, s->rid_len, s->owner, s->stream, s->seq, s->after_kind, s->after_id);
 	s->asked_ms = now_ms();
+}
+
+void snap_ask_offer(linlid_t *d, const char *owner, int stream, const uint8_t *rid, size_t rid_len)
+{
+	char key[40];
+	snap_key(key, sizeof(key), owner, stream);
+	if (!d->snap.active && backoff_ready(&d->backoffs, key, now_ms()))
+		ask(d, rid, rid_len, owner, stream, 0, 0, "");
 }
 
 bool snap_active(const linlid_t *d)
@@ -350,6 +366,20 @@ static int key_cmp(int ka, const char *ia, int kb, const char *ib)
 	return ka != kb ? (ka < kb ? -1 : 1) : strcmp(ia, ib);
 }
 
+/* Whether a chunk of the checkpoint under way starts at or before the
+ * last record staged: a second answer to a SNAPGET sent twice (asked
+ * again, or an offer asked at two HELLOs), which is dropped. */
+static bool stale(const snap_t *s, const Linli__SnapChunk *ch)
+{
+	if (s->after_id[0] == '\0' || ch->n_records == 0)
+		return false;
+	linli_record_t *rec = linli_record_unpack(ch->records[0].data, ch->records[0].len);
+	bool old = rec != NULL && key_cmp((int)linli_record_kind(rec), linli_record_id(rec),
+	                                  s->after_kind, s->after_id) <= 0;
+	linli_record_destroy(&rec);
+	return old;
+}
+
 /* Stages one chunk's records; -1 with why. */
 static int stage_chunk(linlid_t *d, linli_txn_t *txn, const Linli__SnapChunk *ch, char *why,
                        size_t whylen)
@@ -389,6 +419,38 @@ static int stage_chunk(linlid_t *d, linli_txn_t *txn, const Linli__SnapChunk *ch
 	return 0;
 }
 
+/* The first chunk of an offered snapshot, its checkpoint c checked: it
+ * starts the snapshot if its sender owns the log (a node offers only its
+ * own), that log's backoff has passed, and the hub lacks change sets
+ * before c (else the chunk is dropped, and nothing changed). */
+static bool take_offer(linlid_t *d, zmsg_t *m, const ckpt_t *c)
+{
+	snap_t *s = &d->snap;
+	const char *sender = auth_sender(m);
+	store_head_t head = {0};
+	linli_txn_t *txn;
+	char key[40];
+	snap_key(key, sizeof(key), c->owner, c->stream);
+	if (sender == NULL || strcmp(sender, c->owner) != 0 || zmsg_size(m, 0) > sizeof(s->rid) ||
+	    !backoff_ready(&d->backoffs, key, now_ms()) || store_read_begin(d->store, &txn) != 0)
+		return false;
+	store_head_get(txn, c->owner, c->stream, &head);
+	store_abort(&txn);
+	if (head.seq >= c->seq)
+		return false;
+	memset(s, 0, sizeof(*s));
+	s->active = true;
+	snprintf(s->owner, sizeof(s->owner), "%s", c->owner);
+	s->stream = c->stream;
+	memcpy(s->rid, zmsg_data(m, 0), zmsg_size(m, 0));
+	s->rid_len = zmsg_size(m, 0);
+	s->started_ms = s->moved_ms = s->asked_ms = now_ms();
+	log_info("taking a snapshot of the %s log of %s, which it sent with its signed checkpoint "
+	         "%" PRIu64 ": its change sets before that are no longer kept",
+	         linli_stream_name(c->stream), c->owner, c->seq);
+	return true;
+}
+
 void snap_on_chunk(linlid_t *d, zmsg_t *m, size_t at)
 {
 	snap_t *s = &d->snap;
@@ -397,17 +459,23 @@ void snap_on_chunk(linlid_t *d, zmsg_t *m, size_t at)
 	char why[LINLI_ERR_MAX] = "", stage[LINLI_OWNER_MAX + 2];
 	ckpt_t c;
 	store_head_t head;
-	if (!s->active ||
-	    (d->cfg.role == ROLE_HUB &&
+	/* At the hub, a first chunk with none under way answers an offer. */
+	bool offered = !s->active && d->cfg.role == ROLE_HUB;
+	if ((!s->active && !offered) ||
+	    (s->active && d->cfg.role == ROLE_HUB &&
 	     (zmsg_size(m, 0) != s->rid_len || memcmp(zmsg_data(m, 0), s->rid, s->rid_len) != 0)))
 		return; /* not the one we asked, or an answer we gave up on */
 	if ((ch = linkmsg_snapchunk(m, at)) == NULL) {
-		snap_end(d, true, "a chunk does not decode or is out of bounds");
+		if (!offered)
+			snap_end(d, true, "a chunk does not decode or is out of bounds");
 		return;
 	}
 	if (ckpt_open(d, &c, ch->checkpoint.data, ch->checkpoint.len, ch->signature.data,
 	              ch->signature.len, why, sizeof(why)) != 0)
 		goto refuse;
+	if (offered && !take_offer(d, m, &c))
+		goto out;
+	offered = false; /* taken: from here on it is the snapshot under way */
 	if (strcmp(c.owner, s->owner) != 0 || c.stream != s->stream) {
 		snprintf(why, sizeof(why), "its checkpoint is of another log");
 		goto refuse;
@@ -424,6 +492,8 @@ void snap_on_chunk(linlid_t *d, zmsg_t *m, size_t at)
 		goto out;
 	}
 	stage_name(stage, sizeof(stage), s->owner);
+	if (c.seq == s->seq && stale(s, ch))
+		goto out; /* an answer to a request asked twice: already staged */
 	if (c.seq != s->seq) {
 		/* The first chunk, or the holder moved on to a later checkpoint:
 		 * start over at this one (the holder answers a request for
@@ -454,7 +524,10 @@ void snap_on_chunk(linlid_t *d, zmsg_t *m, size_t at)
 		snap_ask(d);
 	goto out;
 refuse:
-	snap_end(d, true, why);
+	if (offered)
+		log_debug("snapshot offered by %s not taken: %s", auth_sender(m), why);
+	else
+		snap_end(d, true, why);
 out:
 	store_abort(&txn);
 	linli__snap_chunk__free_unpacked(ch, NULL);

@@ -298,7 +298,7 @@ static int check_ops(const Linli__ChangeSet *cs, char *err, size_t errlen)
 		if (op->remove ? !linli_id_valid(op->record->id)
 		               : linli_record_validate(op->record, why, sizeof(why)) != 0) {
 			snprintf(err, errlen, "op %zu (%s %.64s): %s", i + 1, linli_kind_name(kind),
-			         op->record->id, op->remove ? "bad id" : why);
+			         linli_id_shown(kind, op->record->id), op->remove ? "bad id" : why);
 			return -1;
 		}
 	}

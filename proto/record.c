@@ -176,6 +176,19 @@ int linli_field_index(linli_kind_t kind, const char *name)
 	return -1;
 }
 
+bool linli_field_personal(linli_kind_t kind, size_t i)
+{
+	(void)i; /* every field of a personal record: its kind decides */
+	return linli_kind_stream(kind) == LINLI_STREAM_PERSONAL;
+}
+
+const char *linli_id_shown(linli_kind_t kind, const char *id)
+{
+	if (id == NULL || (!linli_id_valid(id) && linli_kind_stream(kind) != LINLI_STREAM_PUBLIC))
+		return "(an invalid id)";
+	return id;
+}
+
 static bool is_time_field(const ProtobufCFieldDescriptor *f)
 {
 	size_t n = strlen(f->name);
@@ -352,6 +365,8 @@ int linli_record_set_field(linli_record_t *rec, size_t i, const char *value, cha
 	const ProtobufCFieldDescriptor *f = &body->descriptor->fields[i];
 	const char *name = f->name;
 	void *member = (char *)body + f->offset;
+	/* A personal value is never written into a message. */
+	bool personal = linli_field_personal(linli_record_kind(rec), i);
 	/* Text is checked here; numbers, flags and choices by their parsers. */
 	if (f->type == PROTOBUF_C_TYPE_STRING && !linli_text_valid(value, LINLI_TEXT_MAX)) {
 		snprintf(err, errlen, "%s: not valid UTF-8 text of at most %d bytes", name,
@@ -398,7 +413,9 @@ int linli_record_set_field(linli_record_t *rec, size_t i, const char *value, cha
 		if (v == NULL) {
 			const ProtobufCEnumDescriptor *e = f->descriptor;
 			size_t off =
-			    (size_t)snprintf(err, errlen, "%s: '%s' is not one of", name, value);
+			    (size_t)(personal ? snprintf(err, errlen, "%s: not one of", name)
+			                      : snprintf(err, errlen, "%s: '%s' is not one of",
+			                                 name, value));
 			for (unsigned k = 1; k < e->n_values && off < errlen; k++) {
 				char low[64];
 				size_t j = 0;
@@ -418,10 +435,13 @@ int linli_record_set_field(linli_record_t *rec, size_t i, const char *value, cha
 	default:
 		break;
 	}
-	snprintf(err, errlen, "%s: '%s' is not a valid %s", name, value,
-	         f->type == PROTOBUF_C_TYPE_BOOL ? "yes/no"
-	         : is_time_field(f)              ? "time (YYYY-MM-DD HH:MM or unix seconds)"
-	                                         : "number");
+	const char *what = f->type == PROTOBUF_C_TYPE_BOOL ? "yes/no"
+	                   : is_time_field(f) ? "time (YYYY-MM-DD HH:MM or unix seconds)"
+	                                      : "number";
+	if (personal)
+		snprintf(err, errlen, "%s: not a valid %s", name, what);
+	else
+		snprintf(err, errlen, "%s: '%s' is not a valid %s", name, value, what);
 	return -1;
 }
 
@@ -605,11 +625,12 @@ bool linli_text_valid(const char *s, size_t max)
 	return true;
 }
 
-static int check_fields(const ProtobufCMessage *body, char *err, size_t errlen)
+static int check_fields(const ProtobufCMessage *body, linli_kind_t kind, char *err, size_t errlen)
 {
 	const ProtobufCMessageDescriptor *d = body->descriptor;
 	for (size_t i = 0; i < d->n_fields; i++) {
 		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		bool personal = linli_field_personal(kind, i);
 		const void *member = (const char *)body + f->offset;
 		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
 			size_t count = *(const size_t *)((const char *)body + f->quantifier_offset);
@@ -635,15 +656,22 @@ static int check_fields(const ProtobufCMessage *body, char *err, size_t errlen)
 			}
 		} else if (f->type == PROTOBUF_C_TYPE_UINT64 && is_time_field(f)) {
 			if (*(const uint64_t *)member > LINLI_TIME_MAX) {
-				snprintf(err, errlen, "%s: %" PRIu64 " is past the year 2200",
-				         f->name, *(const uint64_t *)member);
+				if (personal)
+					snprintf(err, errlen, "%s: past the year 2200", f->name);
+				else
+					snprintf(err, errlen,
+					         "%s: %" PRIu64 " is past the year 2200", f->name,
+					         *(const uint64_t *)member);
 				return -1;
 			}
 		} else if (f->type == PROTOBUF_C_TYPE_ENUM) {
 			if (protobuf_c_enum_descriptor_get_value(f->descriptor,
 			                                         *(const int *)member) == NULL) {
-				snprintf(err, errlen, "%s: unknown value %d", f->name,
-				         *(const int *)member);
+				if (personal)
+					snprintf(err, errlen, "%s: not one of its values", f->name);
+				else
+					snprintf(err, errlen, "%s: unknown value %d", f->name,
+					         *(const int *)member);
 				return -1;
 			}
 		}
@@ -683,7 +711,7 @@ static int check_kind(const linli_record_t *rec, char *err, size_t errlen)
 	case LINLI_KIND_GRID: {
 		const Linli__Grid *g = rec->grid;
 		if (g->level != 1 && g->level != 2) {
-			snprintf(err, errlen, "level: %u is not 1 or 2", g->level);
+			snprintf(err, errlen, "level: not 1 or 2");
 			return -1;
 		}
 		if (g->level == 2 && g->parent[0] == '\0') {
@@ -691,7 +719,9 @@ static int check_kind(const linli_record_t *rec, char *err, size_t errlen)
 			return -1;
 		}
 		if (g->parent[0] != '\0' && !linli_id_valid(g->parent)) {
-			snprintf(err, errlen, "parent: '%s' is not a valid id", g->parent);
+			snprintf(err, errlen,
+			         "parent: not a valid id (1-%d characters of A-Z a-z 0-9 . _ -)",
+			         LINLI_ID_MAX);
 			return -1;
 		}
 		return 0;
@@ -703,20 +733,20 @@ static int check_kind(const linli_record_t *rec, char *err, size_t errlen)
 			return -1;
 		}
 		if (h->size < 1 || h->size > 99) {
-			snprintf(err, errlen, "size: %u is not between 1 and 99", h->size);
+			snprintf(err, errlen, "size: not between 1 and 99");
 			return -1;
 		}
 		for (const char *p = h->phone; *p; p++)
 			if (!isdigit((unsigned char)*p) && *p != '-' && *p != '+' && *p != ' ') {
-				snprintf(err, errlen, "phone: '%s' is not a phone number",
-				         h->phone);
+				snprintf(
+				    err, errlen,
+				    "phone: not a phone number (digits, spaces, + and - only)");
 				return -1;
 			}
 		if (h->linked_to[0] != '\0' && (!linli_id_valid(h->linked_to) || h->central)) {
 			snprintf(err, errlen,
-			         "linked_to: '%s' must be a household id, and a central household "
-			         "links to none",
-			         h->linked_to);
+			         "linked_to: must be a household id, and a central household links "
+			         "to none");
 			return -1;
 		}
 		return 0;
@@ -759,8 +789,14 @@ int linli_record_check(const linli_record_t *rec, char *err, size_t errlen)
 		return -1;
 	}
 	if (!linli_id_valid(rec->id)) {
-		snprintf(err, errlen, "id: '%.80s' is not 1-%d characters of A-Z a-z 0-9 . _ -",
-		         rec->id, LINLI_ID_MAX);
+		/* An invalid id may hold anything: a personal record's is not quoted. */
+		if (linli_kind_stream(linli_record_kind(rec)) == LINLI_STREAM_PERSONAL)
+			snprintf(err, errlen, "id: not 1-%d characters of A-Z a-z 0-9 . _ -",
+			         LINLI_ID_MAX);
+		else
+			snprintf(err, errlen,
+			         "id: '%.80s' is not 1-%d characters of A-Z a-z 0-9 . _ -", rec->id,
+			         LINLI_ID_MAX);
 		return -1;
 	}
 	return check_kind(rec, err, errlen);
@@ -783,7 +819,7 @@ int linli_record_validate(const linli_record_t *rec, char *err, size_t errlen)
 		         top ? "record" : linli_kind_name(linli_record_kind(rec)));
 		return -1;
 	}
-	return check_fields(body, err, errlen);
+	return check_fields(body, linli_record_kind(rec), err, errlen);
 }
 
 size_t linli_record_packed_size(const linli_record_t *rec)

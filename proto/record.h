@@ -71,6 +71,17 @@ size_t linli_field_count(linli_kind_t kind);
 const char *linli_field_name(linli_kind_t kind, size_t i);
 /* Index of field name in kind, or -1. */
 int linli_field_index(linli_kind_t kind, const char *name);
+/* Whether field i of kind holds residents' personal data: every field of
+ * the personal kinds (households, requests, grids: names, phones,
+ * addresses, request texts and all else kept of them), none of the public
+ * ones.  Messages about such a field (these functions' err, which end up
+ * in logs and in the hub's refusals) name the field and what is wrong,
+ * never its value.  Valid ids are not personal (keep personal data out of
+ * ids), but an invalid id of a personal record is not quoted either. */
+bool linli_field_personal(linli_kind_t kind, size_t i);
+/* id as a message may show it: itself if it is a valid id or its record
+ * is public, else "(an invalid id)" (it may hold anything).  Static or id. */
+const char *linli_id_shown(linli_kind_t kind, const char *id);
 
 /* What a field holds (help says it; display translates choices and flags). */
 typedef enum {
@@ -87,7 +98,7 @@ linli_field_type_t linli_field_type(linli_kind_t kind, size_t i);
 bool linli_field_choice(linli_kind_t kind, size_t i, size_t k, char *buf, size_t len);
 
 /* Sets field name from text.  On error returns -1 and writes a reason
- * naming the field and the value to err. */
+ * naming the field (and the value, if the field is not personal) to err. */
 int linli_record_set(linli_record_t *rec, const char *name, const char *value, char *err,
                      size_t errlen);
 /* The same for field i of the record's kind (linli_field_index). */

@@ -161,7 +161,8 @@ def check_dash_ids(c, z, tmp):
     assert heads(z) == before, ("a refused id wrote", before, heads(z))
     # The daemon refuses them itself, from any client.
     raw = os.path.join(cluster.BUILD, "tests", "linli-ctlraw")
-    out = subprocess.run([raw, z.sock, "add-dash-id"], capture_output=True, text=True,
+    out = subprocess.run([raw, z.sock, "record", "add", "service", "-x", "name=x",
+                          "category=elderly"], capture_output=True, text=True,
                          timeout=30).stdout
     assert "ok=0" in out and "'-'" in out, out
     assert heads(z) == before

@@ -5,14 +5,15 @@
  *     <scenario> REPLY ok=<0|1> error=<text>
  * or "<scenario> NO REPLY" when none came within two seconds.
  *
- * usage: linli-ctlraw SOCKET SCENARIO
+ * usage: linli-ctlraw SOCKET SCENARIO [ARG...]
  *   garbage       bytes that are no CtlRequest, in the envelope
  *   no-envelope   a request without the empty delimiter a REQ socket adds
  *   parts         the envelope, then three parts
  *   verb          a CtlRequest with the verb "frobnicate"
  *   import-utf8   an import of one service whose name is not UTF-8
  *   add-enum      an add of a service of category 99
- *   add-dash-id   an add of a service whose id begins with '-' ("-x")
+ *   record VERB KIND ID [FIELD=VALUE...]  an add, set or import (VERB) of one record
+ *                 with these values as they are (rawrec.h: past every check)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include <zmq.h>
 
 #include "proto/linli.pb-c.h"
+#include "tests/tools/rawrec.h"
 
 static void *sock;
 
@@ -46,8 +48,8 @@ static int send_request(const Linli__CtlRequest *q)
 
 int main(int argc, char **argv)
 {
-	if (argc != 3) {
-		fprintf(stderr, "usage: linli-ctlraw SOCKET SCENARIO\n");
+	if (argc < 3) {
+		fprintf(stderr, "usage: linli-ctlraw SOCKET SCENARIO [ARG...]\n");
 		return 2;
 	}
 	const char *scenario = argv[2];
@@ -102,11 +104,24 @@ int main(int argc, char **argv)
 		svc.category = (Linli__Category)99;
 		q.record = &rec;
 		rc = send_request(&q);
-	} else if (strcmp(scenario, "add-dash-id") == 0) {
-		q.verb = (char *)"add";
-		rec.id = (char *)"-x";
-		q.record = &rec;
+	} else if (strcmp(scenario, "record") == 0 && argc >= 6) {
+		linli_record_t *raw = rawrec_new(argv[4], argv[5], argc - 6, argv + 6);
+		char *names[64];
+		q.verb = argv[3];
+		q.kind = (char *)linli_kind_name(linli_record_kind(raw));
+		if (strcmp(q.verb, "import") == 0) {
+			q.n_records = 1;
+			q.records = &raw;
+		} else {
+			q.record = raw;
+		}
+		for (int i = 6; strcmp(q.verb, "set") == 0 && i < argc && q.n_fields < 64; i++)
+			names[q.n_fields++] = strndup(argv[i], strcspn(argv[i], "="));
+		q.fields = names;
 		rc = send_request(&q);
+		for (size_t i = 0; i < q.n_fields; i++)
+			free(names[i]);
+		linli_record_destroy(&raw);
 	} else {
 		fprintf(stderr, "linli-ctlraw: unknown scenario %s\n", scenario);
 		return 2;

@@ -704,6 +704,16 @@ static void test_open_crafted(void **state)
 	craft_accepted(fx, &c, "a removal whose body is empty");
 	c.rec[0].id = (char *)"h/1";
 	craft_refused(fx, &c, "op 1", "a removal with a bad id");
+	/* A personal record's invalid id may hold anything: not quoted. */
+	if (strstr(err, "h/1") != NULL)
+		fail_msg("a household's invalid id quoted: %s", err);
+	c.op[0].remove = 0;
+	c.rec[0].id = (char *)"h1";
+	c.hh[0].size = 1;
+	c.hh[0].phone = (char *)"138x陈志明";
+	craft_refused(fx, &c, "phone", "a household with a bad phone");
+	if (strstr(err, "陈志明") != NULL || strstr(err, "h/1") != NULL)
+		fail_msg("a personal value quoted: %s", err);
 	craft_init(&c);
 	c.svc[0].category = (Linli__Category)99;
 	craft_refused(fx, &c, "category", "category 99");

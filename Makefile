@@ -58,10 +58,10 @@ LOCALEDIR ?= $(PREFIX)/share/locale
 PO := $(wildcard po/*.po)
 MO := $(PO:po/%.po=$(BUILD)/locale/%/LC_MESSAGES/linli.mo)
 
-all: deps $(BUILD)/linlid $(BUILD)/linlictl $(MAN) $(MO)
+all: deps locale-zh $(BUILD)/linlid $(BUILD)/linlictl $(MAN) $(MO)
 
-.PHONY: all deps test-deps check check-valgrind check-faults demo bench install uninstall clean \
-	fuzz fuzz-run fuzz-seeds next pot deb check-system
+.PHONY: all deps test-deps locale-zh check check-valgrind check-faults demo bench install uninstall \
+	clean fuzz fuzz-run fuzz-seeds next pot deb check-system
 
 # Installs what is missing (as root) or prints the exact command: the
 # build packages (deps), or the test tools (test-deps).
@@ -79,6 +79,27 @@ deps test-deps:
 			{ echo "apt-get install failed for:$$missing" >&2; exit 1; }; \
 		else \
 			echo "missing Debian packages; run: sudo apt-get install -y$$missing" >&2; exit 1; \
+		fi; \
+	fi
+
+# linlictl speaks Chinese in the zh_CN.UTF-8 locale, which a minimal Debian
+# lacks (it has C.UTF-8 only): as root, made here (Debian's locales, as
+# locale-gen makes it); else, or if that fails, the command to run.
+# Nothing needs it to build, so it never stops make; DEBS= on the command
+# line (a package build: install nothing) skips it.
+ZH_LOCALE_CMD := apt-get install -y locales && echo 'zh_CN.UTF-8 UTF-8' >> /etc/locale.gen && locale-gen
+locale-zh:
+	$(Q)if [ "$(origin DEBS)" != "command line" ] && ! locale -a 2>/dev/null | grep -qix 'zh_CN\.utf-\?8'; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "generating the zh_CN.UTF-8 locale (for linlictl in Chinese)"; \
+			{ dpkg-query -W -f='$${Status}' locales 2>/dev/null | grep -q 'ok installed' || \
+			  DEBIAN_FRONTEND=noninteractive apt-get install -y -q locales >/dev/null 2>&1; } && \
+			{ grep -q '^zh_CN.UTF-8 UTF-8' /etc/locale.gen 2>/dev/null || \
+			  echo 'zh_CN.UTF-8 UTF-8' >> /etc/locale.gen; } && \
+			locale-gen >/dev/null 2>&1 || \
+			echo "could not generate the zh_CN.UTF-8 locale; run as root: $(ZH_LOCALE_CMD)" >&2; \
+		else \
+			echo "note: no zh_CN.UTF-8 locale, so linlictl cannot speak Chinese here; as root run: $(ZH_LOCALE_CMD)" >&2; \
 		fi; \
 	fi
 
@@ -102,17 +123,27 @@ $(BUILD)/locale/%/LC_MESSAGES/linli.mo: po/%.po | deps
 	@mkdir -p $(dir $@)
 	$(Q)msgfmt --check -o $@.tmp $< && mv $@.tmp $@
 
-# The template translators start from: every _() and N_() in ctl/.
+# The template translators start from: every _(), N_(), C_() and NC_() in
+# ctl/ and in the daemon's files that write replies, what the demo says,
+# and the formats of ctl_fail, ctl_usage and control.c's fail and
+# add_problem, which translate them (i18n.h).  POT=FILE writes it elsewhere (test_zh compares it with
+# po/zh_CN.po).
+POT ?= po/linli.pot
+POT_SRC := $(sort $(wildcard ctl/*.c)) daemon/control.c daemon/write.c daemon/node.c daemon/hub.c \
+	tests/demo.py
 pot:
-	$(Q)xgettext --from-code=UTF-8 -k_ -kN_ --add-comments=TRANSLATORS: -o po/linli.pot \
-		--package-name=linli $(sort $(wildcard ctl/*.c))
+	$(Q)xgettext --from-code=UTF-8 -k_ -kN_ -kC_:1c,2 -kNC_:1c,2 -kpgettext:1c,2 \
+		-kctl_fail:1 -kctl_usage:2 \
+		-kfail:2 -kadd_problem:2 --flag=ctl_fail:1:c-format --flag=ctl_usage:2:c-format \
+		--flag=fail:2:c-format --flag=add_problem:2:c-format \
+		--add-comments=TRANSLATORS: -o $(POT) --package-name=linli $(POT_SRC)
 
 $(BUILD)/man/%: man/% VERSION
 	@mkdir -p $(dir $@)
 	$(Q)sed 's/@VERSION@/$(VERSION)/g' $< > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/daemon/main.o $(BUILD)/ctl/main.o: VERSION
-$(BUILD)/ctl/i18n.o: ALL_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
+$(BUILD)/ctl/i18n.o $(BUILD)/daemon/i18n.o: ALL_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
 $(BUILD)/daemon/main.o $(BUILD)/ctl/main.o: ALL_CFLAGS += -DLINLI_VERSION='"$(VERSION)"'
 
 $(BUILD)/liblinli.a: $(LIB_OBJ)

@@ -14,6 +14,7 @@
 #include <zmq.h>
 
 #include "ctl/ctl.h"
+#include "ctl/i18n.h"
 #include "ctl/output.h"
 #include "proto/files.h"
 
@@ -179,11 +180,14 @@ int client_send_raw(client_t *c, const void *buf, size_t len)
 
 int client_send(client_t *c, const Linli__CtlRequest *req)
 {
-	size_t len = linli__ctl_request__get_packed_size(req);
+	/* The daemon answers in the operator's language (daemon/i18n.h). */
+	Linli__CtlRequest q = *req;
+	q.lang = (char *)i18n_lang();
+	size_t len = linli__ctl_request__get_packed_size(&q);
 	uint8_t *buf = malloc(len ? len : 1);
 	if (buf == NULL)
 		return ctl_fail("out of memory packing a %zu-byte request", len), -1;
-	linli__ctl_request__pack(req, buf);
+	linli__ctl_request__pack(&q, buf);
 	int rc = client_send_raw(c, buf, len);
 	free(buf);
 	return rc;
@@ -263,9 +267,9 @@ int client_recv(client_t *c, Linli__CtlReply **reply)
 		return -1;
 	}
 	if (!r->ok) {
-		char *why = out_clean(r->error[0] ? r->error : "request refused (no reason given)",
-		                      0, NULL);
-		ctl_fail("%s", why ? why : "request refused");
+		char *why = out_clean(
+		    r->error[0] ? r->error : _("request refused (no reason given)"), 0, NULL);
+		ctl_fail("%s", why ? why : _("request refused (no reason given)"));
 		free(why);
 		client_reply_free(&r);
 		return -1;

@@ -2,10 +2,10 @@
  * output: everything linlictl prints on stdout goes through here, as text
  * for people or as JSON for scripts (--json), from the same table.
  *
- * Text is measured in terminal columns: with a UTF-8 locale (setlocale in
- * out_init) a Chinese character counts two columns; with any other locale
- * every code point counts one, an approximation that at least never cuts a
- * character in half.  Control characters and invalid bytes print as '?':
+ * Text is measured in terminal columns: a Chinese character counts two, in
+ * a UTF-8 locale (setlocale in out_init) and in any other (C, or no LANG)
+ * as C.UTF-8 measures it, since records are UTF-8 whatever the locale.
+ * Control characters and invalid bytes print as '?':
  * records come from ten communities and must not drive the terminal.
  */
 #ifndef LINLICTL_OUTPUT_H
@@ -32,7 +32,7 @@ enum {
 
 typedef struct {
 	const char *key;    /* JSON member */
-	const char *header; /* text column heading */
+	const char *header; /* text column heading, translated when printed (N_) */
 	int type;
 } out_col_t;
 

@@ -39,6 +39,7 @@
 #include "daemon/compact.h"
 #include "daemon/ctlreq.h"
 #include "daemon/linkgate.h"
+#include "daemon/i18n.h"
 #include "daemon/linkmon.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
@@ -77,7 +78,8 @@ static level_t needs(const char *verb)
 
 typedef struct {
 	Linli__CtlReply reply;
-	char err[LINLI_ERR_MAX + 128];
+	char err[LINLI_ERR_MAX + 128]; /* in the language of the request */
+	char log[LINLI_ERR_MAX + 128]; /* fail()'s in English, for the log */
 	/* Storage the reply points into, freed after it is sent. */
 	Linli__Entry **entries;
 	size_t nentries, cap;
@@ -94,11 +96,16 @@ typedef struct {
 
 static int fail(reply_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The reply's error in the operator's language (i18n.h), and in English
+ * for the log. */
 static int fail(reply_t *r, const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, again;
 	va_start(ap, fmt);
-	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_copy(again, ap);
+	vsnprintf(r->log, sizeof(r->log), fmt, ap);
+	vsnprintf(r->err, sizeof(r->err), _(fmt), again);
+	va_end(again);
 	va_end(ap);
 	return -1;
 }
@@ -186,7 +193,7 @@ static void add_problem(reply_t *r, const char *fmt, ...)
 		len += 2;
 	}
 	va_start(ap, fmt);
-	vsnprintf(r->problems + len, sizeof(r->problems) - len, fmt, ap);
+	vsnprintf(r->problems + len, sizeof(r->problems) - len, _(fmt), ap);
 	va_end(ap);
 }
 
@@ -369,8 +376,9 @@ static int do_list(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const ctlreq_t
 	if (rc < 0)
 		return fail(r, "store read failed");
 	if (show && r->nentries == 0)
-		return fail(r, "no %s %s%s%s", linli_kind_name(l.kind), q->record->id,
-		            q->owner[0] ? " of " : "", q->owner);
+		return q->owner[0] ? fail(r, "no %s %s of %s", linli_kind_name(l.kind),
+		                          q->record->id, q->owner)
+		                   : fail(r, "no %s %s", linli_kind_name(l.kind), q->record->id);
 	if (l.full)
 		log_warn("list: stopped at %d entries", LIST_MAX);
 	r->reply.n_entries = r->nentries;
@@ -632,7 +640,7 @@ static void do_status(linlid_t *d, reply_t *r)
 			           d->diverged_from[LINLI_STREAM_PERSONAL]);
 		if (refusal && d->restore.state != RESTORE_CLAIMED &&
 		    d->restore.state != RESTORE_FETCHING)
-			add_problem(r, "%s", refusal);
+			add_problem(r, "%s", _(refusal));
 		if (d->clock_known && llabs(d->clock_offset_ms) > 60000)
 			add_problem(r, "this clock is %+.0f s off the hub's",
 			            (double)d->clock_offset_ms / 1000.0);
@@ -644,7 +652,7 @@ static void do_status(linlid_t *d, reply_t *r)
 		const char *refusal = hub_write_refusal(d);
 		add_status(r, "writes", "%s", refusal ? "refused" : "accepted");
 		if (refusal)
-			add_problem(r, "%s", refusal);
+			add_problem(r, "%s", _(refusal));
 		claims_status(d->claims, now, add_status_line, r);
 		for (size_t i = 0; i < d->npeers; i++) {
 			const peer_t *p = &d->peers[i];
@@ -1110,9 +1118,13 @@ void control_on_request(linlid_t *d)
 			fail(&r, "%s", no);
 			r.reply.error = r.err;
 		}
-		if (no != NULL ||
-		    !dispatch(d, q, &r, zmsg_data(&m, 2), zmsg_size(&m, 2), level, &who)) {
-			log_warn("control: request refused: %s", r.err);
+		/* The reply in the language linlictl runs in; the log in English. */
+		i18n_begin(q != NULL ? q->lang : NULL);
+		bool ok = no == NULL &&
+		          dispatch(d, q, &r, zmsg_data(&m, 2), zmsg_size(&m, 2), level, &who);
+		i18n_end();
+		if (!ok) {
+			log_warn("control: request refused: %s", r.log[0] ? r.log : r.err);
 			d->refused.control++;
 		}
 		size_t len = linli__ctl_reply__get_packed_size(&r.reply);
@@ -1162,6 +1174,7 @@ static int grant_group(const char *path, gid_t gid)
 int control_start(linlid_t *d)
 {
 	char endpoint[CONFIG_PATH_MAX + 8];
+	i18n_bind(); /* replies in the language of each request */
 	snprintf(endpoint, sizeof(endpoint), "ipc://%s", d->cfg.control);
 	d->control = zmq_socket(d->zctx, ZMQ_ROUTER);
 	if (d->control == NULL || zsock_setup(d->control, 10000, CTL_MSG_MAX) != 0) {

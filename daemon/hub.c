@@ -31,6 +31,7 @@
 #include "daemon/auth.h"
 #include "daemon/claims.h"
 #include "daemon/compact.h"
+#include "daemon/i18n.h"
 #include "daemon/snapshot.h"
 #include "daemon/linkgate.h"
 #include "daemon/linkmsg.h"
@@ -717,10 +718,11 @@ const char *hub_write_refusal(const linlid_t *d)
 	if (d->claims == NULL || !claims_open(d->claims) ||
 	    (behind = claims_behind(d->claims, own_head(d), &who)) == 0)
 		return NULL;
+	/* In the operator's language when a request asks (i18n.h). */
 	snprintf(why, sizeof(why),
-	         "the nodes hold more of the subdistrict's own log than this database (it was "
-	         "lost; %s proved it with change sets this hub signed and holds up to %llu): "
-	         "writes wait until it is taken back from them",
+	         _("the nodes hold more of the subdistrict's own log than this database (it was "
+	           "lost; %s proved it with change sets this hub signed and holds up to %llu): "
+	           "writes wait until it is taken back from them"),
 	         who, (unsigned long long)behind);
 	return why;
 }

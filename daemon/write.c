@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/i18n.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/versions.h"
@@ -45,7 +46,8 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 	if (refusal != NULL) {
 		linli_csb_reset(pub);
 		linli_csb_reset(pers);
-		snprintf(err, errlen, "%s; nothing was written", refusal);
+		/* Read by the operator: in their language (i18n.h). */
+		snprintf(err, errlen, _("%s; nothing was written"), _(refusal));
 		return -1;
 	}
 	/* What the hub cannot take yet would stop the log behind it. */

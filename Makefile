@@ -130,7 +130,7 @@ $(BUILD)/locale/%/LC_MESSAGES/linli.mo: po/%.po | deps
 # po/zh_CN.po).
 POT ?= po/linli.pot
 POT_SRC := $(sort $(wildcard ctl/*.c)) daemon/control.c daemon/write.c daemon/node.c daemon/hub.c \
-	tests/demo.py
+	daemon/refs.c daemon/history.c tests/demo.py
 pot:
 	$(Q)xgettext --from-code=UTF-8 -k_ -kN_ -kC_:1c,2 -kNC_:1c,2 -kpgettext:1c,2 \
 		-kctl_fail:1 -kctl_usage:2 \

@@ -379,6 +379,10 @@ static uint8_t *batch_request(const import_t *im, const packed_t *p, size_t firs
 	Linli__CtlRequest req = LINLI__CTL_REQUEST__INIT;
 	req.verb = (char *)"import";
 	req.kind = (char *)linli_kind_name(im->kind);
+	/* The change sets say which file they came from: its name, if it is
+	 * text a change set may carry. */
+	const char *base = strrchr(im->file, '/') ? strrchr(im->file, '/') + 1 : im->file;
+	req.source = (char *)(linli_text_valid(base, LINLI_SOURCE_MAX) ? base : "");
 	size_t head = linli__ctl_request__get_packed_size(&req);
 	size_t start = first ? p->end[first - 1] : 0;
 	uint8_t *buf = malloc(head + p->end[last - 1] - start + (last - first) * 11);

@@ -6,10 +6,19 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/write.h"
+
 #include "daemon/i18n.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/versions.h"
+
+static write_as_t *as; /* of the request being answered */
+
+void write_as(write_as_t *w)
+{
+	as = w;
+}
 
 static const linli_record_t *csb_op_at(const void *b, size_t i, bool *remove)
 {
@@ -28,8 +37,14 @@ static int seal_and_apply(linlid_t *d, linli_txn_t *txn, linli_csb_t *b, int str
 	int rc = store_head_get(txn, owner, stream, &head);
 	if (rc != 0)
 		return rc;
-	linli_cs_head_t h = {owner,   stream, head.seq + 1, head.hash, (uint64_t)time(NULL),
-	                     d->epoch};
+	linli_cs_head_t h = {owner,
+	                     stream,
+	                     head.seq + 1,
+	                     head.hash,
+	                     (uint64_t)time(NULL),
+	                     d->epoch,
+	                     as ? as->author : NULL,
+	                     as ? as->source : NULL};
 	if (linli_csb_seal(b, d->key, &h, &frame, &frame_len, sig, hash) != 0)
 		return STORE_INVAL;
 	rc = apply_change(txn, owner, stream, head.seq + 1, hash, frame, frame_len, sig, b,
@@ -57,6 +72,8 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 		return -1;
 	}
 	/* A full map is grown and the whole write retried; nothing was committed. */
+	refs_left_t left;
+	refs_track_begin();
 	for (int attempt = 0;; attempt++) {
 		linli_txn_t *txn = NULL;
 		rc = store_write_begin(d->store, NULL, &txn);
@@ -64,6 +81,10 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 			rc = seal_and_apply(d, txn, pub, LINLI_STREAM_PUBLIC);
 		if (rc == 0)
 			rc = seal_and_apply(d, txn, pers, LINLI_STREAM_PERSONAL);
+		/* The store with the write in it: what one op names, another
+		 * may have made. */
+		if (rc == 0)
+			rc = refs_check(txn, d->cfg.owner, as && as->force, &left, err, errlen);
 		if (rc == 0)
 			rc = store_commit(&txn);
 		else
@@ -73,8 +94,16 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 		if ((rc = store_grow(d->store)) != 0)
 			break;
 	}
+	refs_track_end();
 	linli_csb_reset(pub);
 	linli_csb_reset(pers);
+	if (rc == REFS_REFUSED) {
+		size_t len = strlen(err);
+		snprintf(err + len, errlen - len, _("; nothing was written"));
+		return -1;
+	}
+	if (rc == 0 && as != NULL)
+		as->left = left;
 	if (rc == STORE_INVAL) {
 		snprintf(err, errlen, "change set too large (at most %d ops, %u bytes)",
 		         LINLI_CS_MAX_OPS, LINLI_CS_MAX_BYTES);

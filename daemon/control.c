@@ -1052,9 +1052,9 @@ static bool dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_
 			write_as(NULL);
 			if (rc == 0) {
 				char what[LINLI_ID_MAX + 64];
-				snprintf(what, sizeof(what), "%s %s of %s", q->verb,
+				snprintf(what, sizeof(what), "%s %s %s", q->verb,
 				         linli_kind_name(req.kind),
-				         req.verb == CTL_IMPORT ? "an import" : q->record->id);
+				         req.verb == CTL_IMPORT ? "records" : q->record->id);
 				say_left(d, r, what, &as.left);
 			}
 			break;

@@ -187,6 +187,10 @@ static int id_cmp(const void *a, const void *b)
 static uint64_t links_that_hold(records_t *rs)
 {
 	uint64_t n = 0;
+	if (rs->central.n == 0 || rs->links.n == 0) {
+		rs->central.n = rs->links.n = 0;
+		return 0;
+	}
 	qsort(rs->central.ids, rs->central.n, sizeof(rs->central.ids[0]), id_cmp);
 	for (size_t i = 0; i < rs->links.n; i++)
 		n += bsearch(rs->links.ids[i], rs->central.ids, rs->central.n,

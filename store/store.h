@@ -148,6 +148,16 @@ typedef struct {
 } store_damage_t;
 int store_damage(const linli_txn_t *txn, store_damage_t *out);
 
+/* What an owner holds, as this transaction sees it (its uncommitted
+ * changes too): live records and their bytes (as stored, before sealing),
+ * and the bytes of its log entries (every stream, what is not trimmed).
+ * The base of compacted logs does not count.  Zeros for an owner with
+ * nothing.  Kept by every write, in the same transaction. */
+typedef struct {
+	uint64_t records, record_bytes, log_bytes;
+} store_owner_usage_t;
+int store_owner_usage(linli_txn_t *txn, const char *owner, store_owner_usage_t *out);
+
 /* Logs: one per (owner, stream).  The head is (0, zero hash) for an empty log. */
 typedef struct {
 	uint64_t seq;

@@ -277,6 +277,10 @@ typedef struct {
 	Linli__Cursor c[TRUST_MAX];
 	Linli__Cursor *cp[TRUST_MAX];
 	char owners[TRUST_MAX][LINLI_OWNER_MAX + 1];
+	/* The signed checkpoint each log's base is at (meta "ckpt/OWNER/1":
+	 * the bytes, then the signature), valid while txn is; len 0: none. */
+	const uint8_t *ckpt[TRUST_MAX];
+	size_t ckpt_len[TRUST_MAX];
 	size_t n;
 	linli_txn_t *txn;
 } heads_t;
@@ -293,6 +297,15 @@ static int collect_heads(const char *owner, int stream, const store_head_t *head
 	h->c[h->n].seq = head->seq;
 	h->c[h->n].checkpoint = log_checkpoint(h->txn, owner, LINLI_STREAM_PUBLIC);
 	h->cp[h->n] = &h->c[h->n];
+	char name[64];
+	const void *val = NULL;
+	size_t len = 0;
+	snprintf(name, sizeof(name), "ckpt/%s/%d", owner, LINLI_STREAM_PUBLIC);
+	if (h->c[h->n].checkpoint == 0 || store_meta_get(h->txn, name, &val, &len) != 0 ||
+	    len <= LINLI_SIG_LEN)
+		len = 0;
+	h->ckpt[h->n] = val;
+	h->ckpt_len[h->n] = len;
 	h->n++;
 	return 0;
 }
@@ -338,18 +351,31 @@ static void serve_pull(linlid_t *d, linli_txn_t *txn, const peer_t *p, const hea
 	}
 }
 
-/* The public heads, where a log held for p stops for it (versions.h). */
-static void send_head(linlid_t *d, const peer_t *p, const heads_t *heads)
+/* The public heads, where a log held for p stops for it (versions.h),
+ * and with ckpt the checkpoint each log's base is at: the nodes compact
+ * their copies of the other owners' logs to where the hub did.  Sent in
+ * the answers to a HELLO or a PULL, not in every HEAD after a batch. */
+static void send_head(linlid_t *d, const peer_t *p, const heads_t *heads, bool ckpt)
 {
 	Linli__Cursor c[TRUST_MAX], *cp[TRUST_MAX];
-	if (!versions_holds(d, p->owner)) {
+	bool holds = versions_holds(d, p->owner);
+	if (!holds && !ckpt) {
 		send_cursors(d, p, "HEAD", (Linli__Cursor **)heads->cp, heads->n, 0);
 		return;
 	}
 	memcpy(c, heads->c, heads->n * sizeof(c[0]));
-	for (size_t i = 0; i < heads->n; i++)
+	for (size_t i = 0; i < heads->n; i++) {
 		cp[i] = &c[i];
-	versions_head(d, p->owner, c, heads->n);
+		if (ckpt && heads->ckpt_len[i] > 0 && strcmp(heads->owners[i], p->owner) != 0) {
+			c[i].checkpoint_signed.data = (uint8_t *)heads->ckpt[i];
+			c[i].checkpoint_signed.len = heads->ckpt_len[i] - LINLI_SIG_LEN;
+			c[i].checkpoint_sig.data =
+			    (uint8_t *)heads->ckpt[i] + heads->ckpt_len[i] - LINLI_SIG_LEN;
+			c[i].checkpoint_sig.len = LINLI_SIG_LEN;
+		}
+	}
+	if (holds)
+		versions_head(d, p->owner, c, heads->n);
 	send_cursors(d, p, "HEAD", cp, heads->n, 0);
 }
 
@@ -382,7 +408,7 @@ static void flush_replies(linlid_t *d)
 			p->need_head = true; /* ends the answer to the PULL */
 		}
 		if (p->need_head || (d->public_advanced && live))
-			send_head(d, p, &heads);
+			send_head(d, p, &heads, p->need_head);
 		p->need_ack = p->need_head = false;
 	}
 	d->public_advanced = false;

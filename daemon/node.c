@@ -902,6 +902,14 @@ static void serve_snapshot(linlid_t *d, zmsg_t *m)
 	free(chunk);
 }
 
+static bool carries_checkpoint(const Linli__Cursors *c)
+{
+	for (size_t i = 0; i < c->n_cursors; i++)
+		if (c->cursors[i]->checkpoint_signed.len > 0)
+			return true;
+	return false;
+}
+
 void node_on_link(linlid_t *d)
 {
 	linli_txn_t *txn = NULL;
@@ -927,8 +935,14 @@ void node_on_link(linlid_t *d)
 			if ((c = linkmsg_cursors(&m, 2, 4 * TRUST_MAX)) != NULL)
 				on_ack(d, c, zmsg_is(&m, 0, "WANT"));
 		} else if (zmsg_is(&m, 0, "HEAD")) {
-			if ((c = linkmsg_cursors(&m, 2, 4 * TRUST_MAX)) != NULL)
+			if ((c = linkmsg_cursors(&m, 2, 4 * TRUST_MAX)) != NULL) {
+				if (carries_checkpoint(c) && txn == NULL &&
+				    store_write_begin(d->store, NULL, &txn) != 0)
+					txn = NULL;
+				if (txn != NULL)
+					compact_on_relayed(d, txn, c);
 				on_head(d, c);
+			}
 		} else if (zmsg_is(&m, 0, "DIVERGED")) {
 			if ((c = linkmsg_cursors(&m, 2, PROBES)) != NULL)
 				on_diverged(d, c);

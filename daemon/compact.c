@@ -29,6 +29,7 @@
 #include "daemon/checkpoint.h"
 #include "daemon/linkmsg.h"
 #include "daemon/log.h"
+#include "daemon/quota.h"
 #include "daemon/snapshot.h"
 #include "daemon/verify.h"
 #include "proto/linli.pb-c.h"
@@ -173,8 +174,9 @@ int base_check(linlid_t *d, linli_txn_t *txn, const char *owner, int stream, sto
 }
 
 /* Our own log has grown by checkpoint_every change sets or CKPT_BYTES
- * since its last checkpoint, and the hub has folded that one: sign the
- * next one, of our records as they are now. */
+ * (less under a small log quota: quota_checkpoint_bytes) since its last
+ * checkpoint, and the hub has folded that one: sign the next one, of our
+ * records as they are now. */
 static void make_checkpoint(linlid_t *d, int stream)
 {
 	linli_txn_t *txn;
@@ -188,13 +190,14 @@ static void make_checkpoint(linlid_t *d, int stream)
 	    head.seq <= base)
 		goto out;
 	uint64_t bytes = 0, seq = base + 1;
+	uint64_t enough = quota_checkpoint_bytes(d, CKPT_BYTES);
 	if (head.seq - base < (uint64_t)d->cfg.checkpoint_every) {
-		for (; seq <= head.seq && bytes < CKPT_BYTES; seq++) {
+		for (; seq <= head.seq && bytes < enough; seq++) {
 			size_t len; /* asked every tick: sizes only, nothing opened */
 			if (store_log_len(txn, d->cfg.owner, stream, seq, &len) == 0)
 				bytes += len;
 		}
-		if (bytes < CKPT_BYTES)
+		if (bytes < enough)
 			goto out;
 	}
 	Linli__Checkpoint m = LINLI__CHECKPOINT__INIT;

@@ -8,11 +8,19 @@
 #ifndef LINLID_CONFIG_H
 #define LINLID_CONFIG_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "proto/record.h"
 
-#define CONFIG_PATH_MAX 512
+#define CONFIG_PATH_MAX   512
+#define CONFIG_QUOTAS_MAX 64 /* communities with a quota of their own */
+
+/* Hub: one community's quota where it is not the default (0: the default). */
+typedef struct {
+	char owner[LINLI_OWNER_MAX + 1];
+	uint64_t records, bytes, log_bytes;
+} config_quota_t;
 
 typedef enum { ROLE_NODE = 1, ROLE_HUB = 2 } role_t;
 
@@ -35,6 +43,11 @@ typedef struct {
 	int checkpoint_every;
 	int log_level;
 	int reader_warn_s; /* another process's read transaction held longer is a problem */
+	/* Hub: what each community may hold (quota.h), and communities'
+	 * own ("quota_bytes.CODE = ..."). */
+	uint64_t quota_records, quota_bytes, quota_log_bytes;
+	config_quota_t quotas[CONFIG_QUOTAS_MAX];
+	size_t nquotas;
 } config_t;
 
 /* Reads path into cfg (defaults first).  On error returns -1 with the

@@ -34,6 +34,7 @@ static const struct {
     {"trust-list", CTL_TRUST_LIST, false},
     {"reload", CTL_RELOAD, false},
     {"diverged", CTL_DIVERGED, false},
+    {"quota", CTL_QUOTA, true},
 };
 
 static int fail(char *err, size_t errlen, const char *fmt, ...)
@@ -72,6 +73,19 @@ static int check_import(const Linli__CtlRequest *q, linli_kind_t kind, char *err
 			return fail(err, errlen, "import: record %zu (%.64s): %s", i + 1,
 			            q->records[i]->id, why);
 	}
+	return 0;
+}
+
+/* quota: the ids an import would put, of one kind. */
+static int check_quota(const Linli__CtlRequest *q, linli_kind_t kind, char *err, size_t errlen)
+{
+	if (q->n_records > LINLI_CS_MAX_OPS)
+		return fail(err, errlen, "quota: at most %d ids per request, got %zu",
+		            LINLI_CS_MAX_OPS, q->n_records);
+	for (size_t i = 0; i < q->n_records; i++)
+		if (linli_record_kind(q->records[i]) != kind || !linli_id_valid(q->records[i]->id))
+			return fail(err, errlen, "quota: record %zu is not a %s with a valid id",
+			            i + 1, linli_kind_name(kind));
 	return 0;
 }
 
@@ -143,6 +157,8 @@ int ctlreq_check(const Linli__CtlRequest *q, const config_t *cfg, ctlreq_t *out,
 		return 0;
 	case CTL_IMPORT:
 		return check_import(q, out->kind, err, errlen);
+	case CTL_QUOTA:
+		return check_quota(q, out->kind, err, errlen);
 	case CTL_SHOW:
 	case CTL_LIST:
 		return check_list(q, out, err, errlen);

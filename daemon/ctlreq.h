@@ -36,6 +36,7 @@ typedef enum {
 	CTL_TRUST_LIST,
 	CTL_RELOAD,
 	CTL_DIVERGED,
+	CTL_QUOTA,
 } ctl_verb_t;
 
 /* What the checks found out. */

@@ -32,6 +32,7 @@
 #include "daemon/linkmsg.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
+#include "daemon/quota.h"
 #include "daemon/verifier.h"
 #include "daemon/versions.h"
 #include "daemon/zmsg.h"
@@ -176,12 +177,15 @@ static void send_cursors_rid(linlid_t *d, const uint8_t *rid, size_t rid_len, co
                              const char *type, Linli__Cursor **c, size_t n, uint64_t epoch)
 {
 	Linli__Cursors msg = LINLI__CURSORS__INIT;
+	Linli__Quota quota;
 	msg.n_cursors = n;
 	msg.cursors = c;
 	msg.epoch = epoch;
 	msg.time_ms = unix_ms();
-	if (owner != NULL && strcmp(type, "ACK") == 0)
+	if (owner != NULL && strcmp(type, "ACK") == 0) {
 		versions_fill_answer(d, owner, &msg);
+		quota_fill_ack(d, owner, &msg, &quota);
+	}
 	size_t len = linli__cursors__get_packed_size(&msg);
 	uint8_t *buf = malloc(len ? len : 1);
 	if (buf == NULL)
@@ -1013,12 +1017,26 @@ static void apply_job(linlid_t *d, linli_txn_t *txn, verify_job_t *job)
 		return;
 	}
 	linli_txn_t *child = NULL;
-	int rc = store_write_begin(d->store, txn, &child);
+	store_owner_usage_t before, after;
+	char why[LINLI_ERR_MAX];
+	int rc = store_owner_usage(txn, owner, &before);
+	if (rc == 0)
+		rc = store_write_begin(d->store, txn, &child);
 	if (rc == 0)
 		rc =
 		    apply_cs(child, cs, job->hash, frame_in, frame_in_len, zmq_msg_data(&job->sig));
 	if (rc == 0 && linli_cs_epoch(cs) > epoch) /* a hub rebuilt from the nodes learns it */
 		rc = epoch_save(child, owner, linli_cs_epoch(cs));
+	/* Judged by what it does, applied: deletes and smaller records free
+	 * space whatever the quota. */
+	if (rc == 0 && (rc = store_owner_usage(child, owner, &after)) == 0 &&
+	    quota_check(d, owner, &before, &after, why, sizeof(why)) != 0) {
+		store_abort(&child);
+		quota_refused(d, owner, why);
+		refuse(d, JOB_RID(job), owner, &d->refused.quota, "change set %llu of %s %s",
+		       (unsigned long long)seq, owner, why);
+		return;
+	}
 	if (rc == 0)
 		rc = store_commit(&child);
 	else
@@ -1042,6 +1060,7 @@ static void apply_job(linlid_t *d, linli_txn_t *txn, verify_job_t *job)
 	}
 	if (stream == LINLI_STREAM_PUBLIC)
 		d->public_advanced = true;
+	quota_applied(d, owner);
 }
 
 /* Commits a batch; a failed commit other than a full map or disk is fatal. */

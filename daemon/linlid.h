@@ -67,6 +67,7 @@ typedef struct {
 	uint64_t revoked;     /* messages from a revoked owner's link */
 	uint64_t old_key;     /* change sets by a retired key after a newer one */
 	uint64_t control; /* control requests: malformed, not allowed, or failing ctlreq_check */
+	uint64_t quota;   /* change sets that would put their community over its quota */
 } refused_t;
 
 /* A node taking its own logs back from the hub (linlictl restore). */
@@ -183,6 +184,8 @@ typedef struct linlid {
 
 	/* both: the builds at either end of the link (versions.c) */
 	struct versions *versions;
+	/* both: what each community may hold at the hub (quota.c) */
+	struct quota *quota;
 } linlid_t;
 
 uint64_t now_ms(void);

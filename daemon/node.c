@@ -53,6 +53,7 @@
 #include "daemon/linkmsg.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
+#include "daemon/quota.h"
 #include "daemon/verify.h"
 #include "daemon/versions.h"
 #include "daemon/zmsg.h"
@@ -439,8 +440,10 @@ static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 	uint64_t head[3] = {0};
 	linli_txn_t *txn;
 	note_clock(d, c);
-	if (!want)
+	if (!want) {
 		versions_node_on_ack(d, c);
+		quota_node_on_ack(d, c);
+	}
 	if (restoring(d))
 		return; /* the restore sets where we are when it ends */
 	if (!want)
@@ -1053,6 +1056,7 @@ void node_tick(linlid_t *d)
 		d->pull_ms = 0;
 	compact_tick(d);
 	versions_node_tick(d);
+	quota_node_tick(d);
 	if (restoring(d) && !snap_active(d) && now - d->restore.asked_ms > RESTORE_ASK_MS)
 		d->restore.state == RESTORE_CLAIMED ? send_claim(d) : send_fetch(d);
 	pump(d);

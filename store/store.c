@@ -1446,6 +1446,24 @@ int store_rec_del(linli_txn_t *txn, const char *owner, int kind, const char *id)
 	return txn ? rec_del_in(txn, txn->store->rec, owner, kind, id) : STORE_INVAL;
 }
 
+int store_rec_len(linli_txn_t *txn, const char *owner, int kind, const char *id, size_t *len)
+{
+	uint8_t key[REC_KEY_MAX];
+	size_t klen;
+	if (!can_read(txn) || len == NULL || rec_key(key, owner, kind, id, &klen) != 0)
+		return STORE_INVAL;
+	MDB_val k = {klen, key}, v;
+	int rc = mdb_get(txn->txn, txn->store->rec, &k, &v);
+	if (rc != 0)
+		return store_lmdb_err(rc);
+	if (v.mv_size < SEAL_LEN) {
+		note_damage(txn, AREA_REC, &k);
+		return STORE_CORRUPT;
+	}
+	*len = v.mv_size - SEAL_LEN;
+	return STORE_OK;
+}
+
 int store_rec_each(linli_txn_t *txn, const char *owner, int kind, store_rec_fn fn, void *arg)
 {
 	return txn ? rec_each_in(txn, txn->store->rec, owner, kind, 0, NULL, fn, arg) : STORE_INVAL;

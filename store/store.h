@@ -191,6 +191,8 @@ int store_rec_get(linli_txn_t *txn, const char *owner, int kind, const char *id,
 int store_rec_put(linli_txn_t *txn, const char *owner, int kind, const char *id, const void *val,
                   size_t len);
 int store_rec_del(linli_txn_t *txn, const char *owner, int kind, const char *id);
+/* The length store_rec_get would give, without opening the value. */
+int store_rec_len(linli_txn_t *txn, const char *owner, int kind, const char *id, size_t *len);
 /* Calls fn for each record of owner (NULL: every owner) and kind (0: every
  * kind), in key order; a non-zero return from fn stops and is returned. */
 typedef int (*store_rec_fn)(const char *owner, int kind, const char *id, const void *val,

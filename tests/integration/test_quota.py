@@ -116,7 +116,9 @@ def main():
 
         def learnt():
             st = z.status()
-            return st.get("quota_records") == "1600" and st.get("quota_bytes") == str(4 * MiB)
+            if st.get("quota_records") == "1600" and st.get("quota_bytes") == str(4 * MiB):
+                return st
+            return None
 
         st = cluster.wait_until("Zenglin learns its quota from the hub", learnt, 15)
         assert st["quota_used_records"] == "1000", st
@@ -132,24 +134,24 @@ def main():
             assert p.returncode == 1, (what, p.returncode, p.stdout, p.stderr)
             st = z.status()
             assert (st["log_public"], st["quota_used_records"]) == (str(head), "1000"), st
-            assert z.stats()[z.owner]["services"][3] == 1000
+            assert z.stats()[z.owner]["services"]["elderly"] == 1000
             return p.stderr.strip()
 
         # Over the records quota: refused before anything is sent.
         more = services_csv(os.path.join(tmp, "more.csv"), "m", 700)
-        err = unchanged(z.ctl("import", more, check=False), "import over quota_records")
+        err = unchanged(z.ctl("import", "--kind", "service", more, check=False), "import over quota_records")
         assert f"community {z.owner} would be over its quota at the hub: 1700 of 1600 " \
             "records" in err and "quota_records" in err and "nothing was imported" in err, err
         print(f"ok - an import over the records quota exits 1, nothing written: {err}")
         # Over the bytes quota.
         big = services_csv(os.path.join(tmp, "big.csv"), "b", 400, fields=3)
-        err = unchanged(z.ctl("import", big, check=False), "import over quota_bytes")
+        err = unchanged(z.ctl("import", "--kind", "service", big, check=False), "import over quota_bytes")
         assert f"community {z.owner} would be over its quota at the hub: " in err and \
             "MiB of 4 MiB of records" in err and "raise quota_bytes" in err, err
         print(f"ok - an import over the bytes quota exits 1, nothing written: {err}")
 
         # Up to the quota, then one more add is refused; a remove goes through.
-        z.ctl("import", services_csv(os.path.join(tmp, "small.csv"), "t", 600, text=20))
+        z.ctl("import", "--kind", "service", services_csv(os.path.join(tmp, "small.csv"), "t", 600, text=20))
         p = z.ctl("service", "add", "extra1", "name=x", "category=elderly", check=False)
         assert p.returncode == 1 and "would be over its quota at the hub: 1601 of 1600 " \
             "records" in p.stderr and "nothing was written" in p.stderr, p.stderr
@@ -157,7 +159,7 @@ def main():
         z.ctl("service", "remove", "t00000")
         z.ctl("service", "add", "extra1", "name=x", "category=elderly")
         cluster.wait_until("the hub has Zenglin's writes",
-                           lambda: c.hub.stats()[z.owner]["services"][3] == 1600, 15)
+                           lambda: c.hub.stats()[z.owner]["services"]["elderly"] == 1600, 15)
         print("ok - a remove at the quota goes through, and then an add fits again")
 
         # The hub lowers Zenglin's quota below what it holds: the node says
@@ -176,7 +178,7 @@ def main():
         assert p.returncode == 1 and "1601 of 1500 records" in p.stderr, p.stderr
         z.ctl("service", "remove", "t00001")
         cluster.wait_until("the hub takes the delete",
-                           lambda: c.hub.stats()[z.owner]["services"][3] == 1599, 15)
+                           lambda: c.hub.stats()[z.owner]["services"]["elderly"] == 1599, 15)
         line = c.hub.status()[f"quota.{z.owner}"]
         assert line.startswith("records 1599/1500 bytes "), line
         print(f"ok - over a lowered quota a node refuses adds and says so (problem: "

@@ -313,6 +313,7 @@ typedef struct {
 	const char *name;
 	int category;
 	size_t items;
+	uint64_t time; /* 0: now */
 } craft_t;
 
 /* The signed bytes: the magic, then the ChangeSet as protobuf-c packs it. */
@@ -372,7 +373,7 @@ static uint8_t *craft_frame(const craft_t *c, size_t *len)
 		cs.prev.data = (uint8_t *)c->prev;
 		cs.prev.len = LINLI_HASH_LEN;
 	}
-	cs.time = (uint64_t)time(NULL);
+	cs.time = c->time ? c->time : (uint64_t)time(NULL);
 	cs.n_ops = c->nops;
 	cs.ops = ops;
 	*len = LINLI_CS_MAGIC_LEN + linli__change_set__get_packed_size(&cs);
@@ -407,6 +408,7 @@ static void scenario_cs(linli_key_t *key, const char *defect, const char *file, 
 	             id,
 	             "catalogue",
 	             LINLI__CATEGORY__ELDERLY,
+	             0,
 	             0};
 	const char *as = owner; /* the message's owner part */
 	size_t cut = 0, sig_len = LINLI_SIG_LEN, len;
@@ -634,8 +636,9 @@ static void scenario_fill(linli_key_t *key, long n, size_t bytes)
 	size_t one, two, len;
 	memset(name, 'x', LINLI_TEXT_MAX);
 	name[LINLI_TEXT_MAX] = '\0';
-	craft_t c = {owner, LINLI_STREAM_PUBLIC,      1, NULL, 1, LINLI_KIND_SERVICE, "fill",
-	             name,  LINLI__CATEGORY__ELDERLY, 0};
+	/* A fixed time: the same command sends the same bytes again. */
+	craft_t c = {owner, LINLI_STREAM_PUBLIC,      1, NULL,      1, LINLI_KIND_SERVICE, "fill",
+	             name,  LINLI__CATEGORY__ELDERLY, 0, 1767225600};
 	free(craft_frame(&c, &one));
 	c.nops = 2;
 	free(craft_frame(&c, &two));

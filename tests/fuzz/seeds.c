@@ -155,7 +155,18 @@ static void control(void)
 	request_seed("import-households", &q);
 	for (int i = 0; i < 3; i++)
 		linli_record_destroy(&recs[i]);
+	for (int i = 0; i < 3; i++)
+		recs[i] = linli_record_new(LINLI_KIND_HOUSEHOLD, i ? "h00002" : "h00001");
+	q.verb = "quota";
+	request_seed("quota-ids", &q);
+	for (int i = 0; i < 3; i++)
+		linli_record_destroy(&recs[i]);
 	q.n_records = 0;
+	Linli__Quota after = LINLI__QUOTA__INIT;
+	after.used_records = 1601, after.used_bytes = 4u << 20, after.used_log_bytes = 1u << 20;
+	q.quota = &after;
+	request_seed("quota-judge", &q);
+	q.quota = NULL;
 
 	Linli__Filter f = LINLI__FILTER__INIT, *fp = &f;
 	f.field = "category", f.value = "elderly";

@@ -274,6 +274,12 @@ static void text_seeds(void)
 	put("config", "node", -1, node, sizeof(node) - 1);
 	static const char bad[] = "role = node\nowner = 35058200600\nwindow = 0\n";
 	put("config", "bad", -1, bad, sizeof(bad) - 1);
+	static const char quotas[] = "role = hub\nowner = 350582006\nlisten = tcp://[::]:7400\n"
+	                             "quota_records = 900\nquota_bytes = 64M\n"
+	                             "quota_bytes.350582006007 = 1G\n"
+	                             "quota_records.350582006007 = 2000000\n"
+	                             "quota_log_bytes.350582006001 = 524288K\n";
+	put("config", "quotas", -1, quotas, sizeof(quotas) - 1);
 
 	static const char trust[] =
 	    "# linli trust list: owner code, Ed25519 public key, name\n"

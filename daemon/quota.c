@@ -326,11 +326,15 @@ static void node_status(linlid_t *d, linli_txn_t *txn, quota_status_fn add, void
 	add(arg, "quota_at_hub", text);
 	if (!over_text(&u, &l, why, sizeof(why), &setting))
 		return;
+	bool log = strcmp(setting, "quota_log_bytes") == 0;
 	snprintf(text, sizeof(text),
 	         "community %s is %s its quota at the hub: %s: writes that add to it are "
-	         "refused (removals go through); remove records or ask the subdistrict to raise "
-	         "%s",
-	         d->cfg.owner, is_over(&u, &l) ? "over" : "at", why, setting);
+	         "refused (removals go through); %s or ask the subdistrict to raise %s",
+	         d->cfg.owner, is_over(&u, &l) ? "over" : "at", why,
+	         log ? "they wait until the hub has compacted this community's log (is "
+	               "hub_link up?),"
+	             : "remove records",
+	         setting);
 	add(arg, "problem", text);
 }
 

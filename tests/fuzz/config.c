@@ -45,9 +45,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	           cfg.quota_log_bytes >= 1048576);
 	FUZZ_CHECK(cfg.nquotas <= CONFIG_QUOTAS_MAX);
 	for (size_t i = 0; i < cfg.nquotas; i++)
-		FUZZ_CHECK(strlen(cfg.quotas[i].owner) == 12 &&
-		           linli_owner_valid(cfg.quotas[i].owner) &&
-		           (cfg.quotas[i].records || cfg.quotas[i].bytes || cfg.quotas[i].log_bytes));
+		FUZZ_CHECK(
+		    strlen(cfg.quotas[i].owner) == 12 && linli_owner_valid(cfg.quotas[i].owner) &&
+		    (cfg.quotas[i].records || cfg.quotas[i].bytes || cfg.quotas[i].log_bytes));
 
 	char *text = NULL;
 	size_t len = 0;

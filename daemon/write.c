@@ -9,6 +9,7 @@
 #include "daemon/i18n.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
+#include "daemon/quota.h"
 #include "daemon/versions.h"
 
 static const linli_record_t *csb_op_at(const void *b, size_t i, bool *remove)
@@ -57,14 +58,24 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 		return -1;
 	}
 	/* A full map is grown and the whole write retried; nothing was committed. */
+	bool over = false;
 	for (int attempt = 0;; attempt++) {
 		linli_txn_t *txn = NULL;
+		store_owner_usage_t before, after;
 		rc = store_write_begin(d->store, NULL, &txn);
+		if (rc == 0)
+			rc = store_owner_usage(txn, d->cfg.owner, &before);
 		if (rc == 0)
 			rc = seal_and_apply(d, txn, pub, LINLI_STREAM_PUBLIC);
 		if (rc == 0)
 			rc = seal_and_apply(d, txn, pers, LINLI_STREAM_PERSONAL);
+		/* What the hub would refuse stops here, before the commit: a
+		 * refused change set would hold up the log behind it. */
 		if (rc == 0)
+			rc = store_owner_usage(txn, d->cfg.owner, &after);
+		if (rc == 0 && quota_check(d, d->cfg.owner, &before, &after, err, errlen) != 0)
+			over = true;
+		if (rc == 0 && !over)
 			rc = store_commit(&txn);
 		else
 			store_abort(&txn);
@@ -75,6 +86,11 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 	}
 	linli_csb_reset(pub);
 	linli_csb_reset(pers);
+	if (over) {
+		size_t len = strlen(err);
+		snprintf(err + len, errlen - len, "; nothing was written");
+		return -1;
+	}
 	if (rc == STORE_INVAL) {
 		snprintf(err, errlen, "change set too large (at most %d ops, %u bytes)",
 		         LINLI_CS_MAX_OPS, LINLI_CS_MAX_BYTES);

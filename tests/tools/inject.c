@@ -883,7 +883,7 @@ static void scenario_storm(linli_key_t *key, const char *kind, double seconds)
 }
 
 /* fill N BYTES: valid change sets at the size a hostile community picks,
- * sent at once; then the replies until the hub has refused one and gone
+ * each after the answer to the one before; then the replies until the hub has refused one and gone
  * quiet (or 30 s). */
 static void scenario_fill(linli_key_t *key, long n, size_t bytes)
 {
@@ -909,6 +909,10 @@ static void scenario_fill(linli_key_t *key, long n, size_t bytes)
 		send_cs(owner, frame, len, sig);
 		linli_cs_hash(frame, len, prev);
 		free(frame);
+		/* Its answer before the next, as a node's window would: the hub
+		 * holds few of a community's large change sets at once, and one
+		 * it could not hold is answered by a WANT, not refused. */
+		drain(1000);
 	}
 	print_sent("fill", (uint64_t)n, len);
 	for (int waited = 0; waited < 30000; waited += 2000)

@@ -18,6 +18,7 @@
 
 #include "daemon/auth.h"
 #include "daemon/backup.h"
+#include "daemon/import.h"
 #include "daemon/claims.h"
 #include "daemon/compact.h"
 #include "daemon/linkmon.h"
@@ -398,6 +399,7 @@ static int start(linlid_t *d)
 static void stop(linlid_t *d, bool served)
 {
 	backup_destroy(&d->backup); /* it reads the store */
+	import_destroy(&d->imports);
 	verifier_destroy(&d->verifier);
 	linkmon_destroy(&d->linkmon);
 	claims_destroy(&d->claims);

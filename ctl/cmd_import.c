@@ -1017,10 +1017,13 @@ static int import_run(const ctl_t *ctl, import_t *im, const char *encoding)
 		         "written (--dry-run)\n"),
 		       im->file, added, replaced, unchanged);
 	} else {
-		printf(_("%s: %llu added, %llu replaced, %llu unchanged %s records (%llu change "
-		         "sets written)\n"),
-		       im->file, added, replaced, unchanged, linli_kind_name(im->kind),
-		       (unsigned long long)res.change_sets);
+		unsigned long long sets = res.change_sets;
+		printf(ngettext("%s: %llu added, %llu replaced, %llu unchanged %s records (%llu "
+		                "change set written)\n",
+		                "%s: %llu added, %llu replaced, %llu unchanged %s records (%llu "
+		                "change sets written)\n",
+		                (unsigned long)sets),
+		       im->file, added, replaced, unchanged, linli_kind_name(im->kind), sets);
 	}
 	return CTL_OK;
 }

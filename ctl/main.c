@@ -32,8 +32,15 @@ static const ctl_cmd_t commands[] = {
      "print one record"},
     {"KIND", "list", cmd_list, "[--owner CODE] [FIELD=VALUE...]",
      "linlictl services list --owner 350582006006 category=medical", "list records"},
-    {"import", NULL, cmd_import, "FILE.csv [--kind KIND] [--batch N]",
-     "linlictl import households.csv", "check a CSV file, then add or replace all its records"},
+    {"import", NULL, cmd_import, "FILE.csv [--kind KIND] [--encoding ENC] [--dry-run] [--batch N]",
+     "linlictl import households.csv --encoding gbk",
+     "check a CSV file (UTF-8, or GBK with --encoding gbk; English or Chinese headers), then "
+     "add or replace all its records in one transaction, or with --dry-run say what it would "
+     "do"},
+    {"export", NULL, cmd_export, "KIND [--owner CODE] [FIELD=VALUE...] [-o FILE] [--bom]",
+     "linlictl export household -o households.csv --bom",
+     "write records as CSV that import takes back (Chinese headers in a Chinese locale; --bom "
+     "for Excel)"},
     {"status", NULL, cmd_status, "", "linlictl status", "what the daemon is doing"},
     {"reload", NULL, cmd_reload, "", "linlictl reload",
      "re-read the trust file (as SIGHUP does); the daemon's log says what changed"},

@@ -664,6 +664,10 @@ sheet_problem_t sheet_cell(linli_kind_t kind, int field, const char *cell, char 
 		return SHEET_BAD_NUMBER; /* the caller's buffer is too small */
 	/* The trimmed cell; what follows rewrites it in place (never longer)
 	 * or reads a copy of it. */
+	/* ="0595..." : Excel's text, as export for Excel writes digits. */
+	if (n >= 3 && s[0] == '=' && s[1] == '"' && s[n - 1] == '"' &&
+	    memchr(s + 2, '"', n - 3) == NULL)
+		s += 2, n -= 3;
 	memmove(out, s, n);
 	out[n] = '\0';
 	if (n == 0)
@@ -749,6 +753,12 @@ size_t sheet_value(const linli_record_t *rec, size_t i, bool zh, char *buf, size
 		return n;
 	first_name(names, buf, len);
 	return strlen(buf);
+}
+
+bool sheet_excel_number(const char *cell)
+{
+	size_t n = strlen(cell);
+	return all_digits(cell, n) && (n >= 11 || (n > 1 && cell[0] == '0'));
 }
 
 void sheet_choices(linli_kind_t kind, size_t field, char *buf, size_t len)

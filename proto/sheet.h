@@ -12,9 +12,10 @@
  * 2025/11/3, 2025-11-3 or 2025年11月3日 (with or without a time) written
  * 2025-11-03 00:00:00, phone numbers with spaces, dashes or +86 written as
  * digits (a landline as 0595-22345678) and checked, Chinese choices by
- * their names, items separated by ; ； 、 or line breaks joined by ';', and
+ * their names, items separated by ; ； 、 or line breaks joined by ';',
  * line breaks in free text (a request's text, an address) joined by a
- * space.  What cannot be read says why as a problem code, never with the
+ * space, and ="..." (how a file for Excel keeps digits as text) read as
+ * the text in the quotes.  What cannot be read says why as a problem code, never with the
  * value: the caller decides whether the value may be shown (it is a
  * resident's in the personal kinds).
  *
@@ -76,6 +77,12 @@ sheet_problem_t sheet_cell(linli_kind_t kind, int field, const char *cell, char 
  * one item holding ； or 、 followed by ';', so that import does not cut
  * it).  Returns its length. */
 size_t sheet_value(const linli_record_t *rec, size_t i, bool zh, char *buf, size_t len);
+
+/* Whether Excel would change cell on opening a CSV file: digits it takes
+ * for a number, losing leading zeros or writing 1.38E+10 (a phone, a
+ * long id).  Export for Excel writes such a cell as ="13800000000", which
+ * Excel shows as the text and sheet_cell reads back as it. */
+bool sheet_excel_number(const char *cell);
 
 /* "party-mass 党群服务, childcare 幼有所育, ...": the choices of a field
  * (a choice or yes/no field; "" for others), for a message. */

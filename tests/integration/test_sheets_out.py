@@ -98,7 +98,8 @@ def main():
             env = {"LANG": ZH, "LC_ALL": ZH}
             for kind in KINDS:
                 n, before = count(z, kind), heads(z)
-                path = os.path.join(c.dir, f"zh-{kind}s.csv")
+                os.makedirs(os.path.join(c.dir, "zh"), exist_ok=True)
+                path = os.path.join(c.dir, "zh", f"{kind}s.csv")
                 ctl(z, "export", kind, "--bom", "-o", path, env=env)
                 raw = open(path, "rb").read()
                 assert raw.startswith(b"\xef\xbb\xbf") and b"\r\n" in raw, raw[:40]

@@ -123,6 +123,14 @@ static void test_phones(void **state)
 	expect_cell(h, "phone", "1380abc", SHEET_BAD_PHONE, NULL);
 	expect_cell(h, "phone", "0595-123", SHEET_BAD_PHONE, NULL);
 	expect_cell(h, "id", "1.2E+05", SHEET_SCIENTIFIC, NULL);
+	/* What export for Excel writes to keep digits as text. */
+	expect_cell(h, "phone", "=\"13800000001\"", SHEET_OK, "13800000001");
+	expect_cell(h, "id", "=\"007\"", SHEET_OK, "007");
+	assert_true(sheet_excel_number("13800000001"));
+	assert_true(sheet_excel_number("007"));
+	assert_false(sheet_excel_number("0595-22345678"));
+	assert_false(sheet_excel_number("1234"));
+	assert_false(sheet_excel_number("0"));
 }
 
 static void test_values(void **state)

@@ -222,10 +222,10 @@ static void key_of(const char *prefix, const char *text, char *key, size_t len)
 	key[o < len ? o : len - 1] = '\0';
 }
 
-/* Notes row line's problem: text, told apart from others by key. */
+/* Notes a problem of row line: text, told apart from others by key (a
+ * row may have several; the caller counts bad rows). */
 static void problem(import_t *im, size_t line, const char *key, const char *text)
 {
-	im->bad++;
 	problem_t *p = NULL;
 	for (size_t i = 0; i < im->nproblems && p == NULL; i++)
 		if (strcmp(im->problems[i].key, key) == 0)
@@ -268,8 +268,8 @@ static void problems_print(import_t *im)
 	for (size_t i = PROBLEMS_SHOWN; i < im->nproblems; i++)
 		more++, rows += im->problems[i].count;
 	if (rows > 0)
-		fprintf(stderr, _("%s: and %zu rows with %zu other kinds of problem\n"), im->file,
-		        rows, more + (im->untold > 0));
+		fprintf(stderr, _("%s: and %zu more problems of %zu other kinds\n"), im->file, rows,
+		        more + (im->untold > 0));
 }
 
 /* "户号 (id)": a column as written, and its field when that differs. */
@@ -332,12 +332,13 @@ static void field_problem(import_t *im, size_t line, size_t j, const char *why)
 	problem(im, line, key, text);
 }
 
-/* A problem of the row as a whole. */
+/* A problem of the row as a whole, the row's only one. */
 static void row_problem(import_t *im, size_t line, const char *text)
 {
 	char key[192];
 	key_of("r", text, key, sizeof(key));
 	problem(im, line, key, text);
+	im->bad++;
 }
 
 /* --- the file --- */
@@ -592,6 +593,7 @@ static int row_record(import_t *im, const linli_csv_row_t *row, linli_record_t *
 	                               LINLI_CSV_FIELD_MAX + SHEET_CELL_GROWTH);
 	if (p != SHEET_OK) {
 		cell_problem(im, row->line, im->id_col, p, row->fields[im->id_col]);
+		im->bad++;
 		return -1;
 	}
 	if (im->cell[0] == '\0') {
@@ -603,43 +605,49 @@ static int row_record(import_t *im, const linli_csv_row_t *row, linli_record_t *
 		row_problem(im, row->line, _("out of memory"));
 		return -1;
 	}
+	/* Every cell's problem is said: a column Excel spoilt shows at once,
+	 * whatever else the row has. */
+	bool bad = false;
 	for (size_t j = 0; j < im->ncols; j++) {
 		const char *cell = row->fields[j];
 		if (j == im->id_col || blank(cell))
 			continue;
 		if (im->field[j] == COL_NONE) {
-			char label[32];
-			snprintf(label, sizeof(label), "c%zu|none", j);
+			char key[32];
+			snprintf(key, sizeof(key), "c%zu|none", j);
 			snprintf(why, sizeof(why),
 			         _("column %zu: a value in a column without a header: name the "
 			           "column or clear it"),
 			         j + 1);
-			problem(im, row->line, label, why);
-			goto bad;
+			problem(im, row->line, key, why);
+			bad = true;
+			continue;
 		}
 		p = sheet_cell(im->kind, im->field[j], cell, im->cell,
 		               LINLI_CSV_FIELD_MAX + SHEET_CELL_GROWTH);
 		if (p != SHEET_OK) {
 			cell_problem(im, row->line, j, p, cell);
-			goto bad;
-		}
-		/* An empty cell leaves the field unset. */
-		if (im->cell[0] != '\0' &&
-		    linli_record_set_field(rec, (size_t)im->field[j], im->cell, why, sizeof(why)) !=
-		        0) {
+			bad = true;
+		} else if (im->cell[0] != '\0' &&
+		           linli_record_set_field(rec, (size_t)im->field[j], im->cell, why,
+		                                  sizeof(why)) != 0) {
+			/* An empty cell leaves the field unset. */
 			field_problem(im, row->line, j, why);
-			goto bad;
+			bad = true;
 		}
 	}
-	if (linli_record_check(rec, why, sizeof(why)) != 0) {
+	if (bad) {
+		im->bad++;
+	} else if (linli_record_check(rec, why, sizeof(why)) != 0) {
 		row_problem(im, row->line, why);
-		goto bad;
+		bad = true;
+	}
+	if (bad) {
+		linli_record_destroy(&rec);
+		return -1;
 	}
 	*out = rec;
 	return 1;
-bad:
-	linli_record_destroy(&rec);
-	return -1;
 }
 
 /* The ids seen so far, to report duplicates with the line of the first. */

@@ -278,52 +278,15 @@ int cmd_show(ctl_t *ctl, int argc, char **argv)
 	return rc;
 }
 
-int ctl_list_pages(const ctl_t *ctl, const char *owner, Linli__Filter **filters, size_t nfilters,
-                   int (*page)(void *arg, const Linli__CtlReply *reply), void *arg)
-{
-	Linli__CtlRequest req = request(ctl, "list");
-	char after_owner[LINLI_OWNER_MAX + 1] = "", after_id[LINLI_ID_MAX + 1] = "";
-	int rc = CTL_OK;
-	req.owner = (char *)(owner ? owner : "");
-	req.filters = filters;
-	req.n_filters = nfilters;
-	req.page = LIST_PAGE;
-	client_t *c = client_new(ctl->socket);
-	for (bool more = c != NULL; more && rc == CTL_OK;) {
-		Linli__CtlReply *reply;
-		req.after_owner = after_owner;
-		req.after_id = after_id;
-		if (client_call(c, &req, &reply) != 0) {
-			rc = CTL_FAIL;
-			break;
-		}
-		rc = page(arg, reply);
-		/* A daemon that does not page (an older one) sends one reply. */
-		more = reply->more && reply->next_id[0] != '\0' &&
-		       (strcmp(reply->next_owner, after_owner) != 0 ||
-		        strcmp(reply->next_id, after_id) != 0);
-		snprintf(after_owner, sizeof(after_owner), "%s", reply->next_owner);
-		snprintf(after_id, sizeof(after_id), "%s", reply->next_id);
-		client_reply_free(&reply);
-	}
-	if (c == NULL)
-		rc = CTL_FAIL;
-	client_destroy(&c);
-	return rc;
-}
-
-/* list, a page at a time: JSON objects, or a table whose columns the
- * first page sets. */
+/* A list as it comes, a page at a time: JSON objects, or a table whose
+ * columns the first page with rows sets. */
 typedef struct {
 	const ctl_t *ctl;
-	size_t printed;
-	size_t *widths;
-	out_col_t *cols;
-	size_t ncols;
-	char *buf;
+	size_t printed; /* records */
+	size_t *widths; /* of the table's columns; zeros until set */
 } list_out_t;
 
-static int print_page(void *arg, const Linli__CtlReply *reply)
+static int print_list(void *arg, const Linli__CtlReply *reply)
 {
 	list_out_t *l = arg;
 	const ctl_t *ctl = l->ctl;
@@ -337,11 +300,19 @@ static int print_page(void *arg, const Linli__CtlReply *reply)
 		}
 		return CTL_OK;
 	}
-	size_t nf = l->ncols - 2;
-	char **cells = calloc(l->ncols, sizeof(char *));
-	out_table_t *t = out_table_new(NULL, l->cols, l->ncols, OUT_CELL_MAX);
+	size_t nf = linli_field_count(ctl->kind), n = nf + 2;
+	out_col_t *cols = calloc(n, sizeof(*cols));
+	char **cells = calloc(n, sizeof(char *)), *buf = malloc(VALUE_MAX);
+	out_table_t *t = NULL;
 	int rc = CTL_FAIL;
-	if (cells == NULL || t == NULL)
+	if (cols == NULL || cells == NULL || buf == NULL)
+		goto done;
+	cols[0] = (out_col_t){"owner", "owner", OUT_TEXT};
+	cols[1] = (out_col_t){"id", "id", OUT_TEXT};
+	for (size_t i = 0; i < nf; i++)
+		cols[i + 2] = (out_col_t){linli_field_name(ctl->kind, i),
+		                          linli_field_name(ctl->kind, i), OUT_TEXT};
+	if ((t = out_table_new(NULL, cols, n, OUT_CELL_MAX)) == NULL)
 		goto done;
 	for (size_t r = 0; r < reply->n_entries; r++) {
 		const Linli__Entry *e = reply->entries[r];
@@ -350,24 +321,24 @@ static int print_page(void *arg, const Linli__CtlReply *reply)
 		cells[0] = strdup(e->owner);
 		cells[1] = strdup(linli_record_id(e->record));
 		for (size_t i = 0; i < nf; i++) {
-			linli_record_get(e->record, i, l->buf, VALUE_MAX);
-			cells[i + 2] = strdup(l->buf);
+			linli_record_get(e->record, i, buf, VALUE_MAX);
+			cells[i + 2] = strdup(buf);
 		}
 		bool ok = true;
-		for (size_t i = 0; i < l->ncols; i++)
+		for (size_t i = 0; i < n; i++)
 			ok = ok && cells[i] != NULL;
 		if (ok)
 			ok = out_table_add(t, (const char *const *)cells) == 0;
-		for (size_t i = 0; i < l->ncols; i++) {
+		for (size_t i = 0; i < n; i++) {
 			free(cells[i]);
 			cells[i] = NULL;
 		}
 		if (!ok)
 			goto done;
 	}
-	/* The first page with rows sets the widths; a list of none prints
-	 * its header at the end. */
-	if (out_table_rows(t) > 0)
+	/* A page without rows prints nothing, but the header of a list of
+	 * none (an empty reply at the end). */
+	if (out_table_rows(t) > 0 || (l->printed == 0 && reply->n_entries == 0 && !reply->more))
 		out_table_print_page(t, stdout, l->widths);
 	l->printed += out_table_rows(t);
 	rc = CTL_OK;
@@ -375,14 +346,52 @@ done:
 	if (rc != CTL_OK)
 		ctl_fail("out of memory");
 	out_table_destroy(&t);
+	free(cols);
 	free(cells);
+	free(buf);
+	return rc;
+}
+
+int ctl_list_pages(const ctl_t *ctl, const char *owner, Linli__Filter **filters, size_t nfilters,
+                   int (*page)(void *arg, const Linli__CtlReply *reply), void *arg)
+{
+	Linli__CtlRequest req = request(ctl, "list");
+	char after_owner[LINLI_OWNER_MAX + 1] = "", after_id[LINLI_ID_MAX + 1] = "";
+	int rc = CTL_OK;
+	req.owner = (char *)(owner ? owner : "");
+	req.filters = filters;
+	req.n_filters = nfilters;
+	req.page = LIST_PAGE;
+	client_t *c = client_new(ctl->socket);
+	if (c == NULL)
+		return CTL_FAIL;
+	for (bool more = true; more && rc == CTL_OK;) {
+		Linli__CtlReply *reply;
+		req.after_owner = after_owner;
+		req.after_id = after_id;
+		if (client_call(c, &req, &reply) != 0) {
+			rc = CTL_FAIL;
+			break;
+		}
+		/* A daemon that does not page (an older one) sends one reply. */
+		more = reply->more && reply->next_id[0] != '\0' &&
+		       (strcmp(reply->next_owner, after_owner) != 0 ||
+		        strcmp(reply->next_id, after_id) != 0);
+		reply->more = more;
+		rc = page(arg, reply);
+		snprintf(after_owner, sizeof(after_owner), "%s", reply->next_owner);
+		snprintf(after_id, sizeof(after_id), "%s", reply->next_id);
+		client_reply_free(&reply);
+	}
+	client_destroy(&c);
 	return rc;
 }
 
 /* FIELD=VALUE filters, values in the canonical text form linli_record_get
  * writes ("food-safety", "2024-05-01 00:00:00"), which is what the daemon
  * compares them with. */
-int ctl_filters(const ctl_t *ctl, int n, char **args, Linli__Filter *filters, Linli__Filter **ptrs)
+static int build_filters(const ctl_t *ctl, int n, char **args, Linli__Filter *filters,
+                         Linli__Filter **ptrs)
 {
 	char err[LINLI_ERR_MAX], *buf = malloc(VALUE_MAX);
 	linli_record_t *scratch = linli_record_new(ctl->kind, "filter");
@@ -416,50 +425,38 @@ done:
 	return rc;
 }
 
+int ctl_filters(const ctl_t *ctl, int n, char **args, Linli__Filter *filters, Linli__Filter **ptrs)
+{
+	return build_filters(ctl, n, args, filters, ptrs);
+}
+
 int cmd_list(ctl_t *ctl, int argc, char **argv)
 {
 	const char *owner = NULL;
 	int nrest = 0, rc;
-	size_t nf = linli_field_count(ctl->kind);
 	char **rest = calloc((size_t)argc + 1, sizeof(char *));
 	Linli__Filter *filters = calloc((size_t)argc + 1, sizeof(*filters));
 	Linli__Filter **ptrs = calloc((size_t)argc + 1, sizeof(*ptrs));
-	list_out_t l = {.ctl = ctl, .ncols = nf + 2};
-	l.widths = calloc(nf + 2, sizeof(size_t));
-	l.cols = calloc(nf + 2, sizeof(out_col_t));
-	l.buf = malloc(VALUE_MAX);
-	if (rest == NULL || filters == NULL || ptrs == NULL || l.widths == NULL || l.cols == NULL ||
-	    l.buf == NULL)
+	list_out_t l = {.ctl = ctl};
+	l.widths = calloc(linli_field_count(ctl->kind) + 2, sizeof(size_t));
+	if (rest == NULL || filters == NULL || ptrs == NULL || l.widths == NULL)
 		rc = ctl_fail("out of memory");
 	else
 		rc = split_args(ctl, argc, argv, &owner, rest, &nrest);
 	if (rc == CTL_OK)
-		rc = ctl_filters(ctl, nrest, rest, filters, ptrs);
+		rc = build_filters(ctl, nrest, rest, filters, ptrs);
 	if (rc == CTL_OK) {
-		l.cols[0] = (out_col_t){"owner", "owner", OUT_TEXT};
-		l.cols[1] = (out_col_t){"id", "id", OUT_TEXT};
-		for (size_t i = 0; i < nf; i++)
-			l.cols[i + 2] = (out_col_t){linli_field_name(ctl->kind, i),
-			                            linli_field_name(ctl->kind, i), OUT_TEXT};
 		if (ctl->json)
 			fputc('[', stdout);
-		rc = ctl_list_pages(ctl, owner, ptrs, (size_t)nrest, print_page, &l);
+		rc = ctl_list_pages(ctl, owner, ptrs, (size_t)nrest, print_list, &l);
 		if (ctl->json && rc == CTL_OK)
 			fputs("\n]\n", stdout);
-		if (!ctl->json && rc == CTL_OK && l.printed == 0) {
-			out_table_t *t = out_table_new(NULL, l.cols, l.ncols, OUT_CELL_MAX);
-			if (t != NULL)
-				out_table_print_page(t, stdout, l.widths);
-			out_table_destroy(&t);
-		}
 	}
+	free(l.widths);
 	for (int i = 0; filters != NULL && i < nrest; i++)
 		free(filters[i].value);
 	free(filters);
 	free(ptrs);
 	free(rest);
-	free(l.widths);
-	free(l.cols);
-	free(l.buf);
 	return rc;
 }

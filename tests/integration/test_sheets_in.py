@@ -162,9 +162,9 @@ def main():
         print(f"ok - 300 day serials and 20 8-digit dates in a personal time field: "
               f"{len(err)} lines, no value repeated: {serial[0][len(path):]!r}")
 
-        rows = ["户号,所属网格,户主姓名,联系电话,人数"]
-        rows += [f"k{i:03d},g1-1,王秀英,1.38E+10,3" for i in range(250)]
-        rows += ['k900,g1-1,"陈\n志明",13800000009,3', "k901,g1-1,李建国,1395555,3"]
+        rows = ["户号,所属网格,户主姓名,联系电话,人数,登记时间"]
+        rows += [f"k{i:03d},g1-1,王秀英,1.38E+10,3,20251103" for i in range(250)]
+        rows += ['k900,g1-1,"陈\n志明",13800000009,3,', "k901,g1-1,李建国,1395555,3,"]
         path = write(c, "households.csv", ("\r\n".join(rows) + "\r\n").encode())
         p = z.ctl("import", path, check=False)
         err = p.stderr.splitlines()
@@ -172,13 +172,19 @@ def main():
                "format the column as text" in ln]
         assert p.returncode == 1 and len(sci) == 1 and "250 rows" in sci[0], p.stderr
         assert sci[0].startswith(f"{path}:2: 联系电话 (phone): "), sci
+        # The same rows' other column: said too, not hidden behind the first.
+        assert any(ln.startswith(f"{path}:2: 登记时间 (registered_at): ") and "250 rows" in ln
+                   for ln in err), p.stderr
+        assert f"{path}: 252 bad rows; nothing imported" in p.stderr, p.stderr
         assert any(ln.startswith(f"{path}:252: 户主姓名 (head_name): ") and "line break" in ln
                    for ln in err), p.stderr
         assert any(ln.startswith(f"{path}:254: 联系电话 (phone): ") and "not a mobile" in ln
                    for ln in err), p.stderr
-        assert "1.38E+10" not in p.stderr and "1395555" not in p.stderr, p.stderr
-        assert len(err) <= 5, p.stderr
-        print(f"ok - 250 phones as 1.38E+10, a name with a line break, a short phone: "
+        assert "1.38E+10" not in p.stderr and "1395555" not in p.stderr and \
+            "20251103" not in p.stderr, p.stderr
+        assert len(err) <= 6, p.stderr
+        print(f"ok - 250 phones as 1.38E+10 and 8-digit dates, a name with a line break, a "
+              f"short phone: "
               f"{len(err)} lines: {sci[0][len(path):]!r}")
 
         # A public record's values are shown, with what Excel meant.

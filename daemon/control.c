@@ -1105,7 +1105,6 @@ static level_t caller_level(linlid_t *d, zmsg_t *m, backup_caller_t *who, char *
 void control_on_request(linlid_t *d)
 {
 	zmsg_t m;
-	import_expire(d, now_ms());
 	for (int i = 0; i < 16 && zmsg_recv(d->control, &m) == 1; i++) {
 		reply_t r;
 		memset(&r, 0, sizeof(r));

@@ -470,6 +470,7 @@ static void run(linlid_t *d)
 			readers_tick(d->readers, d->store, now,
 			             (uint64_t)d->cfg.reader_warn_s * 1000u);
 			linkmon_tick(d->linkmon, now);
+			import_expire(d, now);
 			next_tick = now + 100;
 		}
 	}

@@ -5,6 +5,7 @@ At Zenglin:
   - an import says how many records it added, replaced and left unchanged;
     the same file again writes no change set;
   - --dry-run says what an import would do and writes nothing;
+  - linlictl killed half-way through a large import: nothing applied;
   - linlid killed (SIGKILL) half-way through a large import, while
     linlictl is still sending it: after a restart nothing of the file is
     there, the logs verify, and the import run again takes it whole;
@@ -86,17 +87,33 @@ def main():
         print(f"ok - --dry-run: {p.stdout.strip()!r}, nothing written; then the import: "
               "the same counts, one change set")
 
-        # 3. linlid killed half-way: nothing of the file applied.
+        # 3. linlictl killed half-way: nothing applied; what it staged waits
+        #    (import_staged) until it expires.
         before = heads(z)
         n_before = int(z.stats()[z.owner]["households"])
         big = households(os.path.join(c.dir, "households-big.csv"), 60000, prefix="k")
         imp = subprocess.Popen([z.linlictl, "-s", z.sock, "import", big, "--kind", "household",
-                                "--batch", "500"],
+                                "--batch", "20"],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         try:
-            def midway():
+            cluster.wait_until("the import half-way", lambda: z.status()["import_staged"] != "0",
+                               30, step=0.01)
+        finally:
+            imp.kill()
+            imp.wait()
+        staged = z.status()["import_staged"]
+        assert heads(z) == before and z.ctl("household", "show", "k000000",
+                                            check=False).returncode == 1, heads(z)
+        print(f"ok - linlictl killed half-way: nothing applied (import_staged {staged})")
+
+        # 4. linlid killed half-way: nothing of the file applied.
+        imp = subprocess.Popen([z.linlictl, "-s", z.sock, "import", big, "--kind", "household",
+                                "--batch", "20"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            def midway():  # beside the one linlictl left staged
                 st = z.status()
-                return int(st.get("import_staged", "0").split()[0]) > 0 or \
+                return "in 2 imports" in st.get("import_staged", "") or \
                     int(st["log_personal"]) > before[1]
             cluster.wait_until("the import half-way", midway, 30, step=0.01)
             imp.send_signal(signal.SIGSTOP)  # linlictl waits, mid-file
@@ -120,7 +137,7 @@ def main():
         print(f"ok - after the restart nothing of the file is there (heads {after}), verify "
               "passes; run again, it is imported whole")
 
-        # 4. A progress line on a terminal.
+        # 5. A progress line on a terminal.
         path = households(os.path.join(c.dir, "households-more.csv"), 30000, prefix="t")
         master, slave = pty.openpty()
         imp = subprocess.Popen([z.linlictl, "-s", z.sock, "import", path, "--kind", "household"],

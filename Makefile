@@ -3,6 +3,8 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
+# Where make install puts the systemd units (the package: /lib/systemd/system).
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 BUILD ?= build
 SANITIZE ?=
 # The wire schema the build is made from (the test fixture `next` gives another).
@@ -22,7 +24,7 @@ VERSION := $(shell cat VERSION)
 CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP -I. -I$(BUILD) \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) -MMD -MP -I. -I$(BUILD) \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
 ifneq ($(SANITIZE),)
@@ -56,10 +58,10 @@ LOCALEDIR ?= $(PREFIX)/share/locale
 PO := $(wildcard po/*.po)
 MO := $(PO:po/%.po=$(BUILD)/locale/%/LC_MESSAGES/linli.mo)
 
-all: deps $(BUILD)/linlid $(BUILD)/linlictl $(MAN) $(MO)
+all: deps locale-zh $(BUILD)/linlid $(BUILD)/linlictl $(MAN) $(MO)
 
-.PHONY: all deps test-deps check check-valgrind check-faults demo bench install uninstall clean \
-	fuzz fuzz-run fuzz-seeds next pot
+.PHONY: all deps test-deps locale-zh check check-valgrind check-faults demo bench install uninstall \
+	clean fuzz fuzz-run fuzz-seeds next pot deb check-system
 
 # Installs what is missing (as root) or prints the exact command: the
 # build packages (deps), or the test tools (test-deps).
@@ -77,6 +79,27 @@ deps test-deps:
 			{ echo "apt-get install failed for:$$missing" >&2; exit 1; }; \
 		else \
 			echo "missing Debian packages; run: sudo apt-get install -y$$missing" >&2; exit 1; \
+		fi; \
+	fi
+
+# linlictl speaks Chinese in the zh_CN.UTF-8 locale, which a minimal Debian
+# lacks (it has C.UTF-8 only): as root, made here (Debian's locales, as
+# locale-gen makes it); else, or if that fails, the command to run.
+# Nothing needs it to build, so it never stops make; DEBS= on the command
+# line (a package build: install nothing) skips it.
+ZH_LOCALE_CMD := apt-get install -y locales && echo 'zh_CN.UTF-8 UTF-8' >> /etc/locale.gen && locale-gen
+locale-zh:
+	$(Q)if [ "$(origin DEBS)" != "command line" ] && ! locale -a 2>/dev/null | grep -qix 'zh_CN\.utf-\?8'; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "generating the zh_CN.UTF-8 locale (for linlictl in Chinese)"; \
+			{ dpkg-query -W -f='$${Status}' locales 2>/dev/null | grep -q 'ok installed' || \
+			  DEBIAN_FRONTEND=noninteractive apt-get install -y -q locales >/dev/null 2>&1; } && \
+			{ grep -q '^zh_CN.UTF-8 UTF-8' /etc/locale.gen 2>/dev/null || \
+			  echo 'zh_CN.UTF-8 UTF-8' >> /etc/locale.gen; } && \
+			locale-gen >/dev/null 2>&1 || \
+			echo "could not generate the zh_CN.UTF-8 locale; run as root: $(ZH_LOCALE_CMD)" >&2; \
+		else \
+			echo "note: no zh_CN.UTF-8 locale, so linlictl cannot speak Chinese here; as root run: $(ZH_LOCALE_CMD)" >&2; \
 		fi; \
 	fi
 
@@ -100,17 +123,28 @@ $(BUILD)/locale/%/LC_MESSAGES/linli.mo: po/%.po | deps
 	@mkdir -p $(dir $@)
 	$(Q)msgfmt --check -o $@.tmp $< && mv $@.tmp $@
 
-# The template translators start from: every _() and N_() in ctl/.
+# The template translators start from: every _(), N_(), C_() and NC_() in
+# ctl/ and in the daemon's files that write replies, what the demo says,
+# and the formats of ctl_fail, ctl_usage and control.c's fail and
+# add_problem, which translate them (i18n.h).  POT=FILE writes it elsewhere (test_zh compares it with
+# po/zh_CN.po).
+POT ?= po/linli.pot
+POT_SRC := $(sort $(wildcard ctl/*.c)) daemon/control.c daemon/write.c daemon/node.c daemon/hub.c \
+	daemon/import.c \
+	tests/demo.py
 pot:
-	$(Q)xgettext --from-code=UTF-8 -k_ -kN_ --add-comments=TRANSLATORS: -o po/linli.pot \
-		--package-name=linli $(sort $(wildcard ctl/*.c))
+	$(Q)xgettext --from-code=UTF-8 -k_ -kN_ -kC_:1c,2 -kNC_:1c,2 -kpgettext:1c,2 \
+		-kctl_fail:1 -kctl_usage:2 \
+		-kfail:2 -kadd_problem:2 --flag=ctl_fail:1:c-format --flag=ctl_usage:2:c-format \
+		--flag=fail:2:c-format --flag=add_problem:2:c-format \
+		--add-comments=TRANSLATORS: -o $(POT) --package-name=linli $(POT_SRC)
 
 $(BUILD)/man/%: man/% VERSION
 	@mkdir -p $(dir $@)
 	$(Q)sed 's/@VERSION@/$(VERSION)/g' $< > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/daemon/main.o $(BUILD)/ctl/main.o: VERSION
-$(BUILD)/ctl/i18n.o: ALL_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
+$(BUILD)/ctl/i18n.o $(BUILD)/daemon/i18n.o: ALL_CFLAGS += -DLOCALEDIR='"$(LOCALEDIR)"'
 $(BUILD)/daemon/main.o $(BUILD)/ctl/main.o: ALL_CFLAGS += -DLINLI_VERSION='"$(VERSION)"'
 
 $(BUILD)/liblinli.a: $(LIB_OBJ)
@@ -223,14 +257,14 @@ demo: test-deps all
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/demo.py
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/doc/linli \
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/doc/linli \
 		$(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man8
 	install -m 0755 $(BUILD)/linlid $(BUILD)/linlictl $(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(BUILD)/man/linlid.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/
 	install -m 0644 $(BUILD)/man/linlid.8 $(BUILD)/man/linlictl.8 $(DESTDIR)$(PREFIX)/share/man/man8/
 	for u in linlid-node linlid-hub; do \
 		sed -e 's|@BINDIR@|$(PREFIX)/bin|g' -e 's|@DOCDIR@|$(PREFIX)/share/doc/linli|g' \
-			deploy/$$u.service > $(DESTDIR)$(PREFIX)/lib/systemd/system/$$u.service; \
+			deploy/$$u.service > $(DESTDIR)$(UNITDIR)/$$u.service; \
 	done
 	install -m 0644 deploy/node.conf deploy/hub.conf $(DESTDIR)$(PREFIX)/share/doc/linli/
 	for mo in $(MO); do \
@@ -241,16 +275,47 @@ install: all
 # What install installed, and its directories if they are left empty.
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/linlid $(DESTDIR)$(PREFIX)/bin/linlictl \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system/linlid-node.service \
-		$(DESTDIR)$(PREFIX)/lib/systemd/system/linlid-hub.service \
+		$(DESTDIR)$(UNITDIR)/linlid-node.service $(DESTDIR)$(UNITDIR)/linlid-hub.service \
 		$(DESTDIR)$(PREFIX)/share/doc/linli/node.conf $(DESTDIR)$(PREFIX)/share/doc/linli/hub.conf \
 		$(DESTDIR)$(PREFIX)/share/man/man5/linlid.conf.5 \
 		$(DESTDIR)$(PREFIX)/share/man/man8/linlid.8 $(DESTDIR)$(PREFIX)/share/man/man8/linlictl.8
 	rm -f $(patsubst po/%.po,$(DESTDIR)$(LOCALEDIR)/%/LC_MESSAGES/linli.mo,$(PO))
 	-rmdir $(DESTDIR)$(PREFIX)/share/doc/linli 2>/dev/null
 
+# `make deb`: the Debian 12 package (debian/, debhelper) built from a copy
+# of this tree in $(BUILD)/deb, and checked by lintian (no error).
+DEB_DEBS := $(BUILD_DEBS) debhelper dpkg-dev fakeroot lintian
+deb:
+	$(Q)$(MAKE) --no-print-directory deps DEBS="$(DEB_DEBS)"
+	$(Q)v=$$(dpkg-parsechangelog -S Version); if [ -f VERSION ] && [ "$$(cat VERSION)" != "$$v" ]; then \
+		echo "make deb: debian/changelog is at $$v, VERSION at $$(cat VERSION): add an entry (dch -v $$(cat VERSION))" >&2; \
+		exit 1; fi
+	$(Q)rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/src
+	$(Q)if git rev-parse --git-dir >/dev/null 2>&1; then \
+		git ls-files -z --cached --others --exclude-standard | \
+			tar --null -T - -c --ignore-failed-read 2>/dev/null; \
+	else \
+		tar -c --exclude='./build*' .; \
+	fi | tar -x -C $(BUILD)/deb/src
+	$(Q)cd $(BUILD)/deb/src && { dpkg-buildpackage -us -uc -b >../build.log 2>&1 || \
+		{ tail -30 ../build.log; echo "make deb: dpkg-buildpackage failed: $(BUILD)/deb/build.log" >&2; \
+		exit 1; }; }
+	$(Q)lintian --fail-on error $(BUILD)/deb/*.changes
+	$(Q)ls $(BUILD)/deb/*.deb
+
+# `make check-system`: the package installed in Debian 12 containers
+# booted with systemd (tests/system/run: hub and node units, writes,
+# kills, the watchdog, upgrade, purge); says SKIP where a container
+# cannot boot here.
+SYSTEM_DEBS := systemd-container debootstrap
+check-system:
+	$(Q)if [ "$$(id -u)" != 0 ]; then echo "SKIP check-system: booting containers needs root"; exit 0; fi; \
+	$(MAKE) --no-print-directory deb && $(MAKE) --no-print-directory deps DEBS="$(SYSTEM_DEBS)" && \
+	{ timeout --kill-after=30 1200 python3 tests/system/run $(BUILD)/deb/linli_*.deb; rc=$$?; \
+	  [ $$rc = 77 ] || exit $$rc; }
+
 clean:
 	rm -rf $(BUILD)
 
-# (The next build's are its own: its make reads them.)
--include $(shell find $(BUILD) -path $(NEXT) -prune -o -name '*.d' -print 2>/dev/null)
+# (The next build's are its own: its make reads them; the package's too.)
+-include $(shell find $(BUILD) \( -path $(NEXT) -o -path $(BUILD)/deb \) -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -4,6 +4,7 @@
 #include "ctl/client.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +14,15 @@
 #include <zmq.h>
 
 #include "ctl/ctl.h"
+#include "ctl/i18n.h"
 #include "ctl/output.h"
+#include "proto/files.h"
 
 /* Connecting is done by the daemon's I/O thread whatever its main loop is
  * busy with, so a short wait to connect tells a stale socket file from a
  * busy daemon; the reply itself may take long (a big import commits). */
 #define CONNECT_TIMEOUT_MS 5000
+#define DAEMON_USER        "linli" /* linlid's user, unless LINLI_USER says */
 
 struct client {
 	void *ctx;
@@ -28,25 +32,73 @@ struct client {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
+/* Whether the socket at path may have a request: a record sent to an
+ * impostor's socket is a resident's data given away.  ZeroMQ's ipc gives a
+ * client no peer credentials, but the file tells as much: a socket file is
+ * owned by the user that bound it, and when no one else could have
+ * changed its directory or any above it (files.h) the file in it is still
+ * that one.  Owners trusted: root, the user running linlictl, and linlid's
+ * user: LINLI_USER, else linli (the README's and the units' account). */
+static int socket_check(const char *path)
+{
+	char err[LINLI_FILE_ERR_MAX], who[96];
+	const char *name = getenv("LINLI_USER");
+	if (name == NULL || name[0] == '\0')
+		name = DAEMON_USER;
+	struct passwd *pw = getpwnam(name);
+	uid_t daemon = pw ? pw->pw_uid : LINLI_NO_UID;
+	struct stat st;
+	if (lstat(path, &st) != 0) {
+		if (errno == ENOENT)
+			ctl_fail("no daemon at %s (is linlid running?)", path);
+		else
+			ctl_fail("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (linli_path_check("control socket", path, false, daemon, err, sizeof(err)) != 0) {
+		ctl_fail(
+		    "%s; nothing sent (linlictl talks to linlid only through a socket that root, "
+		    "you or linlid's user %s alone could have put there)",
+		    err, name);
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		ctl_fail(
+		    "control socket %s: is a symbolic link; nothing sent: give the socket's own "
+		    "path",
+		    path);
+		return -1;
+	}
+	if (!S_ISSOCK(st.st_mode)) {
+		ctl_fail("%s is not a socket", path);
+		return -1;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid() && st.st_uid != daemon) {
+		struct passwd *owner = getpwuid(st.st_uid);
+		if (owner != NULL)
+			snprintf(who, sizeof(who), "%.64s (uid %lu)", owner->pw_name,
+			         (unsigned long)st.st_uid);
+		else
+			snprintf(who, sizeof(who), "uid %lu", (unsigned long)st.st_uid);
+		ctl_fail(
+		    "control socket %s: owned by %s, not root, you or linlid's user %s: it may "
+		    "be an impostor's; nothing sent.  Ask who made it; if linlid runs as that "
+		    "user here, set LINLI_USER to its name",
+		    path, who, name);
+		return -1;
+	}
+	return 0;
+}
+
 client_t *client_new(const char *path)
 {
-	struct stat st;
 	if (strlen(path) >= sizeof(((client_t *)0)->path)) {
 		ctl_fail("control socket path '%s' is too long (at most %zu bytes)", path,
 		         sizeof(((client_t *)0)->path) - 1);
 		return NULL;
 	}
-	if (stat(path, &st) != 0) {
-		if (errno == ENOENT)
-			ctl_fail("no daemon at %s (is linlid running?)", path);
-		else
-			ctl_fail("%s: %s", path, strerror(errno));
+	if (socket_check(path) != 0)
 		return NULL;
-	}
-	if (!S_ISSOCK(st.st_mode)) {
-		ctl_fail("%s is not a socket", path);
-		return NULL;
-	}
 	/* ZeroMQ retries a refused connect silently; say it now instead. */
 	if (access(path, R_OK | W_OK) != 0) {
 		ctl_fail("%s: %s (linlictl needs write access to the control socket)", path,
@@ -130,11 +182,14 @@ int client_send_raw(client_t *c, const void *buf, size_t len)
 
 int client_send(client_t *c, const Linli__CtlRequest *req)
 {
-	size_t len = linli__ctl_request__get_packed_size(req);
+	/* The daemon answers in the operator's language (daemon/i18n.h). */
+	Linli__CtlRequest q = *req;
+	q.lang = (char *)i18n_lang();
+	size_t len = linli__ctl_request__get_packed_size(&q);
 	uint8_t *buf = malloc(len ? len : 1);
 	if (buf == NULL)
 		return ctl_fail("out of memory packing a %zu-byte request", len), -1;
-	linli__ctl_request__pack(req, buf);
+	linli__ctl_request__pack(&q, buf);
 	int rc = client_send_raw(c, buf, len);
 	free(buf);
 	return rc;
@@ -218,9 +273,9 @@ int client_recv(client_t *c, Linli__CtlReply **reply)
 		return -1;
 	}
 	if (!r->ok) {
-		char *why = out_clean(r->error[0] ? r->error : "request refused (no reason given)",
-		                      0, NULL);
-		ctl_fail("%s", why ? why : "request refused");
+		char *why = out_clean(
+		    r->error[0] ? r->error : _("request refused (no reason given)"), 0, NULL);
+		ctl_fail("%s", why ? why : _("request refused (no reason given)"));
 		free(why);
 		client_reply_free(&r);
 		return -1;

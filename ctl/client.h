@@ -15,8 +15,10 @@
 
 typedef struct client client_t;
 
-/* Connects to the daemon at path.  On failure prints "linlictl: reason"
- * and returns NULL. */
+/* Connects to the daemon at path, once sure the socket is linlid's: owned
+ * by root, this user or linlid's user (LINLI_USER, default linli), in
+ * directories no one else could have changed (proto/files.h); else
+ * nothing is sent.  On failure prints "linlictl: reason" and returns NULL. */
 client_t *client_new(const char *path);
 void client_destroy(client_t **c);
 

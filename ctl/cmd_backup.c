@@ -14,6 +14,8 @@
 
 #include "ctl/client.h"
 #include "ctl/ctl.h"
+#include "ctl/i18n.h"
+#include "ctl/names.h"
 #include "ctl/output.h"
 
 #define BACKUP_STALL_S 600 /* no progress this long: give up waiting */
@@ -27,17 +29,28 @@ static const char *value(const Linli__CtlReply *reply, const char *name)
 	return "?";
 }
 
+/* Text for people in their language, JSON in English. */
+static const char *say(const ctl_t *ctl, const char *msgid) __attribute__((format_arg(2)));
+
+static const char *say(const ctl_t *ctl, const char *msgid)
+{
+	return ctl->json ? msgid : _(msgid);
+}
+
 static void print_done(const ctl_t *ctl, const Linli__CtlReply *reply)
 {
 	char apart[PATH_MAX + 160], too[3 * PATH_MAX];
 	snprintf(apart, sizeof(apart),
-	         "the data key %s: without it this backup cannot be read; keep a copy of it on "
-	         "other media than the backups",
+	         say(ctl, N_("the data key %s: without it this backup cannot be read; keep a copy "
+	                     "of it on other media than the backups")),
 	         value(reply, "data_key_file"));
-	snprintf(too, sizeof(too), "%s (this server's signing key, also apart), %s, linlid.conf",
+	snprintf(too, sizeof(too),
+	         say(ctl, N_("%s (this server's signing key, also apart), %s, linlid.conf")),
 	         value(reply, "key_file"), value(reply, "trust_file"));
 	const char *names[] = {"backup",     "bytes",    "seconds", "checked",
 	                       "keep_apart", "keep_too", "restore"};
+	for (size_t i = 0; !ctl->json && i < sizeof(names) / sizeof(names[0]); i++)
+		names[i] = names_status(names[i]);
 	const char *values[] = {
 	    value(reply, "backup"),
 	    value(reply, "bytes"),
@@ -45,8 +58,8 @@ static void print_done(const ctl_t *ctl, const Linli__CtlReply *reply)
 	    value(reply, "checked"),
 	    apart,
 	    too,
-	    "stop linlid, put the file as data.mdb into an empty state directory, start linlid "
-	    "(linlictl(8), RESTORING A BACKUP)",
+	    say(ctl, N_("stop linlid, put the file as data.mdb into an empty state directory, "
+	                "start linlid (linlictl(8), RESTORING A BACKUP)")),
 	};
 	out_pairs(stdout, names, values, sizeof(names) / sizeof(names[0]), ctl->json);
 }

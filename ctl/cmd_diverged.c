@@ -13,6 +13,7 @@
 
 #include "ctl/client.h"
 #include "ctl/ctl.h"
+#include "ctl/i18n.h"
 #include "ctl/output.h"
 
 /* linli_record_get of a repeated field joins up to LINLI_ITEMS_MAX items. */
@@ -81,9 +82,9 @@ int cmd_diverged(ctl_t *ctl, int argc, char **argv)
 	out_table_t *t = ctl->json ? out_table_new(NULL, cols, 6, 0) : NULL;
 	int rc = line != NULL && (t != NULL || !ctl->json) ? CTL_OK : ctl_fail("out of memory");
 	if (rc == CTL_OK && !ctl->json)
-		printf("# %zu records of change sets the hub does not hold (another server's "
-		       "history replaced them);\n# run these at the server that stays to enter "
-		       "them again (set instead of add where a record exists there):\n",
+		printf(_("# %zu records of change sets the hub does not hold (another server's "
+		         "history replaced them);\n# run these at the server that stays to enter "
+		         "them again (set instead of add where a record exists there):\n"),
 		       reply->n_entries);
 	for (size_t i = 0; rc == CTL_OK && i < reply->n_entries; i++) {
 		const Linli__Entry *e = reply->entries[i];

@@ -80,7 +80,7 @@ static int export_page(void *arg, const Linli__CtlReply *reply)
 		fputs("\r\n", x->out);
 		x->rows++;
 	}
-	return ferror(x->out) ? ctl_fail(_("writing the export: %s"), strerror(errno)) : CTL_OK;
+	return ferror(x->out) ? ctl_fail("writing the export: %s", strerror(errno)) : CTL_OK;
 }
 
 /* The daemon's own owner code, from its status. */
@@ -97,8 +97,8 @@ static int own_owner(const ctl_t *ctl, char *owner, size_t len)
 			snprintf(owner, len, "%s", reply->status[i] + 6);
 	client_reply_free(&reply);
 	return linli_owner_valid(owner) ? CTL_OK
-	                                : ctl_fail(_("the daemon did not say its owner code; give "
-	                                             "--owner CODE"));
+	                                : ctl_fail("the daemon did not say its owner code; give "
+	                                           "--owner CODE");
 }
 
 /* In a Chinese locale, Chinese headers and choices. */
@@ -118,12 +118,12 @@ int cmd_export(ctl_t *ctl, int argc, char **argv)
 	char tmp[4200] = "";
 	int nrest = 0, rc = CTL_OK;
 	if (rest == NULL || filters == NULL || ptrs == NULL || x.buf == NULL) {
-		rc = ctl_fail(_("out of memory"));
+		rc = ctl_fail("out of memory");
 		goto out;
 	}
 	if (argc < 1 || (ctl->kind = linli_kind_parse(argv[0])) == LINLI_KIND_NONE) {
-		rc = ctl_usage(ctl, _("export needs a kind (service, partner, grid, household, "
-		                      "request, event)"));
+		rc = ctl_usage(ctl, "export needs a kind (service, partner, grid, household, "
+		                    "request, event)");
 		goto out;
 	}
 	for (int i = 1; i < argc && rc == CTL_OK; i++) {
@@ -137,7 +137,7 @@ int cmd_export(ctl_t *ctl, int argc, char **argv)
 		else if (m == 0 && strcmp(argv[i], "--bom") == 0)
 			x.excel = true;
 		else if (m == 0 && argv[i][0] == '-')
-			rc = ctl_usage(ctl, _("unknown option '%s'"), argv[i]);
+			rc = ctl_usage(ctl, "unknown option '%s'", argv[i]);
 		else if (m == 0)
 			rest[nrest++] = argv[i];
 	}

@@ -391,8 +391,8 @@ static int read_file(const char *path, char **data, size_t *len)
 	if (buf == NULL || e != 0) {
 		free(buf);
 		if (e == EFBIG)
-			return ctl_fail(_("%s: larger than %u MiB; split it into several files"),
-			                path, IMPORT_FILE_MAX >> 20);
+			return ctl_fail("%s: larger than %u MiB; split it into several files", path,
+			                IMPORT_FILE_MAX >> 20);
 		return ctl_fail("%s: %s", path, strerror(e ? e : ENOMEM));
 	}
 	*data = buf;
@@ -420,8 +420,8 @@ static int file_text(const import_t *im, const char *encoding, char **data, size
 		case SHEET_ENC_UTF8:
 			return CTL_OK;
 		case SHEET_ENC_GBK:
-			return ctl_fail(_("%s: this file is not UTF-8; it looks like GBK: add "
-			                  "--encoding gbk"),
+			return ctl_fail("%s: this file is not UTF-8; it looks like GBK: add "
+			                "--encoding gbk",
 			                im->file);
 		case SHEET_ENC_UTF16:
 			return ctl_fail(
@@ -438,8 +438,8 @@ static int file_text(const import_t *im, const char *encoding, char **data, size
 	/* A UTF-8 file read as GBK would turn every Chinese character into two
 	 * others: say so rather than import that. */
 	if (!ascii_only(*data, *len) && sheet_detect(*data, *len, NULL) == SHEET_ENC_UTF8)
-		return ctl_fail(_("%s: this file is UTF-8 already: leave out --encoding %s"),
-		                im->file, encoding);
+		return ctl_fail("%s: this file is UTF-8 already: leave out --encoding %s", im->file,
+		                encoding);
 	char *out;
 	size_t outlen;
 	switch (sheet_convert(encoding, *data, *len, &out, &outlen, &line)) {
@@ -449,15 +449,15 @@ static int file_text(const import_t *im, const char *encoding, char **data, size
 		*len = outlen;
 		return CTL_OK;
 	case -1:
-		return ctl_fail(_("unknown encoding '%s' (gbk, gb18030, utf-8 or another name "
-		                  "iconv knows)"),
+		return ctl_fail("unknown encoding '%s' (gbk, gb18030, utf-8 or another name "
+		                "iconv knows)",
 		                encoding);
 	case -2:
-		return ctl_fail(_("%s: this file is not in %s (line %zu): give its encoding with "
-		                  "--encoding, or save it as \"CSV UTF-8\""),
+		return ctl_fail("%s: this file is not in %s (line %zu): give its encoding with "
+		                "--encoding, or save it as \"CSV UTF-8\"",
 		                im->file, encoding, line);
 	default:
-		return ctl_fail(_("out of memory"));
+		return ctl_fail("out of memory");
 	}
 }
 
@@ -505,12 +505,12 @@ static int read_header(import_t *im, linli_csv_t *csv)
 	char columns[1200], why[1600];
 	int rc = linli_csv_next(csv, &row);
 	if (rc == 0)
-		return ctl_fail(_("%s: empty file; the first row must name the columns, one of "
-		                  "them id"),
+		return ctl_fail("%s: empty file; the first row must name the columns, one of "
+		                "them id",
 		                im->file);
 	if (rc < 0) {
 		header_report(im, linli_csv_error_line(csv), linli_csv_error(csv));
-		return ctl_fail(_("%s: cannot read the header row"), im->file);
+		return ctl_fail("%s: cannot read the header row", im->file);
 	}
 	bool have_id = false;
 	size_t seen[LINLI_CSV_FIELDS_MAX + 1] = {0}; /* column + 1 of each field */
@@ -519,7 +519,7 @@ static int read_header(import_t *im, linli_csv_t *csv)
 	for (size_t j = 0; j < row.nfields; j++) {
 		const char *name = row.fields[j];
 		if ((im->header[j] = strdup(name)) == NULL)
-			return ctl_fail(_("out of memory"));
+			return ctl_fail("out of memory");
 		const char *s = name;
 		while (*s == ' ' || *s == '\t')
 			s++;
@@ -547,14 +547,14 @@ static int read_header(import_t *im, linli_csv_t *csv)
 			continue;
 		}
 		header_report(im, row.line, why);
-		return ctl_fail(_("%s: bad header; nothing imported"), im->file);
+		return ctl_fail("%s: bad header; nothing imported", im->file);
 	}
 	for (size_t j = row.nfields; j < LINLI_CSV_FIELDS_MAX; j++)
 		im->field[j] = COL_NONE;
 	if (!have_id) {
 		snprintf(why, sizeof(why), _("no id column (columns: %s)"), columns);
 		header_report(im, row.line, why);
-		return ctl_fail(_("%s: bad header; nothing imported"), im->file);
+		return ctl_fail("%s: bad header; nothing imported", im->file);
 	}
 	return CTL_OK;
 }
@@ -761,7 +761,7 @@ static int check_rows(import_t *im, linli_csv_t *csv, packed_t *out)
 	free(ids.slots);
 	free(ids.arena);
 	if (rc != 0)
-		return ctl_fail(_("%s: out of memory checking the rows"), im->file);
+		return ctl_fail("%s: out of memory checking the rows", im->file);
 	if (im->bad > 0) {
 		problems_print(im);
 		return ctl_fail(ngettext("%s: %zu bad row; nothing imported",
@@ -769,7 +769,7 @@ static int check_rows(import_t *im, linli_csv_t *csv, packed_t *out)
 		                im->file, im->bad);
 	}
 	if (out->n == 0)
-		return ctl_fail(_("%s: no records after the header"), im->file);
+		return ctl_fail("%s: no records after the header", im->file);
 	return CTL_OK;
 }
 
@@ -785,6 +785,7 @@ static uint8_t *batch_request(const import_t *im, const packed_t *p, size_t firs
 	req.kind = (char *)linli_kind_name(im->kind);
 	req.import_step = step;
 	req.import_id = id;
+	req.lang = (char *)i18n_lang(); /* the daemon's refusals in the operator's language */
 	size_t head = linli__ctl_request__get_packed_size(&req);
 	size_t start = first ? p->end[first - 1] : 0;
 	uint8_t *buf = malloc(head + p->end[last - 1] - start + (last - first) * 11);
@@ -848,7 +849,7 @@ static int send_rows(const ctl_t *ctl, import_t *im, const packed_t *p, result_t
 			size_t len;
 			uint8_t *buf = batch_request(im, p, next, last, step, id, &len);
 			if (buf == NULL) {
-				rc = ctl_fail(_("out of memory"));
+				rc = ctl_fail("out of memory");
 				break;
 			}
 			int sent_ok = client_send_raw(c, buf, len);
@@ -879,10 +880,9 @@ static int send_rows(const ctl_t *ctl, import_t *im, const packed_t *p, result_t
 		im->progress.sent = acked;
 		progress_show(im, false);
 		if (!im->dry_run && id == 0) {
-			rc =
-			    ctl_fail(_("linlid is older than this linlictl: it wrote the first %zu "
-			               "records at once instead of staging them; upgrade linlid"),
-			             acked);
+			rc = ctl_fail("linlid is older than this linlictl: it wrote the first %zu "
+			              "records at once instead of staging them; upgrade linlid",
+			              acked);
 			break;
 		}
 	}
@@ -916,7 +916,7 @@ static int send_rows(const ctl_t *ctl, import_t *im, const packed_t *p, result_t
 	if (rc != CTL_OK && id != 0 && !im->dry_run)
 		abort_import(ctl, im, id);
 	if (rc != CTL_OK)
-		ctl_fail(_("%s: nothing imported"), im->file);
+		ctl_fail("%s: nothing imported", im->file);
 	return rc;
 }
 
@@ -997,7 +997,7 @@ static int import_run(const ctl_t *ctl, import_t *im, const char *encoding)
 		rc = file_text(im, encoding, &data, &len);
 	linli_csv_t *csv = NULL;
 	if (rc == CTL_OK && (csv = linli_csv_new(data, len)) == NULL)
-		rc = ctl_fail(_("out of memory"));
+		rc = ctl_fail("out of memory");
 	if (rc == CTL_OK)
 		rc = read_header(im, csv);
 	if (rc == CTL_OK)
@@ -1055,14 +1055,14 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 			continue;
 		}
 		if (argv[i][0] == '-' && argv[i][1] == '-')
-			return ctl_usage(ctl, _("unknown option '%s'"), argv[i]);
+			return ctl_usage(ctl, "unknown option '%s'", argv[i]);
 		if (file != NULL)
-			return ctl_usage(ctl, _("import takes one file ('%s' and '%s' given)"),
-			                 file, argv[i]);
+			return ctl_usage(ctl, "import takes one file ('%s' and '%s' given)", file,
+			                 argv[i]);
 		file = argv[i];
 	}
 	if (file == NULL)
-		return ctl_usage(ctl, _("import needs a CSV file"));
+		return ctl_usage(ctl, "import needs a CSV file");
 
 	static import_t im; /* large: not on the stack */
 	memset(&im, 0, sizeof(im));
@@ -1076,21 +1076,21 @@ int cmd_import(ctl_t *ctl, int argc, char **argv)
 		char *end;
 		unsigned long b = strtoul(batch, &end, 10);
 		if (*end != '\0' || b < 1 || b > IMPORT_BATCH)
-			return ctl_usage(ctl, _("--batch '%s' is not a number from 1 to %d"), batch,
+			return ctl_usage(ctl, "--batch '%s' is not a number from 1 to %d", batch,
 			                 IMPORT_BATCH);
 		im.batch = b;
 	}
 	if (kind != NULL && (im.kind = linli_kind_parse(kind)) == LINLI_KIND_NONE)
-		return ctl_fail(_("unknown kind '%s' (service, partner, grid, household, request, "
-		                  "event)"),
+		return ctl_fail("unknown kind '%s' (service, partner, grid, household, request, "
+		                "event)",
 		                kind);
 	if (kind == NULL && (im.kind = kind_of_file(file)) == LINLI_KIND_NONE)
-		return ctl_fail(_("%s: cannot tell the kind from the file name; name it like "
-		                  "households.csv or give --kind KIND"),
+		return ctl_fail("%s: cannot tell the kind from the file name; name it like "
+		                "households.csv or give --kind KIND",
 		                file);
 	im.personal = linli_kind_stream(im.kind) == LINLI_STREAM_PERSONAL;
 	if ((im.cell = malloc(LINLI_CSV_FIELD_MAX + SHEET_CELL_GROWTH)) == NULL)
-		return ctl_fail(_("out of memory"));
+		return ctl_fail("out of memory");
 	int rc = import_run(ctl, &im, encoding);
 	for (size_t i = 0; i < im.nproblems; i++)
 		free(im.problems[i].text);

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 
 #include "ctl/ctl.h"
+#include "ctl/i18n.h"
+#include "ctl/names.h"
 #include "ctl/output.h"
 #include "proto/keys.h"
 
@@ -45,9 +47,12 @@ int cmd_keygen(ctl_t *ctl, int argc, char **argv)
 		if (linli_data_key_generate(path, err, sizeof(err)) != 0)
 			return ctl_fail("%s", err);
 		/* Nothing public to print; say what the file is for. */
+		static const char note[] = N_("keep a copy apart from the database's backups: "
+		                              "without it the database cannot be read");
 		const char *names[] = {"data_key_file", "note"};
-		const char *values[] = {path, "keep a copy apart from the database's backups: "
-		                              "without it the database cannot be read"};
+		const char *values[] = {path, ctl->json ? note : _(note)};
+		for (size_t i = 0; !ctl->json && i < 2; i++)
+			names[i] = names_status(names[i]);
 		out_pairs(stdout, names, values, 2, ctl->json);
 		return CTL_OK;
 	}

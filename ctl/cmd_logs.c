@@ -8,15 +8,16 @@
 
 #include "ctl/client.h"
 #include "ctl/ctl.h"
+#include "ctl/i18n.h"
 #include "ctl/output.h"
 
 int cmd_logs(ctl_t *ctl, int argc, char **argv)
 {
 	static const out_col_t cols[] = {
-	    {"owner", "owner", OUT_TEXT},
-	    {"stream", "log", OUT_TEXT},
-	    {"seq", "seq", OUT_NUMBER},
-	    {"checkpoint", "from", OUT_NUMBER},
+	    {"owner", N_("owner"), OUT_TEXT},
+	    {"stream", N_("log"), OUT_TEXT},
+	    {"seq", N_("seq"), OUT_NUMBER},
+	    {"checkpoint", N_("from"), OUT_NUMBER},
 	};
 	if (argc > 0)
 		return ctl_usage(ctl, "unexpected argument '%s'", argv[0]);
@@ -32,9 +33,9 @@ int cmd_logs(ctl_t *ctl, int argc, char **argv)
 		char seq[24], from[24];
 		snprintf(seq, sizeof(seq), "%" PRIu64, c->seq);
 		snprintf(from, sizeof(from), "%" PRIu64, c->checkpoint);
-		const char *cells[] = {c->owner,
-		                       c->stream == LINLI__STREAM__PUBLIC ? "public" : "personal",
-		                       seq, from};
+		const char *stream = c->stream == LINLI__STREAM__PUBLIC ? NC_("log", "public")
+		                                                        : NC_("log", "personal");
+		const char *cells[] = {c->owner, ctl->json ? stream : C_("log", stream), seq, from};
 		if (out_table_add(t, cells) != 0)
 			rc = ctl_fail("out of memory");
 	}

@@ -10,6 +10,8 @@
 
 #include "ctl/client.h"
 #include "ctl/ctl.h"
+#include "ctl/i18n.h"
+#include "ctl/names.h"
 #include "ctl/output.h"
 
 /* linli_record_get of a repeated field joins up to LINLI_ITEMS_MAX items. */
@@ -24,12 +26,36 @@ void ctl_field_list(linli_kind_t kind, char *buf, size_t len)
 		                        linli_field_name(kind, i));
 }
 
-static int check_id(const char *id)
+/* An id to write under (linli_id_writable). */
+static int check_id(const ctl_t *ctl, const char *id)
 {
+	if (id[0] == '-')
+		return ctl_fail("'%s' is not a record id: an id never begins with '-', which reads "
+		                "as an option (linlictl %s --help shows the fields)",
+		                id, linli_kind_name(ctl->kind));
 	if (!linli_id_valid(id))
 		return ctl_fail("'%s' is not a record id (1-%d of A-Z a-z 0-9 . _ -)", id,
 		                LINLI_ID_MAX);
 	return CTL_OK;
+}
+
+/* The id of remove and show: argv[0], or after "--" one made before ids
+ * could not begin with '-' (to see it, and to remove it). */
+static int old_or_new_id(const ctl_t *ctl, int argc, char **argv, const char **id)
+{
+	if (argc == 2 && strcmp(argv[0], "--") == 0) {
+		*id = argv[1];
+		if (!linli_id_valid(*id))
+			return ctl_fail("'%s' is not a record id (1-%d of A-Z a-z 0-9 . _ -)", *id,
+			                LINLI_ID_MAX);
+		return CTL_OK;
+	}
+	*id = argv[0];
+	if ((*id)[0] == '-' && linli_id_valid(*id))
+		return ctl_fail("'%s' is not a record id: an id never begins with '-', which reads "
+		                "as an option; a record made so before: linlictl %s %s -- %s",
+		                *id, linli_kind_name(ctl->kind), ctl->cmd->verb, *id);
+	return check_id(ctl, *id);
 }
 
 /* The field named by "FIELD=VALUE": its index, or -1 after printing why. */
@@ -52,12 +78,33 @@ static int field_of(const ctl_t *ctl, const char *arg, const char **value, int *
 		char fields[512];
 		ctl_field_list(ctl->kind, fields, sizeof(fields));
 		/* The value is not repeated: it may be a resident's. */
-		*rc = ctl_fail("a %s has no field '%.*s' (fields: %s)", linli_kind_name(ctl->kind),
-		               (int)n, arg, fields);
+		*rc = ctl_fail(
+		    "a %s has no field '%.*s' (fields: %s; linlictl %s --help says more)",
+		    linli_kind_name(ctl->kind), (int)n, arg, fields, linli_kind_name(ctl->kind));
 		return -1;
 	}
-	*value = eq + 1;
+	/* A choice may be given by its shown or Chinese name (老有所养). */
+	*value = names_value_parse(ctl->kind, linli_field_name(ctl->kind, (size_t)idx), eq + 1);
 	return idx;
+}
+
+/* "what: why" for a value linli_record_set refused: what the field takes,
+ * in the operator's language, for a number, time, flag or choice (the
+ * value itself only for public kinds: a personal one may be a
+ * resident's); else (text too long, not UTF-8) set's own reason. */
+static int value_refused(const ctl_t *ctl, const char *what, int idx, const char *value,
+                         const char *err)
+{
+	char takes[1024];
+	linli_field_type_t type = linli_field_type(ctl->kind, (size_t)idx);
+	if (type == LINLI_FIELD_TEXT || type == LINLI_FIELD_LIST)
+		return ctl_fail("%s: %s", what, err);
+	const char *field = names_field(ctl->kind, linli_field_name(ctl->kind, (size_t)idx));
+	names_field_values(ctl->kind, (size_t)idx, takes, sizeof(takes));
+	if (linli_kind_stream(ctl->kind) == LINLI_STREAM_PUBLIC)
+		return ctl_fail("%s: %s does not take '%s'; it takes %s", what, field, value,
+		                takes);
+	return ctl_fail("%s: %s does not take that value; it takes %s", what, field, takes);
 }
 
 /* A record of the command's kind with every FIELD=VALUE of argv set;
@@ -77,7 +124,9 @@ static int build(const ctl_t *ctl, const char *id, int argc, char **argv, bool *
 			goto fail;
 		if (linli_record_set(rec, linli_field_name(ctl->kind, (size_t)idx), value, err,
 		                     sizeof(err)) != 0) {
-			rc = ctl_fail("%s %s: %s", linli_kind_name(ctl->kind), id, err);
+			char what[LINLI_ID_MAX + 32];
+			snprintf(what, sizeof(what), "%s %s", linli_kind_name(ctl->kind), id);
+			rc = value_refused(ctl, what, idx, value, err);
 			goto fail;
 		}
 		if (given != NULL)
@@ -98,9 +147,8 @@ static Linli__CtlRequest request(const ctl_t *ctl, const char *verb)
 	return req;
 }
 
-/* Sends a request that changes something and says it was done. */
-static int call_done(const ctl_t *ctl, const Linli__CtlRequest *req, const char *done,
-                     const char *id)
+/* Sends a request that changes something (req->verb) and says it was done. */
+static int call_done(const ctl_t *ctl, const Linli__CtlRequest *req, const char *id)
 {
 	Linli__CtlReply *reply;
 	if (client_call_once(ctl->socket, req, &reply) != 0)
@@ -108,8 +156,12 @@ static int call_done(const ctl_t *ctl, const Linli__CtlRequest *req, const char 
 	client_reply_free(&reply);
 	if (ctl->json)
 		puts("{\"ok\":true}");
+	else if (strcmp(req->verb, "add") == 0)
+		printf(_("added %s %s\n"), names_kind(ctl->kind), id);
+	else if (strcmp(req->verb, "set") == 0)
+		printf(_("updated %s %s\n"), names_kind(ctl->kind), id);
 	else
-		printf("%s %s %s\n", done, linli_kind_name(ctl->kind), id);
+		printf(_("removed %s %s\n"), names_kind(ctl->kind), id);
 	return CTL_OK;
 }
 
@@ -119,7 +171,7 @@ int cmd_add(ctl_t *ctl, int argc, char **argv)
 	linli_record_t *rec = NULL;
 	if (argc < 1)
 		return ctl_usage(ctl, "add needs an id");
-	int rc = check_id(argv[0]);
+	int rc = check_id(ctl, argv[0]);
 	if (rc == CTL_OK)
 		rc = build(ctl, argv[0], argc - 1, argv + 1, NULL, &rec);
 	if (rc != CTL_OK)
@@ -129,7 +181,7 @@ int cmd_add(ctl_t *ctl, int argc, char **argv)
 	} else {
 		Linli__CtlRequest req = request(ctl, "add");
 		req.record = rec;
-		rc = call_done(ctl, &req, "added", argv[0]);
+		rc = call_done(ctl, &req, argv[0]);
 	}
 	linli_record_destroy(&rec);
 	return rc;
@@ -141,11 +193,13 @@ int cmd_set(ctl_t *ctl, int argc, char **argv)
 	bool given[64] = {false};
 	char *names[64];
 	linli_record_t *rec = NULL;
+	if (argc < 1)
+		return ctl_usage(ctl, "set needs an id");
 	if (argc < 2)
-		return ctl_usage(ctl, argc < 1 ? "set needs an id" : "set needs FIELD=VALUE");
+		return ctl_usage(ctl, "set needs FIELD=VALUE");
 	if (nf > sizeof(given) / sizeof(given[0]))
 		return ctl_fail("%s has too many fields", linli_kind_name(ctl->kind));
-	int rc = check_id(argv[0]);
+	int rc = check_id(ctl, argv[0]);
 	if (rc == CTL_OK)
 		rc = build(ctl, argv[0], argc - 1, argv + 1, given, &rec);
 	if (rc != CTL_OK)
@@ -158,24 +212,25 @@ int cmd_set(ctl_t *ctl, int argc, char **argv)
 	for (size_t i = 0; i < nf; i++)
 		if (given[i])
 			names[req.n_fields++] = (char *)linli_field_name(ctl->kind, i);
-	rc = call_done(ctl, &req, "updated", argv[0]);
+	rc = call_done(ctl, &req, argv[0]);
 	linli_record_destroy(&rec);
 	return rc;
 }
 
 int cmd_remove(ctl_t *ctl, int argc, char **argv)
 {
-	if (argc != 1)
+	const char *id;
+	if (argc != 1 && !(argc == 2 && strcmp(argv[0], "--") == 0))
 		return ctl_usage(ctl, "remove takes exactly one id");
-	int rc = check_id(argv[0]);
+	int rc = old_or_new_id(ctl, argc, argv, &id);
 	if (rc != CTL_OK)
 		return rc;
-	linli_record_t *rec = linli_record_new(ctl->kind, argv[0]);
+	linli_record_t *rec = linli_record_new(ctl->kind, id);
 	if (rec == NULL)
 		return ctl_fail("out of memory");
 	Linli__CtlRequest req = request(ctl, "remove");
 	req.record = rec;
-	rc = call_done(ctl, &req, "removed", argv[0]);
+	rc = call_done(ctl, &req, id);
 	linli_record_destroy(&rec);
 	return rc;
 }
@@ -186,16 +241,25 @@ static int split_args(const ctl_t *ctl, int argc, char **argv, const char **owne
 {
 	*nrest = 0;
 	for (int i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			/* The rest is not options: an id made before ids could
+			 * not begin with '-'. */
+			while (i < argc)
+				rest[(*nrest)++] = argv[i++];
+			break;
+		}
 		int m = ctl_option(ctl, argc, argv, &i, "--owner", owner);
 		if (m < 0)
 			return CTL_USAGE;
 		if (m > 0)
 			continue;
+		if (argv[i][0] == '-' && argv[i][1] == '-' && strcmp(argv[i], "--json") == 0)
+			return ctl_usage(ctl,
+			                 "unknown option '%s' (global options go before the "
+			                 "command)",
+			                 argv[i]);
 		if (argv[i][0] == '-' && argv[i][1] == '-')
-			return ctl_usage(ctl, "unknown option '%s'%s", argv[i],
-			                 strcmp(argv[i], "--json") == 0
-			                     ? " (global options go before the command)"
-			                     : "");
+			return ctl_usage(ctl, "unknown option '%s'", argv[i]);
 		rest[(*nrest)++] = argv[i];
 	}
 	return ctl_check_owner(*owner);
@@ -220,14 +284,15 @@ static int print_record(const ctl_t *ctl, const Linli__Entry *e)
 	int rc = CTL_FAIL;
 	if (names == NULL || values == NULL || buf == NULL)
 		goto done;
-	names[0] = "owner";
-	names[1] = "id";
+	names[0] = names_field(ctl->kind, "owner");
+	names[1] = names_field(ctl->kind, "id");
 	values[0] = strdup(e->owner);
 	values[1] = strdup(linli_record_id(e->record));
 	for (size_t i = 0; i < nf; i++) {
-		names[i + 2] = linli_field_name(ctl->kind, i);
+		const char *field = linli_field_name(ctl->kind, i);
+		names[i + 2] = names_field(ctl->kind, field);
 		linli_record_get(e->record, i, buf, VALUE_MAX);
-		values[i + 2] = strdup(buf);
+		values[i + 2] = strdup(names_value(ctl->kind, field, buf));
 	}
 	for (size_t i = 0; i < n; i++)
 		if (values[i] == NULL)
@@ -250,15 +315,16 @@ int cmd_show(ctl_t *ctl, int argc, char **argv)
 	const char *owner = NULL;
 	char **rest = calloc((size_t)argc + 1, sizeof(char *));
 	int nrest, rc = rest ? split_args(ctl, argc, argv, &owner, rest, &nrest) : CTL_FAIL;
-	if (rc == CTL_OK && nrest != 1)
+	const char *id = NULL;
+	if (rc == CTL_OK && nrest != 1 && !(nrest == 2 && strcmp(rest[0], "--") == 0))
 		rc = ctl_usage(ctl, "show takes exactly one id");
 	if (rc == CTL_OK)
-		rc = check_id(rest[0]);
+		rc = old_or_new_id(ctl, nrest, rest, &id);
 	if (rc != CTL_OK) {
 		free(rest);
 		return rc;
 	}
-	linli_record_t *rec = linli_record_new(ctl->kind, rest[0]);
+	linli_record_t *rec = linli_record_new(ctl->kind, id);
 	Linli__CtlRequest req = request(ctl, "show");
 	Linli__CtlReply *reply = NULL;
 	req.record = rec;
@@ -268,8 +334,9 @@ int cmd_show(ctl_t *ctl, int argc, char **argv)
 	else if (client_call_once(ctl->socket, &req, &reply) != 0)
 		rc = CTL_FAIL;
 	else if (reply->n_entries == 0 || !usable(ctl, reply->entries[0]))
-		rc = ctl_fail("no %s '%s'%s%s", linli_kind_name(ctl->kind), rest[0],
-		              owner ? " of " : "", owner ? owner : "");
+		rc = owner ? ctl_fail("no %s '%s' of %s", names_kind(ctl->kind), id,
+		                      names_owner(owner, owner))
+		           : ctl_fail("no %s '%s'", names_kind(ctl->kind), id);
 	else
 		rc = print_record(ctl, reply->entries[0]);
 	client_reply_free(&reply);
@@ -307,11 +374,12 @@ static int print_list(void *arg, const Linli__CtlReply *reply)
 	int rc = CTL_FAIL;
 	if (cols == NULL || cells == NULL || buf == NULL)
 		goto done;
-	cols[0] = (out_col_t){"owner", "owner", OUT_TEXT};
-	cols[1] = (out_col_t){"id", "id", OUT_TEXT};
-	for (size_t i = 0; i < nf; i++)
-		cols[i + 2] = (out_col_t){linli_field_name(ctl->kind, i),
-		                          linli_field_name(ctl->kind, i), OUT_TEXT};
+	cols[0] = (out_col_t){"owner", names_field(ctl->kind, "owner"), OUT_TEXT};
+	cols[1] = (out_col_t){"id", names_field(ctl->kind, "id"), OUT_TEXT};
+	for (size_t i = 0; i < nf; i++) {
+		const char *field = linli_field_name(ctl->kind, i);
+		cols[i + 2] = (out_col_t){field, names_field(ctl->kind, field), OUT_TEXT};
+	}
 	if ((t = out_table_new(NULL, cols, n, OUT_CELL_MAX)) == NULL)
 		goto done;
 	for (size_t r = 0; r < reply->n_entries; r++) {
@@ -322,7 +390,8 @@ static int print_list(void *arg, const Linli__CtlReply *reply)
 		cells[1] = strdup(linli_record_id(e->record));
 		for (size_t i = 0; i < nf; i++) {
 			linli_record_get(e->record, i, buf, VALUE_MAX);
-			cells[i + 2] = strdup(buf);
+			cells[i + 2] =
+			    strdup(names_value(ctl->kind, linli_field_name(ctl->kind, i), buf));
 		}
 		bool ok = true;
 		for (size_t i = 0; i < n; i++)
@@ -407,7 +476,7 @@ static int build_filters(const ctl_t *ctl, int n, char **args, Linli__Filter *fi
 			goto done;
 		const char *name = linli_field_name(ctl->kind, (size_t)idx);
 		if (linli_record_set(scratch, name, value, err, sizeof(err)) != 0) {
-			rc = ctl_fail("filter %s", err);
+			rc = value_refused(ctl, _("filter"), idx, value, err);
 			goto done;
 		}
 		linli_record_get(scratch, (size_t)idx, buf, VALUE_MAX);

@@ -13,6 +13,8 @@
 
 #include "ctl/client.h"
 #include "ctl/ctl.h"
+#include "ctl/i18n.h"
+#include "ctl/names.h"
 #include "ctl/output.h"
 #include "proto/stats.h"
 
@@ -21,14 +23,15 @@
 /* "45s", "12m05s", "3h12m", "2d04h". */
 static void duration(uint64_t s, char *buf, size_t len)
 {
+	typedef unsigned long long ull;
 	if (s < 60)
-		snprintf(buf, len, "%" PRIu64 "s", s);
+		snprintf(buf, len, _("%llus"), (ull)s);
 	else if (s < 3600)
-		snprintf(buf, len, "%" PRIu64 "m%02" PRIu64 "s", s / 60, s % 60);
+		snprintf(buf, len, _("%llum%02llus"), (ull)(s / 60), (ull)(s % 60));
 	else if (s < 86400)
-		snprintf(buf, len, "%" PRIu64 "h%02" PRIu64 "m", s / 3600, s % 3600 / 60);
+		snprintf(buf, len, _("%lluh%02llum"), (ull)(s / 3600), (ull)(s % 3600 / 60));
 	else
-		snprintf(buf, len, "%" PRIu64 "d%02" PRIu64 "h", s / 86400, s % 86400 / 3600);
+		snprintf(buf, len, _("%llud%02lluh"), (ull)(s / 86400), (ull)(s % 86400 / 3600));
 }
 
 static uint64_t services(const Linli__Stats *s, int cat)
@@ -36,14 +39,21 @@ static uint64_t services(const Linli__Stats *s, int cat)
 	return (size_t)cat < s->n_services ? s->services[cat] : 0;
 }
 
-static const char *label(const Linli__Stats *s)
-{
-	return s->name[0] ? s->name : s->owner;
-}
-
 static bool is_total(const Linli__Stats *s)
 {
 	return strcmp(s->owner, "total") == 0;
+}
+
+/* A row's name: the community's (Chinese in a Chinese locale), or "total". */
+static const char *label(const Linli__Stats *s)
+{
+	return is_total(s) ? _("total") : names_owner(s->owner, s->name);
+}
+
+/* A category's name as a heading and in "missing". */
+static const char *category(int k)
+{
+	return names_value(LINLI_KIND_SERVICE, "category", linli_category_name(k));
 }
 
 typedef char cell_t[96]; /* fits the longest "missing" list */
@@ -73,9 +83,8 @@ static int service_table(const Linli__CtlReply *r, out_table_t *t)
 		c[NCAT + 2][0] = '\0';
 		for (int k = 1; k < NCAT; k++)
 			if (services(s, k) == 0 && off < sizeof(c[0]))
-				off +=
-				    (size_t)snprintf(c[NCAT + 2] + off, sizeof(c[0]) - off, "%s%s",
-				                     off ? "," : "", linli_category_name(k));
+				off += (size_t)snprintf(c[NCAT + 2] + off, sizeof(c[0]) - off,
+				                        "%s%s", off ? "," : "", category(k));
 		if (off == 0)
 			snprintf(c[NCAT + 2], sizeof(c[0]), "-");
 		if (add_row(t, c, NCAT + 3) != 0)
@@ -116,7 +125,7 @@ static int replication_table(const Linli__CtlReply *r, out_table_t *t)
 		const Linli__Stats *s = r->stats[i];
 		cell_t c[7];
 		snprintf(c[0], sizeof(c[0]), "%s", s->owner);
-		snprintf(c[1], sizeof(c[0]), "%s", s->name);
+		snprintf(c[1], sizeof(c[0]), "%s", label(s));
 		snprintf(c[2], sizeof(c[0]), "%" PRIu64, s->seq_public);
 		snprintf(c[3], sizeof(c[0]), "%" PRIu64, s->seq_personal);
 		/* A head of 0 means the owner never told us how far it is. */
@@ -129,11 +138,11 @@ static int replication_table(const Linli__CtlReply *r, out_table_t *t)
 		if (is_total(s)) {
 			snprintf(c[5], sizeof(c[0]), "-");
 		} else if (s->last_heard == 0) {
-			snprintf(c[5], sizeof(c[0]), "never");
+			snprintf(c[5], sizeof(c[0]), "%s", _("never"));
 		} else {
 			char d[32];
 			duration(now > s->last_heard ? now - s->last_heard : 0, d, sizeof(d));
-			snprintf(c[5], sizeof(c[0]), "%s ago", d);
+			snprintf(c[5], sizeof(c[0]), _("%s ago"), d);
 		}
 		snprintf(c[6], sizeof(c[0]), "%" PRIu64, s->refused);
 		if (add_row(t, c, 7) != 0)
@@ -144,39 +153,40 @@ static int replication_table(const Linli__CtlReply *r, out_table_t *t)
 
 static int print_tables(const Linli__CtlReply *r)
 {
-	out_col_t scols[NCAT + 3] = {{"name", "name", OUT_TEXT}};
+	out_col_t scols[NCAT + 3] = {{"name", N_("name"), OUT_TEXT}};
 	for (int k = 1; k <= NCAT; k++)
-		scols[k] = (out_col_t){linli_category_name(k), linli_category_name(k), OUT_NUMBER};
-	scols[NCAT + 1] = (out_col_t){"total", "total", OUT_NUMBER};
-	scols[NCAT + 2] = (out_col_t){"missing", "missing", OUT_TEXT};
+		scols[k] = (out_col_t){linli_category_name(k), category(k), OUT_NUMBER};
+	scols[NCAT + 1] = (out_col_t){"total", N_("total"), OUT_NUMBER};
+	scols[NCAT + 2] = (out_col_t){"missing", N_("missing"), OUT_TEXT};
 	static const out_col_t rcols[] = {
-	    {"name", "name", OUT_TEXT},
-	    {"partners", "partners", OUT_NUMBER},
-	    {"items", "items", OUT_NUMBER},
-	    {"grids_l1", "grids L1", OUT_NUMBER},
-	    {"grids_l2", "grids L2", OUT_NUMBER},
-	    {"households", "households", OUT_NUMBER},
-	    {"rented", "rented", OUT_NUMBER},
-	    {"central", "central", OUT_NUMBER},
-	    {"linked", "linked", OUT_NUMBER},
-	    {"requests_open", "req open", OUT_NUMBER},
-	    {"requests_resolved", "req resolved", OUT_NUMBER},
-	    {"median_resolve", "median resolve", OUT_NUMBER},
-	    {"events", "events", OUT_NUMBER},
-	    {"participants", "participants", OUT_NUMBER},
+	    {"name", N_("name"), OUT_TEXT},
+	    {"partners", N_("partners"), OUT_NUMBER},
+	    {"items", N_("items"), OUT_NUMBER},
+	    {"grids_l1", N_("grids L1"), OUT_NUMBER},
+	    {"grids_l2", N_("grids L2"), OUT_NUMBER},
+	    {"households", N_("households"), OUT_NUMBER},
+	    {"rented", N_("rented"), OUT_NUMBER},
+	    {"central", N_("central"), OUT_NUMBER},
+	    {"linked", N_("linked"), OUT_NUMBER},
+	    {"requests_open", N_("req open"), OUT_NUMBER},
+	    {"requests_resolved", N_("req resolved"), OUT_NUMBER},
+	    {"median_resolve", N_("median resolve"), OUT_NUMBER},
+	    {"events", N_("events"), OUT_NUMBER},
+	    {"participants", N_("participants"), OUT_NUMBER},
 	};
 	static const out_col_t pcols[] = {
-	    {"owner", "owner", OUT_TEXT},
-	    {"name", "name", OUT_TEXT},
-	    {"seq_public", "seq public", OUT_NUMBER},
-	    {"seq_personal", "seq personal", OUT_NUMBER},
-	    {"behind", "behind", OUT_NUMBER},
-	    {"last_heard", "last heard", OUT_NUMBER},
-	    {"refused", "refused", OUT_NUMBER},
+	    {"owner", N_("owner"), OUT_TEXT},
+	    {"name", N_("name"), OUT_TEXT},
+	    {"seq_public", N_("seq public"), OUT_NUMBER},
+	    {"seq_personal", N_("seq personal"), OUT_NUMBER},
+	    {"behind", N_("behind"), OUT_NUMBER},
+	    {"last_heard", N_("last heard"), OUT_NUMBER},
+	    {"refused", N_("refused"), OUT_NUMBER},
 	};
-	out_table_t *ts = out_table_new("Services by 1+6+X category", scols, NCAT + 3, 0);
-	out_table_t *tr = out_table_new("Records", rcols, sizeof(rcols) / sizeof(rcols[0]), 0);
-	out_table_t *tp = out_table_new("Replication", pcols, sizeof(pcols) / sizeof(pcols[0]), 0);
+	out_table_t *ts = out_table_new(_("Services by 1+6+X category"), scols, NCAT + 3, 0);
+	out_table_t *tr = out_table_new(_("Records"), rcols, sizeof(rcols) / sizeof(rcols[0]), 0);
+	out_table_t *tp =
+	    out_table_new(_("Replication"), pcols, sizeof(pcols) / sizeof(pcols[0]), 0);
 	int rc = CTL_OK;
 	if (ts == NULL || tr == NULL || tp == NULL || service_table(r, ts) != 0 ||
 	    record_table(r, tr) != 0 || replication_table(r, tp) != 0) {
@@ -249,8 +259,8 @@ int cmd_stats(ctl_t *ctl, int argc, char **argv)
 		}
 		fputs(reply->n_stats ? "\n]\n" : "]\n", stdout);
 	} else if (reply->n_stats == 0) {
-		rc = ctl_fail("linlid reported no statistics%s%s", owner ? " for " : "",
-		              owner ? owner : "");
+		rc = owner ? ctl_fail("linlid reported no statistics for %s", owner)
+		           : ctl_fail("linlid reported no statistics");
 	} else {
 		rc = print_tables(reply);
 	}

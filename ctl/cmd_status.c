@@ -9,9 +9,22 @@
 
 #include "ctl/client.h"
 #include "ctl/ctl.h"
+#include "ctl/i18n.h"
+#include "ctl/names.h"
 #include "ctl/output.h"
 
-/* Sends verb and prints the reply's "name=value" lines. */
+/* The value of name in a status reply, or NULL. */
+static const char *status_value(const Linli__CtlReply *reply, const char *name)
+{
+	size_t len = strlen(name);
+	for (size_t i = 0; i < reply->n_status; i++)
+		if (strncmp(reply->status[i], name, len) == 0 && reply->status[i][len] == '=')
+			return reply->status[i] + len + 1;
+	return NULL;
+}
+
+/* Sends verb and prints the reply's "name=value" lines: as they are in
+ * JSON, labelled in the operator's language as text. */
 static int pairs_command(ctl_t *ctl, int argc, char **argv, const char *verb)
 {
 	if (argc > 0)
@@ -37,6 +50,14 @@ static int pairs_command(ctl_t *ctl, int argc, char **argv, const char *verb)
 			*eq = '\0';
 			values[i] = eq + 1;
 		}
+		if (ctl->json)
+			continue;
+		const char *owner = status_value(reply, "owner");
+		if (strcmp(names[i], "name") == 0 && owner != NULL)
+			values[i] = names_owner(owner, values[i]);
+		else
+			values[i] = names_status_value(values[i]);
+		names[i] = names_status(names[i]);
 	}
 	if (names == NULL || values == NULL || copies == NULL || (n > 0 && copies[n - 1] == NULL))
 		rc = ctl_fail("out of memory");
@@ -76,16 +97,6 @@ int cmd_digest(ctl_t *ctl, int argc, char **argv)
 	return pairs_command(ctl, argc, argv, "digest");
 }
 
-/* The value of name in a status reply, or NULL. */
-static const char *status_value(const Linli__CtlReply *reply, const char *name)
-{
-	size_t len = strlen(name);
-	for (size_t i = 0; i < reply->n_status; i++)
-		if (strncmp(reply->status[i], name, len) == 0 && reply->status[i][len] == '=')
-			return reply->status[i] + len + 1;
-	return NULL;
-}
-
 #define RESTORE_STALL_S 60 /* no progress this long: give up waiting */
 
 /* Starts the restore, then follows it in status until it ends. */
@@ -113,7 +124,7 @@ int cmd_restore(ctl_t *ctl, int argc, char **argv)
 		if (state == NULL) {
 			rc = ctl_fail("restore: the daemon does not report it");
 		} else if (strcmp(state, "done") == 0) {
-			printf("restored: %s change sets, generation %s\n",
+			printf(_("restored: %s change sets, generation %s\n"),
 			       progress ? progress : "?",
 			       status_value(reply, "epoch") ? status_value(reply, "epoch") : "?");
 			rc = CTL_OK;
@@ -124,7 +135,7 @@ int cmd_restore(ctl_t *ctl, int argc, char **argv)
 			snprintf(last, sizeof(last), "%s", progress);
 			moved = time(NULL);
 			if (!ctl->json)
-				fprintf(stderr, "restore: %s change sets\n", progress);
+				fprintf(stderr, _("restore: %s change sets\n"), progress);
 		} else if (time(NULL) - moved > RESTORE_STALL_S) {
 			rc = ctl_fail("restore: no progress for %d s (is the hub reachable? see "
 			              "linlictl status)",

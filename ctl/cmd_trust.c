@@ -10,6 +10,8 @@
 
 #include "ctl/client.h"
 #include "ctl/ctl.h"
+#include "ctl/i18n.h"
+#include "ctl/names.h"
 #include "ctl/output.h"
 #include "proto/keys.h"
 
@@ -55,17 +57,17 @@ int cmd_trust_add(ctl_t *ctl, int argc, char **argv)
 	entry.owner = (char *)owner;
 	entry.pubkey = hex;
 	entry.name = (char *)name;
-	snprintf(what, sizeof(what), "trusted %s %s", owner, hex);
+	snprintf(what, sizeof(what), _("trusted %s %s"), owner, hex);
 	return send_change(ctl, "trust-add", &entry, what);
 }
 
 int cmd_trust_list(ctl_t *ctl, int argc, char **argv)
 {
 	static const out_col_t cols[] = {
-	    {"owner", "owner", OUT_TEXT},
-	    {"name", "name", OUT_TEXT},
-	    {"status", "status", OUT_TEXT},
-	    {"pubkey", "pubkey", OUT_TEXT},
+	    {"owner", N_("owner"), OUT_TEXT},
+	    {"name", N_("name"), OUT_TEXT},
+	    {"status", N_("status"), OUT_TEXT},
+	    {"pubkey", N_("pubkey"), OUT_TEXT},
 	};
 	if (argc > 0)
 		return ctl_usage(ctl, "unexpected argument '%s'", argv[0]);
@@ -78,7 +80,11 @@ int cmd_trust_list(ctl_t *ctl, int argc, char **argv)
 	out_table_t *t = out_table_new(NULL, cols, 4, 0);
 	for (size_t i = 0; t != NULL && i < reply->n_trust; i++) {
 		const Linli__TrustEntry *e = reply->trust[i];
-		const char *row[] = {e->owner, e->name, e->status, e->pubkey};
+		/* Text shows names and statuses in the operator's language;
+		 * JSON what the daemon said. */
+		const char *row[] = {e->owner, ctl->json ? e->name : names_owner(e->owner, e->name),
+		                     ctl->json ? e->status : names_status_value(e->status),
+		                     e->pubkey};
 		if (out_table_add(t, row) != 0)
 			out_table_destroy(&t);
 	}
@@ -100,6 +106,6 @@ int cmd_trust_revoke(ctl_t *ctl, int argc, char **argv)
 	Linli__TrustEntry entry = LINLI__TRUST_ENTRY__INIT;
 	char what[64];
 	entry.owner = argv[0];
-	snprintf(what, sizeof(what), "revoked %s", argv[0]);
+	snprintf(what, sizeof(what), _("revoked %s"), argv[0]);
 	return send_change(ctl, "trust-revoke", &entry, what);
 }

@@ -1,17 +1,95 @@
+/*
+ * i18n: gettext set-up for linlictl (see i18n.h).
+ */
 #include "ctl/i18n.h"
 
 #include <locale.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #ifndef LOCALEDIR
 #define LOCALEDIR "/usr/local/share/locale"
 #endif
 
-void i18n_init(void)
+/* $LINLI_LOCALEDIR; else a build tree's: "locale" beside the binary
+ * (build/linlictl, build/locale), so a binary run where make built it
+ * speaks the operator's language before `make install`; else LOCALEDIR. */
+static const char *locale_dir(char *buf, size_t len)
 {
 	const char *dir = getenv("LINLI_LOCALEDIR");
-	setlocale(LC_ALL, "");
-	bindtextdomain(LINLI_TEXTDOMAIN, dir && dir[0] ? dir : LOCALEDIR);
+	if (dir != NULL && dir[0] != '\0')
+		return dir;
+	ssize_t n = readlink("/proc/self/exe", buf, len - sizeof("locale"));
+	char *slash = n > 0 ? memrchr(buf, '/', (size_t)n) : NULL;
+	if (slash != NULL) {
+		memcpy(slash + 1, "locale", sizeof("locale"));
+		if (access(buf, X_OK) == 0)
+			return buf;
+	}
+	return LOCALEDIR;
+}
+
+void i18n_init(void)
+{
+	char buf[4096];
+	const char *dir = locale_dir(buf, sizeof(buf));
+	if (setlocale(LC_ALL, "") == NULL) {
+		/* Asked for Chinese on a machine without the locale: say why
+		 * everything is English, and how to get it. */
+		const char *want = getenv("LC_ALL");
+		if (want == NULL || want[0] == '\0')
+			want = getenv("LC_MESSAGES");
+		if (want == NULL || want[0] == '\0')
+			want = getenv("LANG");
+		if (want != NULL && strncmp(want, "zh", 2) == 0)
+			fprintf(stderr,
+			        "linlictl: the locale %s is not installed, so messages are in "
+			        "English (as root: apt-get install locales; add \"%s UTF-8\" to "
+			        "/etc/locale.gen; locale-gen)\n",
+			        want, want);
+	}
+	bindtextdomain(LINLI_TEXTDOMAIN, dir);
 	bind_textdomain_codeset(LINLI_TEXTDOMAIN, "UTF-8");
 	textdomain(LINLI_TEXTDOMAIN);
+}
+
+const char *i18n_pgettext(const char *ctx, const char *msgid)
+{
+	/* A .mo file keys a message with a context as "ctx\004msgid". */
+	char key[256];
+	size_t c = strlen(ctx), m = strlen(msgid);
+	if (c + m + 2 > sizeof(key))
+		return msgid;
+	memcpy(key, ctx, c);
+	key[c] = '\004';
+	memcpy(key + c + 1, msgid, m + 1);
+	const char *t = gettext(key);
+	return t == key ? msgid : t;
+}
+
+const char *i18n_zh(const char *ctx, const char *msgid)
+{
+	static locale_t zh;
+	static int tried;
+	if (!tried) {
+		tried = 1;
+		zh = newlocale(LC_MESSAGES_MASK, "zh_CN.UTF-8", (locale_t)0);
+	}
+	if (zh == (locale_t)0)
+		return NULL;
+	/* Only this thread's messages switch, and only for the look-up. */
+	locale_t old = uselocale(zh);
+	const char *t = i18n_pgettext(ctx, msgid);
+	uselocale(old);
+	return t == msgid ? NULL : t;
+}
+
+const char *i18n_lang(void)
+{
+	const char *l = setlocale(LC_MESSAGES, NULL);
+	if (l == NULL || strcmp(l, "C") == 0 || strcmp(l, "POSIX") == 0)
+		return "";
+	return l;
 }

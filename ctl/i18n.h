@@ -1,7 +1,12 @@
 /* Translations of what linlictl says, with GNU gettext (gettext(3)).
  *
  * Wrap every message a person reads in _("..."); a string in a static
- * table that is translated where it is printed is marked N_("...").
+ * table that is translated where it is printed is marked N_("...").  A
+ * word that means different things in different places has a context:
+ * C_("household", "grid") looks up "grid" as a field of a household, and
+ * NC_ marks one in a table.  ctl_fail and ctl_usage translate their format
+ * themselves (`make pot` knows them as keywords): their callers pass the
+ * English literal.
  * The catalogue is po/<lang>.po, compiled to <localedir>/<lang>/
  * LC_MESSAGES/linli.mo by `make` (msgfmt), installed by `make install`. */
 #ifndef LINLI_CTL_I18N_H
@@ -11,13 +16,30 @@
 
 #define LINLI_TEXTDOMAIN "linli"
 
-#define _(s)  gettext(s)
-#define N_(s) (s)
+#define _(s)        gettext(s)
+#define N_(s)       (s)
+#define C_(ctx, s)  i18n_pgettext(ctx, s)
+#define NC_(ctx, s) (s)
 
 /* Sets the locale from the environment (LANG, LC_ALL, LC_MESSAGES) and
- * binds the "linli" text domain to $LINLI_LOCALEDIR when set (a build
- * tree: build/locale), else to the LOCALEDIR the binary was built with.
- * Nothing to undo; failures leave English. */
+ * binds the "linli" text domain to $LINLI_LOCALEDIR when set, else to
+ * "locale" beside the binary when there is one (a build tree: build/),
+ * else to the LOCALEDIR the binary was built with.  Says on stderr when a
+ * Chinese locale is asked for but not installed.  Nothing to undo;
+ * failures leave English. */
 void i18n_init(void);
+
+/* msgid in context ctx, translated; msgid itself when there is none.
+ * The result is static (the catalogue's, or msgid). */
+const char *i18n_pgettext(const char *ctx, const char *msgid);
+
+/* The same in Chinese whatever the locale (help shows the Chinese names
+ * beside the English ones): NULL when zh_CN.UTF-8 is not installed or has
+ * no translation. */
+const char *i18n_zh(const char *ctx, const char *msgid);
+
+/* The locale name of messages ("zh_CN.UTF-8"), what linlictl asks the
+ * daemon to answer in; "" for C and POSIX. */
+const char *i18n_lang(void);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "ctl/ctl.h"
 #include "ctl/i18n.h"
+#include "ctl/names.h"
 #include "ctl/output.h"
 
 #define DEFAULT_SOCKET "/run/linli/control.sock"
@@ -23,56 +24,57 @@ static int cmd_help(ctl_t *ctl, int argc, char **argv);
 static const ctl_cmd_t commands[] = {
     {"KIND", "add", cmd_add, "ID FIELD=VALUE...",
      "linlictl service add zl-canteen name='Seniors canteen' category=elderly walk_minutes=5",
-     "add a record"},
+     N_("add a record")},
     {"KIND", "set", cmd_set, "ID FIELD=VALUE...",
-     "linlictl household set hh-0102 phone=13800000000", "change some fields of a record"},
+     "linlictl household set hh-0102 phone=13800000000", N_("change some fields of a record")},
     {"KIND", "remove", cmd_remove, "ID", "linlictl event remove ev-2024-festival",
-     "remove a record"},
+     N_("remove a record")},
     {"KIND", "show", cmd_show, "ID [--owner CODE]", "linlictl grid show zl-g2 --owner 350582006006",
-     "print one record"},
+     N_("print one record")},
     {"KIND", "list", cmd_list, "[--owner CODE] [FIELD=VALUE...]",
-     "linlictl services list --owner 350582006006 category=medical", "list records"},
+     "linlictl services list --owner 350582006006 category=medical", N_("list records")},
     {"import", NULL, cmd_import, "FILE.csv [--kind KIND] [--encoding ENC] [--dry-run] [--batch N]",
      "linlictl import households.csv --encoding gbk",
-     "check a CSV file (UTF-8, or GBK with --encoding gbk; English or Chinese headers), then "
-     "add or replace all its records in one transaction, or with --dry-run say what it would "
-     "do"},
+     N_("check a CSV file (UTF-8, or GBK with --encoding gbk; English or Chinese headers), then "
+        "add or replace all its records in one transaction, or with --dry-run say what it "
+        "would do")},
     {"export", NULL, cmd_export, "KIND [--owner CODE] [FIELD=VALUE...] [-o FILE] [--bom]",
      "linlictl export household -o households.csv --bom",
-     "write records as CSV that import takes back (Chinese headers in a Chinese locale; --bom "
-     "for Excel)"},
-    {"status", NULL, cmd_status, "", "linlictl status", "what the daemon is doing"},
+     N_("write records as CSV that import takes back (Chinese headers in a Chinese locale; "
+        "--bom for Excel)")},
+    {"status", NULL, cmd_status, "", "linlictl status", N_("what the daemon is doing")},
     {"reload", NULL, cmd_reload, "", "linlictl reload",
-     "re-read the trust file (as SIGHUP does); the daemon's log says what changed"},
+     N_("re-read the trust file (as SIGHUP does); the daemon's log says what changed")},
     {"verify", NULL, cmd_verify, "", "linlictl verify",
-     "re-check every log's signatures and chain, and the records against them"},
+     N_("re-check every log's signatures and chain, and the records against them")},
     {"digest", NULL, cmd_digest, "", "linlictl digest",
-     "per log held: head, records and a hash of them, to compare replicas"},
+     N_("per log held: head, records and a hash of them, to compare replicas")},
     {"restore", NULL, cmd_restore, "", "linlictl restore",
-     "on a node with an empty database and its key: take its logs back from the hub"},
+     N_("on a node with an empty database and its key: take its logs back from the hub")},
     {"stats", NULL, cmd_stats, "[--owner CODE]", "linlictl stats",
-     "services, records and replication per community"},
+     N_("services, records and replication per community")},
     {"logs", NULL, cmd_logs, "", "linlictl logs",
-     "the head of every log held (seq per owner and log)"},
+     N_("the head of every log held (seq per owner and log)")},
     {"diverged", NULL, cmd_diverged, "", "linlictl diverged",
-     "on a server whose log diverged (another server writes as its community): what the hub "
-     "does not hold, as commands to enter it again"},
+     N_("on a server whose log diverged (another server writes as its community): what the hub "
+        "does not hold, as commands to enter it again")},
     {"trust", "add", cmd_trust_add, "CODE PUBKEY NAME",
      "linlictl trust add 350582006006 "
      "3679fc2f8d880d68d3cd857151c4170d3baf9e560f8ddcc707a81bb995a75e88 Zenglin",
-     "trust an owner's key; a new key for a listed owner retires its old one"},
+     N_("trust an owner's key; a new key for a listed owner retires its old one")},
     {"trust", "revoke", cmd_trust_revoke, "CODE", "linlictl trust revoke 350582006003",
-     "refuse an owner's new change sets and links; its history still verifies"},
+     N_("refuse an owner's new change sets and links; its history still verifies")},
     {"trust", "list", cmd_trust_list, "", "linlictl trust list",
-     "list trusted keys: current, retired (history only) or revoked"},
+     N_("list trusted keys: current, retired (history only) or revoked")},
     {"keygen", NULL, cmd_keygen, "[--data] FILE", "linlictl keygen --data /etc/linli/data_key",
-     "make a new signing key, or with --data the key that seals the database (no daemon "
-     "needed)"},
+     N_("make a new signing key, or with --data the key that seals the database (no daemon "
+        "needed)")},
     {"backup", NULL, cmd_backup, "FILE", "linlictl backup /var/backups/linli/2025-11-03.mdb",
-     "a checked, compacted copy of the running database; then says what else to keep"},
+     N_("a checked, compacted copy of the running database; then says what else to keep")},
     {"pubkey", NULL, cmd_pubkey, "FILE", "linlictl pubkey /etc/linli/key",
-     "print the public key of a signing key file, as keygen did (no daemon needed)"},
-    {"help", NULL, cmd_help, "", "linlictl help", "print this"},
+     N_("print the public key of a signing key file, as keygen did (no daemon needed)")},
+    {"help", NULL, cmd_help, "[KIND | COMMAND]", "linlictl help household",
+     N_("print this, or the fields of a kind of record, or one command's help")},
     {NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -82,7 +84,7 @@ int ctl_fail(const char *fmt, ...)
 	fflush(stdout);
 	fputs("linlictl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(stderr, _(fmt), ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	return CTL_FAIL;
@@ -102,11 +104,11 @@ int ctl_usage(const ctl_t *ctl, const char *fmt, ...)
 	va_list ap;
 	fputs("linlictl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vfprintf(stderr, _(fmt), ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	if (ctl->cmd != NULL) {
-		fputs("usage: ", stderr);
+		fputs(_("usage: "), stderr);
 		print_synopsis(ctl, ctl->cmd, stderr);
 	}
 	return CTL_USAGE;
@@ -114,23 +116,162 @@ int ctl_usage(const ctl_t *ctl, const char *fmt, ...)
 
 void ctl_print_usage(const ctl_t *ctl, FILE *out)
 {
-	fputs("usage: linlictl [-s PATH] [--json] COMMAND [ARGS]\n"
-	      "       linlictl --version\n\ncommands:\n",
+	fputs(_("usage: linlictl [-s PATH] [--json] COMMAND [ARGS]\n"
+	        "       linlictl KIND --help      the fields of a kind of record\n"
+	        "       linlictl --version\n\ncommands:\n"),
 	      out);
 	for (const ctl_cmd_t *c = ctl->table; c->word != NULL; c++) {
 		char head[96];
 		snprintf(head, sizeof(head), "%s%s%s%s%s", c->word, c->verb ? " " : "",
 		         c->verb ? c->verb : "", c->args[0] ? " " : "", c->args);
-		fprintf(out, "  %-44s %s\n      %s\n", head, c->help, c->example);
+		fprintf(out, "  %-44s %s\n      %s\n", head, _(c->help), c->example);
 	}
-	fputs("\nKIND is service, partner, grid, household, request or event (plurals work too).\n"
-	      "FIELD names are those of linli.proto; `linlictl KIND list` shows them as columns.\n"
-	      "options:\n"
-	      "  -s PATH   control socket (default: $LINLI_CONTROL, else " DEFAULT_SOCKET ")\n"
-	      "  --json    print JSON instead of text\n"
-	      "exit status: 0 done, 1 failed (one line on stderr says why), 2 usage error\n"
-	      "see linlictl(8)\n",
-	      out);
+	fprintf(out,
+	        _("\nKIND is service, partner, grid, household, request or event (plurals work "
+	          "too);\n`linlictl KIND --help` lists its fields and the values they take.\n"
+	          "options:\n"
+	          "  -s PATH   control socket (default: $LINLI_CONTROL, else %s)\n"
+	          "  --json    print JSON instead of text\n"
+	          "environment: LINLI_USER, the user linlid runs as (default linli): linlictl "
+	          "sends\n  only to a socket owned by root, you or that user, in directories no "
+	          "one else\n  can change\n"
+	          "exit status: 0 done, 1 failed (one line on stderr says why), 2 usage error\n"
+	          "LANG=zh_CN.UTF-8 gives Chinese; see linlictl(8)\n"),
+	        DEFAULT_SOCKET);
+}
+
+/* What field i of kind takes, and what help says beyond that. */
+static void field_values(linli_kind_t kind, size_t i, char *buf, size_t len)
+{
+	const char *name = linli_field_name(kind, i);
+	names_field_values(kind, i, buf, len);
+	size_t off = strlen(buf);
+	const char *note = names_field_note(kind, name);
+	if (note != NULL && off < len)
+		snprintf(buf + off, len - off, "; %s", note);
+}
+
+/* The fields of kind, their names in Chinese and English, and the values
+ * they take: one table, aligned in any locale. */
+static int print_fields(linli_kind_t kind, FILE *out)
+{
+	static const out_col_t cols[] = {
+	    {"field", N_("field"), OUT_TEXT},
+	    {"name", N_("name"), OUT_TEXT},
+	    {"values", N_("values"), OUT_TEXT},
+	};
+	char values[1024];
+	out_table_t *t = out_table_new(NULL, cols, 3, 0);
+	if (t == NULL)
+		return ctl_fail("out of memory");
+	snprintf(values, sizeof(values), _("1-%d of A-Z a-z 0-9 . _ -, not beginning with '-'"),
+	         LINLI_ID_MAX);
+	const char *shown = names_field(kind, "id"), *zh = names_field_zh(kind, "id");
+	const char *row[] = {"id", zh ? zh : strcmp(shown, "id") ? shown : "", values};
+	int rc = out_table_add(t, row);
+	for (size_t i = 0; rc == 0 && i < linli_field_count(kind); i++) {
+		const char *name = linli_field_name(kind, i);
+		shown = names_field(kind, name);
+		zh = names_field_zh(kind, name);
+		field_values(kind, i, values, sizeof(values));
+		row[0] = name;
+		row[1] = zh ? zh : strcmp(shown, name) ? shown : "";
+		row[2] = values;
+		rc = out_table_add(t, row);
+	}
+	if (rc == 0)
+		out_table_print(t, out, false);
+	out_table_destroy(&t);
+	return rc == 0 ? CTL_OK : ctl_fail("out of memory");
+}
+
+/* One full add of each kind, for its help (index: linli_kind_t). */
+static const char *const kind_examples[LINLI_KIND_COUNT] = {
+    NULL,
+    "linlictl service add zl-canteen name=长者助餐点 category=elderly provider=曾林社区 "
+    "walk_minutes=5 status=open",
+    "linlictl partner add zl-p01 name=晋江市科协 kind=群团组织 items='科普讲座;青少年科技课'",
+    "linlictl grid add zl-g2 name=第二网格 level=2 parent=zl-g1 worker=王芳",
+    "linlictl household add zl-h0102 grid=zl-g2 address='曾林 12 号' head_name=陈明 "
+    "phone=13800000000 size=4 rented=no",
+    "linlictl request add zl-r001 channel=grid-chat category=路灯 text=路灯坏了 status=open "
+    "opened_at='2025-11-03 08:00'",
+    "linlictl event add zl-e001 name=邻里节 category=leisure date=2025-11-08 participants=120",
+};
+
+/* linlictl KIND --help, linlictl KIND VERB --help, linlictl help KIND:
+ * the commands on that kind (or the one), its fields and an example. */
+static int print_kind_help(ctl_t *ctl, linli_kind_t kind, const ctl_cmd_t *only, FILE *out)
+{
+	const char *kname = linli_kind_name(kind), *zh = i18n_zh("kind", kname);
+	ctl->kind = kind;
+	fprintf(out, _("%s (%s): its commands, and its fields as FIELD=VALUE and CSV columns\n\n"),
+	        kname, zh ? zh : names_kind(kind));
+	int width = 0;
+	for (int pass = 0; pass < 2; pass++)
+		for (const ctl_cmd_t *c = ctl->table; c->word != NULL; c++) {
+			if (strcmp(c->word, "KIND") != 0 || (only != NULL && c != only))
+				continue;
+			char head[96];
+			int n = snprintf(head, sizeof(head), "linlictl %s %s %s", kname, c->verb,
+			                 c->args);
+			if (pass == 0 && n > width)
+				width = n;
+			else if (pass == 1)
+				fprintf(out, "  %-*s  %s\n", width, head, _(c->help));
+		}
+	fputc('\n', out);
+	int rc = print_fields(kind, out);
+	fprintf(out, _("\nexample:\n  %s\n"), kind_examples[kind]);
+	return rc;
+}
+
+/* The help of one command that is not on records. */
+static void print_command_help(const ctl_t *ctl, const ctl_cmd_t *c, FILE *out)
+{
+	fputs(_("usage: "), out);
+	print_synopsis(ctl, c, out);
+	fprintf(out, "  %s\n", _(c->help));
+	fprintf(out, _("example:\n  %s\n"), c->example);
+}
+
+/* Help for argv (a kind, or a command's words), to out. */
+static int help_for(ctl_t *ctl, int argc, char **argv, FILE *out)
+{
+	linli_kind_t kind = argc > 0 ? linli_kind_parse(argv[0]) : LINLI_KIND_NONE;
+	if (kind != LINLI_KIND_NONE) {
+		const ctl_cmd_t *only = NULL;
+		for (const ctl_cmd_t *c = ctl->table; argc > 1 && c->word != NULL; c++)
+			if (strcmp(c->word, "KIND") == 0 && strcmp(c->verb, argv[1]) == 0)
+				only = c;
+		return print_kind_help(ctl, kind, only, out);
+	}
+	for (const ctl_cmd_t *c = ctl->table; argc > 0 && c->word != NULL; c++) {
+		if (strcmp(c->word, argv[0]) != 0 || strcmp(c->word, "help") == 0)
+			continue;
+		if (c->verb != NULL && (argc < 2 || strcmp(c->verb, argv[1]) != 0))
+			continue;
+		print_command_help(ctl, c, out);
+		return CTL_OK;
+	}
+	ctl_print_usage(ctl, out);
+	return CTL_OK;
+}
+
+static bool is_help(const char *arg)
+{
+	return strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0;
+}
+
+/* Whether a command's arguments ask for help: --help or -h before "--".
+ * Then nothing else is done, whatever the other arguments say (`service
+ * add --help name=x` once added a service "--help"). */
+static bool wants_help(int argc, char **argv)
+{
+	for (int i = 0; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (is_help(argv[i]))
+			return true;
+	return false;
 }
 
 int ctl_option(const ctl_t *ctl, int argc, char **argv, int *i, const char *name,
@@ -163,10 +304,7 @@ int ctl_check_owner(const char *owner)
 
 static int cmd_help(ctl_t *ctl, int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	ctl_print_usage(ctl, stdout);
-	return CTL_OK;
+	return help_for(ctl, argc, argv, stdout);
 }
 
 /* Finds the command for argv[0] (and argv[1]); sets *words to how many
@@ -247,14 +385,24 @@ int main(int argc, char **argv)
 	int words;
 	bool known;
 	const ctl_cmd_t *cmd = find(&ctl, argc, argv, &words, &known);
+	if ((cmd != NULL && wants_help(argc - words, argv + words)) ||
+	    (cmd == NULL && known && argc > 1 && (is_help(argv[1]) || !strcmp(argv[1], "help")))) {
+		/* KIND --help, KIND VERB ... --help, COMMAND --help. */
+		int rc = help_for(&ctl, argc, argv, stdout);
+		return fflush(stdout) == 0 && rc == CTL_OK ? CTL_OK : CTL_FAIL;
+	}
 	if (cmd == NULL) {
+		linli_kind_t kind = linli_kind_parse(argv[0]);
 		if (known && argc > 1)
-			fprintf(stderr, "linlictl: unknown %s command '%s'\n", argv[0], argv[1]);
+			fprintf(stderr, _("linlictl: unknown %s command '%s'\n"), argv[0], argv[1]);
 		else if (known)
-			fprintf(stderr, "linlictl: '%s' needs a command after it\n", argv[0]);
+			fprintf(stderr, _("linlictl: '%s' needs a command after it\n"), argv[0]);
 		else
-			fprintf(stderr, "linlictl: unknown command '%s'\n", argv[0]);
-		ctl_print_usage(&ctl, stderr);
+			fprintf(stderr, _("linlictl: unknown command '%s'\n"), argv[0]);
+		if (kind != LINLI_KIND_NONE)
+			print_kind_help(&ctl, kind, NULL, stderr);
+		else
+			ctl_print_usage(&ctl, stderr);
 		return CTL_USAGE;
 	}
 	ctl.cmd = cmd;

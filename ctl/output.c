@@ -10,14 +10,21 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "ctl/i18n.h"
 #include "proto/record.h"
 
-static bool utf8;
+static bool utf8;       /* the locale's characters are UTF-8 */
+static locale_t widths; /* else C.UTF-8's, to measure with (none: a guess) */
 
 void out_init(void)
 {
 	setlocale(LC_ALL, "");
 	utf8 = strcmp(nl_langinfo(CODESET), "UTF-8") == 0;
+	/* Without a UTF-8 locale (LANG unset is C) wcwidth knows no Chinese,
+	 * yet records hold it and the terminal shows it two columns wide:
+	 * measure with C.UTF-8, which glibc always has, and print as is. */
+	if (!utf8)
+		widths = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 }
 
 /* Copies printable text of s into dst (if not NULL) while it fits in limit
@@ -28,13 +35,15 @@ static size_t walk(const char *s, size_t limit, char *dst, size_t *used)
 	memset(&st, 0, sizeof(st));
 	size_t w = 0, o = 0;
 	const char *p = s;
+	locale_t old = widths ? uselocale(widths) : (locale_t)0;
+	bool measure = utf8 || widths;
 	while (*p != '\0') {
 		size_t n = 1, cw = 1;
 		unsigned char c = (unsigned char)*p;
 		bool keep = false;
 		if (c < 0x80) {
 			keep = c >= 0x20 && c != 0x7f;
-		} else if (utf8) {
+		} else if (measure) {
 			wchar_t wc;
 			size_t r = mbrtowc(&wc, p, strnlen(p, MB_CUR_MAX), &st);
 			if (r == (size_t)-1 || r == (size_t)-2 || r == 0) {
@@ -66,6 +75,8 @@ static size_t walk(const char *s, size_t limit, char *dst, size_t *used)
 		w += cw;
 		p += n;
 	}
+	if (old != (locale_t)0)
+		uselocale(old);
 	if (dst != NULL)
 		dst[o] = '\0';
 	if (used != NULL)
@@ -207,7 +218,7 @@ void out_table_print(const out_table_t *t, FILE *out, bool json)
 	/* Row 0 is the header. */
 	for (size_t k = 0; k < n; k++) {
 		size_t j = k % t->ncols;
-		const char *src = k < t->ncols ? t->cols[j].header : t->cells[k - t->ncols];
+		const char *src = k < t->ncols ? _(t->cols[j].header) : t->cells[k - t->ncols];
 		if ((text[k] = out_clean(src, k < t->ncols ? 0 : t->maxw, &width[k])) == NULL)
 			goto done;
 		if (width[k] > colw[j])
@@ -227,36 +238,36 @@ done:
 	free(colw);
 }
 
-void out_table_print_page(const out_table_t *t, FILE *out, size_t *widths)
+void out_table_print_page(const out_table_t *t, FILE *out, size_t *colw)
 {
 	bool first = true;
 	for (size_t j = 0; j < t->ncols; j++)
-		first = first && widths[j] == 0;
+		first = first && colw[j] == 0;
 	if (first) {
 		/* The header and this page's rows set the widths. */
 		for (size_t k = 0; k < (t->nrows + 1) * t->ncols; k++) {
 			size_t j = k % t->ncols, w;
-			const char *src = k < t->ncols ? t->cols[j].header : t->cells[k - t->ncols];
+			const char *src = k < t->ncols ? _(t->cols[j].header) : t->cells[k - t->ncols];
 			char *text = out_clean(src, k < t->ncols ? 0 : t->maxw, &w);
 			free(text);
-			if (w > widths[j])
-				widths[j] = w;
+			if (w > colw[j])
+				colw[j] = w;
 		}
 		for (size_t j = 0; j < t->ncols; j++) {
 			size_t w;
-			char *text = out_clean(t->cols[j].header, 0, &w);
+			char *text = out_clean(_(t->cols[j].header), 0, &w);
 			if (text != NULL)
-				print_cell(out, text, w, widths[j], t->cols[j].type,
+				print_cell(out, text, w, colw[j], t->cols[j].type,
 				           j + 1 == t->ncols);
 			free(text);
 		}
 	}
 	for (size_t k = 0; k < t->nrows * t->ncols; k++) {
 		size_t j = k % t->ncols, w;
-		size_t maxw = t->maxw && t->maxw < widths[j] ? t->maxw : widths[j];
+		size_t maxw = t->maxw && t->maxw < colw[j] ? t->maxw : colw[j];
 		char *text = out_clean(t->cells[k], maxw, &w);
 		if (text != NULL)
-			print_cell(out, text, w, widths[j], t->cols[j].type, j + 1 == t->ncols);
+			print_cell(out, text, w, colw[j], t->cols[j].type, j + 1 == t->ncols);
 		free(text);
 	}
 }

@@ -2,10 +2,10 @@
  * output: everything linlictl prints on stdout goes through here, as text
  * for people or as JSON for scripts (--json), from the same table.
  *
- * Text is measured in terminal columns: with a UTF-8 locale (setlocale in
- * out_init) a Chinese character counts two columns; with any other locale
- * every code point counts one, an approximation that at least never cuts a
- * character in half.  Control characters and invalid bytes print as '?':
+ * Text is measured in terminal columns: a Chinese character counts two, in
+ * a UTF-8 locale (setlocale in out_init) and in any other (C, or no LANG)
+ * as C.UTF-8 measures it, since records are UTF-8 whatever the locale.
+ * Control characters and invalid bytes print as '?':
  * records come from ten communities and must not drive the terminal.
  */
 #ifndef LINLICTL_OUTPUT_H
@@ -32,7 +32,7 @@ enum {
 
 typedef struct {
 	const char *key;    /* JSON member */
-	const char *header; /* text column heading */
+	const char *header; /* text column heading, translated when printed (N_) */
 	int type;
 } out_col_t;
 
@@ -50,10 +50,10 @@ size_t out_table_rows(const out_table_t *t);
 void out_table_print(const out_table_t *t, FILE *out, bool json);
 
 /* Text of a table printed a page at a time (a list of any length, with
- * memory for one page): widths holds a column width per column, zeros
+ * memory for one page): colw holds a width per column, zeros
  * before the first page.  The first page sets them (and prints the
  * header); later pages keep them, cutting a wider cell to its column. */
-void out_table_print_page(const out_table_t *t, FILE *out, size_t *widths);
+void out_table_print_page(const out_table_t *t, FILE *out, size_t *colw);
 
 /* "name: value" lines with the values aligned, or one JSON object of strings. */
 void out_pairs(FILE *out, const char *const *names, const char *const *values, size_t n, bool json);

@@ -10,8 +10,12 @@
  */
 #include "daemon/auth.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <zmq.h>
+
+#include "daemon/addrset.h"
 
 #include "daemon/linkmon.h"
 #include "daemon/log.h"
@@ -66,6 +70,26 @@ int auth_server(linlid_t *d, void *sock)
 	return 0;
 }
 
+/* Whether the peer address of ZAP request m (text, as libzmq gives it) is
+ * in allow. */
+static bool zap_address_allowed(const addrset_t *allow, zmsg_t *m)
+{
+	char text[ADDR_TEXT];
+	uint8_t ip[ADDR_LEN];
+	struct sockaddr_in in4 = {.sin_family = AF_INET};
+	struct sockaddr_in6 in6 = {.sin6_family = AF_INET6};
+	uint16_t port;
+	if (!zmsg_str(m, 3, text, sizeof(text)))
+		return false;
+	if (inet_pton(AF_INET, text, &in4.sin_addr) == 1)
+		addr_of((struct sockaddr *)&in4, ip, &port);
+	else if (inet_pton(AF_INET6, text, &in6.sin6_addr) == 1)
+		addr_of((struct sockaddr *)&in6, ip, &port);
+	else
+		return false;
+	return addrset_has(allow, ip);
+}
+
 /* Whose a link's CURVE key is, or why it gets no link. */
 static const trust_entry_t *key_owner(linlid_t *d, zmsg_t *m, const char **why)
 {
@@ -75,6 +99,11 @@ static const trust_entry_t *key_owner(linlid_t *d, zmsg_t *m, const char **why)
 		return NULL;
 	*why = "not a CURVE link of the linli domain";
 	if (!zmsg_is(m, 2, ZAP_DOMAIN) || !zmsg_is(m, 5, "CURVE"))
+		return NULL;
+	/* The gate closes such a connection as it is accepted (linkgate.h), on
+	 * its own thread: one whose handshake came first ends here. */
+	*why = "its address is not in allow_from";
+	if (d->cfg.allow_from.n > 0 && !zap_address_allowed(&d->cfg.allow_from, m))
 		return NULL;
 	const trust_entry_t *t = trust_find_curve(&d->trust, zmsg_data(m, 6));
 	*why = "its key is not an owner's current key in the trust list (or the owner is revoked)";

@@ -19,6 +19,7 @@
 
 #include "daemon/log.h"
 #include "daemon/verify.h"
+#include "proto/files.h"
 
 #define ERR_MAX (LINLI_ERR_MAX + 2 * PATH_MAX)
 
@@ -28,8 +29,11 @@ struct backup {
 	atomic_bool done; /* the thread has finished: the fields below are its */
 	bool reported;    /* its result was given (backup_poll) */
 	char path[PATH_MAX];
-	char tmp[PATH_MAX]; /* path.partXXXXXX, while it is written and checked */
-	int fd;             /* of tmp */
+	/* .NAME.PID.tmp beside path (file.tmp_path), while it is written and
+	 * checked (proto/files.h: in a directory no one else can change,
+	 * never through a link). */
+	linli_wfile_t file;
+	int fd; /* file.fd */
 	uint64_t started_ms, ended_ms;
 	linli_store_t *store; /* the daemon's, copied from */
 	/* What verify_store reads of the daemon (trust list, key, settings),
@@ -51,33 +55,6 @@ static void fail(struct backup *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The directory of path, durably: after a rename, the new name too. */
-static void sync_dir(const char *path)
-{
-	char dir[PATH_MAX];
-	snprintf(dir, sizeof(dir), "%s", path);
-	int fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
-/* Gives tmp the name path, never replacing a file there. */
-static int name_it(const char *tmp, const char *path)
-{
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	/* A file system without RENAME_NOREPLACE: link refuses an existing
-	 * name just as well. */
-	if (link(tmp, path) != 0)
-		return -1;
-	unlink(tmp);
-	return 0;
-}
-
 static void *run(void *arg)
 {
 	struct backup *b = arg;
@@ -85,28 +62,24 @@ static void *run(void *arg)
 	struct stat st;
 	int rc = store_copy(b->store, b->fd);
 	if (rc != 0)
-		fail(b, "copying the database to %s: %s", b->tmp, store_strerror(rc));
+		fail(b, "copying the database to %s: %s", b->file.tmp_path, store_strerror(rc));
 	else if (fsync(b->fd) != 0)
-		fail(b, "%s: %s", b->tmp, strerror(errno));
-	else if ((rc = store_open_copy(b->store, b->tmp, &copy)) != 0)
-		fail(b, "the copy %s does not open: %s", b->tmp, store_strerror(rc));
+		fail(b, "%s: %s", b->file.tmp_path, strerror(errno));
+	else if ((rc = store_open_copy(b->store, b->file.tmp_path, &copy)) != 0)
+		fail(b, "the copy %s does not open: %s", b->file.tmp_path, store_strerror(rc));
 	if (copy != NULL) {
 		b->view->store = copy;
 		if (verify_store(b->view, &b->res) != 0)
 			fail(b, "the copy does not verify: %s", b->res.error);
 		store_close(&copy);
 	}
-	if (b->error[0] == '\0') {
-		if (name_it(b->tmp, b->path) != 0)
-			fail(b, "%s: %s", b->path, strerror(errno));
-		else
-			sync_dir(b->path);
-	}
+	if (b->error[0] == '\0')
+		linli_file_commit(&b->file, "backup", b->path, false, b->error, sizeof(b->error));
 	if (fstat(b->fd, &st) == 0)
 		b->bytes = (uint64_t)st.st_size;
 	b->ended_ms = now_ms();
 	if (b->error[0] != '\0') {
-		unlink(b->tmp);
+		linli_file_abort(&b->file);
 		log_err("backup to %s failed: %s", b->path, b->error);
 	} else {
 		log_info("backup to %s: %" PRIu64 " bytes in %.1f s, checked: %" PRIu64
@@ -198,27 +171,27 @@ int backup_start(linlid_t *d, const char *path, const backup_caller_t *who, char
 	memset(b, 0, sizeof(*b));
 	b->fd = -1;
 	snprintf(b->path, sizeof(b->path), "%s", path);
-	snprintf(b->tmp, sizeof(b->tmp), "%s.partXXXXXX", path);
 	if ((b->view = malloc(sizeof(*b->view))) == NULL) {
 		snprintf(err, errlen, "backup: out of memory");
 		return -1;
 	}
 	memcpy(b->view, d, sizeof(*d));
-	/* mkostemp: a new file (O_EXCL), mode 0600: the copy is sealed, but it
-	 * is the whole database all the same. */
-	if ((b->fd = mkostemp(b->tmp, O_CLOEXEC)) < 0) {
-		snprintf(err, errlen, "backup: %s: %s", b->tmp, strerror(errno));
+	/* Mode 0600: the copy is sealed, but it is the whole database all the
+	 * same.  Its directory may be the caller's too (it asked for it). */
+	const linli_write_t how = {.mode = 0600, .uid = LINLI_NO_UID, .gid = (gid_t)-1};
+	if (linli_file_begin(&b->file, "backup", path, &how, who->uid, err, errlen) != 0) {
 		free(b->view);
 		b->view = NULL;
 		return -1;
 	}
+	b->fd = b->file.fd;
 	b->store = d->store;
 	b->started_ms = now_ms();
 	atomic_init(&b->done, false);
 	int rc = pthread_create(&b->thread, NULL, run, b);
 	if (rc != 0) {
 		snprintf(err, errlen, "backup: cannot start its thread: %s", strerror(rc));
-		unlink(b->tmp);
+		linli_file_abort(&b->file);
 		close(b->fd);
 		free(b->view);
 		b->view = NULL;

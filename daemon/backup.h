@@ -32,7 +32,9 @@ typedef struct {
 } backup_caller_t;
 
 /* Starts a backup of d's database to path (absolute; its directory must
- * exist and be writable by the caller and by linlid; path must not).  0
+ * exist and be writable by the caller and by linlid, and pass
+ * linli_path_check with the caller trusted as an owner besides root and
+ * linlid's user; path must not exist).  0
  * once the thread runs, else -1 with the reason in err.  Creates
  * d->backup on first use. */
 int backup_start(linlid_t *d, const char *path, const backup_caller_t *who, char *err,

@@ -10,8 +10,9 @@
 #include <string.h>
 
 #include "daemon/log.h"
+#include "proto/files.h"
 
-typedef enum { T_STR, T_INT, T_ROLE, T_OWNER, T_LEVEL } type_t;
+typedef enum { T_STR, T_INT, T_ROLE, T_OWNER, T_LEVEL, T_NETS } type_t;
 
 typedef struct {
 	const char *name;
@@ -45,6 +46,11 @@ static const setting_t settings[] = {
     {"checkpoint_every", T_INT, INT(checkpoint_every), 2, 1000000, "1000", 0},
     {"log_level", T_LEVEL, INT(log_level), 0, 0, "info", 0},
     {"reader_warn_s", T_INT, INT(reader_warn_s), 1, 604800, "600", 0},
+    {"handshake_ms", T_INT, INT(handshake_ms), 500, 60000, "5000", 0},
+    {"unauth_max", T_INT, INT(unauth_max), 1, 16384, "256", 0},
+    {"unauth_per_address", T_INT, INT(unauth_per_address), 1, 16384, "16", 0},
+    {"fd_reserve", T_INT, INT(fd_reserve), 16, 65536, "128", 0},
+    {"allow_from", T_NETS, STR(allow_from_text), 0, 0, "", 0},
     {"claim_expiry_s", T_INT, INT(claim_expiry_s), 1, 86400, "120", 0},
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
@@ -95,6 +101,19 @@ static int set_value(config_t *cfg, const setting_t *s, const char *value, char 
 			return -1;
 		}
 		return 0;
+	case T_NETS: { /* the one list of networks: allow_from */
+		char bad[192];
+		if (strlen(value) >= s->size) {
+			snprintf(why, whylen, "%s: longer than %zu bytes", s->name, s->size - 1);
+			return -1;
+		}
+		if (addrset_parse(&cfg->allow_from, value, bad, sizeof(bad)) != 0) {
+			snprintf(why, whylen, "%s: %s", s->name, bad);
+			return -1;
+		}
+		snprintf(field, s->size, "%s", value);
+		return 0;
+	}
 	case T_LEVEL: {
 		int level = log_level_parse(value);
 		if (level < 0) {
@@ -188,13 +207,21 @@ int config_read(config_t *cfg, FILE *f, const char *path, char *err, size_t errl
 
 int config_load(config_t *cfg, const char *path, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
+	char *text;
+	size_t len;
+	/* What names every other file linlid trusts must be one no one else
+	 * could have changed, and must not hang the start if it is a FIFO. */
+	if (linli_file_read("config", path, CONFIG_FILE_MAX, &text, &len, NULL, err, errlen) != 0)
+		return -1;
+	FILE *f = fmemopen(text, len, "r");
 	if (f == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		snprintf(err, errlen, "config %s: %s", path, strerror(errno));
+		free(text);
 		return -1;
 	}
 	int rc = config_read(cfg, f, path, err, errlen);
 	fclose(f);
+	free(text);
 	return rc;
 }
 
@@ -207,6 +234,7 @@ void config_print(const config_t *cfg, FILE *out)
 		switch (s->type) {
 		case T_STR:
 		case T_OWNER:
+		case T_NETS:
 			fprintf(out, "%s = %s\n", s->name, (const char *)field);
 			break;
 		case T_INT:

@@ -10,9 +10,11 @@
 
 #include <stdio.h>
 
+#include "daemon/addrset.h"
 #include "proto/record.h"
 
 #define CONFIG_PATH_MAX 512
+#define CONFIG_FILE_MAX (256 << 10) /* bytes in a config file, comments included */
 
 typedef enum { ROLE_NODE = 1, ROLE_HUB = 2 } role_t;
 
@@ -36,12 +38,20 @@ typedef struct {
 	int checkpoint_every;
 	int log_level;
 	int reader_warn_s; /* another process's read transaction held longer is a problem */
+	/* hub: what a link connection may hold before it authenticates (linkgate.h) */
+	int handshake_ms;           /* its CURVE handshake must end within this */
+	int unauth_max;             /* connections in their handshake, in all */
+	int unauth_per_address;     /* the same, per source address (IPv6: per /64) */
+	int fd_reserve;             /* descriptors link connections may not take */
+	char allow_from_text[1000]; /* allow_from as written ("": any address) */
+	addrset_t allow_from;       /* the same, read */
 	/* hub: a node's claim about the hub's own log, unproven this long, is dropped */
 	int claim_expiry_s;
 } config_t;
 
-/* Reads path into cfg (defaults first).  On error returns -1 with the
- * reason ("file:line: ...") in err. */
+/* Reads path into cfg (defaults first): a file opened as linli_file_open
+ * opens what linli trusts (proto/files.h), of at most CONFIG_FILE_MAX
+ * bytes.  On error returns -1 with the reason ("file:line: ...") in err. */
 int config_load(config_t *cfg, const char *path, char *err, size_t errlen);
 /* The same from an open file; path only names it in messages. */
 int config_read(config_t *cfg, FILE *f, const char *path, char *err, size_t errlen);

@@ -19,6 +19,7 @@
  */
 #include <endian.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <inttypes.h>
@@ -38,6 +39,8 @@
 #include "daemon/compact.h"
 #include "daemon/ctlreq.h"
 #include "daemon/import.h"
+#include "daemon/linkgate.h"
+#include "daemon/i18n.h"
 #include "daemon/linkmon.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
@@ -46,6 +49,7 @@
 #include "daemon/versions.h"
 #include "daemon/zmsg.h"
 #include "proto/arena.h"
+#include "proto/files.h"
 #include "proto/linli.pb-c.h"
 
 #define CTL_MSG_MAX (64 << 20)
@@ -80,7 +84,8 @@ static level_t needs(const char *verb)
 
 typedef struct {
 	Linli__CtlReply reply;
-	char err[LINLI_ERR_MAX + 128];
+	char err[LINLI_ERR_MAX + 128]; /* in the language of the request */
+	char log[LINLI_ERR_MAX + 128]; /* fail()'s in English, for the log */
 	/* Storage the reply points into, freed after it is sent. */
 	Linli__Entry **entries;
 	size_t nentries, cap;
@@ -99,11 +104,16 @@ typedef struct {
 
 static int fail(reply_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* The reply's error in the operator's language (i18n.h), and in English
+ * for the log. */
 static int fail(reply_t *r, const char *fmt, ...)
 {
-	va_list ap;
+	va_list ap, again;
 	va_start(ap, fmt);
-	vsnprintf(r->err, sizeof(r->err), fmt, ap);
+	va_copy(again, ap);
+	vsnprintf(r->log, sizeof(r->log), fmt, ap);
+	vsnprintf(r->err, sizeof(r->err), _(fmt), again);
+	va_end(again);
 	va_end(ap);
 	return -1;
 }
@@ -191,7 +201,7 @@ static void add_problem(reply_t *r, const char *fmt, ...)
 		len += 2;
 	}
 	va_start(ap, fmt);
-	vsnprintf(r->problems + len, sizeof(r->problems) - len, fmt, ap);
+	vsnprintf(r->problems + len, sizeof(r->problems) - len, _(fmt), ap);
 	va_end(ap);
 }
 
@@ -412,8 +422,9 @@ static int do_list(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const ctlreq_t
 	if (rc < 0)
 		return fail(r, "store read failed");
 	if (show && r->nentries == 0)
-		return fail(r, "no %s %s%s%s", linli_kind_name(l.kind), q->record->id,
-		            q->owner[0] ? " of " : "", q->owner);
+		return q->owner[0] ? fail(r, "no %s %s of %s", linli_kind_name(l.kind),
+		                          q->record->id, q->owner)
+		                   : fail(r, "no %s %s", linli_kind_name(l.kind), q->record->id);
 	if (l.full)
 		log_warn("list: stopped at %d entries (linlictl older than paged lists)", LIST_MAX);
 	r->reply.n_entries = r->nentries;
@@ -592,6 +603,29 @@ static void add_status_line(void *r, const char *name, const char *value)
 		add_status(r, name, "%s", value);
 }
 
+/* The hub's link connections before they authenticate (linkgate.h). */
+static void add_gate_status(linlid_t *d, reply_t *r)
+{
+	linkgate_stats_t gs;
+	char problem[512];
+	linkgate_stats(d->linkgate, &gs);
+	add_status(r, "link_conns", "%" PRIu64, gs.conns);
+	add_status(r, "link_conns_unauthenticated", "%" PRIu64, gs.unauth);
+	add_status(r, "link_refused_unauthenticated", "%" PRIu64, gs.refused_unauth);
+	add_status(r, "link_refused_not_allowed", "%" PRIu64, gs.refused_not_allowed);
+	add_status(r, "link_refused_descriptors", "%" PRIu64, gs.refused_descriptors);
+	add_status(r, "link_accept_failed", "%" PRIu64, gs.accept_failed);
+	add_status(r, "link_handshakes_unfinished", "%" PRIu64, gs.unfinished);
+	if (gs.fds_open > 0)
+		add_status(r, "open_files", "%" PRIu64, gs.fds_open);
+	else
+		add_status(r, "open_files", "unknown");
+	add_status(r, "open_files_limit", "%" PRIu64, gs.nofile);
+	add_status(r, "fd_reserve", "%d", gs.fd_reserve);
+	if (linkgate_problem(d->linkgate, problem, sizeof(problem)) != NULL)
+		add_problem(r, "%s", problem);
+}
+
 static void do_status(linlid_t *d, reply_t *r)
 {
 	uint64_t used = 0, mapsize = 0, now = now_ms();
@@ -662,7 +696,7 @@ static void do_status(linlid_t *d, reply_t *r)
 			           d->diverged_from[LINLI_STREAM_PERSONAL]);
 		if (refusal && d->restore.state != RESTORE_CLAIMED &&
 		    d->restore.state != RESTORE_FETCHING)
-			add_problem(r, "%s", refusal);
+			add_problem(r, "%s", _(refusal));
 		if (d->clock_known && llabs(d->clock_offset_ms) > 60000)
 			add_problem(r, "this clock is %+.0f s off the hub's",
 			            (double)d->clock_offset_ms / 1000.0);
@@ -674,7 +708,7 @@ static void do_status(linlid_t *d, reply_t *r)
 		const char *refusal = hub_write_refusal(d);
 		add_status(r, "writes", "%s", refusal ? "refused" : "accepted");
 		if (refusal)
-			add_problem(r, "%s", refusal);
+			add_problem(r, "%s", _(refusal));
 		claims_status(d->claims, now, add_status_line, r);
 		for (size_t i = 0; i < d->npeers; i++) {
 			const peer_t *p = &d->peers[i];
@@ -703,6 +737,8 @@ static void do_status(linlid_t *d, reply_t *r)
 		add_status(r, "refused_unknown_key", "%" PRIu64, d->refused.unknown_key);
 		add_status(r, "refused_revoked", "%" PRIu64, d->refused.revoked);
 		add_status(r, "refused_old_key", "%" PRIu64, d->refused.old_key);
+		add_gate_status(d, r);
+		hub_flood_status(d, add_status_line, r);
 	}
 	for (size_t i = 0; i < BACKOFF_KEYS; i++) {
 		const backoff_t *b = &d->backoffs.b[i];
@@ -1138,9 +1174,13 @@ void control_on_request(linlid_t *d)
 			fail(&r, "%s", no);
 			r.reply.error = r.err;
 		}
-		if (no != NULL ||
-		    !dispatch(d, q, &r, zmsg_data(&m, 2), zmsg_size(&m, 2), level, &who)) {
-			log_warn("control: request refused: %s", r.err);
+		/* The reply in the language linlictl runs in; the log in English. */
+		i18n_begin(q != NULL ? q->lang : NULL);
+		bool ok = no == NULL &&
+		          dispatch(d, q, &r, zmsg_data(&m, 2), zmsg_size(&m, 2), level, &who);
+		i18n_end();
+		if (!ok) {
+			log_warn("control: request refused: %s", r.log[0] ? r.log : r.err);
 			d->refused.control++;
 		}
 		size_t len = linli__ctl_reply__get_packed_size(&r.reply);
@@ -1190,10 +1230,20 @@ static int grant_group(const char *path, gid_t gid)
 int control_start(linlid_t *d)
 {
 	char endpoint[CONFIG_PATH_MAX + 8];
+	i18n_bind(); /* replies in the language of each request */
 	snprintf(endpoint, sizeof(endpoint), "ipc://%s", d->cfg.control);
 	d->control = zmq_socket(d->zctx, ZMQ_ROUTER);
 	if (d->control == NULL || zsock_setup(d->control, 10000, CTL_MSG_MAX) != 0) {
 		log_err("control socket: %s", zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	/* The socket's directory is ours alone (files.h), or refused: then no
+	 * other user can put an impostor's socket in its place for linlictl,
+	 * nor swap a link in between the unlink, bind and chown below. */
+	char err[LINLI_FILE_ERR_MAX];
+	if (linli_path_check("control", d->cfg.control, false, LINLI_NO_UID, err, sizeof(err)) !=
+	    0) {
+		log_err("%s; not starting", err);
 		return -1;
 	}
 	/* A stale socket file from a killed daemon would make bind fail. */
@@ -1207,7 +1257,9 @@ int control_start(linlid_t *d)
 	}
 	if (d->cfg.control_group[0]) {
 		struct group *g = getgrnam(d->cfg.control_group);
-		if (g == NULL || chown(d->cfg.control, (uid_t)-1, g->gr_gid) != 0) {
+		/* Not through a link, even one only root or we could have made. */
+		if (g == NULL || fchownat(AT_FDCWD, d->cfg.control, (uid_t)-1, g->gr_gid,
+		                          AT_SYMLINK_NOFOLLOW) != 0) {
 			log_err("control_group %s: %s", d->cfg.control_group,
 			        g ? strerror(errno) : "no such group");
 			return -1;

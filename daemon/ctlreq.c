@@ -38,6 +38,8 @@ static const struct {
     {"backup-status", CTL_BACKUP_STATUS, false},
 };
 
+#define DASH_ID "an id never begins with '-' (it would read as an option)"
+
 static int fail(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -87,6 +89,9 @@ static int check_import(const Linli__CtlRequest *q, linli_kind_t kind, char *err
 		if (linli_record_kind(q->records[i]) != kind)
 			return fail(err, errlen, "import: record %zu is not a %s", i + 1,
 			            linli_kind_name(kind));
+		if (q->records[i]->id[0] == '-')
+			return fail(err, errlen, "import: record %zu (%.64s): %s", i + 1,
+			            q->records[i]->id, DASH_ID);
 		if (linli_record_validate(q->records[i], why, sizeof(why)) != 0)
 			return fail(err, errlen, "import: record %zu (%.64s): %s", i + 1,
 			            linli_id_shown(kind, q->records[i]->id), why);
@@ -159,6 +164,10 @@ int ctlreq_check(const Linli__CtlRequest *q, const config_t *cfg, ctlreq_t *out,
 		    !linli_id_valid(q->record->id))
 			return fail(err, errlen, "%s: a %s with a valid id is required", q->verb,
 			            linli_kind_name(out->kind));
+		/* Only a remove may name an id from before linli_id_writable. */
+		if (out->verb != CTL_REMOVE && !linli_id_writable(q->record->id))
+			return fail(err, errlen, "%s: %s %.64s: %s", q->verb,
+			            linli_kind_name(out->kind), q->record->id, DASH_ID);
 		/* An add carries the whole record: checked as an import's are. */
 		if (out->verb == CTL_ADD && linli_record_validate(q->record, why, sizeof(why)) != 0)
 			return fail(err, errlen, "add: %s %s: %s", linli_kind_name(out->kind),

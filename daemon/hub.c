@@ -31,7 +31,9 @@
 #include "daemon/auth.h"
 #include "daemon/claims.h"
 #include "daemon/compact.h"
+#include "daemon/i18n.h"
 #include "daemon/snapshot.h"
+#include "daemon/linkgate.h"
 #include "daemon/linkmsg.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
@@ -40,9 +42,39 @@
 #include "daemon/zmsg.h"
 #include "proto/linli.pb-c.h"
 
-#define PULL_BUDGET      256   /* change sets relayed per PULL */
-#define WANT_REPEAT_MS   1000  /* one WANT per gap per second */
-#define TWO_LINKS_LOG_MS 60000 /* two live links of one owner: logged this often */
+#define PULL_BUDGET      256        /* change sets relayed per PULL */
+#define PULL_BYTES       (4u << 20) /* and their bytes (the first goes whatever its size) */
+#define WANT_REPEAT_MS   1000       /* one WANT per gap per second */
+#define TWO_LINKS_LOG_MS 60000      /* two live links of one owner: logged this often */
+
+/* One community cannot delay the others' acknowledgements nor grow the
+ * hub's memory beyond a bound, whatever it sends (issue 12):
+ * - each message is held to the bound of its type before anything of it
+ *   is decoded (bounds[] below);
+ * - each connection's queues in libzmq are short (hub_start);
+ * - change sets wait in a queue per community, bounded in change sets and
+ *   bytes; the verifier takes the queues in turn and holds at most
+ *   PEER_VERIFY_JOBS of each community at once, so a change set has at
+ *   most that many of each other community ahead of it;
+ * - messages are read, and change sets applied, for a bounded time before
+ *   the acknowledgements owed go out;
+ * - a community that keeps sending what is refused is ignored for a while
+ *   (its messages are read and dropped), and its refusals are logged at a
+ *   bounded rate. */
+#define LINK_RCVHWM      4   /* messages libzmq holds per connection, inbound */
+#define LINK_SNDHWM      512 /* and outbound: two answers to a PULL and the replies */
+#define LINK_MS          20  /* reading messages before the replies go out */
+#define APPLY_MS         30  /* applying change sets before the batch commits */
+#define VERIFY_JOBS      64  /* change sets verified and not applied, all communities */
+#define PEER_VERIFY_JOBS 2   /* and of one community */
+#define QUEUE_JOBS       (2 * WINDOW_MAX)          /* change sets one community may have waiting */
+#define QUEUE_BYTES      (2u * LINLI_CS_MAX_BYTES) /* and their bytes */
+#define QUEUED_ALL       (64u << 20) /* all queues: the link waits while they hold more */
+#define STRIKE_WINDOW_MS 10000       /* refusals of a community counted over this */
+#define STRIKES_MAX      100         /* this many in the window: it is ignored */
+#define IGNORE_MIN_MS    10000       /* for this long, doubling while it goes on */
+#define IGNORE_MAX_MS    300000
+#define LINES_PER_MIN    100 /* refusal lines per community per minute, all causes */
 
 static const int streams[] = {LINLI_STREAM_PUBLIC, LINLI_STREAM_PERSONAL};
 
@@ -153,8 +185,10 @@ static conn_t *conn_find(peer_t *p, const uint8_t *rid, size_t rid_len)
 	return NULL;
 }
 
-static void send_to(linlid_t *d, const uint8_t *rid, size_t rid_len, size_t n,
-                    const void *const *data, const size_t *lens)
+/* 0, or -1 when the message could not be queued (the connection's queue
+ * is full: it does not read, or reads slowly; or it is gone). */
+static int send_to(linlid_t *d, const uint8_t *rid, size_t rid_len, size_t n,
+                   const void *const *data, const size_t *lens)
 {
 	const void *parts[6] = {rid};
 	size_t plens[6] = {rid_len};
@@ -162,8 +196,11 @@ static void send_to(linlid_t *d, const uint8_t *rid, size_t rid_len, size_t n,
 		parts[i + 1] = data[i];
 		plens[i + 1] = lens[i];
 	}
-	if (zsend(d->link, n + 1, parts, plens) != 0)
+	if (zsend(d->link, n + 1, parts, plens) != 0) {
 		log_debug("link: reply not sent: %s", zmq_strerror(zmq_errno()));
+		return -1;
+	}
+	return 0;
 }
 
 static void send_err(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *text)
@@ -301,14 +338,16 @@ static int collect_heads(const char *owner, int stream, const store_head_t *head
 }
 
 /* Sends p the change sets of a log after seq `after`, up to the head, at
- * most *budget of them (decremented). */
-static void send_log(linlid_t *d, linli_txn_t *txn, const peer_t *p, const char *owner, int stream,
-                     uint64_t after, size_t *budget)
+ * most *budget of them and, after the first, *bytes of them (both
+ * decremented).  Stops where p's queue is full. */
+static void send_log(linlid_t *d, linli_txn_t *txn, peer_t *p, const char *owner, int stream,
+                     uint64_t after, size_t *budget, size_t *bytes)
 {
 	store_head_t head;
 	if (store_head_get(txn, owner, stream, &head) != 0)
 		return;
-	for (uint64_t seq = after + 1; seq <= head.seq && *budget > 0; seq++, (*budget)--) {
+	for (uint64_t seq = after + 1; seq <= head.seq && *budget > 0 && *bytes > 0;
+	     seq++, (*budget)--) {
 		size_t frame_len;
 		const uint8_t *frame, *sig;
 		if (log_entry_get(txn, owner, stream, seq, &frame, &frame_len, &sig) != 0)
@@ -318,16 +357,26 @@ static void send_log(linlid_t *d, linli_txn_t *txn, const peer_t *p, const char 
 			break; /* held: its HEAD says so */
 		const void *parts[] = {"CS", owner, frame, sig};
 		size_t lens[] = {2, strlen(owner), frame_len, LINLI_SIG_LEN};
-		send_to(d, p->rid, p->rid_len, 4, parts, lens);
+		*bytes = frame_len >= *bytes ? 0 : *bytes - frame_len;
+		int rc = send_to(d, p->rid, p->rid_len, 4, parts, lens);
 		store_forget(txn); /* sent (copied): its opened bytes can go */
+		if (rc != 0) {
+			p->send_full_ms = now_ms();
+			*budget = 0;
+			break;
+		}
 	}
 }
 
-/* Relays up to PULL_BUDGET public change sets the node lacks. */
-static void serve_pull(linlid_t *d, linli_txn_t *txn, const peer_t *p, const heads_t *heads,
+/* Relays up to PULL_BUDGET public change sets the node lacks (PULL_BYTES
+ * of them).  Not to a node whose queue was found full within a second: it
+ * does not read what it asked for, and what waits for it is bounded. */
+static void serve_pull(linlid_t *d, linli_txn_t *txn, peer_t *p, const heads_t *heads,
                        const Linli__Cursors *have)
 {
-	size_t budget = PULL_BUDGET;
+	size_t budget = PULL_BUDGET, bytes = PULL_BYTES;
+	if (p->send_full_ms != 0 && now_ms() - p->send_full_ms < 1000)
+		return;
 	for (size_t i = 0; i < heads->n && budget > 0; i++) {
 		const char *owner = heads->owners[i];
 		uint64_t from = 0;
@@ -337,7 +386,7 @@ static void serve_pull(linlid_t *d, linli_txn_t *txn, const peer_t *p, const hea
 			if (strcmp(have->cursors[k]->owner, owner) == 0 &&
 			    have->cursors[k]->stream == LINLI__STREAM__PUBLIC)
 				from = have->cursors[k]->seq;
-		send_log(d, txn, p, owner, LINLI_STREAM_PUBLIC, from, &budget);
+		send_log(d, txn, p, owner, LINLI_STREAM_PUBLIC, from, &budget, &bytes);
 	}
 }
 
@@ -413,9 +462,53 @@ static uint32_t cause_hash(const char *text)
 	return h;
 }
 
+static void drop_queue(linlid_t *d, peer_t *p);
+
+/* One more refusal of what p sent: STRIKES_MAX of them within
+ * STRIKE_WINDOW_MS and p's messages are ignored (read and dropped) for
+ * IGNORE_MIN_MS, twice as long each time it starts again within
+ * IGNORE_MAX_MS of the last time, IGNORE_MAX_MS at most.  A node that
+ * sends a refused change set again after each quiet spell (every few
+ * seconds) is far from that; only a sender that ignores its refusals gets
+ * there. */
+static void strike(linlid_t *d, peer_t *p, const char *text)
+{
+	uint64_t now = now_ms();
+	if (now < p->ignore_until)
+		return;
+	if (now - p->strikes_ms >= STRIKE_WINDOW_MS) {
+		p->strikes_ms = now;
+		p->strikes = 0;
+	}
+	if (++p->strikes < STRIKES_MAX)
+		return;
+	bool again = p->ignore_until != 0 && now - p->ignore_until < IGNORE_MAX_MS;
+	p->ignore_ms = !again                             ? IGNORE_MIN_MS
+	               : 2 * p->ignore_ms > IGNORE_MAX_MS ? IGNORE_MAX_MS
+	                                                  : 2 * p->ignore_ms;
+	p->ignore_until = now + p->ignore_ms;
+	p->strikes = 0;
+	d->links_slowed++;
+	drop_queue(d, p); /* what it has waiting goes too: not acknowledged, sent again */
+	log_warn("community %s sent %d refused messages within %d s (the last: %s): its messages "
+	         "are ignored for %llu s",
+	         p->owner, STRIKES_MAX, STRIKE_WINDOW_MS / 1000, text,
+	         (unsigned long long)(p->ignore_ms / 1000));
+}
+
+/* Whether a message's sender is being ignored now (strike). */
+static bool ignored(linlid_t *d, zmsg_t *m)
+{
+	const char *owner = auth_sender(m);
+	const peer_t *p = owner ? hub_peer(d, owner) : NULL;
+	return p != NULL && now_ms() < p->ignore_until;
+}
+
 /* Logs why (a cause once a minute per owner, with a count of the repeats
- * in between), counts it (overall, and for owner when it is a trusted
- * one) and tells the sender on connection rid, every time. */
+ * in between, and at most LINES_PER_MIN lines a minute per sender), counts
+ * it (overall, and for owner when it is a trusted one), counts it against
+ * the sender (strike) and tells the sender on connection rid, every
+ * time. */
 static void refuse(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *owner,
                    uint64_t *counter, const char *fmt, ...)
 {
@@ -428,19 +521,35 @@ static void refuse(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *
 	peer_t *p = owner && trust_find(&d->trust, owner) ? peer_get(d, owner) : NULL;
 	if (p != NULL)
 		p->refused++;
+	/* The sender is the link's owner; a refusal that names no owner is
+	 * still that sender's. */
+	const char *from = owner ? owner : d->msg_from;
+	peer_t *sender = from && trust_find(&d->trust, from) ? peer_get(d, from) : NULL;
 	/* A sender that repeats what was refused (a node resending a change
-	 * set) is told every time, but logged once a minute per owner and
+	 * set) is told every time, but logged once a minute per sender and
 	 * reason, with a count. */
 	char key[40];
 	bool say;
-	snprintf(key, sizeof(key), "refused/%.16s/%08x", owner ? owner : "-", cause_hash(text));
-	const backoff_t *b = backoff_refused(&d->said, key, key, now_ms(), &say);
+	uint64_t now = now_ms();
+	snprintf(key, sizeof(key), "refused/%.16s/%08x", from ? from : "-", cause_hash(text));
+	const backoff_t *b = backoff_refused(&d->said, key, key, now, &say);
+	if (say && sender != NULL) {
+		/* Causes a sender can vary (an owner code it makes up) are not
+		 * one cause each: its lines are bounded all the same. */
+		if (now - sender->lines_ms >= BACKOFF_LOG_MS) {
+			sender->lines_ms = now;
+			sender->lines = 0;
+		}
+		say = sender->lines++ < LINES_PER_MIN;
+	}
 	if (say && b->skipped > 0)
 		log_warn("refused: %s (and %llu more like it since the last such line)", text,
 		         (unsigned long long)b->skipped);
 	else if (say)
 		log_warn("refused: %s", text);
 	send_err(d, rid, rid_len, text);
+	if (sender != NULL)
+		strike(d, sender, text);
 }
 
 #define RID(m)     zmsg_data(m, 0), zmsg_size(m, 0)
@@ -609,10 +718,11 @@ const char *hub_write_refusal(const linlid_t *d)
 	if (d->claims == NULL || !claims_open(d->claims) ||
 	    (behind = claims_behind(d->claims, own_head(d), &who)) == 0)
 		return NULL;
+	/* In the operator's language when a request asks (i18n.h). */
 	snprintf(why, sizeof(why),
-	         "the nodes hold more of the subdistrict's own log than this database (it was "
-	         "lost; %s proved it with change sets this hub signed and holds up to %llu): "
-	         "writes wait until it is taken back from them",
+	         _("the nodes hold more of the subdistrict's own log than this database (it was "
+	           "lost; %s proved it with change sets this hub signed and holds up to %llu): "
+	           "writes wait until it is taken back from them"),
 	         who, (unsigned long long)behind);
 	return why;
 }
@@ -724,11 +834,11 @@ static void on_fetch(linlid_t *d, zmsg_t *m)
 	peer_heard(p, m);
 	if (store_read_begin(d->store, &txn) != 0)
 		goto out;
-	size_t budget = PULL_BUDGET;
+	size_t budget = PULL_BUDGET, bytes = PULL_BYTES;
 	for (size_t i = 0; i < c->n_cursors; i++) {
 		int s = (int)c->cursors[i]->stream;
 		if (s == LINLI_STREAM_PUBLIC || s == LINLI_STREAM_PERSONAL)
-			send_log(d, txn, p, p->owner, s, c->cursors[i]->seq, &budget);
+			send_log(d, txn, p, p->owner, s, c->cursors[i]->seq, &budget, &bytes);
 	}
 	send_ack(d, txn, p, "RESTORING", 0);
 out:
@@ -858,7 +968,81 @@ static void on_snap(linlid_t *d, zmsg_t *m)
 		p->need_ack = true;
 }
 
-/* The checks that need no decoding, then off to the verifier. */
+/* A change set of p that its queue has no room for: dropped, not
+ * acknowledged, so the node sends it again.  A node keeps at most its
+ * window in flight (64 change sets, 1 MiB by default), far below the
+ * queue's bound: only a sender that ignores the protocol fills it, and it
+ * gets its turn at the verifier like the others, no more.  Logged once a
+ * minute per community, with a count. */
+static void queue_full(linlid_t *d, peer_t *p)
+{
+	char key[40];
+	bool say;
+	d->refused.queue_full++;
+	p->q_dropped++;
+	snprintf(key, sizeof(key), "queue/%.16s", p->owner);
+	const backoff_t *b = backoff_refused(&d->said, key, "queue full", now_ms(), &say);
+	if (say)
+		log_warn("change sets of %s come faster than the hub takes them: %zu of them "
+		         "(%zu bytes) wait already; %llu dropped since the last such line, to be "
+		         "sent again",
+		         p->owner, p->q_jobs, p->q_bytes, (unsigned long long)b->skipped + 1);
+}
+
+static void drop_queue(linlid_t *d, peer_t *p)
+{
+	verify_job_t *job;
+	while ((job = p->q_head) != NULL) {
+		p->q_head = job->next;
+		d->queued -= zmq_msg_size(&job->frame);
+		verify_job_free(&job);
+	}
+	p->q_tail = NULL;
+	p->q_jobs = p->q_bytes = 0;
+}
+
+void hub_stop(linlid_t *d)
+{
+	for (size_t i = 0; i < d->npeers; i++)
+		drop_queue(d, &d->peers[i]);
+}
+
+/* Hands the verifier the next change sets, one per community in turn,
+ * while it holds fewer than VERIFY_JOBS (and VERIFY_BYTES), and fewer than
+ * PEER_VERIFY_JOBS of each: applying is the hub's slowest step, and what a
+ * community has at the verifier is applied before what comes after it. */
+static void pump_verifier(linlid_t *d)
+{
+	while (d->verify_jobs < VERIFY_JOBS && d->verifying < VERIFY_BYTES && d->npeers > 0) {
+		peer_t *p = NULL;
+		for (size_t k = 0; k < d->npeers && p == NULL; k++) {
+			peer_t *c = &d->peers[(d->next_queue + k) % d->npeers];
+			if (c->q_head != NULL && c->v_jobs < PEER_VERIFY_JOBS)
+				p = c;
+		}
+		if (p == NULL)
+			return;
+		d->next_queue = (size_t)(p - d->peers) + 1;
+		verify_job_t *job = p->q_head;
+		p->q_head = job->next;
+		if (p->q_head == NULL)
+			p->q_tail = NULL;
+		job->next = NULL;
+		size_t bytes = zmq_msg_size(&job->frame);
+		p->q_jobs--;
+		p->q_bytes -= bytes;
+		d->queued -= bytes;
+		if (verifier_submit(d->verifier, &job) != 0) {
+			log_err("verifier: %s", zmq_strerror(zmq_errno()));
+			continue; /* not acknowledged: the node sends it again */
+		}
+		d->verifying += bytes;
+		d->verify_jobs++;
+		p->v_jobs++;
+	}
+}
+
+/* The checks that need no decoding, then into the owner's queue. */
 static void submit_cs(linlid_t *d, zmsg_t *m)
 {
 	char owner[LINLI_OWNER_MAX + 1];
@@ -890,8 +1074,14 @@ static void submit_cs(linlid_t *d, zmsg_t *m)
 		return;
 	}
 	peer_t *p = peer_get(d, owner);
-	if (p != NULL)
-		conn_of(m, d, p);
+	if (p == NULL)
+		return;
+	conn_of(m, d, p);
+	size_t bytes = zmsg_size(m, 3);
+	if (p->q_jobs >= QUEUE_JOBS || p->q_bytes + bytes > QUEUE_BYTES) {
+		queue_full(d, p);
+		return;
+	}
 	verify_job_t *job = verify_job_new();
 	if (job == NULL)
 		return; /* not acknowledged: the node sends it again */
@@ -900,11 +1090,14 @@ static void submit_cs(linlid_t *d, zmsg_t *m)
 	zmq_msg_move(&job->rid, &m->part[0]);
 	zmq_msg_move(&job->frame, &m->part[3]);
 	zmq_msg_move(&job->sig, &m->part[4]);
-	size_t bytes = zmq_msg_size(&job->frame);
-	if (verifier_submit(d->verifier, &job) != 0)
-		log_err("verifier: %s", zmq_strerror(zmq_errno()));
+	if (p->q_tail != NULL)
+		p->q_tail->next = job;
 	else
-		d->verifying += bytes;
+		p->q_head = job;
+	p->q_tail = job;
+	p->q_jobs++;
+	p->q_bytes += bytes;
+	d->queued += bytes;
 }
 
 /* A verified (or refused) change set: origin, sequence, chain, then apply. */
@@ -1072,13 +1265,20 @@ void hub_on_verified(linlid_t *d)
 	linli_txn_t *txn = NULL;
 	verify_job_t *job;
 	size_t bytes = 0;
+	uint64_t start = now_ms();
 	/* A batch is one transaction: bounded in change sets and in bytes, which
-	 * bounds the dirty pages LMDB holds in memory until the commit. */
-	for (int i = 0; i < d->cfg.batch_max && bytes < BATCH_BYTES &&
-	                (job = verifier_next(d->verifier)) != NULL;
+	 * bounds the dirty pages LMDB holds in memory until the commit, and in
+	 * time, which bounds how long the acknowledgements it owes wait. */
+	for (int i = 0;
+	     i < d->cfg.batch_max && bytes < BATCH_BYTES &&
+	     (i == 0 || now_ms() - start < APPLY_MS) && (job = verifier_next(d->verifier)) != NULL;
 	     i++) {
 		bytes += zmq_msg_size(&job->frame);
 		d->verifying -= zmq_msg_size(&job->frame);
+		d->verify_jobs--;
+		peer_t *from = peer_get(d, job->owner);
+		if (from != NULL && from->v_jobs > 0)
+			from->v_jobs--;
 		if (txn == NULL && store_write_begin(d->store, NULL, &txn) != 0) {
 			/* Nothing is acknowledged; a store that cannot even begin a
 			 * write is unusable until it is opened afresh. */
@@ -1090,17 +1290,63 @@ void hub_on_verified(linlid_t *d)
 			apply_job(d, txn, job);
 		verify_job_free(&job);
 	}
+	pump_verifier(d); /* verified while this batch commits */
 	if (txn != NULL)
 		commit_batch(d, &txn);
 	flush_replies(d);
 }
 
-/* Decoded change sets waiting to be applied take a few times their size:
- * while the verifier holds VERIFY_BYTES, the rest waits in the socket,
- * where each node's window bounds it. */
+/* Change sets wait in their communities' queues, each bounded; the link is
+ * not read while they hold QUEUED_ALL in all (several floods at once). */
 bool hub_wants_link(const linlid_t *d)
 {
-	return d->verifying < VERIFY_BYTES;
+	return d->queued < QUEUED_ALL;
+}
+
+/* The largest message of each type, in bytes of its parts after the
+ * routing id, held to before anything of it is decoded: only change sets
+ * (CS, and our own given back, RELAY) and snapshot chunks are large. */
+static const struct {
+	const char *type;
+	size_t max;
+} bounds[] = {
+    {"CS", LINLI_CS_MAX_BYTES + 256}, /* type, owner, signed bytes, signature */
+    {"RELAY", LINLI_CS_MAX_BYTES + 256},
+    /* A chunk holds 256 KiB of records (snapshot.c) and their keys, at most
+     * LINKMSG_CHUNK_RECORDS of them: under 1 MiB; twice that for room. */
+    {"SNAP", 2u << 20},
+    /* Cursors of at most 4 * TRUST_MAX owners (under 100 bytes each) and,
+     * in a HELLO, a schema (some hundred bytes today): under 30 KiB. */
+    {"HELLO", 64u << 10},
+    {"PULL", 64u << 10},
+    {"PROBE", 64u << 10},
+    {"FETCH", 64u << 10},
+    /* A signed statement of LINLI_STATEMENT_MAX bytes, or a SnapGet. */
+    {"RESTORE", 4096},
+    {"CKPT", 4096},
+    {"SNAPGET", 4096},
+};
+
+/* Refuses (true) a message over the bound of its type, or of no known
+ * type, before it is decoded. */
+static bool oversize(linlid_t *d, zmsg_t *m)
+{
+	size_t bytes = 0;
+	for (size_t i = 1; i < m->n; i++)
+		bytes += zmsg_size(m, i);
+	for (size_t i = 0; i < sizeof(bounds) / sizeof(bounds[0]); i++) {
+		if (!zmsg_is(m, 1, bounds[i].type))
+			continue;
+		if (bytes <= bounds[i].max)
+			return false;
+		refuse(d, RID(m), auth_sender(m), &d->refused.oversize,
+		       "%s message of %zu bytes from %s: over the bound of its type (%zu bytes)",
+		       bounds[i].type, bytes, auth_sender(m), bounds[i].max);
+		return true;
+	}
+	refuse(d, RID(m), NULL, &d->refused.malformed, "message of an unknown type from %s",
+	       auth_sender(m));
+	return true;
 }
 
 /* Whether the owner a message's link was authenticated as may still
@@ -1122,14 +1368,20 @@ static bool sender_allowed(linlid_t *d, zmsg_t *m)
 void hub_on_link(linlid_t *d)
 {
 	zmsg_t m;
-	for (int i = 0; i < d->cfg.batch_max && hub_wants_link(d) && zmsg_recv(d->link, &m) == 1;
+	uint64_t start = now_ms();
+	for (int i = 0; i < d->cfg.batch_max && hub_wants_link(d) &&
+	                (i == 0 || now_ms() - start < LINK_MS) && zmsg_recv(d->link, &m) == 1;
 	     i++) {
+		linkgate_heard(d->linkgate, &m);
+		d->msg_from = auth_sender(&m);
 		if (m.truncated || m.n < 2) {
 			const char *who = auth_sender(&m);
 			refuse(d, RID(&m), NULL, &d->refused.malformed,
 			       "message from %s with too %s parts (1 to %d)", who ? who : "nobody",
 			       m.truncated ? "many" : "few", ZMSG_PARTS_MAX - 1);
-		} else if (!sender_allowed(d, &m)) {
+		} else if (ignored(d, &m)) {
+			d->ignored++; /* strike() said so */
+		} else if (!sender_allowed(d, &m) || oversize(d, &m)) {
 			/* refused, with the reason */
 		} else if (zmsg_is(&m, 1, "CS")) {
 			submit_cs(d, &m);
@@ -1151,12 +1403,11 @@ void hub_on_link(linlid_t *d)
 			on_snapget(d, &m);
 		} else if (zmsg_is(&m, 1, "SNAP")) {
 			on_snap(d, &m);
-		} else {
-			refuse(d, RID(&m), NULL, &d->refused.malformed,
-			       "message of an unknown type from %s", auth_sender(&m));
 		}
 		zmsg_close(&m);
+		d->msg_from = NULL;
 	}
+	pump_verifier(d);
 	flush_replies(d);
 }
 
@@ -1175,14 +1426,30 @@ void hub_after_write(linlid_t *d)
 
 int hub_start(linlid_t *d)
 {
-	int one = 1, hwm = 100000;
+	/* libzmq bounds a connection's queues in messages, not bytes: few
+	 * inbound (LINK_RCVHWM), as a frame may be 8 MiB, so a community that
+	 * sends faster than the hub reads holds at most some 40 MiB here (with
+	 * the frame being received), and a node's window waits on its own side
+	 * instead; the hub reads each connection in turn, so a short queue
+	 * costs no turn.  Outbound (LINK_SNDHWM), room for two whole answers to
+	 * a PULL (PULL_BUDGET change sets, PULL_BYTES) and the replies between:
+	 * a node that does not read what it asked for finds its queue full,
+	 * and is then not served (serve_pull). */
+	int one = 1, rcvhwm = LINK_RCVHWM, sndhwm = LINK_SNDHWM;
 	d->link = zmq_socket(d->zctx, ZMQ_ROUTER);
 	if (d->link == NULL || auth_server(d, d->link) != 0)
 		return -1;
+	linkgate_opts_t gate = {.handshake_ms = d->cfg.handshake_ms,
+	                        .unauth_max = d->cfg.unauth_max,
+	                        .unauth_per_address = d->cfg.unauth_per_address,
+	                        .fd_reserve = d->cfg.fd_reserve,
+	                        .allow = &d->cfg.allow_from};
+	if ((d->linkgate = linkgate_new(d->zctx, d->link, &gate)) == NULL)
+		return -1;
 	if (zsock_setup(d->link, d->cfg.heartbeat_ms, ZMQ_MSG_MAX) != 0 ||
 	    zmq_setsockopt(d->link, ZMQ_ROUTER_MANDATORY, &one, sizeof(one)) != 0 ||
-	    zmq_setsockopt(d->link, ZMQ_SNDHWM, &hwm, sizeof(hwm)) != 0 ||
-	    zmq_setsockopt(d->link, ZMQ_RCVHWM, &hwm, sizeof(hwm)) != 0 ||
+	    zmq_setsockopt(d->link, ZMQ_SNDHWM, &sndhwm, sizeof(sndhwm)) != 0 ||
+	    zmq_setsockopt(d->link, ZMQ_RCVHWM, &rcvhwm, sizeof(rcvhwm)) != 0 ||
 	    zmq_bind(d->link, d->cfg.listen) != 0) {
 		log_err("listen %s: %s", d->cfg.listen, zmq_strerror(zmq_errno()));
 		return -1;
@@ -1194,4 +1461,30 @@ int hub_start(linlid_t *d)
 	if ((d->claims = claims_new((uint64_t)d->cfg.claim_expiry_s * 1000u)) == NULL)
 		return -1;
 	return 0;
+}
+
+void hub_flood_status(const linlid_t *d, void (*add)(void *, const char *, const char *), void *arg)
+{
+	char v[256];
+	uint64_t now = now_ms();
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)d->refused.oversize);
+	add(arg, "refused_oversize", v);
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)d->refused.queue_full);
+	add(arg, "refused_queue_full", v);
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)d->links_slowed);
+	add(arg, "links_slowed", v);
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)d->ignored);
+	add(arg, "messages_ignored", v);
+	for (size_t i = 0; i < d->npeers; i++) {
+		const peer_t *p = &d->peers[i];
+		if (now >= p->ignore_until)
+			continue;
+		snprintf(
+		    v, sizeof(v),
+		    "community %s sends refused messages: ignored for %llu s (%llu s left: the "
+		    "hub's log says what was refused)",
+		    p->owner, (unsigned long long)(p->ignore_ms / 1000),
+		    (unsigned long long)((p->ignore_until - now + 999) / 1000));
+		add(arg, "problem", v);
+	}
 }

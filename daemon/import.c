@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "daemon/ctlreq.h"
+#include "daemon/i18n.h"
 #include "daemon/log.h"
 #include "daemon/versions.h"
 
@@ -136,8 +137,8 @@ static int stage_records(struct imports *im, stage_t *s, const Linli__CtlRequest
 	if (rc == 0 &&
 	    (s->n + q->n_records > IMPORT_RECORDS_MAX || im->bytes + total > IMPORT_STAGE_BYTES)) {
 		snprintf(err, errlen,
-		         "import: more than %u records or %u MiB staged (all imports at once); "
-		         "import the file in parts; nothing was written",
+		         _("import: more than %u records or %u MiB staged (all imports at once); "
+		           "import the file in parts; nothing was written"),
 		         IMPORT_RECORDS_MAX, IMPORT_STAGE_BYTES >> 20);
 		rc = -2;
 	}
@@ -157,8 +158,8 @@ static int stage_records(struct imports *im, stage_t *s, const Linli__CtlRequest
 		free(buf);
 	}
 	if (rc == -1)
-		snprintf(err, errlen,
-		         "import: out of memory staging the records; nothing was written");
+		snprintf(err, errlen, "%s",
+		         _("import: out of memory staging the records; nothing was written"));
 	free(wire);
 	free(wire_len);
 	return rc == 0 ? 0 : -1;
@@ -176,11 +177,11 @@ static stage_t *stage_new(linlid_t *d, linli_kind_t kind, char *err, size_t errl
 	const char *refusal = write_refusal(d);
 	/* Said at the first batch, not after the whole file was sent. */
 	if (refusal != NULL) {
-		snprintf(err, errlen, "%s; nothing was written", refusal);
+		snprintf(err, errlen, _("%s; nothing was written"), _(refusal));
 		return NULL;
 	}
 	if (im == NULL) {
-		snprintf(err, errlen, "out of memory; nothing was written");
+		snprintf(err, errlen, "%s", _("out of memory; nothing was written"));
 		return NULL;
 	}
 	import_expire(d, now_ms());
@@ -194,8 +195,8 @@ static stage_t *stage_new(linlid_t *d, linli_kind_t kind, char *err, size_t errl
 		return s;
 	}
 	snprintf(err, errlen,
-	         "%d imports are being sent to this server already: try again once one of them "
-	         "is done; nothing was written",
+	         _("%d imports are being sent to this server already: try again once one of them "
+	           "is done; nothing was written"),
 	         IMPORTS_MAX);
 	return NULL;
 }
@@ -206,15 +207,17 @@ int import_stage(linlid_t *d, const Linli__CtlRequest *q, linli_kind_t kind, con
 	stage_t *s = q->import_id ? find(d, q->import_id) : stage_new(d, kind, err, errlen);
 	if (s == NULL) {
 		if (q->import_id != 0)
-			snprintf(err, errlen,
-			         "import %" PRIu64 " is not staged here (it was dropped after %d s "
-			         "without a word, or linlid restarted): import the file again",
-			         q->import_id, IMPORT_IDLE_S);
+			snprintf(
+			    err, errlen,
+			    _("import %llu is not staged here (dropped after %d s without a word, "
+			      "or linlid restarted): import the file again"),
+			    (unsigned long long)q->import_id, IMPORT_IDLE_S);
 		return -1;
 	}
 	if (s->kind != kind) {
-		snprintf(err, errlen, "import %" PRIu64 " is of %s records, not %s", s->id,
-		         linli_kind_name(s->kind), linli_kind_name(kind));
+		snprintf(err, errlen, _("import %llu is of %s records, not %s"),
+		         (unsigned long long)s->id, linli_kind_name(s->kind),
+		         linli_kind_name(kind));
 		return -1;
 	}
 	s->last_ms = now_ms();
@@ -230,7 +233,7 @@ int import_abort(linlid_t *d, uint64_t id, char *err, size_t errlen)
 {
 	stage_t *s = find(d, id);
 	if (s == NULL) {
-		snprintf(err, errlen, "import %" PRIu64 " is not staged here", id);
+		snprintf(err, errlen, _("import %llu is not staged here"), (unsigned long long)id);
 		return -1;
 	}
 	stage_free(d->imports, s);
@@ -331,7 +334,7 @@ static int commit_stage(linlid_t *d, const stage_t *s, import_result_t *res, cha
 	write_many_t w = {commit_fill, commit_rewind, &c};
 	memset(res, 0, sizeof(*res));
 	if ((c.chunk = calloc(LINLI_CS_MAX_OPS, sizeof(*c.chunk))) == NULL) {
-		snprintf(err, errlen, "out of memory; nothing was written");
+		snprintf(err, errlen, "%s", _("out of memory; nothing was written"));
 		return -1;
 	}
 	/* The records twice (the record and the log), and as much again. */
@@ -350,10 +353,9 @@ int import_commit(linlid_t *d, uint64_t id, linli_kind_t kind, import_result_t *
 	stage_t *s = find(d, id);
 	if (s == NULL || s->kind != kind) {
 		snprintf(err, errlen,
-		         "import %" PRIu64 " is not staged here%s: import the file again", id,
-		         s ? " for that kind"
-		           : " (dropped after a time without a word, or linlid "
-		             "restarted)");
+		         _("import %llu is not staged here (dropped after %d s without a word, or "
+		           "linlid restarted): import the file again"),
+		         (unsigned long long)id, IMPORT_IDLE_S);
 		return -1;
 	}
 	int rc = commit_stage(d, s, res, err, errlen);
@@ -362,9 +364,9 @@ int import_commit(linlid_t *d, uint64_t id, linli_kind_t kind, import_result_t *
 		         " replaced, %" PRIu64 " unchanged, in %zu change sets (last %" PRIu64 ")",
 		         id, s->n, linli_kind_name(kind), res->added, res->replaced, res->unchanged,
 		         res->change_sets, res->seq);
-	else
-		log_warn("import %" PRIu64 ": %zu %s records not written: %s", id, s->n,
-		         linli_kind_name(kind), err);
+	else /* why, in the operator's language, is in the reply */
+		log_warn("import %" PRIu64 ": %zu %s records not written", id, s->n,
+		         linli_kind_name(kind));
 	stage_free(d->imports, s);
 	return rc;
 }
@@ -391,10 +393,10 @@ int import_dry_run(linlid_t *d, const Linli__CtlRequest *q, linli_kind_t kind, i
 	memset(res, 0, sizeof(*res));
 	/* Refused as the import itself would be. */
 	if (refusal != NULL) {
-		snprintf(err, errlen, "%s; nothing would be written", refusal);
+		snprintf(err, errlen, _("%s; nothing would be written"), _(refusal));
 		rc = -1;
 	} else if (b == NULL || none == NULL || store_read_begin(d->store, &txn) != 0) {
-		snprintf(err, errlen, "out of memory or store read failed");
+		snprintf(err, errlen, "%s", _("out of memory or store read failed"));
 		rc = -1;
 	}
 	for (size_t i = 0; rc == 0 && i < q->n_records; i++) {
@@ -409,14 +411,14 @@ int import_dry_run(linlid_t *d, const Linli__CtlRequest *q, linli_kind_t kind, i
 		}
 		free(wire);
 		if (same < 0) {
-			snprintf(err, errlen, "%s", store_strerror(same));
+			snprintf(err, errlen, "%s", _(store_strerror(same)));
 			rc = -1;
 		} else if (same) {
 			res->unchanged++;
 		} else {
 			added ? res->added++ : res->replaced++;
 			if (linli_csb_add_borrowed(b, false, q->records[i]) != 0) {
-				snprintf(err, errlen, "out of memory");
+				snprintf(err, errlen, "%s", _("out of memory"));
 				rc = -1;
 			}
 		}

@@ -52,13 +52,15 @@ static void set_problem(linkmon_t *lm)
 	case CAUSE_KEY_REFUSED:
 		snprintf(lm->problem, sizeof(lm->problem),
 		         "the hub refused this node's key: add it at the hub (linlictl trust add "
-		         "%s %s '%s') or check key_file",
+		         "%s %s '%s') or check key_file (or, if the hub sets allow_from, this "
+		         "server's address is not in it)",
 		         lm->owner, lm->key_hex, lm->name[0] ? lm->name : "NAME");
 		break;
 	case CAUSE_HUB_KEY:
 		snprintf(lm->problem, sizeof(lm->problem),
 		         "the hub's key is not the one in the trust file %s (the hub closes every "
-		         "handshake): put the hub's current key there and run linlictl reload",
+		         "handshake): put the hub's current key there and run linlictl reload (or, "
+		         "if the hub sets allow_from, this server's address is not in it)",
 		         lm->trust_file);
 		break;
 	case CAUSE_PROTOCOL:

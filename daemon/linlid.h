@@ -58,6 +58,20 @@ typedef struct {
 	uint64_t two_links_ms;  /* when two live links were last seen (0: never) */
 	uint64_t two_links_log; /* when that was last logged */
 	char two_links[200];    /* which two, for status */
+	/* One community cannot take the hub from the others (hub.c): its
+	 * change sets wait in a queue of its own, bounded, and the verifier
+	 * takes the queues in turn; a community that keeps sending what is
+	 * refused is ignored for a while. */
+	struct verify_job *q_head, *q_tail; /* change sets waiting for the verifier */
+	size_t q_jobs, q_bytes;
+	size_t v_jobs;                    /* of them at the verifier, not applied yet */
+	uint64_t q_dropped;               /* change sets dropped: its queue was full */
+	uint64_t strikes_ms;              /* start of the current refusal window */
+	uint32_t strikes;                 /* refusals in it */
+	uint64_t ignore_until, ignore_ms; /* its messages are dropped until then; for how long */
+	uint64_t lines_ms;                /* start of the current minute of refusal lines */
+	uint32_t lines;                   /* refusal lines logged in it */
+	uint64_t send_full_ms;            /* a reply to it found its queue full (0: never) */
 } peer_t;
 
 typedef struct {
@@ -66,6 +80,8 @@ typedef struct {
 	uint64_t unknown_key; /* links refused by the ZAP handler */
 	uint64_t revoked;     /* messages from a revoked owner's link */
 	uint64_t old_key;     /* change sets by a retired key after a newer one */
+	uint64_t oversize;    /* messages over the bound of their type, before decoding */
+	uint64_t queue_full;  /* change sets dropped: their community's queue was full */
 	uint64_t control; /* control requests: malformed, not allowed, or failing ctlreq_check */
 } refused_t;
 
@@ -156,6 +172,7 @@ typedef struct linlid {
 
 	uint8_t hub_key[LINLI_PUB_LEN]; /* the hub's CURVE key the link uses */
 	struct linkmon *linkmon;        /* node: the link's handshakes (linkmon.h) */
+	struct linkgate *linkgate;      /* hub: the link's connections before they authenticate */
 
 	/* both: refused work waits before it is tried again (keys
 	 * "relay/OWNER", "own", "snap/OWNER/STREAM"), and repeated refusals
@@ -176,6 +193,12 @@ typedef struct linlid {
 	bool batch_full;           /* the store map filled up during this batch */
 	struct verifier *verifier; /* signatures checked on a second thread */
 	size_t verifying;          /* bytes handed to the verifier and not applied yet */
+	size_t verify_jobs;        /* change sets handed to the verifier and not applied yet */
+	size_t queued;             /* change set bytes in the communities' queues */
+	size_t next_queue;         /* the peer whose queue the verifier takes from next */
+	const char *msg_from;      /* the sender of the message being handled, or NULL */
+	uint64_t links_slowed;     /* times a community's messages were ignored for a while */
+	uint64_t ignored;          /* messages dropped while their community was ignored */
 	/* What nodes say of the hub's own public log beyond its database (it
 	 * was wiped?): believed once proven by change sets it signed (claims.h). */
 	struct claims *claims;
@@ -286,6 +309,12 @@ void hub_after_write(linlid_t *d);
 /* The hub's periodic work (main.c calls it every 100 ms). */
 void hub_tick(linlid_t *d);
 const peer_t *hub_peer(const linlid_t *d, const char *owner);
+/* Frees the change sets still waiting in the communities' queues. */
+void hub_stop(linlid_t *d);
+/* The hub's flood counters and, per community ignored now, a problem,
+ * through add(arg, name, value) (name "problem" for a problem). */
+void hub_flood_status(const linlid_t *d, void (*add)(void *, const char *, const char *),
+                      void *arg);
 
 /* control.c */
 int control_start(linlid_t *d);

@@ -21,16 +21,21 @@
 #include "daemon/import.h"
 #include "daemon/claims.h"
 #include "daemon/compact.h"
+#include "daemon/fdlimit.h"
+#include "daemon/linkgate.h"
 #include "daemon/linkmon.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/readers.h"
+#include "daemon/service.h"
 #include "daemon/verifier.h"
 #include "daemon/verify.h"
 #include "daemon/versions.h"
 #include "daemon/zmsg.h"
+#include "proto/files.h"
 
 static volatile sig_atomic_t stop_signal, reload_signal;
+static service_t *service; /* what systemd is told (service.h) */
 
 static void on_stop(int sig)
 {
@@ -117,6 +122,7 @@ int reload_trust(linlid_t *d, size_t *changes, char *err, size_t errlen)
 	char why[LINLI_ERR_MAX];
 	trust_need_t need = need_of(d, true);
 	*changes = 0;
+	service_reloading(service);
 	/* A list that would leave the daemon without what it needs is an
 	 * operator's file half-edited, cut short or gone: keep the one in use
 	 * (the links go on) and say why. */
@@ -124,9 +130,11 @@ int reload_trust(linlid_t *d, size_t *changes, char *err, size_t errlen)
 	    trust_check(&fresh, d->cfg.trust_file, &need, why, sizeof(why)) != 0) {
 		snprintf(err, errlen, "%s; the trust list in use stays", why);
 		log_err("reload refused: %s", err);
+		service_reloaded(service, d, now_ms());
 		return -1;
 	}
 	use_trust(d, &fresh, changes);
+	service_reloaded(service, d, now_ms());
 	return 0;
 }
 
@@ -322,7 +330,7 @@ _Static_assert(STORE_KEY_LEN == LINLI_SECRET_LEN, "a data key is a secret");
  * copy) and wiped here at once; it is never logged. */
 static int open_store(linlid_t *d)
 {
-	char err[LINLI_ERR_MAX];
+	char err[LINLI_FILE_ERR_MAX];
 	uint8_t *key = NULL;
 	if (linli_data_key_load(&key, d->cfg.data_key_file, err, sizeof(err)) != 0) {
 		bool missing = access(d->cfg.data_key_file, F_OK) != 0 && errno == ENOENT;
@@ -356,15 +364,25 @@ static int start(linlid_t *d)
 		log_err("libsodium failed to initialise");
 		return -1;
 	}
+	/* Every link connection takes a descriptor (linkgate.h). */
+	fdlimit_raise();
 	if (mkdir(d->cfg.state_dir, 0700) != 0 && errno != EEXIST) {
 		log_err("state_dir %s: %s", d->cfg.state_dir, strerror(errno));
+		return -1;
+	}
+	/* Made or found, it must be ours alone, and every directory above it
+	 * (files.h): a state directory another user can change is a database
+	 * they can swap. */
+	if (linli_path_check("state_dir", d->cfg.state_dir, true, LINLI_NO_UID, err, sizeof(err)) !=
+	    0) {
+		log_err("%s; not starting", err);
 		return -1;
 	}
 	/* One daemon per state directory: a second one would take over the
 	 * control socket and write the same logs with its own idea of them. */
 	char lock[CONFIG_PATH_MAX + 16];
 	snprintf(lock, sizeof(lock), "%s/linlid.lock", d->cfg.state_dir);
-	d->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	d->lock_fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (d->lock_fd < 0 || flock(d->lock_fd, LOCK_EX | LOCK_NB) != 0) {
 		log_err("state_dir %s: %s", d->cfg.state_dir,
 		        errno == EWOULDBLOCK ? "another linlid is running with it"
@@ -398,10 +416,12 @@ static int start(linlid_t *d)
 /* served: start succeeded, so the store is as good as it was found. */
 static void stop(linlid_t *d, bool served)
 {
+	hub_stop(d);
 	backup_destroy(&d->backup); /* it reads the store */
 	import_destroy(&d->imports);
 	verifier_destroy(&d->verifier);
 	linkmon_destroy(&d->linkmon);
+	linkgate_destroy(&d->linkgate);
 	claims_destroy(&d->claims);
 	if (d->link)
 		zmq_close(d->link);
@@ -424,7 +444,7 @@ static void stop(linlid_t *d, bool served)
 
 static void run(linlid_t *d)
 {
-	uint64_t next_tick = 0;
+	uint64_t next_tick = 0, verifier_moved = now_ms();
 	while (!stop_signal) {
 		bool link = d->cfg.role == ROLE_NODE || hub_wants_link(d);
 		zmq_pollitem_t items[] = {
@@ -473,6 +493,12 @@ static void run(linlid_t *d)
 			import_expire(d, now);
 			next_tick = now + 100;
 		}
+		/* Healthy: this loop went round, and the verifier thread has
+		 * nothing to do or gave work back within the watchdog interval
+		 * (a wedged thread leaves the hub taking no change sets). */
+		if (d->verifying == 0 || (n > 0 && d->verifier && (items[3].revents & ZMQ_POLLIN)))
+			verifier_moved = now;
+		service_tick(service, d, now, now - verifier_moved < service_watchdog_ms(service));
 	}
 }
 
@@ -481,7 +507,7 @@ int main(int argc, char **argv)
 	static linlid_t daemon; /* large (peer table): not on the stack */
 	const char *config = NULL;
 	bool check = false, verbose = false;
-	char err[LINLI_ERR_MAX];
+	char err[LINLI_FILE_ERR_MAX];
 	int opt;
 
 	static const struct option longopts[] = {
@@ -522,8 +548,15 @@ int main(int argc, char **argv)
 	}
 	if (check)
 		return check_config(d, config, verbose);
+	log_detect_journal();
 	log_set_level(d->cfg.log_level);
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	/* Before start: it edits the environment, which is not safe once
+	 * libzmq's threads run. */
+	if ((service = service_new()) == NULL) {
+		log_err("out of memory");
+		return EXIT_FAILURE;
+	}
 
 	struct sigaction sa = {0};
 	sa.sa_handler = on_stop;
@@ -542,9 +575,12 @@ int main(int argc, char **argv)
 		log_info("%s %s (%s) started, state in %s",
 		         d->cfg.role == ROLE_HUB ? "hub" : "node", d->cfg.owner, d->cfg.name,
 		         d->cfg.state_dir);
+		service_ready(service, d, now_ms());
 		run(d);
 		log_info("stopping on signal %d", (int)stop_signal);
+		service_stopping(service);
 	}
 	stop(d, served);
+	service_destroy(&service);
 	return rc;
 }

@@ -48,6 +48,7 @@
 
 #include "daemon/auth.h"
 #include "daemon/compact.h"
+#include "daemon/i18n.h"
 #include "daemon/snapshot.h"
 #include "daemon/linkmon.h"
 #include "daemon/linkmsg.h"
@@ -863,18 +864,20 @@ const char *node_write_refusal(const linlid_t *d)
 	if (d->cfg.role != ROLE_NODE)
 		return NULL;
 	if (restoring(d))
-		return "a restore is under way: writes wait until it is done";
+		return N_("a restore is under way: writes wait until it is done");
 	if (d->fenced)
-		return "this database was replaced by a restore elsewhere (the hub knows a later "
-		       "generation): writes here would be refused; move it aside and restore";
+		return N_(
+		    "this database was replaced by a restore elsewhere (the hub knows a later "
+		    "generation): writes here would be refused; move it aside and restore");
 	if (d->diverged)
 		return d->diverged_why;
 	if (d->behind_hub)
-		return "the hub holds more of this community's log than this database (an old copy "
-		       "or a new disk): run linlictl restore on an empty state directory";
+		return N_("the hub holds more of this community's log than this database (an old "
+		          "copy or a new disk): run linlictl restore on an empty state directory");
 	if (!d->joined)
-		return "this database has not met the hub yet: writes begin once the hub confirms "
-		       "it holds none of this community's log (or run linlictl restore)";
+		return N_("this database has not met the hub yet: writes begin once the hub "
+		          "confirms it holds none of this community's log (or run linlictl "
+		          "restore)");
 	return NULL;
 }
 

@@ -4,13 +4,12 @@
  */
 #include "daemon/trust.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
+
+#include "proto/files.h"
 
 const trust_entry_t *trust_find(const trust_t *t, const char *owner)
 {
@@ -253,66 +252,13 @@ int trust_parse(trust_t *t, const char *text, size_t len, const char *path, char
 	return rc < 0 ? -1 : 0;
 }
 
-/* The bytes of the file at path (malloc'd into *text, the caller frees):
- * a regular file only.  O_NONBLOCK: a FIFO put in its place must not hang
- * the daemon until someone writes to it. */
-static int read_file(const char *path, char **text, size_t *len, char *err, size_t errlen)
+/* The bytes of the trust file at path (malloc'd into *text, the caller
+ * frees), opened as linli_file_open opens what linlid trusts (a regular
+ * file, no link, no FIFO, no other user's); its fstat in *st. */
+static int read_file(const char *path, char **text, size_t *len, struct stat *st, char *err,
+                     size_t errlen)
 {
-	struct stat st;
-	*text = NULL;
-	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		snprintf(err, errlen, "%s: is a directory, not a trust file", path);
-		goto fail;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: is not a regular file (%s)", path,
-		         S_ISFIFO(st.st_mode)   ? "a FIFO"
-		         : S_ISSOCK(st.st_mode) ? "a socket"
-		                                : "a device");
-		goto fail;
-	}
-	if (st.st_size > TRUST_FILE_MAX) {
-		snprintf(err, errlen, "%s: %lld bytes: larger than a trust file can be (%d)", path,
-		         (long long)st.st_size, TRUST_FILE_MAX);
-		goto fail;
-	}
-	/* One byte more than the size: a file that grew meanwhile shows. */
-	size_t cap = (size_t)st.st_size + 1, got = 0;
-	if ((*text = malloc(cap)) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto fail;
-	}
-	for (ssize_t n; got < cap; got += (size_t)n) {
-		n = read(fd, *text + got, cap - got);
-		if (n < 0 && errno == EINTR) {
-			n = 0;
-			continue;
-		}
-		if (n < 0) {
-			snprintf(err, errlen, "%s: %s", path, strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-	}
-	if (got == cap) {
-		snprintf(err, errlen, "%s: it is being written to: try again", path);
-		goto fail;
-	}
-	close(fd);
-	*len = got;
-	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	free(*text);
-	*text = NULL;
-	return -1;
+	return linli_file_read("trust file", path, TRUST_FILE_MAX, text, len, st, err, errlen);
 }
 
 int trust_load(trust_t *t, const char *path, char *err, size_t errlen)
@@ -320,7 +266,7 @@ int trust_load(trust_t *t, const char *path, char *err, size_t errlen)
 	char *text;
 	size_t len;
 	t->n = 0;
-	if (read_file(path, &text, &len, err, errlen) != 0)
+	if (read_file(path, &text, &len, NULL, err, errlen) != 0)
 		return -1;
 	int rc = trust_parse(t, text, len, path, err, errlen);
 	free(text);
@@ -494,102 +440,30 @@ fail:
 	return -1;
 }
 
-/* Replaces the file at path (a symlink's target) with text: a temporary
- * file beside it, with its mode and owner, fsync'd, renamed over it, and
- * the directory fsync'd, so a crash leaves the old file or the new one. */
-static int replace_file(const char *path, const char *text, size_t len, char *err, size_t errlen)
-{
-	char *real = realpath(path, NULL), *tmp = NULL, *slash;
-	struct stat st;
-	int fd = -1, dfd = -1;
-	if (real == NULL || stat(real, &st) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		goto fail;
-	}
-	if ((tmp = malloc(strlen(real) + 16)) == NULL) {
-		snprintf(err, errlen, "%s: out of memory", path);
-		goto fail;
-	}
-	/* Hidden and unique: an operator's `ls` and a second writer stay clear. */
-	slash = strrchr(real, '/');
-	sprintf(tmp, "%.*s.%s.XXXXXX", (int)(slash + 1 - real), real, slash + 1);
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		free(tmp);
-		tmp = NULL;
-		goto fail;
-	}
-	if (fchmod(fd, st.st_mode & 07777) != 0 ||
-	    ((st.st_uid != geteuid() || st.st_gid != getegid()) &&
-	     fchown(fd, st.st_uid, st.st_gid) != 0)) {
-		snprintf(err, errlen, "%s: cannot keep its mode %o and owner %u:%u: %s", path,
-		         (unsigned)(st.st_mode & 07777), (unsigned)st.st_uid, (unsigned)st.st_gid,
-		         strerror(errno));
-		goto fail;
-	}
-	for (size_t done = 0; done < len;) {
-		ssize_t n = write(fd, text + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-			goto fail;
-		}
-		done += (size_t)n;
-	}
-	if (fsync(fd) != 0 || close(fd) != 0) {
-		fd = -1;
-		snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, real) != 0) {
-		snprintf(err, errlen, "%s: %s", real, strerror(errno));
-		goto fail;
-	}
-	free(tmp);
-	tmp = NULL;
-	*slash = '\0';
-	dfd = open(slash == real ? "/" : real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd < 0 || fsync(dfd) != 0) {
-		snprintf(err, errlen, "%s: written, but its directory is not synced: %s", path,
-		         strerror(errno));
-		if (dfd >= 0)
-			close(dfd);
-		free(real);
-		return -1;
-	}
-	close(dfd);
-	free(real);
-	return 0;
-fail:
-	if (fd >= 0)
-		close(fd);
-	if (tmp != NULL)
-		unlink(tmp);
-	free(tmp);
-	free(real);
-	return -1;
-}
-
 int trust_file_change(const char *path, const trust_change_t *c, const trust_need_t *need,
                       trust_t *t, char *err, size_t errlen)
 {
 	char *text = NULL, *edited = NULL;
 	size_t len, edited_len;
+	struct stat st;
 	trust_need_t as_is = *need;
 	/* The file as it is must be one the daemon could run with (a hub
 	 * without communities yet may get its first), so that an emptied or
 	 * spoiled file is reported as such, never written over. */
 	as_is.community = false;
 	int rc = -1;
-	if (read_file(path, &text, &len, err, errlen) == 0 &&
+	if (read_file(path, &text, &len, &st, err, errlen) == 0 &&
 	    trust_parse(t, text, len, path, err, errlen) == 0 &&
 	    trust_check(t, path, &as_is, err, errlen) == 0 &&
 	    trust_edit(text, len, path, c, &edited, &edited_len, t, err, errlen) == 0 &&
-	    trust_check(t, path, need, err, errlen) == 0)
-		rc = replace_file(path, edited, edited_len, err, errlen);
-	else
+	    trust_check(t, path, need, err, errlen) == 0) {
+		/* The file's own mode and owner, as an operator's editor keeps them. */
+		const linli_write_t how = {.mode = st.st_mode & 07777,
+		                           .uid = st.st_uid,
+		                           .gid = st.st_gid,
+		                           .replace = true};
+		rc = linli_file_write("trust file", path, edited, edited_len, &how, err, errlen);
+	} else
 		snprintf(err + strlen(err), errlen - strlen(err), "; nothing written");
 	free(text);
 	free(edited);

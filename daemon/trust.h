@@ -50,8 +50,10 @@ typedef struct {
 	size_t n;
 } trust_t;
 
-/* Loads path: a regular file (not a directory, FIFO or device) of at most
- * TRUST_FILE_MAX bytes, read as trust_parse reads it.  A missing or
+/* Loads path: a regular file (not a directory, FIFO, device or symbolic
+ * link) of at most TRUST_FILE_MAX bytes, owned by root or this user and
+ * writable by no one else, in a directory no one else can change (see
+ * proto/files.h), read as trust_parse reads it.  A missing or
  * unreadable file is an error, never an empty list.  -1 with "path: why"
  * or "path:line: why" in err. */
 int trust_load(trust_t *t, const char *path, char *err, size_t errlen);
@@ -99,10 +101,10 @@ int trust_edit(const char *text, size_t len, const char *path, const trust_chang
  * list in use): the file must pass trust_load and trust_check as it is
  * (but for need->community: a hub's first community comes this way), the
  * result of trust_edit must pass trust_check against need; then the file
- * is replaced atomically and durably (a temporary file beside it with its
- * mode and owner, fsync, rename, fsync of the directory; a symlink's
- * target is what is replaced).  The new list in *t.  -1 with "path: why"
- * in err, "; nothing written" added where the file was not touched. */
+ * is replaced atomically and durably with linli_file_write (a temporary
+ * file beside it with its mode and owner, fsync, rename, fsync of the
+ * directory; a symbolic link in the file's place is refused).  The new list in *t.  -1 with "path:
+ * why" in err, "; nothing written" added where the file was not touched. */
 int trust_file_change(const char *path, const trust_change_t *c, const trust_need_t *need,
                       trust_t *t, char *err, size_t errlen);
 /* Adds owner, or gives it a new current key (the old one is kept as

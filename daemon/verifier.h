@@ -13,7 +13,8 @@
 #include "daemon/trust.h"
 #include "proto/changeset.h"
 
-typedef struct {
+typedef struct verify_job {
+	struct verify_job *next;   /* the hub's queue of its community, while it waits */
 	zmq_msg_t rid, frame, sig; /* as received: the routing id, the signed bytes */
 	char owner[LINLI_OWNER_MAX + 1];
 	trust_entry_t trust; /* the owner's keys from the trust list */

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/i18n.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/versions.h"
@@ -76,7 +77,8 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 	if (refusal != NULL) {
 		linli_csb_reset(pub);
 		linli_csb_reset(pers);
-		snprintf(err, errlen, "%s; nothing was written", refusal);
+		/* Read by the operator: in their language (i18n.h). */
+		snprintf(err, errlen, _("%s; nothing was written"), _(refusal));
 		return -1;
 	}
 	/* What the hub cannot take yet would stop the log behind it. */
@@ -117,11 +119,11 @@ int write_commit_many(linlid_t *d, int stream, const write_many_t *w, uint64_t r
 	int rc = -1;
 	*last_seq = 0;
 	if (b == NULL || none == NULL) {
-		snprintf(err, errlen, "out of memory; nothing was written");
+		snprintf(err, errlen, "%s", _("out of memory; nothing was written"));
 		goto out;
 	}
 	if (refusal != NULL) {
-		snprintf(err, errlen, "%s; nothing was written", refusal);
+		snprintf(err, errlen, _("%s; nothing was written"), _(refusal));
 		goto out;
 	}
 	/* Room in the map for all of it first: a full map in the middle

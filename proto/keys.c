@@ -5,14 +5,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <libgen.h>
-#include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "proto/files.h"
 
 _Static_assert(LINLI_SECRET_LEN == crypto_sign_SEEDBYTES, "a seed is a secret");
 
@@ -58,8 +58,11 @@ static linli_key_t *key_from_seed(const uint8_t seed[crypto_sign_SEEDBYTES])
 	return key;
 }
 
+#define KEY_FILE_MAX 4096 /* a key file is one line of hex */
+
 /* The 32 secret bytes of a key file (what: "key file", "data key file")
- * into secret: one line of hex, a regular file only its owner can read. */
+ * into secret: one line of hex in a regular file only its owner can read,
+ * opened as linli_file_open opens what linli trusts. */
 static int secret_read(const char *path, const char *what, uint8_t secret[LINLI_SECRET_LEN],
                        char *err, size_t errlen)
 {
@@ -67,17 +70,10 @@ static int secret_read(const char *path, const char *what, uint8_t secret[LINLI_
 	char text[LINLI_SECRET_LEN * 2 + 3];
 	struct stat st;
 	ssize_t n = -1;
-	int rc = -1;
+	int fd, rc = -1;
 
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
+	if (linli_file_open(what, path, KEY_FILE_MAX, &fd, &st, err, errlen) != 0)
 		return -1;
-	}
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s %s: not a regular file", what, path);
-		goto out;
-	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		snprintf(err, errlen,
 		         "%s %s: mode %03o lets others read it; chmod 600 it (and make a "
@@ -85,7 +81,8 @@ static int secret_read(const char *path, const char *what, uint8_t secret[LINLI_
 		         what, path, (unsigned)(st.st_mode & 0777));
 		goto out;
 	}
-	n = read(fd, text, sizeof(text) - 1);
+	while ((n = read(fd, text, sizeof(text) - 1)) < 0 && errno == EINTR)
+		;
 	if (n < 0) {
 		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
 		goto out;
@@ -108,51 +105,18 @@ out:
 	return rc;
 }
 
-/* Writes a new random secret to path (mode 0600) and leaves it in secret.
- * Durable create: temp file, fsync, link, fsync of the directory; never
- * replaces an existing file. */
+/* Writes a new random secret to path (mode 0600) and leaves it in secret;
+ * never replaces an existing file. */
 static int secret_generate(const char *path, const char *what, uint8_t secret[LINLI_SECRET_LEN],
                            char *err, size_t errlen)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
 	char hex[LINLI_SECRET_LEN * 2 + 2];
-	int fd = -1, rc = -1;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-		snprintf(err, errlen, "%s %s: path too long", what, path);
-		return -1;
-	}
+	const linli_write_t how = {.mode = 0600, .uid = LINLI_NO_UID, .gid = (gid_t)-1};
 	randombytes_buf(secret, LINLI_SECRET_LEN);
 	linli_hex(secret, LINLI_SECRET_LEN, hex);
 	strcat(hex, "\n");
-	unlink(tmp); /* left over from a crash: never holds a key in use */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		snprintf(err, errlen, "%s %s: %s", what, tmp, strerror(errno));
-		goto out;
-	}
-	if (write(fd, hex, strlen(hex)) != (ssize_t)strlen(hex) || fsync(fd) != 0) {
-		snprintf(err, errlen, "%s %s: %s", what, tmp, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	if (link(tmp, path) != 0) { /* link, not rename: never replace an existing key */
-		snprintf(err, errlen, "%s %s: %s", what, path, strerror(errno));
-		unlink(tmp);
-		goto out;
-	}
-	unlink(tmp);
-	snprintf(dir, sizeof(dir), "%s", path);
-	int dfd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
-	}
-	rc = 0;
-out:
+	int rc = linli_file_write(what, path, hex, strlen(hex), &how, err, errlen);
 	sodium_memzero(hex, sizeof(hex));
-	if (fd >= 0)
-		close(fd);
 	return rc;
 }
 

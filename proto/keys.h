@@ -29,9 +29,12 @@ typedef struct linli_key linli_key_t;
 /* sodium_init; call once before anything else here. */
 int linli_crypto_init(void);
 
-/* Loads a key file.  Refuses a file readable by group or others. */
+/* Loads a key file, opened as linli_file_open does (files.h: no link, no
+ * FIFO, no other user's file or directory).  Refuses a file readable by
+ * group or others. */
 int linli_key_load(linli_key_t **out, const char *path, char *err, size_t errlen);
-/* Generates a new key and writes it to path (0600, temp file + fsync + rename). */
+/* Generates a new key and writes it to path with linli_file_write (0600;
+ * never replaces a file). */
 int linli_key_generate(const char *path, uint8_t pub[LINLI_PUB_LEN], char *err, size_t errlen);
 void linli_key_destroy(linli_key_t **key);
 const uint8_t *linli_key_pub(const linli_key_t *key);

@@ -80,6 +80,11 @@ bool linli_id_valid(const char *id)
 	return true;
 }
 
+bool linli_id_writable(const char *id)
+{
+	return linli_id_valid(id) && id[0] != '-';
+}
+
 /* The Record field that holds a body of kind k has number k + 1. */
 static const ProtobufCFieldDescriptor *body_field(linli_kind_t kind)
 {
@@ -892,4 +897,41 @@ void linli_record_json(const linli_record_t *rec, const char *owner, FILE *out)
 			linli_json_string(out, buf);
 	}
 	fputc('}', out);
+}
+
+linli_field_type_t linli_field_type(linli_kind_t kind, size_t i)
+{
+	const ProtobufCMessageDescriptor *d = body_desc(kind);
+	const ProtobufCFieldDescriptor *f = d && i < d->n_fields ? &d->fields[i] : NULL;
+	if (f == NULL || f->label == PROTOBUF_C_LABEL_REPEATED)
+		return f ? LINLI_FIELD_LIST : LINLI_FIELD_TEXT;
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_UINT32:
+		return LINLI_FIELD_NUMBER;
+	case PROTOBUF_C_TYPE_UINT64:
+		return is_time_field(f) ? LINLI_FIELD_TIME : LINLI_FIELD_NUMBER;
+	case PROTOBUF_C_TYPE_BOOL:
+		return LINLI_FIELD_BOOL;
+	case PROTOBUF_C_TYPE_ENUM:
+		return LINLI_FIELD_CHOICE;
+	default:
+		return LINLI_FIELD_TEXT;
+	}
+}
+
+bool linli_field_choice(linli_kind_t kind, size_t i, size_t k, char *buf, size_t len)
+{
+	const ProtobufCMessageDescriptor *d = body_desc(kind);
+	if (d == NULL || i >= d->n_fields || d->fields[i].type != PROTOBUF_C_TYPE_ENUM || len == 0)
+		return false;
+	/* Value 0 ("..._NONE") is "not set", not a choice. */
+	const ProtobufCEnumDescriptor *e = d->fields[i].descriptor;
+	if (k + 1 >= e->n_values)
+		return false;
+	const char *name = e->values[k + 1].name;
+	size_t j = 0;
+	for (; name[j] && j + 1 < len; j++)
+		buf[j] = (char)tolower((unsigned char)(name[j] == '_' ? '-' : name[j]));
+	buf[j] = '\0';
+	return true;
 }

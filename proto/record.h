@@ -54,6 +54,11 @@ const char *linli_stream_name(int stream);
 bool linli_owner_valid(const char *owner);
 /* A record id: 1..LINLI_ID_MAX of [A-Za-z0-9._-]. */
 bool linli_id_valid(const char *id);
+/* An id a write may give a record: valid, and not beginning with '-',
+ * which a command line reads as an option (`add --help` once made a
+ * record "--help").  Logs from before this rule may hold such ids: they
+ * stay valid in change sets, and can be removed. */
+bool linli_id_writable(const char *id);
 
 /* A new empty record of kind with id (copied); NULL on bad kind or no memory. */
 linli_record_t *linli_record_new(linli_kind_t kind, const char *id);
@@ -77,6 +82,20 @@ bool linli_field_personal(linli_kind_t kind, size_t i);
 /* id as a message may show it: itself if it is a valid id or its record
  * is public, else "(an invalid id)" (it may hold anything).  Static or id. */
 const char *linli_id_shown(linli_kind_t kind, const char *id);
+
+/* What a field holds (help says it; display translates choices and flags). */
+typedef enum {
+	LINLI_FIELD_TEXT,   /* UTF-8 text */
+	LINLI_FIELD_LIST,   /* texts, ';' between them */
+	LINLI_FIELD_NUMBER, /* decimal */
+	LINLI_FIELD_TIME,   /* *_at: a date and time, or unix seconds */
+	LINLI_FIELD_BOOL,   /* yes/no */
+	LINLI_FIELD_CHOICE, /* one name of a list (an enum) */
+} linli_field_type_t;
+linli_field_type_t linli_field_type(linli_kind_t kind, size_t i);
+/* Choice k (from 0) of choice field i of kind, as text ("food-safety"),
+ * into buf; false past the last one (or for a field of another type). */
+bool linli_field_choice(linli_kind_t kind, size_t i, size_t k, char *buf, size_t len);
 
 /* Sets field name from text.  On error returns -1 and writes a reason
  * naming the field (and the value, if the field is not personal) to err. */

@@ -6,6 +6,7 @@ records through linlictl; prints the subdistrict's statistics and stops.
 LINLI_KEEP=1 keeps the temporary directory (keys, configs, logs, databases).
 """
 
+import gettext
 import os
 import sys
 import time
@@ -14,15 +15,26 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cluster  # noqa: E402
 import demo_data  # noqa: E402
 
+# What the demo says, in the language linlictl speaks (po/ has it too).
+_tr = gettext.translation("linli", os.environ.get("LINLI_LOCALEDIR"), fallback=True)
+_ = _tr.gettext
+
+
+def named(d):
+    """A daemon's name as linlictl shows it (曾林 in a Chinese locale)."""
+    return _tr.pgettext("community", d.name)
+
 
 def main():
     t0 = time.monotonic()
     with cluster.Cluster() as c:
-        print(f"linli demo in {c.dir}")
-        print(f"  hub {c.hub.owner} {c.hub.name} listening on {c.endpoint}")
+        print(_("linli demo in {dir}").format(dir=c.dir))
+        print(_("  hub {owner} {name} listening on {endpoint}").format(
+            owner=c.hub.owner, name=named(c.hub), endpoint=c.endpoint))
         c.start()
         for n in c.nodes:
-            print(f"  node {n.owner} {n.name} started (pid {n.proc.pid})")
+            print(_("  node {owner} {name} started (pid {pid})").format(
+                owner=n.owner, name=named(n), pid=n.proc.pid))
 
         total = 0
         for n in c.nodes:
@@ -31,24 +43,26 @@ def main():
             for f in demo_data.FILES:
                 p = n.ctl("import", os.path.join(data, f), json_out=True)
                 total += p["imported"]
-        print(f"loaded {total} records through linlictl import")
+        print(_("loaded {n} records through linlictl import").format(n=total))
 
         # The story of the issue: an operator at Zenglin adds one service.
         z = c.node("Zenglin")
         z.ctl("service", "add", "s900", "name=长者助餐点", "category=elderly",
               "provider=曾林社区", "place=邻里中心B幢", "hours=11:00-13:00", "walk_minutes=5",
               "status=open")
-        print("Zenglin added service s900 (elderly care) with linlictl")
+        print(_("{name} added service s900 (elderly care) with linlictl").format(name=named(z)))
 
         c.wait_converged(timeout=120)
-        print(f"hub has every community's records ({time.monotonic() - t0:.1f} s)\n")
+        print(_("hub has every community's records ({s:.1f} s)").format(
+            s=time.monotonic() - t0) + "\n")
         sys.stdout.flush()
         os.system(f"'{cluster.LINLICTL}' -s '{c.hub.sock}' stats")
-        print("\nLinkou's node lists Zenglin's new service, verified by Zenglin's signature:")
+        print("\n" + _("{a}'s node lists {b}'s new service, verified by {b}'s signature:").format(
+            a=named(c.node("Linkou")), b=named(z)))
         sys.stdout.flush()
         os.system(f"'{cluster.LINLICTL}' -s '{c.node('Linkou').sock}' service show s900 "
                   f"--owner {z.owner}")
-    print("\nstopped the hub and the ten nodes")
+    print("\n" + _("stopped the hub and the ten nodes"))
 
 
 if __name__ == "__main__":

@@ -40,6 +40,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(cfg.window_kib >= 64 && cfg.window_kib <= 1048576);
 	FUZZ_CHECK(cfg.batch_max >= 1 && cfg.batch_max <= 4096);
 	FUZZ_CHECK(cfg.log_level >= 0 && cfg.log_level <= 3);
+	FUZZ_CHECK(cfg.handshake_ms >= 500 && cfg.handshake_ms <= 60000);
+	FUZZ_CHECK(cfg.unauth_max >= 1 && cfg.unauth_per_address >= 1 && cfg.fd_reserve >= 16);
+	FUZZ_CHECK(cfg.allow_from.n <= ADDRSET_MAX);
+	for (size_t i = 0; i < cfg.allow_from.n; i++) {
+		/* Every network matches its own address. */
+		FUZZ_CHECK(cfg.allow_from.net[i].bits <= 128);
+		FUZZ_CHECK(addrset_has(&cfg.allow_from, cfg.allow_from.net[i].ip));
+	}
 
 	char *text = NULL;
 	size_t len = 0;

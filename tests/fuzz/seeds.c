@@ -272,13 +272,18 @@ static void text_seeds(void)
 	static const char hub[] = "# the hub\nrole = hub\nowner = 350582006\nname = 凌云街道\n"
 	                          "listen = tcp://0.0.0.0:7400\nstate_dir = /var/lib/linli\n"
 	                          "heartbeat_ms = 1000\nwindow = 64\nbatch_max = 256\n"
-	                          "log_level = debug\n";
+	                          "log_level = debug\nhandshake_ms = 3000\nunauth_max = 128\n"
+	                          "unauth_per_address = 8\nfd_reserve = 256\n"
+	                          "allow_from = 10.0.6.0/24, 2001:db8:6::/48 10.0.7.5\n";
 	put("config", "hub", -1, hub, sizeof(hub) - 1);
 	static const char node[] = "role=node\r\nowner = 350582006006\nhub = tcp://127.0.0.1:7400\n"
 	                           "window_kib = 64\ncontrol_group = linli\n";
 	put("config", "node", -1, node, sizeof(node) - 1);
 	static const char bad[] = "role = node\nowner = 35058200600\nwindow = 0\n";
 	put("config", "bad", -1, bad, sizeof(bad) - 1);
+	static const char bad_allow[] = "role = hub\nowner = 350582006\nlisten = tcp://[::]:7400\n"
+	                                "allow_from = 10.0.6.1/24 ::ffff:10.0.0.0/104\n";
+	put("config", "bad-allow", -1, bad_allow, sizeof(bad_allow) - 1);
 
 	static const char trust[] =
 	    "# linli trust list: owner code, Ed25519 public key, name\n"

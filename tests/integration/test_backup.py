@@ -27,7 +27,8 @@ def backup(daemon, path):
     assert daemon.data_key in out["keep_apart"] and daemon.key in out["keep_too"], out
     assert os.path.getsize(path) == int(out["bytes"]) > 0, out
     assert os.stat(path).st_mode & 0o777 == 0o600, oct(os.stat(path).st_mode)
-    assert not [f for f in os.listdir(os.path.dirname(path)) if ".part" in f]
+    assert not [f for f in os.listdir(os.path.dirname(path))
+                if ".part" in f or f.endswith(".tmp")]
     return out
 
 

@@ -15,7 +15,10 @@ assert p.returncode == 0, p.stderr
 for row in ["end-to-end throughput", "write->hub latency p50", "write->hub latency p99",
             "stats read at the hub", "hub peak RSS", "hub bytes on disk/record",
             "catch-up after an outage", "floor: LMDB", "floor + 1 verify",
-            "end-to-end / floor+verify"]:
+            "end-to-end / floor+verify", "nine writing, quiet: write->ack p50",
+            "flooded: imports, 8 MiB messages: write->ack p50",
+            "flooded: + bad signatures: write->ack p50", "flooded: the nine's write->ack p99",
+            "flooded: hub peak RSS"]:
     line = next((ln for ln in p.stdout.splitlines() if ln.startswith(row)), None)
     assert line is not None, f"bench printed no '{row}' row"
     assert re.search(r"\d", line), f"'{row}' has no figure: {line}"

@@ -73,10 +73,16 @@ CATALOGUE = [
      "hello-cut",
      "ERR malformed HELLO from TESTER", "ERR", "refused_malformed"),
     # -- Oversized messages
+    # Each type has its bound, held to before anything is decoded: only
+    # change sets and snapshot chunks may be large.
     ("change set over LINLI_CS_MAX_BYTES (8 MiB + 1 KiB), under ZMQ_MAXMSGSIZE",
      f"bad big HELD {CS_MAX + 1024}",
-     f"ERR change set from TESTER: malformed: {CS_MAX + 1024} bytes (limit {CS_MAX})", "ERR",
-     "refused_malformed"),
+     "ERR CS message of * bytes from TESTER: over the bound of its type (8388864 bytes)", "ERR",
+     "refused_oversize"),
+    ("HELLO of 1 MiB (the cursors of 4 x TRUST_MAX owners and a schema fit in 30 KiB)",
+     "hello-big 1048576",
+     "ERR HELLO message of * bytes from TESTER: over the bound of its type (65536 bytes)",
+     "ERR", "refused_oversize"),
     # libzmq's decoder refuses a frame over ZMQ_MAXMSGSIZE as soon as it
     # reads its size: it closes the connection (a protocol error, seen only
     # as a disconnect by a socket monitor) and drops what it had of the
@@ -239,7 +245,7 @@ CATALOGUE = [
 COUNTERS = ("refused_bad_signature", "refused_unknown_owner", "refused_wrong_origin",
             "refused_malformed", "refused_chain_broken", "refused_fork", "refused_fenced",
             "refused_unknown_key", "refused_revoked", "refused_old_key", "refused_control",
-            "gaps", "duplicates")
+            "refused_oversize", "gaps", "duplicates")
 
 # A CSV file of nonsense for `linlictl import` at a node: every bad row is
 # reported as FILE:LINE with its reason (rows with the same problem in one

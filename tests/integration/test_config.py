@@ -35,6 +35,7 @@ def main():
         assert p.returncode == 0 and "configuration ok" in p.stdout, p
         p = linlid("-n", "-v", "-c", z.conf)
         assert "window = 64" in p.stdout and "role = node" in p.stdout, p.stdout
+        assert "handshake_ms = 5000" in p.stdout and "allow_from = \n" in p.stdout, p.stdout
 
         refused(good + "colour = blue\n", "unknown setting 'colour'", c.dir)
         refused(good + "window = 0\n", "window: '0' is not a number from 1 to 1024", c.dir)
@@ -54,7 +55,15 @@ def main():
                 ("log_level = loud", "log_level: 'loud' is not error, warning, info or debug"),
                 ("control_group = " + "g" * 64, "control_group: longer than 63 bytes"),
                 ("listen = tcp://" + "x" * 600, "listen: longer than 511 bytes"),
-                ("window = " + "9" * 1100, "line longer than 1022 bytes")]:
+                ("window = " + "9" * 1100, "line longer than 1022 bytes"),
+                ("handshake_ms = 100", "handshake_ms: '100' is not a number from 500 to 60000"),
+                ("fd_reserve = 8", "fd_reserve: '8' is not a number from 16 to 65536"),
+                ("allow_from = 10.0.6.1/24",
+                 "allow_from: '10.0.6.1/24' has host bits set (the network is 10.0.6.0/24)"),
+                ("allow_from = 10.0.6.0/24 2001:db8::/129",
+                 "allow_from: '2001:db8::/129': the prefix length is not a number from 0 to 128"),
+                ("allow_from = 10.0.6.0/24, example.org",
+                 "allow_from: 'example.org' is not an IPv4 or IPv6 address or network")]:
             refused(good + extra + "\n", at + expect, c.dir)
         refused(good.replace("name = Zenglin", "name = Zeng\xff").encode("latin-1"),
                 "bad.conf:3: name: not valid UTF-8 text", c.dir)

@@ -37,13 +37,14 @@ def clear(path):
 
 def unreadable(path):
     """An honest unreadable file: mode 000 where that bites (not root); as
-    root, whom modes do not stop, a symlink loop (open fails with ELOOP)."""
+    root, whom modes do not stop, a symlink loop (linlid follows no link to
+    a file it trusts)."""
     if os.geteuid() != 0:
         os.chmod(path, 0)
         return "Permission denied"
     os.unlink(path)
     os.symlink(os.path.basename(path), path)
-    return "Too many levels of symbolic links"
+    return "is a symbolic link"
 
 
 def without(text, prefix):
@@ -224,9 +225,11 @@ def check_trust_edits(c, writes):
     os.chmod(path, 0o640)
     owner = None
     if os.geteuid() == 0:
+        # Another group (the file's owner must be root or linlid's user:
+        # another user could change it).
         nobody = pwd.getpwnam("nobody")
-        os.chown(path, nobody.pw_uid, nobody.pw_gid)
-        owner = (nobody.pw_uid, nobody.pw_gid)
+        os.chown(path, 0, nobody.pw_gid)
+        owner = (0, nobody.pw_gid)
 
     def same_file():
         st = os.stat(path)
@@ -276,18 +279,21 @@ def check_trust_edits(c, writes):
         print(f"ok - trust add on a trust file {what} is refused ({reason!r}); nothing is "
               f"written; the list in use stays")
 
-    # A trust file that is a symlink to where the operator keeps it: the
-    # target is edited, the link stays.
+    # A trust file that is a symlink: linlid follows no link to a file it
+    # trusts (issue 12): refused, the target untouched.
     os.makedirs(os.path.join(c.dir, "etc"))
     real = os.path.join(c.dir, "etc", "trust")
     os.rename(path, real)
     os.symlink(real, path)
     k4 = c.keygen(os.path.join(c.dir, "other.key"))
-    hub.ctl("trust", "add", "350582006012", k4, "Other")
+    p = hub.ctl("trust", "add", "350582006012", k4, "Other", check=False)
+    assert p.returncode != 0 and path in p.stderr and "is a symbolic link" in p.stderr, p.stderr
     assert os.path.islink(path) and os.readlink(path) == real
-    assert open(real).read() == want + f"350582006012 {k4} Other\n", open(real).read()
+    assert open(real).read() == want, open(real).read()
     assert os.listdir(os.path.dirname(real)) == ["trust"], os.listdir(os.path.dirname(real))
-    print("ok - trust add through a symlink edits its target and keeps the link")
+    os.unlink(path)
+    os.rename(real, path)
+    print("ok - trust add on a trust file that is a symlink is refused; its target is untouched")
 
 
 def main():

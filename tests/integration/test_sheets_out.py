@@ -110,7 +110,7 @@ def main():
                         header
                     assert ",是," in text or ",否," in text, text[:300]
                 if kind == "service":
-                    assert header.startswith("编号,服务名称,类别") and "老有所养" in text, \
+                    assert header.startswith("编号,名称,类别") and "老有所养" in text, \
                         text[:300]
                 r = imported(z, path, env=env)
                 assert (r["added"], r["replaced"], r["unchanged"]) == (0, 0, n), (kind, r)

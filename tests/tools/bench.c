@@ -11,6 +11,13 @@
  *       times, and the median time until the node acknowledged the write.
  *   linli-bench statsread SOCK N
  *       N stats requests; prints "statsread P50_US P99_US".
+ *   linli-bench acks SECONDS INTERVAL_MS NODE_SOCK...
+ *       for SECONDS, each node adds one household every INTERVAL_MS (the next
+ *       once the last is acknowledged), and each is timed from the request
+ *       until the node's status says the hub acknowledged it (acked_personal
+ *       reaches log_personal; status asked every 5 ms).  Prints "acks N
+ *       P50_US P99_US MAX_US UNACKED": UNACKED writes were still waiting 10 s
+ *       after the end (counted in the figures with the time they waited).
  *   linli-bench wait SOCK TOTAL TIMEOUT_S
  *       polls the hub's statistics until it holds TOTAL households; prints
  *       "reached CLOCK_MONOTONIC_SECONDS".
@@ -264,6 +271,143 @@ static int statsread_run(const char *sock, int count)
 	return 0;
 }
 
+/* The value of name=... in a status reply, or -1. */
+static long long status_value(const Linli__CtlReply *r, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < r->n_status; i++)
+		if (strncmp(r->status[i], name, n) == 0 && r->status[i][n] == '=')
+			return atoll(r->status[i] + n + 1);
+	return -1;
+}
+
+#define ACKS_NODES 64
+
+/* One request without waiting for its reply; -1 on failure. */
+static int ask(conn_t *c, const Linli__CtlRequest *req)
+{
+	uint8_t buf[4096];
+	size_t len = linli__ctl_request__get_packed_size(req);
+	if (len > sizeof(buf))
+		return -1;
+	linli__ctl_request__pack(req, buf);
+	return zmq_send(c->sock, buf, len, 0) < 0 ? -1 : 0;
+}
+
+/* The reply waiting on c; NULL on failure. */
+static Linli__CtlReply *answer(conn_t *c)
+{
+	zmq_msg_t msg;
+	zmq_msg_init(&msg);
+	if (zmq_msg_recv(&msg, c->sock, 0) < 0)
+		return NULL;
+	Linli__CtlReply *r = linli__ctl_reply__unpack(NULL, zmq_msg_size(&msg), zmq_msg_data(&msg));
+	zmq_msg_close(&msg);
+	return r;
+}
+
+/* The nodes are asked side by side (a request out to each at once), so
+ * that a slow node does not delay the timing of the others. */
+static int acks_run(double seconds, int interval_ms, int nnodes, char **socks)
+{
+	enum { IDLE, ADDING, WAITING, ASKING } state[ACKS_NODES];
+	void *ctx = zmq_ctx_new();
+	conn_t c[ACKS_NODES];
+	double t0[ACKS_NODES], next[ACKS_NODES], asked[ACKS_NODES];
+	size_t cap = (size_t)(seconds * 1000 / (interval_ms > 0 ? interval_ms : 1) + 2) *
+	             (size_t)nnodes,
+	       n = 0, unacked = 0;
+	double *v = calloc(cap, sizeof(double));
+	if (nnodes > ACKS_NODES || v == NULL)
+		return 2;
+	for (int k = 0; k < nnodes; k++) {
+		if (conn_open(&c[k], ctx, socks[k]) != 0)
+			return 1;
+		state[k] = IDLE;
+		next[k] = asked[k] = 0;
+	}
+	Linli__CtlRequest status = LINLI__CTL_REQUEST__INIT;
+	status.verb = "status";
+	double start = now_s(), end = start + seconds;
+	for (uint64_t w = 0;; w++) {
+		double now = now_s();
+		bool busy = false;
+		zmq_pollitem_t items[ACKS_NODES];
+		for (int k = 0; k < nnodes; k++) {
+			if (state[k] == IDLE && now < end && now >= next[k] && n + unacked < cap) {
+				char id[40];
+				snprintf(id, sizeof(id), "ack%d-%d-%06llu", (int)getpid(), k,
+				         (unsigned long long)w);
+				linli_record_t *rec = household(800000 + w);
+				free(rec->id);
+				rec->id = strdup(id);
+				Linli__CtlRequest add = LINLI__CTL_REQUEST__INIT;
+				add.verb = "add";
+				add.kind = "household";
+				add.record = rec;
+				t0[k] = now;
+				next[k] = now + interval_ms / 1000.0;
+				int rc = ask(&c[k], &add);
+				linli_record_destroy(&rec);
+				if (rc != 0)
+					return 1;
+				state[k] = ADDING;
+			} else if (state[k] == WAITING && now - asked[k] >= 0.005) {
+				if (ask(&c[k], &status) != 0)
+					return 1;
+				asked[k] = now;
+				state[k] = ASKING;
+			}
+			busy |= state[k] != IDLE;
+			items[k] = (zmq_pollitem_t){c[k].sock, 0, ZMQ_POLLIN, 0};
+		}
+		if (now >= end && !busy)
+			break;
+		if (zmq_poll(items, nnodes, 1) < 0)
+			return 1;
+		for (int k = 0; k < nnodes; k++) {
+			if (!(items[k].revents & ZMQ_POLLIN))
+				continue;
+			Linli__CtlReply *r = answer(&c[k]);
+			double t = now_s();
+			if (r == NULL || (state[k] == ADDING && !r->ok)) {
+				fprintf(stderr, "acks: %s at %s failed: %s\n",
+				        state[k] == ADDING ? "add" : "status", socks[k],
+				        r ? r->error : "no reply");
+				return 1;
+			}
+			if (state[k] == ADDING) {
+				state[k] = WAITING;
+			} else {
+				long long acked = status_value(r, "acked_personal"),
+				          head = status_value(r, "log_personal");
+				state[k] = WAITING;
+				if ((acked >= 0 && acked >= head) || t > end + 10) {
+					unacked += acked < 0 || acked < head;
+					v[n++] = (t - t0[k]) * 1e6;
+					state[k] = IDLE;
+				}
+			}
+			linli__ctl_reply__free_unpacked(r, NULL);
+		}
+		if (now > end + 30) {
+			fprintf(stderr, "acks: a node does not answer\n");
+			return 1;
+		}
+	}
+	if (n == 0) {
+		fprintf(stderr, "acks: no write was made\n");
+		return 1;
+	}
+	double p50 = pct(v, n, 0.5), p99 = pct(v, n, 0.99);
+	printf("acks %zu %.0f %.0f %.0f %zu\n", n, p50, p99, v[n - 1], unacked);
+	for (int k = 0; k < nnodes; k++)
+		zmq_close(c[k].sock);
+	zmq_ctx_term(ctx);
+	free(v);
+	return 0;
+}
+
 static int wait_run(const char *sock, uint64_t total, double timeout)
 {
 	void *ctx = zmq_ctx_new();
@@ -304,6 +448,8 @@ int main(int argc, char **argv)
 		return latency_run(argv[2], argv[3], argv[4], atoi(argv[5]));
 	if (argc == 4 && strcmp(argv[1], "statsread") == 0)
 		return statsread_run(argv[2], atoi(argv[3]));
+	if (argc >= 5 && strcmp(argv[1], "acks") == 0)
+		return acks_run(atof(argv[2]), atoi(argv[3]), argc - 4, argv + 4);
 	if (argc == 5 && strcmp(argv[1], "wait") == 0)
 		return wait_run(argv[2], strtoull(argv[3], NULL, 10), atof(argv[4]));
 	fprintf(stderr, "usage: see tests/tools/bench.c\n");

@@ -72,10 +72,22 @@
  *   owner-part           a CS message whose owner part is 40 bytes
  *   hello-cut            a HELLO whose protobuf is cut short (and no other HELLO)
  *   hello-as A           a HELLO as owner A
+ *   hello-big N          a HELLO of some N bytes: cursors of OWNER, over and over
  *   steal A [relabel]    the first of A's public change sets the hub relays on a PULL, sent
  *                        back as A's, or with relabel as OWNER's
  *   stranger             HELLO only (for a key the hub does not trust)
+ *   storm KIND SECONDS   a flood for SECONDS, as fast as the hub takes it (the sends
+ *                        block on a small queue), replies drained and counted; ends with
+ *                        "storm KIND sent N messages B bytes in S s; replies ERR e ACK a"
+ *       big              messages of every type at the frame bound, in turn: a HELLO, PULL,
+ *                        PROBE, FETCH and SNAPGET of some 400,000 cursors, CKPT, RESTORE,
+ *                        RELAY and SNAP of 8 MiB, a type nobody knows
+ *       hello            HELLOs of some 400,000 cursors (8 MiB) only
+ *       badsig           small change sets whose signature does not verify
+ *       import           valid change sets of OWNER's personal log from seq 1, 1000
+ *                        households each, chained, as an import at full speed
  */
+#include <errno.h>
 #include <sodium.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -596,6 +608,8 @@ static int steal(const char *of, uint8_t **frame, size_t *len, uint8_t sig[LINLI
 	return -1;
 }
 
+static uint8_t *many_cursors(bool hello, size_t limit, size_t *len);
+
 /* Message-level scenarios: framing, types, HELLOs, stolen change sets. */
 static void scenario_msg(linli_key_t *key, const char *arg, const char *arg2)
 {
@@ -638,6 +652,13 @@ static void scenario_msg(linli_key_t *key, const char *arg, const char *arg2)
 		size_t lens[] = {5, n};
 		send_parts(2, parts, lens);
 		print_sent("hello-cut", 0, n);
+	} else if (strcmp(scenario, "hello-big") == 0) {
+		uint8_t *h = many_cursors(true, strtoul(arg, NULL, 10), &len);
+		const void *parts[] = {"HELLO", h};
+		size_t lens[] = {5, len};
+		send_parts(2, parts, lens);
+		print_sent("hello-big", 0, len);
+		free(h);
 	} else if (strcmp(scenario, "hello-as") == 0) {
 		send_hello(arg);
 		print_sent("hello-as", 0, 0);
@@ -655,11 +676,210 @@ static void scenario_msg(linli_key_t *key, const char *arg, const char *arg2)
 	free(frame);
 }
 
+/* --- storm: one trusted community floods the hub --- */
+
+/* A message of `type` whose last part is body, between the type and body
+ * the parts given. */
+static int send_typed(const char *type, size_t nmid, const void *const *mid, const size_t *midlen,
+                      const void *body, size_t len)
+{
+	const void *parts[6] = {type};
+	size_t lens[6] = {strlen(type)};
+	for (size_t i = 0; i < nmid && i < 4; i++) {
+		parts[i + 1] = mid[i];
+		lens[i + 1] = midlen[i];
+	}
+	parts[nmid + 1] = body;
+	lens[nmid + 1] = len;
+	for (size_t i = 0; i < nmid + 2; i++)
+		if (zmq_send(sock, parts[i], lens[i], i + 1 < nmid + 2 ? ZMQ_SNDMORE : 0) < 0)
+			return -1;
+	return 0;
+}
+
+/* The packed Cursors (cursors = 1) or Hello (have = 3) of as many cursors
+ * as fit in limit bytes: under the frame bound, what decodes into some
+ * 400,000 allocations. */
+static uint8_t *many_cursors(bool hello, size_t limit, size_t *len)
+{
+	size_t n = 0;
+	Linli__Cursor c = LINLI__CURSOR__INIT;
+	c.owner = (char *)owner;
+	c.stream = LINLI__STREAM__PUBLIC;
+	c.seq = 1;
+	size_t one = linli__cursor__get_packed_size(&c);
+	n = limit / (one + 1 + (one > 127 ? 2 : 1));
+	Linli__Cursor **cp = malloc(n * sizeof(*cp));
+	for (size_t i = 0; i < n; i++)
+		cp[i] = &c;
+	uint8_t *buf;
+	if (hello) {
+		Linli__Hello h = LINLI__HELLO__INIT;
+		h.owner = (char *)owner;
+		h.n_have = n;
+		h.have = cp;
+		*len = linli__hello__get_packed_size(&h);
+		buf = malloc(*len);
+		linli__hello__pack(&h, buf);
+	} else {
+		Linli__Cursors m = LINLI__CURSORS__INIT;
+		m.n_cursors = n;
+		m.cursors = cp;
+		*len = linli__cursors__get_packed_size(&m);
+		buf = malloc(*len);
+		linli__cursors__pack(&m, buf);
+	}
+	free(cp);
+	return buf;
+}
+
+typedef struct {
+	uint64_t sent, bytes, err, ack, other;
+} storm_count_t;
+
+/* Replies waiting now, counted by type, without blocking. */
+static void storm_drain(storm_count_t *n)
+{
+	zmq_msg_t part;
+	int more = 1;
+	size_t sz = sizeof(more);
+	zmq_msg_init(&part);
+	while (zmq_msg_recv(&part, sock, ZMQ_DONTWAIT) >= 0) {
+		size_t l = zmq_msg_size(&part);
+		const char *t = zmq_msg_data(&part);
+		if (l == 3 && memcmp(t, "ERR", 3) == 0)
+			n->err++;
+		else if (l == 3 && memcmp(t, "ACK", 3) == 0)
+			n->ack++;
+		else
+			n->other++;
+		for (zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &sz); more;
+		     zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &sz))
+			zmq_msg_recv(&part, sock, 0);
+	}
+	zmq_msg_close(&part);
+}
+
+/* Change set seq of OWNER's personal log: 1000 households after prev. */
+static uint8_t *storm_import_cs(linli_key_t *key, uint64_t seq, const uint8_t *prev, size_t *len,
+                                uint8_t sig[LINLI_SIG_LEN], uint8_t hash[LINLI_HASH_LEN])
+{
+	char err[LINLI_ERR_MAX], id[32], num[24];
+	linli_csb_t *b = linli_csb_new();
+	for (int i = 0; i < 1000; i++) {
+		snprintf(id, sizeof(id), "f%06d", i);
+		linli_record_t *r = linli_record_new(LINLI_KIND_HOUSEHOLD, id);
+		linli_record_set(r, "grid", "g1-2", err, sizeof(err));
+		linli_record_set(r, "address", "福建省晋江市灵源街道中心路128号3单元", err,
+		                 sizeof(err));
+		snprintf(num, sizeof(num), "138%08llu",
+		         (unsigned long long)(seq * 1000 + (uint64_t)i));
+		linli_record_set(r, "phone", num, err, sizeof(err));
+		linli_record_set(r, "size", "3", err, sizeof(err));
+		linli_csb_add(b, false, &r);
+	}
+	uint8_t *frame = NULL;
+	linli_cs_head_t head = {owner, LINLI_STREAM_PERSONAL, seq, prev, (uint64_t)time(NULL), 0};
+	if (linli_csb_seal(b, key, &head, &frame, len, sig, hash) != 0)
+		die("storm import", "cannot seal a change set");
+	linli_csb_destroy(&b);
+	return frame;
+}
+
+static double mono_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void scenario_storm(linli_key_t *key, const char *kind, double seconds)
+{
+	static const char *const types[] = {"HELLO", "PULL",    "PROBE", "FETCH", "SNAPGET",
+	                                    "CKPT",  "RESTORE", "RELAY", "SNAP",  "BOGUS"};
+	storm_count_t n = {0};
+	size_t hello_len = 0, cur_len = 0, big_len = LINLI_CS_MAX_BYTES + 4096 - 256, len = 0;
+	uint8_t *hello = NULL, *cur = NULL, *big = NULL, *frame = NULL, sig[LINLI_SIG_LEN];
+	uint8_t hash[LINLI_HASH_LEN], prev[LINLI_HASH_LEN] = {0};
+	bool is_big = strcmp(kind, "big") == 0, is_hello = strcmp(kind, "hello") == 0;
+	if (!is_big && !is_hello && strcmp(kind, "badsig") != 0 && strcmp(kind, "import") != 0)
+		die("storm", "KIND is one of big, hello, badsig, import");
+	if (is_big || is_hello)
+		hello = many_cursors(true, big_len, &hello_len);
+	if (is_big) {
+		cur = many_cursors(false, big_len, &cur_len);
+		big = calloc(1, big_len);
+		memcpy(big, LINLI_CS_MAGIC, LINLI_CS_MAGIC_LEN);
+	}
+	memset(sig, 0x5A, sizeof(sig));
+	double t0 = mono_s();
+	for (uint64_t i = 0; mono_s() - t0 < seconds; i++) {
+		int rc = 0;
+		const char *type = is_big ? types[i % 10] : is_hello ? "HELLO" : "CS";
+		if (strcmp(type, "HELLO") == 0) {
+			rc = send_typed(type, 0, NULL, NULL, hello, hello_len);
+			len = hello_len;
+		} else if (strcmp(type, "PULL") == 0 || strcmp(type, "PROBE") == 0 ||
+		           strcmp(type, "FETCH") == 0 || strcmp(type, "SNAPGET") == 0 ||
+		           strcmp(type, "SNAP") == 0 || strcmp(type, "BOGUS") == 0) {
+			rc = send_typed(type, 0, NULL, NULL, strcmp(type, "SNAP") ? cur : big,
+			                strcmp(type, "SNAP") ? cur_len : big_len);
+			len = cur_len;
+		} else if (strcmp(type, "CKPT") == 0 || strcmp(type, "RESTORE") == 0) {
+			const void *mid[] = {big};
+			size_t midlen[] = {big_len};
+			rc = send_typed(type, 1, mid, midlen, sig, sizeof(sig));
+			len = big_len;
+		} else if (strcmp(type, "RELAY") == 0) {
+			const void *mid[] = {owner, big};
+			size_t midlen[] = {strlen(owner), big_len};
+			rc = send_typed(type, 2, mid, midlen, sig, sizeof(sig));
+			len = big_len;
+		} else if (strcmp(kind, "badsig") == 0) {
+			free(frame);
+			seal(key, owner, LINLI_KIND_SERVICE, LINLI_STREAM_PUBLIC, i + 1, &frame,
+			     &len, sig);
+			sig[i % LINLI_SIG_LEN] ^= 0x10;
+			send_cs_sig(owner, frame, len, sig, LINLI_SIG_LEN);
+			rc = unsent > 0 ? -1 : 0;
+			unsent = 0;
+		} else { /* import */
+			free(frame);
+			frame = storm_import_cs(key, i + 1, prev, &len, sig, hash);
+			/* Sent until taken: a chain with a hole is no import. */
+			const void *p4[] = {"CS", owner, frame, sig};
+			size_t l4[] = {2, strlen(owner), len, LINLI_SIG_LEN};
+			for (size_t k = 0; k < 4 && rc == 0; k++) {
+				while ((rc = zmq_send(sock, p4[k], l4[k],
+				                      k < 3 ? ZMQ_SNDMORE : 0)) < 0 &&
+				       zmq_errno() == EAGAIN && mono_s() - t0 < seconds)
+					storm_drain(&n);
+				rc = rc < 0 ? -1 : 0;
+			}
+			memcpy(prev, hash, sizeof(prev));
+		}
+		if (rc == 0) {
+			n.sent++;
+			n.bytes += len;
+		}
+		storm_drain(&n);
+	}
+	printf("storm %s sent %llu messages %llu bytes in %.1f s; replies ERR %llu ACK %llu "
+	       "other %llu\n",
+	       kind, (unsigned long long)n.sent, (unsigned long long)n.bytes, mono_s() - t0,
+	       (unsigned long long)n.err, (unsigned long long)n.ack, (unsigned long long)n.other);
+	fflush(stdout);
+	free(hello);
+	free(cur);
+	free(big);
+	free(frame);
+}
+
 static bool catalogue_scenario(const char *name)
 {
 	static const char *const names[] = {
-	    "next",       "resend",    "bad",      "parts", "type",
-	    "owner-part", "hello-cut", "hello-as", "steal", "stranger",
+	    "next",      "resend",   "bad",   "parts",    "type",      "owner-part",
+	    "hello-cut", "hello-as", "steal", "stranger", "hello-big",
 	};
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(name, names[i]) == 0)
@@ -697,6 +917,13 @@ int main(int argc, char **argv)
 	zmq_setsockopt(sock, ZMQ_LINGER, &zero, sizeof(zero));
 	zmq_setsockopt(sock, ZMQ_SNDHWM, &zero, sizeof(zero)); /* a flood never blocks */
 	int timeout = 2000;                                    /* but no link does */
+	if (strcmp(scenario, "storm") == 0) {
+		/* As fast as the hub takes it, and no faster: the storm's own
+		 * memory stays small and its end comes on time. */
+		int hwm = 4;
+		timeout = 200;
+		zmq_setsockopt(sock, ZMQ_SNDHWM, &hwm, sizeof(hwm));
+	}
 	zmq_setsockopt(sock, ZMQ_SNDTIMEO, &timeout, sizeof(timeout));
 	if (catalogue) {
 		/* One connection each, and what becomes of it. */
@@ -825,6 +1052,10 @@ int main(int argc, char **argv)
 			send_cs(as, frame, len, sig);
 		}
 		drain(3000);
+	} else if (strcmp(scenario, "storm") == 0) {
+		if (argc < 8)
+			die("usage", "storm KIND SECONDS");
+		scenario_storm(key, argv[6], atof(argv[7]));
 	} else {
 		fprintf(stderr, "linli-inject: unknown scenario %s\n", scenario);
 		return 2;

@@ -247,6 +247,48 @@ static void test_owner_id(void **state)
 	assert_false(linli_id_valid("户1"));
 	assert_false(linli_id_valid("a:b"));
 	assert_false(linli_id_valid("../x"));
+	/* '-' first reads as an option: never written, still valid on the wire. */
+	assert_true(linli_id_valid("--help"));
+	assert_false(linli_id_writable("--help"));
+	assert_false(linli_id_writable("-x"));
+	assert_true(linli_id_writable("x-"));
+	assert_false(linli_id_writable(""));
+	assert_false(linli_id_writable(NULL));
+}
+
+/* Field types and choices, what help prints. */
+static void test_field_types(void **state)
+{
+	(void)state;
+	char buf[32];
+	linli_kind_t s = LINLI_KIND_SERVICE, h = LINLI_KIND_HOUSEHOLD;
+	assert_int_equal(linli_field_type(s, (size_t)linli_field_index(s, "name")),
+	                 LINLI_FIELD_TEXT);
+	assert_int_equal(linli_field_type(s, (size_t)linli_field_index(s, "walk_minutes")),
+	                 LINLI_FIELD_NUMBER);
+	assert_int_equal(linli_field_type(h, (size_t)linli_field_index(h, "rented")),
+	                 LINLI_FIELD_BOOL);
+	assert_int_equal(linli_field_type(h, (size_t)linli_field_index(h, "registered_at")),
+	                 LINLI_FIELD_TIME);
+	assert_int_equal(linli_field_type(LINLI_KIND_PARTNER,
+	                                  (size_t)linli_field_index(LINLI_KIND_PARTNER, "items")),
+	                 LINLI_FIELD_LIST);
+	size_t cat = (size_t)linli_field_index(s, "category");
+	assert_int_equal(linli_field_type(s, cat), LINLI_FIELD_CHOICE);
+	assert_true(linli_field_choice(s, cat, 0, buf, sizeof(buf)));
+	assert_string_equal(buf, "party-mass");
+	assert_true(linli_field_choice(s, cat, 4, buf, sizeof(buf)));
+	assert_string_equal(buf, "food-safety");
+	assert_true(linli_field_choice(s, cat, 7, buf, sizeof(buf)));
+	assert_string_equal(buf, "special");
+	assert_false(linli_field_choice(s, cat, 8, buf, sizeof(buf)));
+	assert_false(linli_field_choice(s, 0, 0, buf, sizeof(buf)));
+	/* Every choice is one linli_record_set takes. */
+	linli_record_t *r = linli_record_new(s, "x");
+	char why[LINLI_ERR_MAX];
+	for (size_t k = 0; linli_field_choice(s, cat, k, buf, sizeof(buf)); k++)
+		assert_int_equal(linli_record_set(r, "category", buf, why, sizeof(why)), 0);
+	linli_record_destroy(&r);
 }
 
 static void test_set_get_service(void **state)
@@ -1113,6 +1155,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_kinds),
 	    cmocka_unit_test(test_owner_id),
+	    cmocka_unit_test(test_field_types),
 	    cmocka_unit_test(test_set_get_service),
 	    cmocka_unit_test(test_set_get_partner_items),
 	    cmocka_unit_test(test_set_get_grid_household),

@@ -28,6 +28,7 @@
 #include "ctl/client.h"
 #include "ctl/ctl.h"
 #include "ctl/i18n.h"
+#include "ctl/names.h"
 #include "proto/sheet.h"
 
 /* linli_record_get of a repeated field joins up to LINLI_ITEMS_MAX items. */
@@ -182,8 +183,8 @@ int cmd_export(ctl_t *ctl, int argc, char **argv)
 		if (ctl->json)
 			printf("{\"ok\":true,\"exported\":%zu}\n", x.rows);
 		else
-			printf(_("%s: %zu %s records of %s\n"), path, x.rows,
-			       linli_kind_name(ctl->kind), owner);
+			printf(_("%s: %zu %s records of %s\n"), path, x.rows, names_kind(ctl->kind),
+			       names_owner(owner, owner));
 	}
 out:
 	if (tmp[0] != '\0')

@@ -38,6 +38,7 @@
 #include "ctl/client.h"
 #include "ctl/ctl.h"
 #include "ctl/i18n.h"
+#include "ctl/names.h"
 #include "ctl/output.h"
 #include "proto/changeset.h"
 #include "proto/csv.h"
@@ -532,7 +533,7 @@ static int read_header(import_t *im, linli_csv_t *csv)
 		size_t slot = idx == SHEET_ID_COLUMN ? LINLI_CSV_FIELDS_MAX : (size_t)idx;
 		if (idx == SHEET_UNKNOWN) {
 			snprintf(why, sizeof(why), _("unknown column '%s' for %s (columns: %s)"),
-			         name, linli_kind_name(im->kind), columns);
+			         name, names_kind(im->kind), columns);
 		} else if (seen[slot] != 0) {
 			snprintf(why, sizeof(why), _("columns '%s' and '%s' are both %s"),
 			         im->header[seen[slot] - 1], name,
@@ -1031,7 +1032,7 @@ static int import_run(const ctl_t *ctl, import_t *im, const char *encoding)
 		                "%s: %llu added, %llu replaced, %llu unchanged %s records (%llu "
 		                "change sets written)\n",
 		                (unsigned long)sets),
-		       im->file, added, replaced, unchanged, linli_kind_name(im->kind), sets);
+		       im->file, added, replaced, unchanged, names_kind(im->kind), sets);
 	}
 	return CTL_OK;
 }

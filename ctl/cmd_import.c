@@ -801,6 +801,99 @@ static uint8_t *batch_request(const import_t *im, const packed_t *p, size_t firs
 	return buf;
 }
 
+/* The value of name in a reply's "name=value" lines, or NULL. */
+static const char *reply_value(const Linli__CtlReply *reply, const char *name)
+{
+	size_t len = strlen(name);
+	for (size_t i = 0; i < reply->n_status; i++)
+		if (strncmp(reply->status[i], name, len) == 0 && reply->status[i][len] == '=')
+			return reply->status[i] + len + 1;
+	return NULL;
+}
+
+static uint64_t reply_u64(const Linli__CtlReply *reply, const char *name)
+{
+	const char *v = reply_value(reply, name);
+	return v ? strtoull(v, NULL, 10) : 0;
+}
+
+/* Asks the daemon about the ids of records first..last-1 (verb quota):
+ * how many exist and their bytes, added to *existing and *bytes.  The
+ * reply, kept in *reply (freed first), also has the quota lines. */
+static int quota_lookup(client_t *c, const import_t *im, const packed_t *p, size_t first,
+                        size_t last, uint64_t *existing, uint64_t *bytes, Linli__CtlReply **reply)
+{
+	Linli__CtlRequest req = LINLI__CTL_REQUEST__INIT;
+	linli_record_t **ids = calloc(last - first, sizeof(*ids));
+	int rc = ids ? CTL_OK : ctl_fail("out of memory");
+	for (size_t i = first; rc == CTL_OK && i < last; i++) {
+		size_t from = i ? p->end[i - 1] : 0;
+		linli_record_t *rec = linli_record_unpack(p->buf + from, p->end[i] - from);
+		if (rec == NULL || (ids[i - first] = linli_record_new(im->kind, rec->id)) == NULL)
+			rc = ctl_fail("out of memory");
+		linli_record_destroy(&rec);
+	}
+	client_reply_free(reply);
+	req.verb = (char *)"quota";
+	req.kind = (char *)linli_kind_name(im->kind);
+	req.n_records = last - first;
+	req.records = ids;
+	if (rc == CTL_OK && client_call(c, &req, reply) != 0)
+		rc = CTL_FAIL;
+	if (rc == CTL_OK) {
+		*existing += reply_u64(*reply, "existing");
+		*bytes += reply_u64(*reply, "existing_bytes");
+	}
+	for (size_t i = 0; ids && i < last - first; i++)
+		linli_record_destroy(&ids[i]);
+	free(ids);
+	return rc;
+}
+
+/* Before anything is sent: whether the whole file fits in the community's
+ * quota at the hub, as its daemon judges (verb quota with the usage the
+ * import would leave).  The daemon judges every change set again before it
+ * commits it; this keeps an import that does not fit from stopping half
+ * way. */
+static int quota_fits(const ctl_t *ctl, const import_t *im, const packed_t *p)
+{
+	Linli__CtlRequest req = LINLI__CTL_REQUEST__INIT;
+	Linli__CtlReply *reply = NULL;
+	Linli__Quota after = LINLI__QUOTA__INIT;
+	uint64_t existing = 0, bytes = 0;
+	int rc = CTL_OK;
+	client_t *c = client_new(ctl->socket);
+	if (c == NULL)
+		return CTL_FAIL;
+	for (size_t first = 0; rc == CTL_OK && first < p->n; first += LINLI_CS_MAX_OPS)
+		rc = quota_lookup(c, im, p, first,
+		                  p->n - first > LINLI_CS_MAX_OPS ? first + LINLI_CS_MAX_OPS : p->n,
+		                  &existing, &bytes, &reply);
+	/* Only a node has a quota (the hub's own records have none). */
+	if (rc != CTL_OK || reply_value(reply, "quota_used_records") == NULL)
+		goto out;
+	/* Its log grows by the records and each change set's envelope (the
+	 * ops' headers, the change set's, the signature): over-counted. */
+	size_t requests = p->len / IMPORT_BATCH_BYTES + p->n / im->batch + 1;
+	uint64_t used = reply_u64(reply, "quota_used");
+	after.used_records = reply_u64(reply, "quota_used_records") + p->n - existing;
+	after.used_bytes = used + p->len > bytes ? used + p->len - bytes : 0;
+	after.used_log_bytes =
+	    reply_u64(reply, "quota_used_log") + p->len + 16 * p->n + 512 * requests;
+	req.verb = (char *)"quota";
+	req.kind = (char *)linli_kind_name(im->kind);
+	req.quota = &after;
+	client_reply_free(&reply);
+	if (client_call(c, &req, &reply) != 0)
+		rc = CTL_FAIL;
+	else if (reply_value(reply, "over") != NULL)
+		rc = ctl_fail("%s: %s; nothing was imported", im->file, reply_value(reply, "over"));
+out:
+	client_reply_free(&reply);
+	client_destroy(&c);
+	return rc;
+}
+
 /* What the daemon says an import did (or would do). */
 typedef struct {
 	uint64_t added, replaced, unchanged, seq, change_sets;
@@ -921,25 +1014,6 @@ static int send_rows(const ctl_t *ctl, import_t *im, const packed_t *p, result_t
 	return rc;
 }
 
-/* name=value of a status reply, as a number; 0 if it is not there. */
-static uint64_t status_number(const Linli__CtlReply *reply, const char *name)
-{
-	size_t n = strlen(name);
-	for (size_t i = 0; i < reply->n_status; i++)
-		if (strncmp(reply->status[i], name, n) == 0 && reply->status[i][n] == '=')
-			return strtoull(reply->status[i] + n + 1, NULL, 10);
-	return 0;
-}
-
-static bool status_is(const Linli__CtlReply *reply, const char *name, const char *value)
-{
-	size_t n = strlen(name);
-	for (size_t i = 0; i < reply->n_status; i++)
-		if (strncmp(reply->status[i], name, n) == 0 && reply->status[i][n] == '=')
-			return strcmp(reply->status[i] + n + 1, value) == 0;
-	return false;
-}
-
 /* On a terminal, at a node: follows the hub's acknowledgements of what
  * was written, as long as they move. */
 static void follow_acks(const ctl_t *ctl, import_t *im, const result_t *res)
@@ -958,8 +1032,9 @@ static void follow_acks(const ctl_t *ctl, import_t *im, const result_t *res)
 		Linli__CtlReply *reply;
 		if (client_call(c, &req, &reply) != 0)
 			break;
-		bool node = status_is(reply, "role", "node");
-		uint64_t acked = status_number(reply, acked_name);
+		const char *role = reply_value(reply, "role");
+		bool node = role != NULL && strcmp(role, "node") == 0;
+		uint64_t acked = reply_u64(reply, acked_name);
 		client_reply_free(&reply);
 		if (!node)
 			break;
@@ -1005,6 +1080,10 @@ static int import_run(const ctl_t *ctl, import_t *im, const char *encoding)
 		rc = check_rows(im, csv, &packed);
 	linli_csv_destroy(&csv);
 	free(data);
+	/* A file that does not fit in the community's quota at the hub is
+	 * refused before it is sent (the commit checks it again). */
+	if (rc == CTL_OK)
+		rc = quota_fits(ctl, im, &packed);
 	if (rc == CTL_OK)
 		rc = send_rows(ctl, im, &packed, &res);
 	packed_free(&packed);

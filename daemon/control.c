@@ -44,6 +44,7 @@
 #include "daemon/linkmon.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
+#include "daemon/quota.h"
 #include "daemon/readers.h"
 #include "daemon/verify.h"
 #include "daemon/versions.h"
@@ -72,6 +73,7 @@ typedef enum { LEVEL_NONE, LEVEL_READ, LEVEL_ADMIN } level_t;
  * Every other verb (one added later too) needs control_group. */
 static const char *const read_verbs[] = {
     "status", "stats", "list", "show", "logs", "digest", "verify", "trust-list",
+    "quota", /* what an import would leave: asked before the import itself */
 };
 
 static level_t needs(const char *verb)
@@ -550,7 +552,7 @@ static int do_stats(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
 			const refused_t *f = &d->refused;
 			t->refused = f->bad_signature + f->unknown_owner + f->wrong_origin +
 			             f->malformed + f->chain_broken + f->fork + f->revoked +
-			             f->old_key;
+			             f->old_key + f->quota;
 			r->statsp[n] = t;
 			r->reply.n_stats = n + 1;
 		}
@@ -766,6 +768,7 @@ static void do_status(linlid_t *d, reply_t *r)
 			            linli_stream_name(stream), owner, b->repeats, b->cause, wait);
 	}
 	versions_status(d, add_status_line, r);
+	quota_status(d, add_status_line, r);
 	if (d->fold_stuck[0] != '\0')
 		add_problem(r,
 		            "not compacting the %s: it differs from its owner's "
@@ -1051,6 +1054,12 @@ static bool dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_
 			break;
 		case CTL_DIVERGED:
 			rc = do_diverged(d, r);
+			break;
+		case CTL_QUOTA:
+			rc = quota_ctl(d, q, req.kind, add_status_line, r, r->err, sizeof(r->err));
+			if (r->problems[0] != '\0')
+				add_status(r, "problem", "%s", r->problems);
+			r->reply.status = r->status;
 			break;
 		case CTL_STATUS:
 			do_status(d, r);

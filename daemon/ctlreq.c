@@ -36,6 +36,7 @@ static const struct {
     {"diverged", CTL_DIVERGED, false},
     {"backup", CTL_BACKUP, false},
     {"backup-status", CTL_BACKUP_STATUS, false},
+    {"quota", CTL_QUOTA, true},
 };
 
 #define DASH_ID "an id never begins with '-' (it would read as an option)"
@@ -96,6 +97,19 @@ static int check_import(const Linli__CtlRequest *q, linli_kind_t kind, char *err
 			return fail(err, errlen, "import: record %zu (%.64s): %s", i + 1,
 			            linli_id_shown(kind, q->records[i]->id), why);
 	}
+	return 0;
+}
+
+/* quota: the ids an import would put, of one kind. */
+static int check_quota(const Linli__CtlRequest *q, linli_kind_t kind, char *err, size_t errlen)
+{
+	if (q->n_records > LINLI_CS_MAX_OPS)
+		return fail(err, errlen, "quota: at most %d ids per request, got %zu",
+		            LINLI_CS_MAX_OPS, q->n_records);
+	for (size_t i = 0; i < q->n_records; i++)
+		if (linli_record_kind(q->records[i]) != kind || !linli_id_valid(q->records[i]->id))
+			return fail(err, errlen, "quota: record %zu is not a %s with a valid id",
+			            i + 1, linli_kind_name(kind));
 	return 0;
 }
 
@@ -175,6 +189,8 @@ int ctlreq_check(const Linli__CtlRequest *q, const config_t *cfg, ctlreq_t *out,
 		return 0;
 	case CTL_IMPORT:
 		return check_import(q, out->kind, err, errlen);
+	case CTL_QUOTA:
+		return check_quota(q, out->kind, err, errlen);
 	case CTL_SHOW:
 	case CTL_LIST:
 		return check_list(q, out, err, errlen);

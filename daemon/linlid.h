@@ -83,6 +83,7 @@ typedef struct {
 	uint64_t oversize;    /* messages over the bound of their type, before decoding */
 	uint64_t queue_full;  /* change sets dropped: their community's queue was full */
 	uint64_t control; /* control requests: malformed, not allowed, or failing ctlreq_check */
+	uint64_t quota;   /* change sets that would put their community over its quota */
 } refused_t;
 
 /* A node taking its own logs back from the hub (linlictl restore). */
@@ -207,6 +208,8 @@ typedef struct linlid {
 	struct versions *versions;
 	struct backup *backup;   /* linlictl backup (backup.c); NULL until the first */
 	struct imports *imports; /* staged linlictl imports (import.c); NULL until the first */
+	/* both: what each community may hold at the hub (quota.c) */
+	struct quota *quota;
 } linlid_t;
 
 uint64_t now_ms(void);

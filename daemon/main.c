@@ -26,6 +26,7 @@
 #include "daemon/linkmon.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
+#include "daemon/quota.h"
 #include "daemon/readers.h"
 #include "daemon/service.h"
 #include "daemon/verifier.h"
@@ -405,7 +406,7 @@ static int start(linlid_t *d)
 	if (rc != 0)
 		log_warn("store %s: %s (a crash now is noticed only by linlictl verify)",
 		         d->cfg.state_dir, store_strerror(rc));
-	if ((d->versions = versions_new(d)) == NULL)
+	if ((d->versions = versions_new(d)) == NULL || (d->quota = quota_new(d)) == NULL)
 		return -1;
 	d->zctx = zmq_ctx_new();
 	if (d->zctx == NULL || control_start(d) != 0)
@@ -440,6 +441,7 @@ static void stop(linlid_t *d, bool served)
 	readers_destroy(&d->readers);
 	linli_key_destroy(&d->key);
 	versions_destroy(&d->versions);
+	quota_destroy(&d->quota);
 }
 
 static void run(linlid_t *d)

@@ -9,6 +9,7 @@
 #include "daemon/i18n.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
+#include "daemon/quota.h"
 #include "daemon/versions.h"
 
 static const linli_record_t *csb_op_at(const void *b, size_t i, bool *remove)
@@ -88,14 +89,24 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 		return -1;
 	}
 	/* A full map is grown and the whole write retried; nothing was committed. */
+	bool over = false;
 	for (int attempt = 0;; attempt++) {
 		linli_txn_t *txn = NULL;
+		store_owner_usage_t before, after;
 		rc = store_write_begin(d->store, NULL, &txn);
+		if (rc == 0)
+			rc = store_owner_usage(txn, d->cfg.owner, &before);
 		if (rc == 0)
 			rc = seal_and_apply(d, txn, pub, LINLI_STREAM_PUBLIC, NULL);
 		if (rc == 0)
 			rc = seal_and_apply(d, txn, pers, LINLI_STREAM_PERSONAL, NULL);
+		/* What the hub would refuse stops here, before the commit: a
+		 * refused change set would hold up the log behind it. */
 		if (rc == 0)
+			rc = store_owner_usage(txn, d->cfg.owner, &after);
+		if (rc == 0 && quota_check(d, d->cfg.owner, &before, &after, err, errlen) != 0)
+			over = true;
+		if (rc == 0 && !over)
 			rc = store_commit(&txn);
 		else
 			store_abort(&txn);
@@ -106,6 +117,11 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 	}
 	linli_csb_reset(pub);
 	linli_csb_reset(pers);
+	if (over) {
+		size_t len = strlen(err);
+		snprintf(err + len, errlen - len, "; nothing was written");
+		return -1;
+	}
 	return finish(d, rc, err, errlen);
 }
 
@@ -135,10 +151,14 @@ int write_commit_many(linlid_t *d, int stream, const write_many_t *w, uint64_t r
 			rc = finish(d, rc, err, errlen);
 			goto out;
 		}
+	bool over = false;
 	for (int attempt = 0;; attempt++) {
 		linli_txn_t *txn = NULL;
+		store_owner_usage_t before, after;
 		w->rewind(w->arg);
 		rc = store_write_begin(d->store, NULL, &txn);
+		if (rc == 0)
+			rc = store_owner_usage(txn, d->cfg.owner, &before);
 		while (rc == 0 && (rc = w->fill(w->arg, txn, b)) > 0) {
 			/* What the hub cannot take yet would stop the log behind it. */
 			if ((stream == LINLI_STREAM_PUBLIC
@@ -152,7 +172,12 @@ int write_commit_many(linlid_t *d, int stream, const write_many_t *w, uint64_t r
 			rc = seal_and_apply(d, txn, b, stream, last_seq);
 			linli_csb_reset(b);
 		}
+		/* The whole of it against the quota, before the commit. */
 		if (rc == 0)
+			rc = store_owner_usage(txn, d->cfg.owner, &after);
+		if (rc == 0 && quota_check(d, d->cfg.owner, &before, &after, err, errlen) != 0)
+			over = true;
+		if (rc == 0 && !over)
 			rc = store_commit(&txn);
 		else
 			store_abort(&txn);
@@ -163,6 +188,12 @@ int write_commit_many(linlid_t *d, int stream, const write_many_t *w, uint64_t r
 			break;
 	}
 	linli_csb_reset(b);
+	if (over) {
+		size_t len = strlen(err);
+		snprintf(err + len, errlen - len, "; nothing was written");
+		rc = -1;
+		goto out;
+	}
 	rc = finish(d, rc, err, errlen);
 out:
 	if (rc != 0)

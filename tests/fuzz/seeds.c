@@ -155,7 +155,18 @@ static void control(void)
 	request_seed("import-households", &q);
 	for (int i = 0; i < 3; i++)
 		linli_record_destroy(&recs[i]);
+	for (int i = 0; i < 3; i++)
+		recs[i] = linli_record_new(LINLI_KIND_HOUSEHOLD, i ? "h00002" : "h00001");
+	q.verb = "quota";
+	request_seed("quota-ids", &q);
+	for (int i = 0; i < 3; i++)
+		linli_record_destroy(&recs[i]);
 	q.n_records = 0;
+	Linli__Quota after = LINLI__QUOTA__INIT;
+	after.used_records = 1601, after.used_bytes = 4u << 20, after.used_log_bytes = 1u << 20;
+	q.quota = &after;
+	request_seed("quota-judge", &q);
+	q.quota = NULL;
 
 	Linli__Filter f = LINLI__FILTER__INIT, *fp = &f;
 	f.field = "category", f.value = "elderly";
@@ -284,6 +295,12 @@ static void text_seeds(void)
 	static const char bad_allow[] = "role = hub\nowner = 350582006\nlisten = tcp://[::]:7400\n"
 	                                "allow_from = 10.0.6.1/24 ::ffff:10.0.0.0/104\n";
 	put("config", "bad-allow", -1, bad_allow, sizeof(bad_allow) - 1);
+	static const char quotas[] = "role = hub\nowner = 350582006\nlisten = tcp://[::]:7400\n"
+	                             "quota_records = 900\nquota_bytes = 64M\n"
+	                             "quota_bytes.350582006007 = 1G\n"
+	                             "quota_records.350582006007 = 2000000\n"
+	                             "quota_log_bytes.350582006001 = 524288K\n";
+	put("config", "quotas", -1, quotas, sizeof(quotas) - 1);
 
 	static const char trust[] =
 	    "# linli trust list: owner code, Ed25519 public key, name\n"

@@ -103,11 +103,12 @@ locale-zh:
 		fi; \
 	fi
 
-$(BUILD)/proto/linli.pb-c.c: $(PROTO) | deps
+# One run of protoc-c makes both (a grouped target: with the header as a
+# target of its own and no recipe, make kept its old time and objects
+# built against the old schema were not rebuilt).
+$(BUILD)/proto/linli.pb-c.c $(BUILD)/proto/linli.pb-c.h &: $(PROTO) | deps
 	@mkdir -p $(dir $@)
 	$(Q)protoc-c --proto_path=$(dir $<) --c_out=$(BUILD)/proto $<
-
-$(BUILD)/proto/linli.pb-c.h: $(BUILD)/proto/linli.pb-c.c
 
 $(BUILD)/%.o: %.c $(BUILD)/proto/linli.pb-c.h
 	@mkdir -p $(dir $@)

@@ -810,7 +810,9 @@ static int open_env(linli_store_t **out, const char *dir, const uint8_t key[STOR
 		goto fail;
 	if ((err = check_key(s)) != 0)
 		goto fail_store;
-	if ((rc = usage_open(s)) != 0)
+	/* A copy is only read (checked): its counts are recounted where it is
+	 * restored, as after any other writer. */
+	if (!copy && (rc = usage_open(s)) != 0)
 		goto fail;
 	char path[PATH_MAX];
 	struct stat fst;

@@ -136,6 +136,7 @@ static const char *const status_names[] = {
     NC_("status", "snapshots_taken"),
     NC_("status", "snapshots_refused"),
     NC_("status", "refused_control"),
+    NC_("status", "import_staged"),
     NC_("status", "snapshot"),
     NC_("status", "hub"),
     NC_("status", "hub_link"),

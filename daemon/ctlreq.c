@@ -66,6 +66,23 @@ Linli__CtlRequest *ctlreq_decode(const uint8_t *raw, size_t len, linli_arena_t *
 static int check_import(const Linli__CtlRequest *q, linli_kind_t kind, char *err, size_t errlen)
 {
 	char why[LINLI_ERR_MAX];
+	switch (q->import_step) {
+	case LINLI__CTL_REQUEST__IMPORT_STEP__NOW:
+	case LINLI__CTL_REQUEST__IMPORT_STEP__STAGE:
+	case LINLI__CTL_REQUEST__IMPORT_STEP__DRY_RUN:
+		break;
+	case LINLI__CTL_REQUEST__IMPORT_STEP__COMMIT:
+	case LINLI__CTL_REQUEST__IMPORT_STEP__ABORT:
+		if (q->import_id == 0 || q->n_records != 0)
+			return fail(err, errlen,
+			            "import: a commit or an abort names a staged "
+			            "import and carries no records");
+		return 0;
+	default:
+		return fail(err, errlen, "import: unknown step %d", (int)q->import_step);
+	}
+	if (q->import_id != 0 && q->import_step != LINLI__CTL_REQUEST__IMPORT_STEP__STAGE)
+		return fail(err, errlen, "import: only a staged batch names an import");
 	if (q->n_records == 0 || q->n_records > LINLI_CS_MAX_OPS)
 		return fail(err, errlen, "import: 1 to %d records per request, got %zu",
 		            LINLI_CS_MAX_OPS, q->n_records);
@@ -102,6 +119,10 @@ static int check_list(const Linli__CtlRequest *q, ctlreq_t *out, char *err, size
 		return fail(err, errlen, "'%.20s' is not an owner code", q->owner);
 	if (out->verb == CTL_SHOW && (q->record == NULL || !linli_id_valid(q->record->id)))
 		return fail(err, errlen, "show: a valid id is required");
+	if (q->after_id[0] != '\0' &&
+	    (!linli_id_valid(q->after_id) || !linli_owner_valid(q->after_owner) ||
+	     (q->owner[0] && strcmp(q->owner, q->after_owner) != 0)))
+		return fail(err, errlen, "list: a page starts after a record of the owner listed");
 	if (q->n_filters > CTLREQ_FILTERS_MAX)
 		return fail(err, errlen, "at most %d filters", CTLREQ_FILTERS_MAX);
 	for (size_t i = 0; i < q->n_filters; i++)

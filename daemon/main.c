@@ -18,6 +18,7 @@
 
 #include "daemon/auth.h"
 #include "daemon/backup.h"
+#include "daemon/import.h"
 #include "daemon/claims.h"
 #include "daemon/compact.h"
 #include "daemon/fdlimit.h"
@@ -418,6 +419,7 @@ static void stop(linlid_t *d, bool served)
 {
 	hub_stop(d);
 	backup_destroy(&d->backup); /* it reads the store */
+	import_destroy(&d->imports);
 	verifier_destroy(&d->verifier);
 	linkmon_destroy(&d->linkmon);
 	linkgate_destroy(&d->linkgate);
@@ -490,6 +492,7 @@ static void run(linlid_t *d)
 			readers_tick(d->readers, d->store, now,
 			             (uint64_t)d->cfg.reader_warn_s * 1000u);
 			linkmon_tick(d->linkmon, now);
+			import_expire(d, now);
 			next_tick = now + 100;
 		}
 		/* Healthy: this loop went round, and the verifier thread has

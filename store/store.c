@@ -1381,10 +1381,11 @@ static int rec_del_in(linli_txn_t *txn, MDB_dbi dbi, const char *owner, int kind
 }
 
 /* Every record of owner (NULL: all) and kind (0: all) in key order,
- * starting after the key (owner, after_kind, after_id) when after_id is
- * given. */
-static int rec_each_in(linli_txn_t *txn, MDB_dbi dbi, const char *owner, int kind, int after_kind,
-                       const char *after_id, store_rec_fn fn, void *arg)
+ * starting after the key (after_owner, after_kind, after_id) when after_id
+ * is given (after_owner is owner when that is given). */
+static int rec_each_in(linli_txn_t *txn, MDB_dbi dbi, const char *owner, int kind,
+                       const char *after_owner, int after_kind, const char *after_id,
+                       store_rec_fn fn, void *arg)
 {
 	uint8_t pre[REC_KEY_MAX], seek[REC_KEY_MAX];
 	char kowner[STORE_OWNER_MAX + 1], kid[STORE_ID_MAX + 1];
@@ -1402,7 +1403,8 @@ static int rec_each_in(linli_txn_t *txn, MDB_dbi dbi, const char *owner, int kin
 			plen--; /* owner \0 only */
 	}
 	if (after_id != NULL &&
-	    (owner == NULL || rec_key(seek, owner, after_kind, after_id, &slen) != 0))
+	    (after_owner == NULL || (owner != NULL && strcmp(owner, after_owner) != 0) ||
+	     rec_key(seek, after_owner, after_kind, after_id, &slen) != 0))
 		return STORE_INVAL;
 	if ((rc = mdb_cursor_open(txn->txn, dbi, &c)) != 0)
 		return store_lmdb_err(rc);
@@ -1521,7 +1523,16 @@ int store_rec_len(linli_txn_t *txn, const char *owner, int kind, const char *id,
 
 int store_rec_each(linli_txn_t *txn, const char *owner, int kind, store_rec_fn fn, void *arg)
 {
-	return txn ? rec_each_in(txn, txn->store->rec, owner, kind, 0, NULL, fn, arg) : STORE_INVAL;
+	return txn ? rec_each_in(txn, txn->store->rec, owner, kind, NULL, 0, NULL, fn, arg)
+	           : STORE_INVAL;
+}
+
+int store_rec_each_after(linli_txn_t *txn, const char *owner, int kind, const char *after_owner,
+                         const char *after_id, store_rec_fn fn, void *arg)
+{
+	if (txn == NULL || kind <= 0)
+		return STORE_INVAL;
+	return rec_each_in(txn, txn->store->rec, owner, kind, after_owner, kind, after_id, fn, arg);
 }
 
 int store_rec_owners(linli_txn_t *txn, store_owner_fn fn, void *arg)
@@ -1579,7 +1590,8 @@ int store_base_del(linli_txn_t *txn, const char *owner, int kind, const char *id
 int store_base_each(linli_txn_t *txn, const char *owner, int after_kind, const char *after_id,
                     store_rec_fn fn, void *arg)
 {
-	return txn ? rec_each_in(txn, txn->store->base, owner, 0, after_kind, after_id, fn, arg)
+	return txn ? rec_each_in(txn, txn->store->base, owner, 0, owner, after_kind, after_id, fn,
+	                         arg)
 	           : STORE_INVAL;
 }
 

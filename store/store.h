@@ -212,6 +212,11 @@ int store_rec_len(linli_txn_t *txn, const char *owner, int kind, const char *id,
 typedef int (*store_rec_fn)(const char *owner, int kind, const char *id, const void *val,
                             size_t len, void *arg);
 int store_rec_each(linli_txn_t *txn, const char *owner, int kind, store_rec_fn fn, void *arg);
+/* The same for one kind (> 0), starting after the record (after_owner,
+ * kind, after_id): a page of a long list.  With owner given, after_owner
+ * must be it. */
+int store_rec_each_after(linli_txn_t *txn, const char *owner, int kind, const char *after_owner,
+                         const char *after_id, store_rec_fn fn, void *arg);
 /* Calls fn once for each owner that has records, in order, opening no
  * value; a non-zero return from fn stops and is returned. */
 typedef int (*store_owner_fn)(const char *owner, void *arg);

@@ -264,6 +264,22 @@ static void text_seeds(void)
 	static const char quoted[] = "id,text\nr1,\"two\nlines\"\n\nr2,\"\"\nr3,\"x\"y\n";
 	put("csv", "quoted", 1 | (20 << 1), quoted, sizeof(quoted) - 1);
 
+	/* sheet: the byte picks kind (1 + (b & 7) % 6) and field ((b >> 3) % (n + 1) - 1). */
+	static const char zh_date[] = "2025年11月3日 9:10";
+	put("sheet", "request-opened-at", 4 + (5 << 3), zh_date, sizeof(zh_date) - 1);
+	static const char phone[] = "+86 138-0000 0001";
+	put("sheet", "household-phone", 3 + (4 << 3), phone, sizeof(phone) - 1);
+	static const char serial[] = "45964.375";
+	put("sheet", "event-date-serial", 5 + (3 << 3), serial, sizeof(serial) - 1);
+	static const char choice[] = "\xE3\x80\x80老有所养 ";
+	put("sheet", "service-category", 0 + (2 << 3), choice, sizeof(choice) - 1);
+	static const char items[] = "义诊、讲座\r\n血压；血脂";
+	put("sheet", "partner-items", 1 + (3 << 3), items, sizeof(items) - 1);
+	static const char gbk[] = "\xBB\xA7\xBA\xC5,\xB3\xC2\xD6\xBE\xC3\xF7\r\n";
+	put("sheet", "gbk-file", 3, gbk, sizeof(gbk) - 1);
+	static const char excel[] = "=\"0595-22345678\"";
+	put("sheet", "excel-text", 3 + (4 << 3), excel, sizeof(excel) - 1);
+
 	static const char hub[] = "# the hub\nrole = hub\nowner = 350582006\nname = 凌云街道\n"
 	                          "listen = tcp://0.0.0.0:7400\nstate_dir = /var/lib/linli\n"
 	                          "heartbeat_ms = 1000\nwindow = 64\nbatch_max = 256\n"

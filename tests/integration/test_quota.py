@@ -31,13 +31,13 @@ MiB = 1 << 20
 CKPT_EVERY = 4
 
 
-def services_csv(path, prefix, n, text=2000, fields=1):
+def services_csv(path, prefix, n, text=2000, fields=1, fill="x"):
     """n services prefix00000.., each with `fields` text fields of `text` bytes."""
     cols = ["name", "provider", "place"][:fields]
     with open(path, "w") as f:
         f.write("id," + ",".join(cols) + ",category\n")
         for i in range(n):
-            f.write(f"{prefix}{i:05d}," + ",".join(["x" * text] * fields) + ",elderly\n")
+            f.write(f"{prefix}{i:05d}," + ",".join([fill * text] * fields) + ",elderly\n")
     return path
 
 
@@ -75,17 +75,24 @@ def main():
             n.start()
             n.wait_writable()
 
-        # 1. Zenglin imports the same 2 MB of services again and again: the
-        # records stay 2 MB, its log grows 2 MB each time until compacted.
-        same = services_csv(os.path.join(tmp, "services.csv"), "s", 1000)
-        for _ in range(2):
+        # 1. Zenglin imports the same 2 MB of services again and again, each
+        # time changed (an import of what is stored already writes nothing):
+        # the records stay 2 MB, its log grows 2 MB each time until compacted.
+        same = os.path.join(tmp, "services.csv")
+        imports = iter(range(1000))
+
+        def import_same():
+            services_csv(same, "s", 1000, fill="xyz"[next(imports) % 3])
             z.ctl("import", same)
+
+        for _ in range(2):
+            import_same()
         cluster.wait_until("Linkou has Zenglin's log",
                            lambda: c.public_seq_at(b, z.owner) == 2, 20)
         before, mb_before = entries(b), data_mb(b)
         rounds = 10
         for _ in range(rounds):
-            z.ctl("import", same)
+            import_same()
         head = 2 + rounds
         cluster.wait_until("Linkou has all of Zenglin's log",
                            lambda: logs(b)[(z.owner, "public")][0] == head, 30)

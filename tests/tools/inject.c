@@ -883,8 +883,8 @@ static void scenario_storm(linli_key_t *key, const char *kind, double seconds)
 }
 
 /* fill N BYTES: valid change sets at the size a hostile community picks,
- * each after the answer to the one before; then the replies until the hub has refused one and gone
- * quiet (or 30 s). */
+ * each after the answer to the one before; then the replies until the hub
+ * has refused one and gone quiet (or 30 s). */
 static void scenario_fill(linli_key_t *key, long n, size_t bytes)
 {
 	char *name = malloc(LINLI_TEXT_MAX + 1);

@@ -103,11 +103,12 @@ locale-zh:
 		fi; \
 	fi
 
-$(BUILD)/proto/linli.pb-c.c: $(PROTO) | deps
+# One run of protoc-c makes both (a grouped target: with the header as a
+# target of its own and no recipe, make kept its old time and objects
+# built against the old schema were not rebuilt).
+$(BUILD)/proto/linli.pb-c.c $(BUILD)/proto/linli.pb-c.h &: $(PROTO) | deps
 	@mkdir -p $(dir $@)
 	$(Q)protoc-c --proto_path=$(dir $<) --c_out=$(BUILD)/proto $<
-
-$(BUILD)/proto/linli.pb-c.h: $(BUILD)/proto/linli.pb-c.c
 
 $(BUILD)/%.o: %.c $(BUILD)/proto/linli.pb-c.h
 	@mkdir -p $(dir $@)
@@ -130,7 +131,8 @@ $(BUILD)/locale/%/LC_MESSAGES/linli.mo: po/%.po | deps
 # po/zh_CN.po).
 POT ?= po/linli.pot
 POT_SRC := $(sort $(wildcard ctl/*.c)) daemon/control.c daemon/write.c daemon/node.c daemon/hub.c \
-	daemon/refs.c daemon/history.c tests/demo.py
+	daemon/refs.c daemon/history.c daemon/import.c \
+	tests/demo.py
 pot:
 	$(Q)xgettext --from-code=UTF-8 -k_ -kN_ -kC_:1c,2 -kNC_:1c,2 -kpgettext:1c,2 \
 		-kctl_fail:1 -kctl_usage:2 \

@@ -27,7 +27,8 @@
 struct client {
 	void *ctx;
 	void *sock;
-	void *monitor; /* tells when the daemon's end of the connection closes */
+	void *monitor;  /* tells when the daemon's end of the connection closes */
+	int timeout_ms; /* for a reply */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -111,6 +112,7 @@ client_t *client_new(const char *path)
 		return NULL;
 	}
 	snprintf(c->path, sizeof(c->path), "%s", path);
+	c->timeout_ms = CLIENT_TIMEOUT_MS;
 	char endpoint[sizeof(c->path) + 8];
 	snprintf(endpoint, sizeof(endpoint), "ipc://%s", path);
 	/* Linger 0: nothing we sent matters once we give up on the reply.
@@ -199,7 +201,7 @@ static int wait_reply(client_t *c)
 {
 	zmq_pollitem_t items[] = {{c->sock, 0, ZMQ_POLLIN, 0}, {c->monitor, 0, ZMQ_POLLIN, 0}};
 	int n;
-	while ((n = zmq_poll(items, 2, CLIENT_TIMEOUT_MS)) < 0 && zmq_errno() == EINTR)
+	while ((n = zmq_poll(items, 2, c->timeout_ms)) < 0 && zmq_errno() == EINTR)
 		;
 	if (n > 0 && (items[0].revents & ZMQ_POLLIN))
 		return 0;
@@ -208,8 +210,7 @@ static int wait_reply(client_t *c)
 		         "have been made (look with show or list)",
 		         c->path);
 	else
-		ctl_fail("no reply from linlid at %s within %d s", c->path,
-		         CLIENT_TIMEOUT_MS / 1000);
+		ctl_fail("no reply from linlid at %s within %d s", c->path, c->timeout_ms / 1000);
 	return -1;
 }
 
@@ -241,6 +242,11 @@ static int recv_reply(client_t *c, zmq_msg_t *msg)
 		return -1;
 	}
 	return 0;
+}
+
+void client_set_timeout(client_t *c, int ms)
+{
+	c->timeout_ms = ms;
 }
 
 int client_call(client_t *c, const Linli__CtlRequest *req, Linli__CtlReply **reply)

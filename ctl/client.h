@@ -28,6 +28,9 @@ void client_destroy(client_t **c);
  * way) and returns -1 with *reply NULL. */
 int client_call(client_t *c, const Linli__CtlRequest *req, Linli__CtlReply **reply);
 void client_reply_free(Linli__CtlReply **reply);
+/* How long to wait for each reply from now on (CLIENT_TIMEOUT_MS until
+ * set): longer for a request that takes long, such as an import's commit. */
+void client_set_timeout(client_t *c, int ms);
 
 /* Pipelining: client_send queues a request (client_send_raw one packed
  * already) and client_recv takes the next reply; the daemon answers in

@@ -387,18 +387,26 @@ int cmd_show(ctl_t *ctl, int argc, char **argv)
 	return rc;
 }
 
-static int print_list(const ctl_t *ctl, const Linli__CtlReply *reply)
+/* A list as it comes, a page at a time: JSON objects, or a table whose
+ * columns the first page with rows sets. */
+typedef struct {
+	const ctl_t *ctl;
+	size_t printed; /* records */
+	size_t *widths; /* of the table's columns; zeros until set */
+} list_out_t;
+
+static int print_list(void *arg, const Linli__CtlReply *reply)
 {
+	list_out_t *l = arg;
+	const ctl_t *ctl = l->ctl;
 	if (ctl->json) {
-		fputc('[', stdout);
-		for (size_t i = 0, k = 0; i < reply->n_entries; i++) {
+		for (size_t i = 0; i < reply->n_entries; i++) {
 			if (!usable(ctl, reply->entries[i]))
 				continue;
-			fputs(k++ ? ",\n" : "\n", stdout);
+			fputs(l->printed++ ? ",\n" : "\n", stdout);
 			linli_record_json(reply->entries[i]->record, reply->entries[i]->owner,
 			                  stdout);
 		}
-		fputs("\n]\n", stdout);
 		return CTL_OK;
 	}
 	size_t nf = linli_field_count(ctl->kind), n = nf + 2;
@@ -439,7 +447,11 @@ static int print_list(const ctl_t *ctl, const Linli__CtlReply *reply)
 		if (!ok)
 			goto done;
 	}
-	out_table_print(t, stdout, false);
+	/* A page without rows prints nothing, but the header of a list of
+	 * none (an empty reply at the end). */
+	if (out_table_rows(t) > 0 || (l->printed == 0 && reply->n_entries == 0 && !reply->more))
+		out_table_print_page(t, stdout, l->widths);
+	l->printed += out_table_rows(t);
 	rc = CTL_OK;
 done:
 	if (rc != CTL_OK)
@@ -448,6 +460,41 @@ done:
 	free(cols);
 	free(cells);
 	free(buf);
+	return rc;
+}
+
+int ctl_list_pages(const ctl_t *ctl, const char *owner, Linli__Filter **filters, size_t nfilters,
+                   int (*page)(void *arg, const Linli__CtlReply *reply), void *arg)
+{
+	Linli__CtlRequest req = request(ctl, "list");
+	char after_owner[LINLI_OWNER_MAX + 1] = "", after_id[LINLI_ID_MAX + 1] = "";
+	int rc = CTL_OK;
+	req.owner = (char *)(owner ? owner : "");
+	req.filters = filters;
+	req.n_filters = nfilters;
+	req.page = LIST_PAGE;
+	client_t *c = client_new(ctl->socket);
+	if (c == NULL)
+		return CTL_FAIL;
+	for (bool more = true; more && rc == CTL_OK;) {
+		Linli__CtlReply *reply;
+		req.after_owner = after_owner;
+		req.after_id = after_id;
+		if (client_call(c, &req, &reply) != 0) {
+			rc = CTL_FAIL;
+			break;
+		}
+		/* A daemon that does not page (an older one) sends one reply. */
+		more = reply->more && reply->next_id[0] != '\0' &&
+		       (strcmp(reply->next_owner, after_owner) != 0 ||
+		        strcmp(reply->next_id, after_id) != 0);
+		reply->more = more;
+		rc = page(arg, reply);
+		snprintf(after_owner, sizeof(after_owner), "%s", reply->next_owner);
+		snprintf(after_id, sizeof(after_id), "%s", reply->next_id);
+		client_reply_free(&reply);
+	}
+	client_destroy(&c);
 	return rc;
 }
 
@@ -489,6 +536,11 @@ done:
 	return rc;
 }
 
+int ctl_filters(const ctl_t *ctl, int n, char **args, Linli__Filter *filters, Linli__Filter **ptrs)
+{
+	return build_filters(ctl, n, args, filters, ptrs);
+}
+
 int cmd_list(ctl_t *ctl, int argc, char **argv)
 {
 	const char *owner = NULL;
@@ -496,24 +548,22 @@ int cmd_list(ctl_t *ctl, int argc, char **argv)
 	char **rest = calloc((size_t)argc + 1, sizeof(char *));
 	Linli__Filter *filters = calloc((size_t)argc + 1, sizeof(*filters));
 	Linli__Filter **ptrs = calloc((size_t)argc + 1, sizeof(*ptrs));
-	Linli__CtlReply *reply = NULL;
-	if (rest == NULL || filters == NULL || ptrs == NULL)
+	list_out_t l = {.ctl = ctl};
+	l.widths = calloc(linli_field_count(ctl->kind) + 2, sizeof(size_t));
+	if (rest == NULL || filters == NULL || ptrs == NULL || l.widths == NULL)
 		rc = ctl_fail("out of memory");
 	else
 		rc = split_args(ctl, argc, argv, &owner, rest, &nrest);
 	if (rc == CTL_OK)
 		rc = build_filters(ctl, nrest, rest, filters, ptrs);
 	if (rc == CTL_OK) {
-		Linli__CtlRequest req = request(ctl, "list");
-		req.owner = (char *)(owner ? owner : "");
-		req.filters = ptrs;
-		req.n_filters = (size_t)nrest;
-		if (client_call_once(ctl->socket, &req, &reply) != 0)
-			rc = CTL_FAIL;
-		else
-			rc = print_list(ctl, reply);
+		if (ctl->json)
+			fputc('[', stdout);
+		rc = ctl_list_pages(ctl, owner, ptrs, (size_t)nrest, print_list, &l);
+		if (ctl->json && rc == CTL_OK)
+			fputs("\n]\n", stdout);
 	}
-	client_reply_free(&reply);
+	free(l.widths);
 	for (int i = 0; filters != NULL && i < nrest; i++)
 		free(filters[i].value);
 	free(filters);

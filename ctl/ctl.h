@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 
+#include "proto/linli.pb-c.h"
 #include "proto/record.h"
 
 #define CTL_OK    0
@@ -52,6 +53,19 @@ int ctl_option(const ctl_t *ctl, int argc, char **argv, int *i, const char *name
 /* "--owner CODE" values: an owner code, checked. */
 int ctl_check_owner(const char *owner);
 
+/* FIELD=VALUE filters of the command's kind (args[0..n)) into filters
+ * and ptrs (n each), values in the text form the daemon compares; the
+ * caller frees each filters[i].value.  CTL_OK, or after printing why. */
+int ctl_filters(const ctl_t *ctl, int n, char **args, Linli__Filter *filters, Linli__Filter **ptrs);
+
+/* Records in a list: a page at a time from the daemon (LIST_PAGE records
+ * at most, the daemon may send fewer), so that a list of any length takes
+ * memory for one page.  page(arg, reply) gets each reply; a non-zero
+ * return stops.  CTL_OK, or CTL_FAIL after printing why. */
+#define LIST_PAGE 5000
+int ctl_list_pages(const ctl_t *ctl, const char *owner, Linli__Filter **filters, size_t nfilters,
+                   int (*page)(void *arg, const Linli__CtlReply *reply), void *arg);
+
 /* "a, b, c": the fields of kind, for error messages. */
 void ctl_field_list(linli_kind_t kind, char *buf, size_t len);
 
@@ -77,5 +91,6 @@ int cmd_trust_revoke(ctl_t *ctl, int argc, char **argv);
 int cmd_keygen(ctl_t *ctl, int argc, char **argv);
 int cmd_pubkey(ctl_t *ctl, int argc, char **argv);
 int cmd_backup(ctl_t *ctl, int argc, char **argv);
+int cmd_export(ctl_t *ctl, int argc, char **argv);
 
 #endif

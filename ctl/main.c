@@ -36,8 +36,15 @@ static const ctl_cmd_t commands[] = {
     {"history", NULL, cmd_history, "KIND ID [--owner CODE]", "linlictl history household hh-0102",
      N_("every change of a record the logs here hold: when, who, which fields from what to "
         "what")},
-    {"import", NULL, cmd_import, "FILE.csv [--kind KIND] [--batch N]",
-     "linlictl import households.csv", N_("check a CSV file, then add or replace all its records")},
+    {"import", NULL, cmd_import, "FILE.csv [--kind KIND] [--encoding ENC] [--dry-run] [--batch N]",
+     "linlictl import households.csv --encoding gbk",
+     N_("check a CSV file (UTF-8, or GBK with --encoding gbk; English or Chinese headers), then "
+        "add or replace all its records in one transaction, or with --dry-run say what it "
+        "would do")},
+    {"export", NULL, cmd_export, "KIND [--owner CODE] [FIELD=VALUE...] [-o FILE] [--bom]",
+     "linlictl export household -o households.csv --bom",
+     N_("write records as CSV that import takes back (Chinese headers in a Chinese locale; "
+        "--bom for Excel)")},
     {"status", NULL, cmd_status, "", "linlictl status", N_("what the daemon is doing")},
     {"reload", NULL, cmd_reload, "", "linlictl reload",
      N_("re-read the trust file (as SIGHUP does); the daemon's log says what changed")},

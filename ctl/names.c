@@ -136,6 +136,7 @@ static const char *const status_names[] = {
     NC_("status", "snapshots_taken"),
     NC_("status", "snapshots_refused"),
     NC_("status", "refused_control"),
+    NC_("status", "import_staged"),
     NC_("status", "snapshot"),
     NC_("status", "hub"),
     NC_("status", "hub_link"),
@@ -190,6 +191,36 @@ static const char *const status_names[] = {
     NC_("status", "data_key_file"),
     NC_("status", "key_file"),
     NC_("status", "trust_file"),
+    /* the hub's link before authentication (linkgate) */
+    NC_("status", "link_conns"),
+    NC_("status", "link_conns_unauthenticated"),
+    NC_("status", "link_refused_unauthenticated"),
+    NC_("status", "link_refused_not_allowed"),
+    NC_("status", "link_refused_descriptors"),
+    NC_("status", "link_accept_failed"),
+    NC_("status", "link_handshakes_unfinished"),
+    NC_("status", "open_files"),
+    NC_("status", "open_files_limit"),
+    NC_("status", "fd_reserve"),
+    /* one community's flood */
+    NC_("status", "refused_oversize"),
+    NC_("status", "refused_queue_full"),
+    NC_("status", "links_slowed"),
+    NC_("status", "messages_ignored"),
+    /* claims about the hub's own log */
+    NC_("status", "claims"),
+    NC_("status", "claims_made"),
+    NC_("status", "claims_dropped"),
+    /* quotas; "quota.CODE" at the hub is one community's */
+    NC_("status", "quota"),
+    NC_("status", "refused_quota"),
+    NC_("status", "quota_records"),
+    NC_("status", "quota_bytes"),
+    NC_("status", "quota_log_bytes"),
+    NC_("status", "quota_used"),
+    NC_("status", "quota_used_records"),
+    NC_("status", "quota_used_log"),
+    NC_("status", "quota_at_hub"),
     /* what linlictl adds: keygen --data, backup */
     NC_("status", "note"),
     NC_("status", "keep_apart"),
@@ -307,6 +338,18 @@ const char *names_value_parse(linli_kind_t kind, const char *field, const char *
 
 const char *names_status(const char *name)
 {
+	static char per_owner[96]; /* "quota.CODE": the name before the dot translated */
+	const char *dot = strchr(name, '.');
+	if (dot != NULL && (size_t)(dot - name) < 32) {
+		char head[32];
+		snprintf(head, sizeof(head), "%.*s", (int)(dot - name), name);
+		const char *t = names_status(head);
+		if (t != head) {
+			snprintf(per_owner, sizeof(per_owner), "%s%s", t, dot);
+			return per_owner;
+		}
+		return name;
+	}
 	for (size_t i = 0; i < COUNT(status_names); i++)
 		if (strcmp(status_names[i], name) == 0)
 			return C_("status", name);

@@ -238,6 +238,40 @@ done:
 	free(colw);
 }
 
+void out_table_print_page(const out_table_t *t, FILE *out, size_t *colw)
+{
+	bool first = true;
+	for (size_t j = 0; j < t->ncols; j++)
+		first = first && colw[j] == 0;
+	if (first) {
+		/* The header and this page's rows set the widths. */
+		for (size_t k = 0; k < (t->nrows + 1) * t->ncols; k++) {
+			size_t j = k % t->ncols, w;
+			const char *src = k < t->ncols ? _(t->cols[j].header) : t->cells[k - t->ncols];
+			char *text = out_clean(src, k < t->ncols ? 0 : t->maxw, &w);
+			free(text);
+			if (w > colw[j])
+				colw[j] = w;
+		}
+		for (size_t j = 0; j < t->ncols; j++) {
+			size_t w;
+			char *text = out_clean(_(t->cols[j].header), 0, &w);
+			if (text != NULL)
+				print_cell(out, text, w, colw[j], t->cols[j].type,
+				           j + 1 == t->ncols);
+			free(text);
+		}
+	}
+	for (size_t k = 0; k < t->nrows * t->ncols; k++) {
+		size_t j = k % t->ncols, w;
+		size_t maxw = t->maxw && t->maxw < colw[j] ? t->maxw : colw[j];
+		char *text = out_clean(t->cells[k], maxw, &w);
+		if (text != NULL)
+			print_cell(out, text, w, colw[j], t->cols[j].type, j + 1 == t->ncols);
+		free(text);
+	}
+}
+
 void out_pairs(FILE *out, const char *const *names, const char *const *values, size_t n, bool json)
 {
 	if (json) {

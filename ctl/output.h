@@ -49,6 +49,12 @@ size_t out_table_rows(const out_table_t *t);
 /* Text: title, header and aligned rows.  JSON: an array of objects. */
 void out_table_print(const out_table_t *t, FILE *out, bool json);
 
+/* Text of a table printed a page at a time (a list of any length, with
+ * memory for one page): colw holds a width per column, zeros
+ * before the first page.  The first page sets them (and prints the
+ * header); later pages keep them, cutting a wider cell to its column. */
+void out_table_print_page(const out_table_t *t, FILE *out, size_t *colw);
+
 /* "name: value" lines with the values aligned, or one JSON object of strings. */
 void out_pairs(FILE *out, const char *const *names, const char *const *values, size_t n, bool json);
 

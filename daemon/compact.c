@@ -29,6 +29,7 @@
 #include "daemon/checkpoint.h"
 #include "daemon/linkmsg.h"
 #include "daemon/log.h"
+#include "daemon/quota.h"
 #include "daemon/snapshot.h"
 #include "daemon/verify.h"
 #include "proto/linli.pb-c.h"
@@ -173,8 +174,9 @@ int base_check(linlid_t *d, linli_txn_t *txn, const char *owner, int stream, sto
 }
 
 /* Our own log has grown by checkpoint_every change sets or CKPT_BYTES
- * since its last checkpoint, and the hub has folded that one: sign the
- * next one, of our records as they are now. */
+ * (less under a small log quota: quota_checkpoint_bytes) since its last
+ * checkpoint, and the hub has folded that one: sign the next one, of our
+ * records as they are now. */
 static void make_checkpoint(linlid_t *d, int stream)
 {
 	linli_txn_t *txn;
@@ -188,13 +190,14 @@ static void make_checkpoint(linlid_t *d, int stream)
 	    head.seq <= base)
 		goto out;
 	uint64_t bytes = 0, seq = base + 1;
+	uint64_t enough = quota_checkpoint_bytes(d, CKPT_BYTES);
 	if (head.seq - base < (uint64_t)d->cfg.checkpoint_every) {
-		for (; seq <= head.seq && bytes < CKPT_BYTES; seq++) {
+		for (; seq <= head.seq && bytes < enough; seq++) {
 			size_t len; /* asked every tick: sizes only, nothing opened */
 			if (store_log_len(txn, d->cfg.owner, stream, seq, &len) == 0)
 				bytes += len;
 		}
-		if (bytes < CKPT_BYTES)
+		if (bytes < enough)
 			goto out;
 	}
 	Linli__Checkpoint m = LINLI__CHECKPOINT__INIT;
@@ -294,6 +297,59 @@ int compact_on_checkpoint(linlid_t *d, const char *owner, const uint8_t *frame, 
 	if (rc != 0)
 		log_warn("checkpoint of %s not kept: %s", owner, store_strerror(rc));
 	return 0;
+}
+
+/* The checkpoint a HEAD's cursor k carries, checked: its owner's
+ * signature, of k's log.  -1 with why in err. */
+static int relayed_checkpoint(linlid_t *d, const Linli__Cursor *k, ckpt_t *c, char *err,
+                              size_t errlen)
+{
+	if (ckpt_open(d, c, k->checkpoint_signed.data, k->checkpoint_signed.len,
+	              k->checkpoint_sig.data, k->checkpoint_sig.len, err, errlen) != 0)
+		return -1;
+	if (strcmp(c->owner, k->owner) != 0 || c->stream != LINLI_STREAM_PUBLIC) {
+		snprintf(err, errlen, "it is a checkpoint of another log");
+		return -1;
+	}
+	return 0;
+}
+
+void compact_on_relayed(linlid_t *d, linli_txn_t *txn, const Linli__Cursors *heads)
+{
+	for (size_t i = 0; i < heads->n_cursors; i++) {
+		const Linli__Cursor *k = heads->cursors[i];
+		char err[LINLI_ERR_MAX], key[40];
+		Linli__Checkpoint *m;
+		ckpt_t c;
+		uint64_t seq = 0;
+		bool say;
+		if (k->checkpoint_signed.len == 0 || k->stream != LINLI__STREAM__PUBLIC ||
+		    strcmp(k->owner, d->cfg.owner) == 0 || trust_find(&d->trust, k->owner) == NULL)
+			continue;
+		/* Decoded first: the signature is checked only for a later one. */
+		if ((m = linkmsg_checkpoint(k->checkpoint_signed.data, k->checkpoint_signed.len)) !=
+		    NULL) {
+			seq = m->seq;
+			linli__checkpoint__free_unpacked(m, NULL);
+		}
+		if (seq <= ckpt_seq(txn, "ckpt", k->owner, LINLI_STREAM_PUBLIC) ||
+		    seq <= ckpt_seq(txn, "next", k->owner, LINLI_STREAM_PUBLIC))
+			continue;
+		if (relayed_checkpoint(d, k, &c, err, sizeof(err)) != 0) {
+			/* The hub relays what an owner signed; it cannot make one
+			 * up.  Every HEAD brings it again: said once a minute. */
+			snprintf(key, sizeof(key), "relayck/%s", k->owner);
+			const backoff_t *b = backoff_refused(&d->said, key, err, now_ms(), &say);
+			if (say)
+				log_warn("checkpoint of %s's public log from the hub refused: %s "
+				         "(%llu times)",
+				         k->owner, err, (unsigned long long)b->repeats);
+			continue;
+		}
+		int rc = ckpt_save(txn, "next", &c);
+		if (rc != 0)
+			log_warn("checkpoint of %s not kept: %s", k->owner, store_strerror(rc));
+	}
 }
 
 /* --- folding a log into its base --- */

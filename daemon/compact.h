@@ -9,6 +9,7 @@
 
 #include "daemon/linlid.h"
 #include "daemon/zmsg.h"
+#include "proto/linli.pb-c.h"
 
 /* Where a log starts: the checkpoint its base is at (0: it starts at 1). */
 uint64_t log_checkpoint(linli_txn_t *txn, const char *owner, int stream);
@@ -30,5 +31,11 @@ void compact_tick(linlid_t *d);
 int compact_on_checkpoint(linlid_t *d, const char *owner, const uint8_t *frame, size_t len,
                           const uint8_t *sig, size_t sig_len, bool *fenced, char *err,
                           size_t errlen);
+
+/* Node: the checkpoints a HEAD from the hub carries (Cursor
+ * checkpoint_signed), of other owners' public logs: each one later than
+ * what we have, and signed by its owner, is kept in txn as the checkpoint
+ * to fold that log to, as the hub did. */
+void compact_on_relayed(linlid_t *d, linli_txn_t *txn, const Linli__Cursors *heads);
 
 #endif

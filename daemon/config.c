@@ -5,6 +5,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,19 +13,23 @@
 #include "daemon/log.h"
 #include "proto/files.h"
 
-typedef enum { T_STR, T_INT, T_ROLE, T_OWNER, T_LEVEL, T_NETS } type_t;
+typedef enum { T_STR, T_INT, T_ROLE, T_OWNER, T_LEVEL, T_NETS, T_COUNT, T_SIZE } type_t;
 
 typedef struct {
 	const char *name;
 	type_t type;
 	size_t offset, size; /* size: bytes for T_STR */
-	long min, max;       /* bounds for T_INT */
+	long long min, max;  /* bounds for T_INT, T_COUNT and T_SIZE */
 	const char *def;     /* NULL: required (for the roles in "need") */
 	int need;            /* roles that require it, when def is NULL */
 } setting_t;
 
 #define STR(field) offsetof(config_t, field), sizeof(((config_t *)0)->field)
 #define INT(field) offsetof(config_t, field), sizeof(int)
+#define U64(field) offsetof(config_t, field), sizeof(uint64_t)
+#define KIB        1024LL
+#define MIB        (1024LL * KIB)
+#define GIB        (1024LL * MIB)
 
 static const setting_t settings[] = {
     {"role", T_ROLE, INT(role), 0, 0, NULL, ROLE_NODE | ROLE_HUB},
@@ -52,8 +57,40 @@ static const setting_t settings[] = {
     {"fd_reserve", T_INT, INT(fd_reserve), 16, 65536, "128", 0},
     {"allow_from", T_NETS, STR(allow_from_text), 0, 0, "", 0},
     {"claim_expiry_s", T_INT, INT(claim_expiry_s), 1, 86400, "120", 0},
+    /* Defaults (README "Quotas"): a community of tens of thousands of
+     * households, with years of requests and events, holds about 100,000
+     * records of ~250 bytes, some 25 MB; five times that is room to grow
+     * and still bounds what one community puts on the others' disks. */
+    {"quota_records", T_COUNT, U64(quota_records), 1, 1000000000, "500000", 0},
+    {"quota_bytes", T_SIZE, U64(quota_bytes), 64 * KIB, 1024 * GIB, "128M", 0},
+    {"quota_log_bytes", T_SIZE, U64(quota_log_bytes), MIB, 1024 * GIB, "256M", 0},
 };
 #define NSETTINGS (sizeof(settings) / sizeof(settings[0]))
+
+/* A count, or a size with an optional K, M, G or T (powers of 1024), into
+ * *(uint64_t *)field, within s's bounds. */
+static int parse_u64(const setting_t *s, const char *value, void *field, char *why, size_t whylen)
+{
+	static const char units[] = "KMGT";
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(value, &end, 10);
+	const char *unit = *end && s->type == T_SIZE ? strchr(units, *end) : NULL;
+	if (unit != NULL && end[1] == '\0') {
+		for (const char *u = units; u <= unit; u++)
+			v = v > ULLONG_MAX / 1024 ? ULLONG_MAX : v * 1024; /* then out of bounds */
+		end++;
+	}
+	if (errno || end == value || *end || value[0] == '-' || v < (unsigned long long)s->min ||
+	    v > (unsigned long long)s->max) {
+		snprintf(why, whylen, "%s: '%s' is not a %s from %lld to %lld", s->name, value,
+		         s->type == T_SIZE ? "size in bytes (K, M, G: KiB, MiB, GiB)" : "number",
+		         s->min, s->max);
+		return -1;
+	}
+	*(uint64_t *)field = v;
+	return 0;
+}
 
 static int set_value(config_t *cfg, const setting_t *s, const char *value, char *why, size_t whylen)
 {
@@ -84,13 +121,16 @@ static int set_value(config_t *cfg, const setting_t *s, const char *value, char 
 		errno = 0;
 		long v = strtol(value, &end, 10);
 		if (errno || end == value || *end || v < s->min || v > s->max) {
-			snprintf(why, whylen, "%s: '%s' is not a number from %ld to %ld", s->name,
+			snprintf(why, whylen, "%s: '%s' is not a number from %lld to %lld", s->name,
 			         value, s->min, s->max);
 			return -1;
 		}
 		*(int *)field = (int)v;
 		return 0;
 	}
+	case T_COUNT:
+	case T_SIZE:
+		return parse_u64(s, value, field, why, whylen);
 	case T_ROLE:
 		if (strcmp(value, "node") == 0)
 			*(int *)field = ROLE_NODE;
@@ -126,6 +166,53 @@ static int set_value(config_t *cfg, const setting_t *s, const char *value, char 
 	}
 	}
 	return -1;
+}
+
+/* "quota_records.CODE = N" (or quota_bytes, quota_log_bytes): one
+ * community's quota.  1 if name is one (set, or -1 with why), 0 if not. */
+static int quota_override(config_t *cfg, const char *name, const char *value, char *why,
+                          size_t whylen)
+{
+	const char *dot = strchr(name, '.');
+	size_t i = 0;
+	while (i < NSETTINGS &&
+	       (dot == NULL || strncmp(settings[i].name, name, (size_t)(dot - name)) != 0 ||
+	        settings[i].name[dot - name] != '\0' ||
+	        strncmp(settings[i].name, "quota_", 6) != 0))
+		i++;
+	if (i == NSETTINGS)
+		return 0;
+	const char *owner = dot + 1;
+	if (!linli_owner_valid(owner) || strlen(owner) != 12) {
+		snprintf(why, whylen, "%.40s: '%.20s' is not a 12-digit community code",
+		         settings[i].name, owner);
+		return -1;
+	}
+	size_t k = 0;
+	while (k < cfg->nquotas && strcmp(cfg->quotas[k].owner, owner) != 0)
+		k++;
+	if (k == cfg->nquotas) {
+		if (k == CONFIG_QUOTAS_MAX) {
+			snprintf(why, whylen, "quotas of their own for more than %d communities",
+			         CONFIG_QUOTAS_MAX);
+			return -1;
+		}
+		memset(&cfg->quotas[k], 0, sizeof(cfg->quotas[k]));
+		snprintf(cfg->quotas[k].owner, sizeof(cfg->quotas[k].owner), "%s", owner);
+		cfg->nquotas++;
+	}
+	config_quota_t *c = &cfg->quotas[k];
+	/* The same place in a community's entry as in config_t. */
+	uint64_t *field = settings[i].offset == offsetof(config_t, quota_records) ? &c->records
+	                  : settings[i].offset == offsetof(config_t, quota_bytes) ? &c->bytes
+	                                                                          : &c->log_bytes;
+	if (*field != 0) {
+		snprintf(why, whylen, "'%.60s' is set twice", name);
+		return -1;
+	}
+	setting_t named = settings[i];
+	named.name = name;
+	return parse_u64(&named, value, field, why, whylen) == 0 ? 1 : -1;
 }
 
 static char *trim(char *s)
@@ -169,6 +256,13 @@ int config_read(config_t *cfg, FILE *f, const char *path, char *err, size_t errl
 		size_t i = 0;
 		while (i < NSETTINGS && strcmp(settings[i].name, name) != 0)
 			i++;
+		int q = quota_override(cfg, name, value, why, sizeof(why));
+		if (q < 0) {
+			snprintf(err, errlen, "%s:%d: %s", path, lineno, why);
+			return -1;
+		}
+		if (q > 0)
+			continue;
 		if (i == NSETTINGS) {
 			snprintf(err, errlen, "%s:%d: unknown setting '%.60s'", path, lineno, name);
 			return -1;
@@ -247,6 +341,20 @@ void config_print(const config_t *cfg, FILE *out)
 		case T_LEVEL:
 			fprintf(out, "%s = %s\n", s->name, levels[*(const int *)field]);
 			break;
+		case T_COUNT:
+		case T_SIZE:
+			fprintf(out, "%s = %llu\n", s->name,
+			        (unsigned long long)*(const uint64_t *)field);
+			break;
 		}
+	}
+	for (size_t i = 0; i < cfg->nquotas; i++) {
+		const config_quota_t *c = &cfg->quotas[i];
+		const char *names[] = {"quota_records", "quota_bytes", "quota_log_bytes"};
+		const uint64_t values[] = {c->records, c->bytes, c->log_bytes};
+		for (size_t k = 0; k < 3; k++)
+			if (values[k] != 0)
+				fprintf(out, "%s.%s = %llu\n", names[k], c->owner,
+				        (unsigned long long)values[k]);
 	}
 }

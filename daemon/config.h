@@ -8,6 +8,7 @@
 #ifndef LINLID_CONFIG_H
 #define LINLID_CONFIG_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "daemon/addrset.h"
@@ -15,6 +16,14 @@
 
 #define CONFIG_PATH_MAX 512
 #define CONFIG_FILE_MAX (256 << 10) /* bytes in a config file, comments included */
+#define CONFIG_PATH_MAX   512
+#define CONFIG_QUOTAS_MAX 64 /* communities with a quota of their own */
+
+/* Hub: one community's quota where it is not the default (0: the default). */
+typedef struct {
+	char owner[LINLI_OWNER_MAX + 1];
+	uint64_t records, bytes, log_bytes;
+} config_quota_t;
 
 typedef enum { ROLE_NODE = 1, ROLE_HUB = 2 } role_t;
 
@@ -47,6 +56,11 @@ typedef struct {
 	addrset_t allow_from;       /* the same, read */
 	/* hub: a node's claim about the hub's own log, unproven this long, is dropped */
 	int claim_expiry_s;
+	/* Hub: what each community may hold (quota.h), and communities'
+	 * own ("quota_bytes.CODE = ..."). */
+	uint64_t quota_records, quota_bytes, quota_log_bytes;
+	config_quota_t quotas[CONFIG_QUOTAS_MAX];
+	size_t nquotas;
 } config_t;
 
 /* Reads path into cfg (defaults first): a file opened as linli_file_open

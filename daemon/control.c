@@ -39,11 +39,13 @@
 #include "daemon/compact.h"
 #include "daemon/ctlreq.h"
 #include "daemon/history.h"
+#include "daemon/import.h"
 #include "daemon/linkgate.h"
 #include "daemon/i18n.h"
 #include "daemon/linkmon.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
+#include "daemon/quota.h"
 #include "daemon/readers.h"
 #include "daemon/verify.h"
 #include "daemon/versions.h"
@@ -54,8 +56,13 @@
 #include "proto/linli.pb-c.h"
 
 #define CTL_MSG_MAX (64 << 20)
-#define LIST_MAX    200000
-#define GROUPS_MAX  256
+#define LIST_MAX    200000 /* entries of a list without a page (older linlictl) */
+/* A page of a list: at most this many entries, bytes of records, and
+ * records read (a filter may match few), so a read transaction stays short. */
+#define LIST_PAGE_MAX   5000
+#define LIST_PAGE_BYTES (4u << 20)
+#define LIST_SCAN_MAX   50000
+#define GROUPS_MAX      256
 
 static gid_t control_gid = (gid_t)-1; /* of control_group; -1: none */
 static gid_t read_gid = (gid_t)-1;    /* of read_group; -1: none */
@@ -68,6 +75,7 @@ typedef enum { LEVEL_NONE, LEVEL_READ, LEVEL_ADMIN } level_t;
  * Every other verb (one added later too) needs control_group. */
 static const char *const read_verbs[] = {
     "status", "stats", "list", "show", "logs", "digest", "verify", "trust-list", "history",
+    "quota", /* what an import would leave: asked before the import itself */
 };
 
 static level_t needs(const char *verb)
@@ -96,6 +104,8 @@ typedef struct {
 	char problems[1024]; /* status: every problem, "; " between them */
 	history_t history;   /* history: the entries' authors and sources */
 	char **dangling;
+	char next_owner[LINLI_OWNER_MAX + 1]; /* list: where the next page starts */
+	char next_id[LINLI_ID_MAX + 1];
 } reply_t;
 
 static int fail(reply_t *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -315,26 +325,38 @@ out:
 static int do_import(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t kind,
                      const uint8_t *raw, size_t raw_len)
 {
-	linli_csb_t *b[3] = {NULL, linli_csb_new(), linli_csb_new()};
-	int stream = linli_kind_stream(kind), rc = 0;
-	if (b[1] == NULL || b[2] == NULL)
-		rc = fail(r, "out of memory");
-	/* The records as linlictl encoded them (field 7 of the request) go into
-	 * the change set as they are: they decode to what was just checked. */
-	const uint8_t **wire = calloc(q->n_records, sizeof(*wire));
-	size_t *wire_len = calloc(q->n_records, sizeof(*wire_len));
-	bool encoded = wire && wire_len && ctlreq_import_wire(q, raw, raw_len, wire, wire_len) == 0;
-	for (size_t i = 0; rc == 0 && i < q->n_records; i++)
-		if ((encoded ? linli_csb_add_encoded(b[stream], q->records[i], wire[i], wire_len[i])
-		             : linli_csb_add_borrowed(b[stream], false, q->records[i])) != 0)
-			rc = fail(r, "out of memory");
-	if (rc == 0 && (rc = write_commit(d, b[1], b[2], r->err, sizeof(r->err))) == 0)
-		r->reply.applied = q->n_records;
-	linli_csb_destroy(&b[1]);
-	linli_csb_destroy(&b[2]);
-	free(wire);
-	free(wire_len);
-	return rc;
+	static import_result_t res; /* large: not on the stack; the reply points into it */
+	uint64_t id = 0;
+	int rc;
+	memset(&res, 0, sizeof(res));
+	switch (q->import_step) {
+	case LINLI__CTL_REQUEST__IMPORT_STEP__STAGE:
+		rc = import_stage(d, q, kind, raw, raw_len, &id, r->err, sizeof(r->err));
+		r->reply.import_id = id;
+		return rc;
+	case LINLI__CTL_REQUEST__IMPORT_STEP__ABORT:
+		return import_abort(d, q->import_id, r->err, sizeof(r->err));
+	case LINLI__CTL_REQUEST__IMPORT_STEP__COMMIT:
+		rc = import_commit(d, q->import_id, kind, &res, r->err, sizeof(r->err));
+		break;
+	case LINLI__CTL_REQUEST__IMPORT_STEP__DRY_RUN:
+		rc = import_dry_run(d, q, kind, &res, r->err, sizeof(r->err));
+		break;
+	default:
+		rc = import_now(d, q, kind, raw, raw_len, &res, r->err, sizeof(r->err));
+		break;
+	}
+	if (rc != 0)
+		return -1;
+	r->reply.added = res.added;
+	r->reply.replaced = res.replaced;
+	r->reply.unchanged = res.unchanged;
+	r->reply.applied = res.added + res.replaced;
+	r->reply.seq = res.seq;
+	r->reply.change_sets = res.change_sets;
+	r->reply.n_ops = res.change_sets < IMPORT_CS_MAX ? res.change_sets : IMPORT_CS_MAX;
+	r->reply.ops = res.ops;
+	return 0;
 }
 
 /* --- reads --- */
@@ -375,31 +397,51 @@ typedef struct {
 	const char *id;    /* show: only this id */
 	const int *fields; /* of each filter */
 	int full;
+	size_t page;    /* a page of at most this many entries; 0: every entry */
+	size_t scanned; /* records read for this page */
+	uint64_t bytes; /* of the entries */
 } list_t;
+
+static bool filters_match(const list_t *l, const linli_record_t *rec)
+{
+	char text[LINLI_TEXT_MAX * 2];
+	for (size_t i = 0; i < l->q->n_filters; i++) {
+		linli_record_get(rec, (size_t)l->fields[i], text, sizeof(text));
+		if (strcmp(text, l->q->filters[i]->value) != 0)
+			return false;
+	}
+	return true;
+}
 
 static int list_one(const char *owner, int kind, const char *id, const void *val, size_t len,
                     void *arg)
 {
 	list_t *l = arg;
-	char text[LINLI_TEXT_MAX * 2];
+	int rc = 0;
+	(void)kind;
 	if (l->id && strcmp(id, l->id) != 0)
 		return 0;
-	if (l->r->nentries >= LIST_MAX) {
+	if (l->page == 0 && l->r->nentries >= LIST_MAX) {
 		l->full = 1;
 		return 1;
 	}
 	linli_record_t *rec = linli_record_unpack(val, len);
-	if (rec == NULL)
-		return 0;
-	for (size_t i = 0; i < l->q->n_filters; i++) {
-		linli_record_get(rec, (size_t)l->fields[i], text, sizeof(text));
-		if (strcmp(text, l->q->filters[i]->value) != 0) {
-			linli_record_destroy(&rec);
-			return 0;
-		}
+	if (rec != NULL && filters_match(l, rec)) {
+		l->bytes += len;
+		rc = add_entry(l->r, owner, rec);
+	} else {
+		linli_record_destroy(&rec);
 	}
-	(void)kind;
-	return add_entry(l->r, owner, rec);
+	/* A page ends after this record: the next starts after it. */
+	if (rc == 0 && l->page > 0 &&
+	    (++l->scanned >= LIST_SCAN_MAX || l->r->nentries >= l->page ||
+	     l->bytes >= LIST_PAGE_BYTES)) {
+		snprintf(l->r->next_owner, sizeof(l->r->next_owner), "%s", owner);
+		snprintf(l->r->next_id, sizeof(l->r->next_id), "%s", id);
+		l->r->reply.more = true;
+		return 1;
+	}
+	return rc;
 }
 
 /* A record by id: a look-up under its owner, or under each owner we know
@@ -434,14 +476,20 @@ static int do_list(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const ctlreq_t
 {
 	bool show = req->verb == CTL_SHOW;
 	list_t l = {.r = r, .q = q, .kind = req->kind, .fields = req->fields};
+	const char *owner = q->owner[0] ? q->owner : NULL,
+	           *after = q->after_id[0] ? q->after_id : NULL;
+	if (!show && q->page > 0)
+		l.page = q->page < LIST_PAGE_MAX ? q->page : LIST_PAGE_MAX;
 	linli_txn_t *txn;
 	if (show)
 		l.id = q->record->id;
 	if (store_read_begin(d->store, &txn) != 0)
 		return fail(r, "store read failed");
-	int rc =
-	    show ? show_one(d, txn, &l)
-	         : store_rec_each(txn, q->owner[0] ? q->owner : NULL, (int)l.kind, list_one, &l);
+	int rc = show ? show_one(d, txn, &l)
+	         : l.page > 0
+	             ? store_rec_each_after(txn, owner, (int)l.kind, after ? q->after_owner : NULL,
+	                                    after, list_one, &l)
+	             : store_rec_each(txn, owner, (int)l.kind, list_one, &l);
 	store_abort(&txn);
 	if (rc == STORE_CORRUPT)
 		return fail(r, "%s", store_strerror(rc));
@@ -452,9 +500,11 @@ static int do_list(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const ctlreq_t
 		                          q->record->id, q->owner)
 		                   : fail(r, "no %s %s", linli_kind_name(l.kind), q->record->id);
 	if (l.full)
-		log_warn("list: stopped at %d entries", LIST_MAX);
+		log_warn("list: stopped at %d entries (linlictl older than paged lists)", LIST_MAX);
 	r->reply.n_entries = r->nentries;
 	r->reply.entries = r->entries;
+	r->reply.next_owner = r->next_owner;
+	r->reply.next_id = r->next_id;
 	return 0;
 }
 
@@ -574,7 +624,7 @@ static int do_stats(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
 			const refused_t *f = &d->refused;
 			t->refused = f->bad_signature + f->unknown_owner + f->wrong_origin +
 			             f->malformed + f->chain_broken + f->fork + f->revoked +
-			             f->old_key;
+			             f->old_key + f->quota;
 			r->statsp[n] = t;
 			r->reply.n_stats = n + 1;
 		}
@@ -674,6 +724,14 @@ static void do_status(linlid_t *d, reply_t *r)
 	add_status(r, "snapshots_taken", "%" PRIu64, d->snapshots_taken);
 	add_status(r, "snapshots_refused", "%" PRIu64, d->snapshots_refused);
 	add_status(r, "refused_control", "%" PRIu64, d->refused.control);
+	uint64_t staged;
+	size_t imports;
+	import_staged(d, &staged, &imports);
+	if (imports > 0)
+		add_status(r, "import_staged", "%" PRIu64 " records in %zu import%s", staged,
+		           imports, imports == 1 ? "" : "s");
+	else
+		add_status(r, "import_staged", "0");
 	if (d->snap.active)
 		add_status(r, "snapshot", "%s/%s %" PRIu64 " records", d->snap.owner,
 		           linli_stream_name(d->snap.stream), d->snap.records);
@@ -782,6 +840,7 @@ static void do_status(linlid_t *d, reply_t *r)
 			            linli_stream_name(stream), owner, b->repeats, b->cause, wait);
 	}
 	versions_status(d, add_status_line, r);
+	quota_status(d, add_status_line, r);
 	if (d->fold_stuck[0] != '\0')
 		add_problem(r,
 		            "not compacting the %s: it differs from its owner's "
@@ -1083,6 +1142,12 @@ static bool dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_
 			break;
 		case CTL_DIVERGED:
 			rc = do_diverged(d, r);
+			break;
+		case CTL_QUOTA:
+			rc = quota_ctl(d, q, req.kind, add_status_line, r, r->err, sizeof(r->err));
+			if (r->problems[0] != '\0')
+				add_status(r, "problem", "%s", r->problems);
+			r->reply.status = r->status;
 			break;
 		case CTL_STATUS:
 			do_status(d, r);

@@ -37,6 +37,7 @@ static const struct {
     {"backup", CTL_BACKUP, false},
     {"backup-status", CTL_BACKUP_STATUS, false},
     {"history", CTL_HISTORY, true},
+    {"quota", CTL_QUOTA, true},
 };
 
 #define DASH_ID "an id never begins with '-' (it would read as an option)"
@@ -66,6 +67,23 @@ Linli__CtlRequest *ctlreq_decode(const uint8_t *raw, size_t len, linli_arena_t *
 static int check_import(const Linli__CtlRequest *q, linli_kind_t kind, char *err, size_t errlen)
 {
 	char why[LINLI_ERR_MAX];
+	switch (q->import_step) {
+	case LINLI__CTL_REQUEST__IMPORT_STEP__NOW:
+	case LINLI__CTL_REQUEST__IMPORT_STEP__STAGE:
+	case LINLI__CTL_REQUEST__IMPORT_STEP__DRY_RUN:
+		break;
+	case LINLI__CTL_REQUEST__IMPORT_STEP__COMMIT:
+	case LINLI__CTL_REQUEST__IMPORT_STEP__ABORT:
+		if (q->import_id == 0 || q->n_records != 0)
+			return fail(err, errlen,
+			            "import: a commit or an abort names a staged "
+			            "import and carries no records");
+		return 0;
+	default:
+		return fail(err, errlen, "import: unknown step %d", (int)q->import_step);
+	}
+	if (q->import_id != 0 && q->import_step != LINLI__CTL_REQUEST__IMPORT_STEP__STAGE)
+		return fail(err, errlen, "import: only a staged batch names an import");
 	if (q->n_records == 0 || q->n_records > LINLI_CS_MAX_OPS)
 		return fail(err, errlen, "import: 1 to %d records per request, got %zu",
 		            LINLI_CS_MAX_OPS, q->n_records);
@@ -83,12 +101,29 @@ static int check_import(const Linli__CtlRequest *q, linli_kind_t kind, char *err
 	return 0;
 }
 
+/* quota: the ids an import would put, of one kind. */
+static int check_quota(const Linli__CtlRequest *q, linli_kind_t kind, char *err, size_t errlen)
+{
+	if (q->n_records > LINLI_CS_MAX_OPS)
+		return fail(err, errlen, "quota: at most %d ids per request, got %zu",
+		            LINLI_CS_MAX_OPS, q->n_records);
+	for (size_t i = 0; i < q->n_records; i++)
+		if (linli_record_kind(q->records[i]) != kind || !linli_id_valid(q->records[i]->id))
+			return fail(err, errlen, "quota: record %zu is not a %s with a valid id",
+			            i + 1, linli_kind_name(kind));
+	return 0;
+}
+
 static int check_list(const Linli__CtlRequest *q, ctlreq_t *out, char *err, size_t errlen)
 {
 	if (q->owner[0] && !linli_owner_valid(q->owner))
 		return fail(err, errlen, "'%.20s' is not an owner code", q->owner);
 	if (out->verb == CTL_SHOW && (q->record == NULL || !linli_id_valid(q->record->id)))
 		return fail(err, errlen, "show: a valid id is required");
+	if (q->after_id[0] != '\0' &&
+	    (!linli_id_valid(q->after_id) || !linli_owner_valid(q->after_owner) ||
+	     (q->owner[0] && strcmp(q->owner, q->after_owner) != 0)))
+		return fail(err, errlen, "list: a page starts after a record of the owner listed");
 	if (q->n_filters > CTLREQ_FILTERS_MAX)
 		return fail(err, errlen, "at most %d filters", CTLREQ_FILTERS_MAX);
 	for (size_t i = 0; i < q->n_filters; i++)
@@ -169,6 +204,8 @@ int ctlreq_check(const Linli__CtlRequest *q, const config_t *cfg, ctlreq_t *out,
 			return fail(err, errlen, "history: a %s with a valid id is required",
 			            linli_kind_name(out->kind));
 		return 0;
+	case CTL_QUOTA:
+		return check_quota(q, out->kind, err, errlen);
 	case CTL_SHOW:
 	case CTL_LIST:
 		return check_list(q, out, err, errlen);

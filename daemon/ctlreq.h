@@ -39,6 +39,7 @@ typedef enum {
 	CTL_BACKUP,
 	CTL_BACKUP_STATUS,
 	CTL_HISTORY,
+	CTL_QUOTA,
 } ctl_verb_t;
 
 /* What the checks found out. */

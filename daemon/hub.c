@@ -37,6 +37,7 @@
 #include "daemon/linkmsg.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
+#include "daemon/quota.h"
 #include "daemon/verifier.h"
 #include "daemon/versions.h"
 #include "daemon/zmsg.h"
@@ -216,12 +217,15 @@ static void send_cursors_rid(linlid_t *d, const uint8_t *rid, size_t rid_len, co
                              const char *type, Linli__Cursor **c, size_t n, uint64_t epoch)
 {
 	Linli__Cursors msg = LINLI__CURSORS__INIT;
+	Linli__Quota quota;
 	msg.n_cursors = n;
 	msg.cursors = c;
 	msg.epoch = epoch;
 	msg.time_ms = unix_ms();
-	if (owner != NULL && strcmp(type, "ACK") == 0)
+	if (owner != NULL && strcmp(type, "ACK") == 0) {
 		versions_fill_answer(d, owner, &msg);
+		quota_fill_ack(d, owner, &msg, &quota);
+	}
 	size_t len = linli__cursors__get_packed_size(&msg);
 	uint8_t *buf = malloc(len ? len : 1);
 	if (buf == NULL)
@@ -317,6 +321,10 @@ typedef struct {
 	Linli__Cursor c[TRUST_MAX];
 	Linli__Cursor *cp[TRUST_MAX];
 	char owners[TRUST_MAX][LINLI_OWNER_MAX + 1];
+	/* The signed checkpoint each log's base is at (meta "ckpt/OWNER/1":
+	 * the bytes, then the signature), valid while txn is; len 0: none. */
+	const uint8_t *ckpt[TRUST_MAX];
+	size_t ckpt_len[TRUST_MAX];
 	size_t n;
 	linli_txn_t *txn;
 } heads_t;
@@ -333,6 +341,15 @@ static int collect_heads(const char *owner, int stream, const store_head_t *head
 	h->c[h->n].seq = head->seq;
 	h->c[h->n].checkpoint = log_checkpoint(h->txn, owner, LINLI_STREAM_PUBLIC);
 	h->cp[h->n] = &h->c[h->n];
+	char name[64];
+	const void *val = NULL;
+	size_t len = 0;
+	snprintf(name, sizeof(name), "ckpt/%s/%d", owner, LINLI_STREAM_PUBLIC);
+	if (h->c[h->n].checkpoint == 0 || store_meta_get(h->txn, name, &val, &len) != 0 ||
+	    len <= LINLI_SIG_LEN)
+		len = 0;
+	h->ckpt[h->n] = val;
+	h->ckpt_len[h->n] = len;
 	h->n++;
 	return 0;
 }
@@ -390,18 +407,31 @@ static void serve_pull(linlid_t *d, linli_txn_t *txn, peer_t *p, const heads_t *
 	}
 }
 
-/* The public heads, where a log held for p stops for it (versions.h). */
-static void send_head(linlid_t *d, const peer_t *p, const heads_t *heads)
+/* The public heads, where a log held for p stops for it (versions.h),
+ * and with ckpt the checkpoint each log's base is at: the nodes compact
+ * their copies of the other owners' logs to where the hub did.  Sent in
+ * the answers to a HELLO or a PULL, not in every HEAD after a batch. */
+static void send_head(linlid_t *d, const peer_t *p, const heads_t *heads, bool ckpt)
 {
 	Linli__Cursor c[TRUST_MAX], *cp[TRUST_MAX];
-	if (!versions_holds(d, p->owner)) {
+	bool holds = versions_holds(d, p->owner);
+	if (!holds && !ckpt) {
 		send_cursors(d, p, "HEAD", (Linli__Cursor **)heads->cp, heads->n, 0);
 		return;
 	}
 	memcpy(c, heads->c, heads->n * sizeof(c[0]));
-	for (size_t i = 0; i < heads->n; i++)
+	for (size_t i = 0; i < heads->n; i++) {
 		cp[i] = &c[i];
-	versions_head(d, p->owner, c, heads->n);
+		if (ckpt && heads->ckpt_len[i] > 0 && strcmp(heads->owners[i], p->owner) != 0) {
+			c[i].checkpoint_signed.data = (uint8_t *)heads->ckpt[i];
+			c[i].checkpoint_signed.len = heads->ckpt_len[i] - LINLI_SIG_LEN;
+			c[i].checkpoint_sig.data =
+			    (uint8_t *)heads->ckpt[i] + heads->ckpt_len[i] - LINLI_SIG_LEN;
+			c[i].checkpoint_sig.len = LINLI_SIG_LEN;
+		}
+	}
+	if (holds)
+		versions_head(d, p->owner, c, heads->n);
 	send_cursors(d, p, "HEAD", cp, heads->n, 0);
 }
 
@@ -434,7 +464,7 @@ static void flush_replies(linlid_t *d)
 			p->need_head = true; /* ends the answer to the PULL */
 		}
 		if (p->need_head || (d->public_advanced && live))
-			send_head(d, p, &heads);
+			send_head(d, p, &heads, p->need_head);
 		p->need_ack = p->need_head = false;
 	}
 	d->public_advanced = false;
@@ -1188,12 +1218,26 @@ static void apply_job(linlid_t *d, linli_txn_t *txn, verify_job_t *job)
 		return;
 	}
 	linli_txn_t *child = NULL;
-	int rc = store_write_begin(d->store, txn, &child);
+	store_owner_usage_t before, after;
+	char why[LINLI_ERR_MAX];
+	int rc = store_owner_usage(txn, owner, &before);
+	if (rc == 0)
+		rc = store_write_begin(d->store, txn, &child);
 	if (rc == 0)
 		rc =
 		    apply_cs(child, cs, job->hash, frame_in, frame_in_len, zmq_msg_data(&job->sig));
 	if (rc == 0 && linli_cs_epoch(cs) > epoch) /* a hub rebuilt from the nodes learns it */
 		rc = epoch_save(child, owner, linli_cs_epoch(cs));
+	/* Judged by what it does, applied: deletes and smaller records free
+	 * space whatever the quota. */
+	if (rc == 0 && (rc = store_owner_usage(child, owner, &after)) == 0 &&
+	    quota_check(d, owner, &before, &after, why, sizeof(why)) != 0) {
+		store_abort(&child);
+		quota_refused(d, owner, why);
+		refuse(d, JOB_RID(job), owner, &d->refused.quota, "change set %llu of %s %s",
+		       (unsigned long long)seq, owner, why);
+		return;
+	}
 	if (rc == 0)
 		rc = store_commit(&child);
 	else
@@ -1217,6 +1261,7 @@ static void apply_job(linlid_t *d, linli_txn_t *txn, verify_job_t *job)
 	}
 	if (stream == LINLI_STREAM_PUBLIC)
 		d->public_advanced = true;
+	quota_applied(d, owner);
 }
 
 /* Commits a batch; a failed commit other than a full map or disk is fatal. */

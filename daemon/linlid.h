@@ -83,6 +83,7 @@ typedef struct {
 	uint64_t oversize;    /* messages over the bound of their type, before decoding */
 	uint64_t queue_full;  /* change sets dropped: their community's queue was full */
 	uint64_t control; /* control requests: malformed, not allowed, or failing ctlreq_check */
+	uint64_t quota;   /* change sets that would put their community over its quota */
 } refused_t;
 
 /* A node taking its own logs back from the hub (linlictl restore). */
@@ -205,7 +206,10 @@ typedef struct linlid {
 
 	/* both: the builds at either end of the link (versions.c) */
 	struct versions *versions;
-	struct backup *backup; /* linlictl backup (backup.c); NULL until the first */
+	struct backup *backup;   /* linlictl backup (backup.c); NULL until the first */
+	struct imports *imports; /* staged linlictl imports (import.c); NULL until the first */
+	/* both: what each community may hold at the hub (quota.c) */
+	struct quota *quota;
 } linlid_t;
 
 uint64_t now_ms(void);
@@ -270,6 +274,21 @@ int log_entry_get(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
 /* Signs the public and personal ops given and commits them with their
  * effects in one transaction.  The builders are emptied. */
 int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, size_t errlen);
+/* A write of many change sets of one of our logs in one transaction (an
+ * import): all of them are committed, or none.  fill(arg, txn, b) puts the
+ * next change set's ops into b, reading txn if it likes (to leave out
+ * records stored as they are already): 1 if it put some, 0 when there are
+ * no more, or a store error; rewind(arg) starts it again from the first
+ * (after a full map the transaction starts over).  room: bytes the
+ * records may take in the store, made room for first.  *last_seq gets the
+ * seq of the last change set written (0: none).  -1 with the reason in err. */
+typedef struct {
+	int (*fill)(void *arg, linli_txn_t *txn, linli_csb_t *b);
+	void (*rewind)(void *arg);
+	void *arg;
+} write_many_t;
+int write_commit_many(linlid_t *d, int stream, const write_many_t *w, uint64_t room,
+                      uint64_t *last_seq, char *err, size_t errlen);
 
 /* node.c */
 int node_start(linlid_t *d);

@@ -18,6 +18,7 @@
 
 #include "daemon/auth.h"
 #include "daemon/backup.h"
+#include "daemon/import.h"
 #include "daemon/claims.h"
 #include "daemon/compact.h"
 #include "daemon/fdlimit.h"
@@ -25,6 +26,7 @@
 #include "daemon/linkmon.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
+#include "daemon/quota.h"
 #include "daemon/readers.h"
 #include "daemon/refs.h"
 #include "daemon/service.h"
@@ -405,7 +407,7 @@ static int start(linlid_t *d)
 	if (rc != 0)
 		log_warn("store %s: %s (a crash now is noticed only by linlictl verify)",
 		         d->cfg.state_dir, store_strerror(rc));
-	if ((d->versions = versions_new(d)) == NULL)
+	if ((d->versions = versions_new(d)) == NULL || (d->quota = quota_new(d)) == NULL)
 		return -1;
 	d->zctx = zmq_ctx_new();
 	if (d->zctx == NULL || control_start(d) != 0)
@@ -418,6 +420,7 @@ static void stop(linlid_t *d, bool served)
 {
 	hub_stop(d);
 	backup_destroy(&d->backup); /* it reads the store */
+	import_destroy(&d->imports);
 	verifier_destroy(&d->verifier);
 	linkmon_destroy(&d->linkmon);
 	linkgate_destroy(&d->linkgate);
@@ -439,6 +442,7 @@ static void stop(linlid_t *d, bool served)
 	readers_destroy(&d->readers);
 	linli_key_destroy(&d->key);
 	versions_destroy(&d->versions);
+	quota_destroy(&d->quota);
 }
 
 static void run(linlid_t *d)
@@ -489,6 +493,7 @@ static void run(linlid_t *d)
 			readers_tick(d->readers, d->store, now,
 			             (uint64_t)d->cfg.reader_warn_s * 1000u);
 			linkmon_tick(d->linkmon, now);
+			import_expire(d, now);
 			next_tick = now + 100;
 		}
 		/* Healthy: this loop went round, and the verifier thread has

@@ -54,6 +54,7 @@
 #include "daemon/linkmsg.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
+#include "daemon/quota.h"
 #include "daemon/verify.h"
 #include "daemon/versions.h"
 #include "daemon/zmsg.h"
@@ -440,8 +441,10 @@ static void on_ack(linlid_t *d, Linli__Cursors *c, bool want)
 	uint64_t head[3] = {0};
 	linli_txn_t *txn;
 	note_clock(d, c);
-	if (!want)
+	if (!want) {
 		versions_node_on_ack(d, c);
+		quota_node_on_ack(d, c);
+	}
 	if (restoring(d))
 		return; /* the restore sets where we are when it ends */
 	if (!want)
@@ -905,6 +908,14 @@ static void serve_snapshot(linlid_t *d, zmsg_t *m)
 	free(chunk);
 }
 
+static bool carries_checkpoint(const Linli__Cursors *c)
+{
+	for (size_t i = 0; i < c->n_cursors; i++)
+		if (c->cursors[i]->checkpoint_signed.len > 0)
+			return true;
+	return false;
+}
+
 void node_on_link(linlid_t *d)
 {
 	linli_txn_t *txn = NULL;
@@ -930,8 +941,14 @@ void node_on_link(linlid_t *d)
 			if ((c = linkmsg_cursors(&m, 2, 4 * TRUST_MAX)) != NULL)
 				on_ack(d, c, zmsg_is(&m, 0, "WANT"));
 		} else if (zmsg_is(&m, 0, "HEAD")) {
-			if ((c = linkmsg_cursors(&m, 2, 4 * TRUST_MAX)) != NULL)
+			if ((c = linkmsg_cursors(&m, 2, 4 * TRUST_MAX)) != NULL) {
+				if (carries_checkpoint(c) && txn == NULL &&
+				    store_write_begin(d->store, NULL, &txn) != 0)
+					txn = NULL;
+				if (txn != NULL)
+					compact_on_relayed(d, txn, c);
 				on_head(d, c);
+			}
 		} else if (zmsg_is(&m, 0, "DIVERGED")) {
 			if ((c = linkmsg_cursors(&m, 2, PROBES)) != NULL)
 				on_diverged(d, c);
@@ -1042,6 +1059,7 @@ void node_tick(linlid_t *d)
 		d->pull_ms = 0;
 	compact_tick(d);
 	versions_node_tick(d);
+	quota_node_tick(d);
 	if (restoring(d) && !snap_active(d) && now - d->restore.asked_ms > RESTORE_ASK_MS)
 		d->restore.state == RESTORE_CLAIMED ? send_claim(d) : send_fetch(d);
 	pump(d);

@@ -11,6 +11,7 @@
 #include "daemon/i18n.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
+#include "daemon/quota.h"
 #include "daemon/versions.h"
 
 static write_as_t *as; /* of the request being answered */
@@ -25,7 +26,9 @@ static const linli_record_t *csb_op_at(const void *b, size_t i, bool *remove)
 	return linli_csb_op(b, i, remove);
 }
 
-static int seal_and_apply(linlid_t *d, linli_txn_t *txn, linli_csb_t *b, int stream)
+/* Seals b as the next change set of our log stream and applies it in txn;
+ * *seq (if not NULL) gets its sequence number.  Nothing for an empty b. */
+static int seal_and_apply(linlid_t *d, linli_txn_t *txn, linli_csb_t *b, int stream, uint64_t *seq)
 {
 	const char *owner = d->cfg.owner;
 	store_head_t head;
@@ -50,60 +53,15 @@ static int seal_and_apply(linlid_t *d, linli_txn_t *txn, linli_csb_t *b, int str
 	rc = apply_change(txn, owner, stream, head.seq + 1, hash, frame, frame_len, sig, b,
 	                  linli_csb_count(b), csb_op_at);
 	free(frame);
+	if (rc == 0 && seq != NULL)
+		*seq = head.seq + 1;
 	return rc;
 }
 
-int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, size_t errlen)
+/* After a write transaction ended with rc: the message of a failure (a
+ * failed commit ends the process), or what follows a commit. */
+static int finish(linlid_t *d, int rc, char *err, size_t errlen)
 {
-	int rc;
-	const char *refusal =
-	    d->cfg.role == ROLE_NODE ? node_write_refusal(d) : hub_write_refusal(d);
-	if (refusal != NULL) {
-		linli_csb_reset(pub);
-		linli_csb_reset(pers);
-		/* Read by the operator: in their language (i18n.h). */
-		snprintf(err, errlen, _("%s; nothing was written"), _(refusal));
-		return -1;
-	}
-	/* What the hub cannot take yet would stop the log behind it. */
-	if (versions_write_check(d, pub, pers, err, errlen) != 0) {
-		linli_csb_reset(pub);
-		linli_csb_reset(pers);
-		return -1;
-	}
-	/* A full map is grown and the whole write retried; nothing was committed. */
-	refs_left_t left;
-	refs_track_begin();
-	for (int attempt = 0;; attempt++) {
-		linli_txn_t *txn = NULL;
-		rc = store_write_begin(d->store, NULL, &txn);
-		if (rc == 0)
-			rc = seal_and_apply(d, txn, pub, LINLI_STREAM_PUBLIC);
-		if (rc == 0)
-			rc = seal_and_apply(d, txn, pers, LINLI_STREAM_PERSONAL);
-		/* The store with the write in it: what one op names, another
-		 * may have made. */
-		if (rc == 0)
-			rc = refs_check(txn, d->cfg.owner, as && as->force, &left, err, errlen);
-		if (rc == 0)
-			rc = store_commit(&txn);
-		else
-			store_abort(&txn);
-		if (rc != STORE_MAPFULL || attempt == 4)
-			break;
-		if ((rc = store_grow(d->store)) != 0)
-			break;
-	}
-	refs_track_end();
-	linli_csb_reset(pub);
-	linli_csb_reset(pers);
-	if (rc == REFS_REFUSED) {
-		size_t len = strlen(err);
-		snprintf(err + len, errlen - len, _("; nothing was written"));
-		return -1;
-	}
-	if (rc == 0 && as != NULL)
-		as->left = left;
 	if (rc == STORE_INVAL) {
 		snprintf(err, errlen, "change set too large (at most %d ops, %u bytes)",
 		         LINLI_CS_MAX_OPS, LINLI_CS_MAX_BYTES);
@@ -125,4 +83,155 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 	else
 		hub_after_write(d);
 	return 0;
+}
+
+int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, size_t errlen)
+{
+	int rc;
+	const char *refusal =
+	    d->cfg.role == ROLE_NODE ? node_write_refusal(d) : hub_write_refusal(d);
+	if (refusal != NULL) {
+		linli_csb_reset(pub);
+		linli_csb_reset(pers);
+		/* Read by the operator: in their language (i18n.h). */
+		snprintf(err, errlen, _("%s; nothing was written"), _(refusal));
+		return -1;
+	}
+	/* What the hub cannot take yet would stop the log behind it. */
+	if (versions_write_check(d, pub, pers, err, errlen) != 0) {
+		linli_csb_reset(pub);
+		linli_csb_reset(pers);
+		return -1;
+	}
+	/* A full map is grown and the whole write retried; nothing was committed. */
+	bool over = false;
+	refs_left_t left;
+	refs_track_begin();
+	for (int attempt = 0;; attempt++) {
+		linli_txn_t *txn = NULL;
+		store_owner_usage_t before, after;
+		rc = store_write_begin(d->store, NULL, &txn);
+		if (rc == 0)
+			rc = store_owner_usage(txn, d->cfg.owner, &before);
+		if (rc == 0)
+			rc = seal_and_apply(d, txn, pub, LINLI_STREAM_PUBLIC, NULL);
+		if (rc == 0)
+			rc = seal_and_apply(d, txn, pers, LINLI_STREAM_PERSONAL, NULL);
+		/* The store with the write in it: what one op names, another
+		 * may have made. */
+		if (rc == 0)
+			rc = refs_check(txn, d->cfg.owner, as && as->force, &left, err, errlen);
+		/* What the hub would refuse stops here, before the commit: a
+		 * refused change set would hold up the log behind it. */
+		if (rc == 0)
+			rc = store_owner_usage(txn, d->cfg.owner, &after);
+		if (rc == 0 && quota_check(d, d->cfg.owner, &before, &after, err, errlen) != 0)
+			over = true;
+		if (rc == 0 && !over)
+			rc = store_commit(&txn);
+		else
+			store_abort(&txn);
+		if (rc != STORE_MAPFULL || attempt == 4)
+			break;
+		if ((rc = store_grow(d->store)) != 0)
+			break;
+	}
+	refs_track_end();
+	linli_csb_reset(pub);
+	linli_csb_reset(pers);
+	if (over || rc == REFS_REFUSED) {
+		size_t len = strlen(err);
+		snprintf(err + len, errlen - len, "%s", _("; nothing was written"));
+		return -1;
+	}
+	if (rc == 0 && as != NULL)
+		as->left = left;
+	return finish(d, rc, err, errlen);
+}
+
+int write_commit_many(linlid_t *d, int stream, const write_many_t *w, uint64_t room,
+                      uint64_t *last_seq, char *err, size_t errlen)
+{
+	linli_csb_t *b = linli_csb_new(), *none = linli_csb_new();
+	const char *refusal =
+	    d->cfg.role == ROLE_NODE ? node_write_refusal(d) : hub_write_refusal(d);
+	uint64_t used, mapsize;
+	int rc = -1;
+	*last_seq = 0;
+	if (b == NULL || none == NULL) {
+		snprintf(err, errlen, "%s", _("out of memory; nothing was written"));
+		goto out;
+	}
+	if (refusal != NULL) {
+		snprintf(err, errlen, _("%s; nothing was written"), _(refusal));
+		goto out;
+	}
+	/* Room in the map for all of it first: a full map in the middle
+	 * would start the whole transaction again. */
+	for (int i = 0; i < 8 && store_usage(d->store, &used, &mapsize) == 0 &&
+	                mapsize - used < room + room / 4;
+	     i++)
+		if ((rc = store_grow(d->store)) != 0) {
+			rc = finish(d, rc, err, errlen);
+			goto out;
+		}
+	bool over = false;
+	refs_left_t left;
+	refs_track_begin();
+	for (int attempt = 0;; attempt++) {
+		linli_txn_t *txn = NULL;
+		store_owner_usage_t before, after;
+		w->rewind(w->arg);
+		rc = store_write_begin(d->store, NULL, &txn);
+		if (rc == 0)
+			rc = store_owner_usage(txn, d->cfg.owner, &before);
+		while (rc == 0 && (rc = w->fill(w->arg, txn, b)) > 0) {
+			/* What the hub cannot take yet would stop the log behind it. */
+			if ((stream == LINLI_STREAM_PUBLIC
+			         ? versions_write_check(d, b, none, err, errlen)
+			         : versions_write_check(d, none, b, err, errlen)) != 0) {
+				store_abort(&txn);
+				linli_csb_reset(b);
+				rc = -1;
+				goto out;
+			}
+			rc = seal_and_apply(d, txn, b, stream, last_seq);
+			linli_csb_reset(b);
+		}
+		/* What the whole file names must exist once it is in: a row
+		 * may name a record defined further down. */
+		if (rc == 0)
+			rc = refs_check(txn, d->cfg.owner, as && as->force, &left, err, errlen);
+		/* The whole of it against the quota, before the commit. */
+		if (rc == 0)
+			rc = store_owner_usage(txn, d->cfg.owner, &after);
+		if (rc == 0 && quota_check(d, d->cfg.owner, &before, &after, err, errlen) != 0)
+			over = true;
+		if (rc == 0 && !over)
+			rc = store_commit(&txn);
+		else
+			store_abort(&txn);
+		if (rc != STORE_MAPFULL || attempt == 4)
+			break;
+		*last_seq = 0;
+		if ((rc = store_grow(d->store)) != 0)
+			break;
+	}
+	linli_csb_reset(b);
+	if (over || rc == REFS_REFUSED) {
+		size_t len = strlen(err);
+		snprintf(err + len, errlen - len, "%s", _("; nothing was written"));
+		rc = -1;
+		goto out;
+	}
+	if (rc == 0 && as != NULL)
+		as->left = left;
+	rc = finish(d, rc, err, errlen);
+out:
+	refs_track_end();
+	if (rc != 0)
+		*last_seq = 0;
+	linli_csb_destroy(&b);
+	linli_csb_destroy(&none);
+	return rc;
 }

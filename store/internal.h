@@ -88,14 +88,26 @@ typedef struct block {
 } block_t;
 #define BLOCK_SIZE (64u << 10)
 
+/* What a write transaction changed of one owner's usage (store.c). */
+typedef struct {
+	char owner[STORE_OWNER_MAX + 1];
+	int64_t records, record_bytes, log_bytes;
+} usage_delta_t;
+
 struct linli_txn {
 	MDB_txn *txn; /* NULL once a parent ended before this child did */
 	linli_store_t *store;
 	linli_txn_t *parent, *child;
 	bool write;
+	bool dirty; /* a write asked of it (or of a child it took in) */
 	block_t *arena;
 	bool damaged;
 	store_damage_t damage; /* the last value that failed its check */
+	/* Owners' usage changed by this transaction, not yet in meta: kept
+	 * apart until the top-level commit, so a child that is aborted takes
+	 * its changes with it. */
+	usage_delta_t *delta;
+	size_t ndelta, delta_cap;
 };
 
 /* An LMDB (or errno) code as a STORE_* code. */
@@ -142,6 +154,16 @@ static inline bool can_read(const linli_txn_t *t)
 static inline bool can_write(const linli_txn_t *t)
 {
 	return can_read(t) && t->write;
+}
+
+/* Where every function that writes starts: whether t may, and if so t is
+ * marked changed (its commit then stamps the owners' usage, store.c). */
+static inline bool may_change(linli_txn_t *t)
+{
+	if (!can_write(t))
+		return false;
+	t->dirty = true;
+	return true;
 }
 
 #endif

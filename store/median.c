@@ -133,7 +133,7 @@ int store_median_add(linli_txn_t *txn, const char *scope, uint64_t value, const 
 	med_state_t st;
 	size_t mlen;
 	int rc;
-	if (!can_write(txn) || med_keys(txn, scope, value, tag, &st, mkey, &mlen) != 0)
+	if (!may_change(txn) || med_keys(txn, scope, value, tag, &st, mkey, &mlen) != 0)
 		return STORE_INVAL;
 	if ((rc = med_load(txn, &st)) != 0)
 		return store_lmdb_err(rc);
@@ -167,7 +167,7 @@ int store_median_del(linli_txn_t *txn, const char *scope, uint64_t value, const 
 	med_state_t st;
 	size_t mlen;
 	int rc;
-	if (!can_write(txn) || med_keys(txn, scope, value, tag, &st, mkey, &mlen) != 0)
+	if (!may_change(txn) || med_keys(txn, scope, value, tag, &st, mkey, &mlen) != 0)
 		return STORE_INVAL;
 	if ((rc = med_load(txn, &st)) != 0)
 		return store_lmdb_err(rc);

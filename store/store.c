@@ -8,6 +8,9 @@
  *   meta  name                                  -> value
  *   med   median sets (median.c)
  *   refs  owner \0 to_kind(1) to_id \0 from_kind(1) from_id -> empty
+ * and in meta, what each owner holds (store_owner_usage): "usage/OWNER" ->
+ * records(8) record_bytes(8) log_bytes(8), and "usage_txn" -> txnid(8), the
+ * last commit that kept them (see usage_open).
  * Owners, scopes and ids never contain NUL, so "owner \0" is a prefix that
  * owner "35" and owner "350" can never share.
  *
@@ -475,6 +478,239 @@ static int check_key(linli_store_t *s)
 	return store_lmdb_err(mdb_txn_commit(txn));
 }
 
+/* ---- usage ----
+ *
+ * Why the store counts what each owner holds, and not the daemon: every
+ * path that puts or deletes a live record or a log entry (a local write, a
+ * relay, a fold, a snapshot, a restore) goes through here, so no path can
+ * miss the count, and the count changes in the same transaction as what
+ * it counts.  A transaction keeps its changes apart (usage_note) and the
+ * top-level commit adds them to meta; store_open recounts everything when
+ * the last commit is not one that kept the counts (a database made or
+ * written by a linli from before them). */
+#define USAGE_PREFIX "usage/"
+#define USAGE_TXN    "usage_txn"
+#define USAGE_LEN    24
+
+static MDB_val usage_key(char buf[sizeof(USAGE_PREFIX) + STORE_OWNER_MAX], const char *owner)
+{
+	int n = snprintf(buf, sizeof(USAGE_PREFIX) + STORE_OWNER_MAX, USAGE_PREFIX "%s", owner);
+	return (MDB_val){(size_t)n, buf};
+}
+
+/* An owner's counts as meta holds them (zeros if none); an LMDB code. */
+static int usage_read(MDB_txn *txn, MDB_dbi meta, const char *owner, store_owner_usage_t *out)
+{
+	char name[sizeof(USAGE_PREFIX) + STORE_OWNER_MAX];
+	MDB_val k = usage_key(name, owner), v;
+	memset(out, 0, sizeof(*out));
+	int rc = mdb_get(txn, meta, &k, &v);
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (v.mv_size != USAGE_LEN)
+		return EIO; /* damaged */
+	out->records = get_be64(v.mv_data);
+	out->record_bytes = get_be64((const uint8_t *)v.mv_data + 8);
+	out->log_bytes = get_be64((const uint8_t *)v.mv_data + 16);
+	return 0;
+}
+
+static int usage_write(MDB_txn *txn, MDB_dbi meta, const char *owner, const store_owner_usage_t *u)
+{
+	char name[sizeof(USAGE_PREFIX) + STORE_OWNER_MAX];
+	uint8_t buf[USAGE_LEN];
+	MDB_val k = usage_key(name, owner), v = {sizeof(buf), buf};
+	put_be64(buf, u->records);
+	put_be64(buf + 8, u->record_bytes);
+	put_be64(buf + 16, u->log_bytes);
+	return mdb_put(txn, meta, &k, &v, 0);
+}
+
+static uint64_t add_clamped(uint64_t v, int64_t d)
+{
+	if (d < 0 && (uint64_t)-d > v)
+		return 0; /* only a count that was already wrong gets here */
+	return d < 0 ? v - (uint64_t)-d : v + (uint64_t)d;
+}
+
+static void usage_apply(store_owner_usage_t *u, const usage_delta_t *d)
+{
+	u->records = add_clamped(u->records, d->records);
+	u->record_bytes = add_clamped(u->record_bytes, d->record_bytes);
+	u->log_bytes = add_clamped(u->log_bytes, d->log_bytes);
+}
+
+/* Room for n more owners' changes in t: so that taking in a child's
+ * cannot fail after LMDB has taken in the child itself. */
+static int delta_reserve(linli_txn_t *t, size_t n)
+{
+	if (t->ndelta + n <= t->delta_cap)
+		return STORE_OK;
+	size_t cap = t->delta_cap ? t->delta_cap * 2 : 4;
+	while (cap < t->ndelta + n)
+		cap *= 2;
+	usage_delta_t *d = realloc(t->delta, cap * sizeof(*d));
+	if (d == NULL)
+		return STORE_NOMEM;
+	t->delta = d;
+	t->delta_cap = cap;
+	return STORE_OK;
+}
+
+/* t changed owner's records by `records` and their bytes and its log's by
+ * the others. */
+static int usage_note(linli_txn_t *t, const char *owner, int64_t records, int64_t bytes,
+                      int64_t log)
+{
+	size_t i = 0;
+	while (i < t->ndelta && strcmp(t->delta[i].owner, owner) != 0)
+		i++;
+	if (i == t->ndelta) {
+		if (delta_reserve(t, 1) != 0)
+			return STORE_NOMEM;
+		memset(&t->delta[i], 0, sizeof(t->delta[i]));
+		snprintf(t->delta[i].owner, sizeof(t->delta[i].owner), "%s", owner);
+		t->ndelta++;
+	}
+	t->delta[i].records += records;
+	t->delta[i].record_bytes += bytes;
+	t->delta[i].log_bytes += log;
+	return STORE_OK;
+}
+
+int store_owner_usage(linli_txn_t *txn, const char *owner, store_owner_usage_t *out)
+{
+	if (!can_read(txn) || out == NULL || name_len(owner, STORE_OWNER_MAX) == 0)
+		return STORE_INVAL;
+	int rc = usage_read(txn->txn, txn->store->meta, owner, out);
+	if (rc != 0)
+		return store_lmdb_err(rc);
+	/* Summed first: a child's removal may precede its parent's put. */
+	usage_delta_t sum = {.records = 0};
+	for (const linli_txn_t *t = txn; t != NULL; t = t->parent)
+		for (size_t i = 0; i < t->ndelta; i++)
+			if (strcmp(t->delta[i].owner, owner) == 0) {
+				sum.records += t->delta[i].records;
+				sum.record_bytes += t->delta[i].record_bytes;
+				sum.log_bytes += t->delta[i].log_bytes;
+			}
+	usage_apply(out, &sum);
+	return STORE_OK;
+}
+
+/* The top-level commit of t: its changes into meta, and the stamp that
+ * says the counts are those of this commit.  An LMDB code. */
+static int usage_keep(linli_txn_t *t)
+{
+	uint8_t id[8];
+	MDB_val k = {strlen(USAGE_TXN), USAGE_TXN}, v = {sizeof(id), id};
+	for (size_t i = 0; i < t->ndelta; i++) {
+		store_owner_usage_t u;
+		int rc = usage_read(t->txn, t->store->meta, t->delta[i].owner, &u);
+		if (rc != 0)
+			return rc;
+		usage_apply(&u, &t->delta[i]);
+		if ((rc = usage_write(t->txn, t->store->meta, t->delta[i].owner, &u)) != 0)
+			return rc;
+	}
+	put_be64(id, mdb_txn_id(t->txn));
+	return mdb_put(t->txn, t->store->meta, &k, &v, 0);
+}
+
+/* Adds the live records (add_log false) or log entries of dbi to each
+ * owner's counts in meta; an LMDB code. */
+static int usage_count(MDB_txn *txn, MDB_dbi dbi, MDB_dbi meta, bool add_log)
+{
+	char owner[STORE_OWNER_MAX + 1] = "";
+	store_owner_usage_t u = {0};
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, dbi, &c);
+	if (rc != 0)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		char o[STORE_OWNER_MAX + 1];
+		const uint8_t *rest;
+		size_t restlen;
+		int b;
+		if (split_key(&k, o, &b, &rest, &restlen) != 0 || v.mv_size < SEAL_LEN) {
+			rc = EIO;
+			break;
+		}
+		if (strcmp(o, owner) != 0) {
+			if (owner[0] && (rc = usage_write(txn, meta, owner, &u)) != 0)
+				break;
+			if ((rc = usage_read(txn, meta, o, &u)) != 0)
+				break;
+			memcpy(owner, o, sizeof(owner));
+		}
+		if (add_log) {
+			u.log_bytes += v.mv_size - SEAL_LEN;
+		} else {
+			u.records++;
+			u.record_bytes += v.mv_size - SEAL_LEN;
+		}
+	}
+	mdb_cursor_close(c);
+	if (rc != MDB_NOTFOUND)
+		return rc;
+	return owner[0] ? usage_write(txn, meta, owner, &u) : 0;
+}
+
+/* At open: the counts are kept by every commit since the stamp's; if the
+ * stamp is not the last commit's, some other writer came in between (or
+ * none kept them yet): count again, opening no value. */
+static int usage_open(linli_store_t *s)
+{
+	MDB_envinfo info;
+	MDB_txn *txn;
+	MDB_cursor *c = NULL;
+	MDB_val k = {strlen(USAGE_TXN), USAGE_TXN}, v;
+	int rc = mdb_env_info(s->env, &info);
+	if (rc == 0)
+		rc = mdb_txn_begin(s->env, NULL, 0, &txn);
+	if (rc != 0)
+		return rc;
+	rc = mdb_get(txn, s->meta, &k, &v);
+	if (rc == 0 && v.mv_size == 8 && get_be64(v.mv_data) == info.me_last_txnid) {
+		mdb_txn_abort(txn);
+		return 0;
+	}
+	if ((rc = mdb_cursor_open(txn, s->meta, &c)) != 0)
+		goto out;
+	k.mv_size = strlen(USAGE_PREFIX);
+	k.mv_data = USAGE_PREFIX;
+	while ((rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE)) == 0 &&
+	       k.mv_size > strlen(USAGE_PREFIX) &&
+	       memcmp(k.mv_data, USAGE_PREFIX, strlen(USAGE_PREFIX)) == 0) {
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+		k.mv_size = strlen(USAGE_PREFIX);
+		k.mv_data = USAGE_PREFIX;
+	}
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto out;
+	if ((rc = usage_count(txn, s->rec, s->meta, false)) != 0 ||
+	    (rc = usage_count(txn, s->log, s->meta, true)) != 0)
+		goto out;
+	uint8_t id[8];
+	put_be64(id, mdb_txn_id(txn));
+	k.mv_size = strlen(USAGE_TXN);
+	k.mv_data = USAGE_TXN;
+	v.mv_size = sizeof(id);
+	v.mv_data = id;
+	if ((rc = mdb_put(txn, s->meta, &k, &v, 0)) != 0)
+		goto out;
+	return mdb_txn_commit(txn);
+out:
+	mdb_txn_abort(txn);
+	return rc;
+}
+
 /* ---- environment ---- */
 
 static int open_dbs(linli_store_t *s)
@@ -580,6 +816,10 @@ static int open_env(linli_store_t **out, const char *dir, const uint8_t key[STOR
 		goto fail;
 	if ((err = check_key(s)) != 0)
 		goto fail_store;
+	/* A copy is only read (checked): its counts are recounted where it is
+	 * restored, as after any other writer. */
+	if (!copy && (rc = usage_open(s)) != 0)
+		goto fail;
 	char path[PATH_MAX];
 	struct stat fst;
 	if (snprintf(path, sizeof(path), copy ? "%s" : "%s/data.mdb", dir) < (int)sizeof(path) &&
@@ -827,6 +1067,7 @@ static void txn_release(linli_txn_t *t)
 	else if (t->txn != NULL)
 		t->store->nopen--;
 	store_forget(t);
+	free(t->delta);
 	free(t);
 }
 
@@ -842,12 +1083,24 @@ int store_commit(linli_txn_t **txn)
 			 * meant to decide about it first.  Refuse and drop both. */
 			mdb_txn_abort(t->txn);
 			rc = STORE_INVAL;
+		} else if (t->parent != NULL &&
+		           (rc = delta_reserve(t->parent, t->ndelta)) != STORE_OK) {
+			mdb_txn_abort(t->txn);
+		} else if (t->parent == NULL && t->dirty && (rc = usage_keep(t)) != 0) {
+			mdb_txn_abort(t->txn);
+			rc = store_lmdb_err(rc);
 		} else {
 			/* On failure LMDB has freed the transaction already. */
 			int mrc = mdb_txn_commit(t->txn);
 			if (mrc != 0 && t->parent == NULL)
 				mrc = commit_err(t->store, mrc);
 			rc = store_lmdb_err(mrc);
+			/* The parent takes in what the child changed (room was made). */
+			for (size_t i = 0; rc == STORE_OK && t->parent && i < t->ndelta; i++)
+				usage_note(t->parent, t->delta[i].owner, t->delta[i].records,
+				           t->delta[i].record_bytes, t->delta[i].log_bytes);
+			if (rc == STORE_OK && t->parent)
+				t->parent->dirty |= t->dirty;
 		}
 	}
 	linli_store_t *s = t->store;
@@ -911,7 +1164,7 @@ int store_log_append(linli_txn_t *txn, const char *owner, int stream, uint64_t s
 	uint8_t key[LOG_KEY_MAX], hv[HEAD_VAL_LEN];
 	store_head_t head;
 	size_t hlen;
-	if (!can_write(txn) || hash == NULL || (data == NULL && len != 0) ||
+	if (!may_change(txn) || hash == NULL || (data == NULL && len != 0) ||
 	    (tail == NULL && tail_len != 0) || len > SIZE_MAX - tail_len ||
 	    owner_key(key, owner, stream, &hlen) != 0)
 		return STORE_INVAL;
@@ -939,6 +1192,8 @@ int store_log_append(linli_txn_t *txn, const char *owner, int stream, uint64_t s
 	if (tail_len > 0)
 		memcpy(plain + len, tail, tail_len);
 	if ((rc = seal(txn->store, AREA_LOG, &k, plain, len + tail_len, v.mv_data)) != 0)
+		return rc;
+	if ((rc = usage_note(txn, owner, 0, 0, (int64_t)(len + tail_len))) != 0)
 		return rc;
 	put_be64(hv, seq);
 	memcpy(hv + 8, hash, STORE_HASH_LEN);
@@ -980,12 +1235,15 @@ int store_log_len(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
 	return STORE_OK;
 }
 
-/* Deletes the entries of a log with seq <= upto (0: all of them). */
-static int log_delete(linli_txn_t *txn, const uint8_t *key, size_t hlen, uint64_t upto)
+/* Deletes the entries of owner's log (key: its head key, hlen long) with
+ * seq <= upto (0: all of them). */
+static int log_delete(linli_txn_t *txn, const char *owner, const uint8_t *key, size_t hlen,
+                      uint64_t upto)
 {
 	uint8_t first[LOG_KEY_MAX];
 	MDB_cursor *c = NULL;
 	MDB_val k = {hlen + 8, first}, v;
+	int64_t freed = 0;
 	memcpy(first, key, hlen);
 	put_be64(first + hlen, 0);
 	int rc = mdb_cursor_open(txn->txn, txn->store->log, &c);
@@ -997,31 +1255,36 @@ static int log_delete(linli_txn_t *txn, const uint8_t *key, size_t hlen, uint64_
 		if (k.mv_size != hlen + 8 || memcmp(k.mv_data, key, hlen) != 0 ||
 		    (upto && get_be64((const uint8_t *)k.mv_data + hlen) > upto))
 			break;
+		size_t size = v.mv_size;
 		if ((rc = mdb_cursor_del(c, 0)) != 0)
 			break;
+		freed += size > SEAL_LEN ? (int64_t)(size - SEAL_LEN) : 0;
 		k.mv_size = hlen + 8;
 		k.mv_data = first;
 	}
 	mdb_cursor_close(c);
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	rc = usage_note(txn, owner, 0, 0, -freed);
+	return rc == STORE_NOMEM ? ENOMEM : rc == 0 ? 0 : EIO;
 }
 
 int store_log_trim(linli_txn_t *txn, const char *owner, int stream, uint64_t upto)
 {
 	uint8_t key[LOG_KEY_MAX];
 	size_t hlen;
-	if (!can_write(txn) || upto == 0 || owner_key(key, owner, stream, &hlen) != 0)
+	if (!may_change(txn) || upto == 0 || owner_key(key, owner, stream, &hlen) != 0)
 		return STORE_INVAL;
-	return store_lmdb_err(log_delete(txn, key, hlen, upto));
+	return store_lmdb_err(log_delete(txn, owner, key, hlen, upto));
 }
 
 int store_log_reset(linli_txn_t *txn, const char *owner, int stream, const store_head_t *head)
 {
 	uint8_t key[LOG_KEY_MAX], hv[HEAD_VAL_LEN];
 	size_t hlen;
-	if (!can_write(txn) || head == NULL || owner_key(key, owner, stream, &hlen) != 0)
+	if (!may_change(txn) || head == NULL || owner_key(key, owner, stream, &hlen) != 0)
 		return STORE_INVAL;
-	int rc = log_delete(txn, key, hlen, 0);
+	int rc = log_delete(txn, owner, key, hlen, 0);
 	if (rc != 0)
 		return store_lmdb_err(rc);
 	put_be64(hv, head->seq);
@@ -1090,28 +1353,45 @@ static int rec_put_in(linli_txn_t *txn, MDB_dbi dbi, const char *owner, int kind
 {
 	uint8_t key[REC_KEY_MAX];
 	size_t klen;
-	if (!can_write(txn) || (val == NULL && len != 0) ||
+	if (!may_change(txn) || (val == NULL && len != 0) ||
 	    rec_key(key, owner, kind, id, &klen) != 0)
 		return STORE_INVAL;
-	MDB_val k = {klen, key};
-	return put_sealed(txn, dbi, area_of(txn, dbi), &k, val, len);
+	MDB_val k = {klen, key}, old;
+	if (dbi != txn->store->rec)
+		return put_sealed(txn, dbi, area_of(txn, dbi), &k, val, len);
+	/* Live records count in their owner's usage; a base does not. */
+	int rc = mdb_get(txn->txn, dbi, &k, &old);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return store_lmdb_err(rc);
+	int64_t was = rc == 0 ? (int64_t)old.mv_size - SEAL_LEN : 0, added = rc == 0 ? 0 : 1;
+	if ((rc = put_sealed(txn, dbi, AREA_REC, &k, val, len)) != 0)
+		return rc;
+	return usage_note(txn, owner, added, (int64_t)len - was, 0);
 }
 
 static int rec_del_in(linli_txn_t *txn, MDB_dbi dbi, const char *owner, int kind, const char *id)
 {
 	uint8_t key[REC_KEY_MAX];
 	size_t klen;
-	if (!can_write(txn) || rec_key(key, owner, kind, id, &klen) != 0)
+	if (!may_change(txn) || rec_key(key, owner, kind, id, &klen) != 0)
 		return STORE_INVAL;
-	MDB_val k = {klen, key};
-	return store_lmdb_err(mdb_del(txn->txn, dbi, &k, NULL));
+	MDB_val k = {klen, key}, old;
+	if (dbi != txn->store->rec)
+		return store_lmdb_err(mdb_del(txn->txn, dbi, &k, NULL));
+	int rc = mdb_get(txn->txn, dbi, &k, &old);
+	if (rc == 0)
+		rc = mdb_del(txn->txn, dbi, &k, NULL);
+	if (rc != 0)
+		return store_lmdb_err(rc);
+	return usage_note(txn, owner, -1, -((int64_t)old.mv_size - SEAL_LEN), 0);
 }
 
 /* Every record of owner (NULL: all) and kind (0: all) in key order,
- * starting after the key (owner, after_kind, after_id) when after_id is
- * given. */
-static int rec_each_in(linli_txn_t *txn, MDB_dbi dbi, const char *owner, int kind, int after_kind,
-                       const char *after_id, store_rec_fn fn, void *arg)
+ * starting after the key (after_owner, after_kind, after_id) when after_id
+ * is given (after_owner is owner when that is given). */
+static int rec_each_in(linli_txn_t *txn, MDB_dbi dbi, const char *owner, int kind,
+                       const char *after_owner, int after_kind, const char *after_id,
+                       store_rec_fn fn, void *arg)
 {
 	uint8_t pre[REC_KEY_MAX], seek[REC_KEY_MAX];
 	char kowner[STORE_OWNER_MAX + 1], kid[STORE_ID_MAX + 1];
@@ -1129,7 +1409,8 @@ static int rec_each_in(linli_txn_t *txn, MDB_dbi dbi, const char *owner, int kin
 			plen--; /* owner \0 only */
 	}
 	if (after_id != NULL &&
-	    (owner == NULL || rec_key(seek, owner, after_kind, after_id, &slen) != 0))
+	    (after_owner == NULL || (owner != NULL && strcmp(owner, after_owner) != 0) ||
+	     rec_key(seek, after_owner, after_kind, after_id, &slen) != 0))
 		return STORE_INVAL;
 	if ((rc = mdb_cursor_open(txn->txn, dbi, &c)) != 0)
 		return store_lmdb_err(rc);
@@ -1228,9 +1509,36 @@ int store_rec_del(linli_txn_t *txn, const char *owner, int kind, const char *id)
 	return txn ? rec_del_in(txn, txn->store->rec, owner, kind, id) : STORE_INVAL;
 }
 
+int store_rec_len(linli_txn_t *txn, const char *owner, int kind, const char *id, size_t *len)
+{
+	uint8_t key[REC_KEY_MAX];
+	size_t klen;
+	if (!can_read(txn) || len == NULL || rec_key(key, owner, kind, id, &klen) != 0)
+		return STORE_INVAL;
+	MDB_val k = {klen, key}, v;
+	int rc = mdb_get(txn->txn, txn->store->rec, &k, &v);
+	if (rc != 0)
+		return store_lmdb_err(rc);
+	if (v.mv_size < SEAL_LEN) {
+		note_damage(txn, AREA_REC, &k);
+		return STORE_CORRUPT;
+	}
+	*len = v.mv_size - SEAL_LEN;
+	return STORE_OK;
+}
+
 int store_rec_each(linli_txn_t *txn, const char *owner, int kind, store_rec_fn fn, void *arg)
 {
-	return txn ? rec_each_in(txn, txn->store->rec, owner, kind, 0, NULL, fn, arg) : STORE_INVAL;
+	return txn ? rec_each_in(txn, txn->store->rec, owner, kind, NULL, 0, NULL, fn, arg)
+	           : STORE_INVAL;
+}
+
+int store_rec_each_after(linli_txn_t *txn, const char *owner, int kind, const char *after_owner,
+                         const char *after_id, store_rec_fn fn, void *arg)
+{
+	if (txn == NULL || kind <= 0)
+		return STORE_INVAL;
+	return rec_each_in(txn, txn->store->rec, owner, kind, after_owner, kind, after_id, fn, arg);
 }
 
 int store_rec_owners(linli_txn_t *txn, store_owner_fn fn, void *arg)
@@ -1288,7 +1596,8 @@ int store_base_del(linli_txn_t *txn, const char *owner, int kind, const char *id
 int store_base_each(linli_txn_t *txn, const char *owner, int after_kind, const char *after_id,
                     store_rec_fn fn, void *arg)
 {
-	return txn ? rec_each_in(txn, txn->store->base, owner, 0, after_kind, after_id, fn, arg)
+	return txn ? rec_each_in(txn, txn->store->base, owner, 0, owner, after_kind, after_id, fn,
+	                         arg)
 	           : STORE_INVAL;
 }
 
@@ -1321,7 +1630,7 @@ int store_meta_get(linli_txn_t *txn, const char *name, const void **val, size_t 
 int store_meta_put(linli_txn_t *txn, const char *name, const void *val, size_t len)
 {
 	MDB_val k, v = {len, (void *)val};
-	if (!can_write(txn) || (val == NULL && len != 0) || meta_key(txn, name, &k) != 0)
+	if (!may_change(txn) || (val == NULL && len != 0) || meta_key(txn, name, &k) != 0)
 		return STORE_INVAL;
 	return store_lmdb_err(mdb_put(txn->txn, txn->store->meta, &k, &v, 0));
 }

@@ -163,6 +163,16 @@ typedef struct {
 } store_damage_t;
 int store_damage(const linli_txn_t *txn, store_damage_t *out);
 
+/* What an owner holds, as this transaction sees it (its uncommitted
+ * changes too): live records and their bytes (as stored, before sealing),
+ * and the bytes of its log entries (every stream, what is not trimmed).
+ * The base of compacted logs does not count.  Zeros for an owner with
+ * nothing.  Kept by every write, in the same transaction. */
+typedef struct {
+	uint64_t records, record_bytes, log_bytes;
+} store_owner_usage_t;
+int store_owner_usage(linli_txn_t *txn, const char *owner, store_owner_usage_t *out);
+
 /* Logs: one per (owner, stream).  The head is (0, zero hash) for an empty log. */
 typedef struct {
 	uint64_t seq;
@@ -196,11 +206,18 @@ int store_rec_get(linli_txn_t *txn, const char *owner, int kind, const char *id,
 int store_rec_put(linli_txn_t *txn, const char *owner, int kind, const char *id, const void *val,
                   size_t len);
 int store_rec_del(linli_txn_t *txn, const char *owner, int kind, const char *id);
+/* The length store_rec_get would give, without opening the value. */
+int store_rec_len(linli_txn_t *txn, const char *owner, int kind, const char *id, size_t *len);
 /* Calls fn for each record of owner (NULL: every owner) and kind (0: every
  * kind), in key order; a non-zero return from fn stops and is returned. */
 typedef int (*store_rec_fn)(const char *owner, int kind, const char *id, const void *val,
                             size_t len, void *arg);
 int store_rec_each(linli_txn_t *txn, const char *owner, int kind, store_rec_fn fn, void *arg);
+/* The same for one kind (> 0), starting after the record (after_owner,
+ * kind, after_id): a page of a long list.  With owner given, after_owner
+ * must be it. */
+int store_rec_each_after(linli_txn_t *txn, const char *owner, int kind, const char *after_owner,
+                         const char *after_id, store_rec_fn fn, void *arg);
 /* Calls fn once for each owner that has records, in order, opening no
  * value; a non-zero return from fn stops and is returned. */
 typedef int (*store_owner_fn)(const char *owner, void *arg);

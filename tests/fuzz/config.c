@@ -3,7 +3,8 @@
  *
  * Properties: a refusal names the file and says why; an accepted file
  * gives a role, an owner code of that role, every number within its
- * bounds and every setting the role requires; and what `linlid -n -v`
+ * bounds (a community's own quotas too) and every setting the role
+ * requires; and what `linlid -n -v`
  * prints of it reads back to the same settings.
  */
 #include <string.h>
@@ -48,6 +49,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(cfg.allow_from.net[i].bits <= 128);
 		FUZZ_CHECK(addrset_has(&cfg.allow_from, cfg.allow_from.net[i].ip));
 	}
+	FUZZ_CHECK(cfg.quota_records >= 1 && cfg.quota_bytes >= 65536 &&
+	           cfg.quota_log_bytes >= 1048576);
+	FUZZ_CHECK(cfg.nquotas <= CONFIG_QUOTAS_MAX);
+	for (size_t i = 0; i < cfg.nquotas; i++)
+		FUZZ_CHECK(
+		    strlen(cfg.quotas[i].owner) == 12 && linli_owner_valid(cfg.quotas[i].owner) &&
+		    (cfg.quotas[i].records || cfg.quotas[i].bytes || cfg.quotas[i].log_bytes));
 
 	char *text = NULL;
 	size_t len = 0;

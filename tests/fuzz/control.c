@@ -4,8 +4,9 @@
  *
  * Properties: a refusal says why; an accepted request has a known verb,
  * a known kind where it needs one, records (of an add or an import) that
- * are valid and of that kind, filters on real fields and a trust entry
- * that is well formed, a backup's path absolute text; the records of an import that go into the change
+ * are valid and of that kind (ids of that kind for quota), filters on real
+ * fields and a trust entry that is well formed, a backup's path absolute
+ * text; the records of an import that go into the change
  * set as linlictl encoded them decode to exactly what was checked; and the
  * request encoded again decodes to the same, with the same verdict.
  */
@@ -58,6 +59,12 @@ static void check_accepted(const Linli__CtlRequest *q, const config_t *cfg, cons
 		}
 		break;
 	}
+	case CTL_QUOTA:
+		FUZZ_CHECK(q->n_records <= LINLI_CS_MAX_OPS);
+		for (size_t i = 0; i < q->n_records; i++)
+			FUZZ_CHECK(linli_record_kind(q->records[i]) == req->kind &&
+			           linli_id_valid(q->records[i]->id));
+		break;
 	case CTL_SHOW:
 	case CTL_LIST:
 		FUZZ_CHECK(q->owner[0] == '\0' || linli_owner_valid(q->owner));

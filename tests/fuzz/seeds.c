@@ -155,7 +155,18 @@ static void control(void)
 	request_seed("import-households", &q);
 	for (int i = 0; i < 3; i++)
 		linli_record_destroy(&recs[i]);
+	for (int i = 0; i < 3; i++)
+		recs[i] = linli_record_new(LINLI_KIND_HOUSEHOLD, i ? "h00002" : "h00001");
+	q.verb = "quota";
+	request_seed("quota-ids", &q);
+	for (int i = 0; i < 3; i++)
+		linli_record_destroy(&recs[i]);
 	q.n_records = 0;
+	Linli__Quota after = LINLI__QUOTA__INIT;
+	after.used_records = 1601, after.used_bytes = 4u << 20, after.used_log_bytes = 1u << 20;
+	q.quota = &after;
+	request_seed("quota-judge", &q);
+	q.quota = NULL;
 
 	Linli__Filter f = LINLI__FILTER__INIT, *fp = &f;
 	f.field = "category", f.value = "elderly";
@@ -253,6 +264,22 @@ static void text_seeds(void)
 	static const char quoted[] = "id,text\nr1,\"two\nlines\"\n\nr2,\"\"\nr3,\"x\"y\n";
 	put("csv", "quoted", 1 | (20 << 1), quoted, sizeof(quoted) - 1);
 
+	/* sheet: the byte picks kind (1 + (b & 7) % 6) and field ((b >> 3) % (n + 1) - 1). */
+	static const char zh_date[] = "2025年11月3日 9:10";
+	put("sheet", "request-opened-at", 4 + (5 << 3), zh_date, sizeof(zh_date) - 1);
+	static const char phone[] = "+86 138-0000 0001";
+	put("sheet", "household-phone", 3 + (4 << 3), phone, sizeof(phone) - 1);
+	static const char serial[] = "45964.375";
+	put("sheet", "event-date-serial", 5 + (3 << 3), serial, sizeof(serial) - 1);
+	static const char choice[] = "\xE3\x80\x80老有所养 ";
+	put("sheet", "service-category", 0 + (2 << 3), choice, sizeof(choice) - 1);
+	static const char items[] = "义诊、讲座\r\n血压；血脂";
+	put("sheet", "partner-items", 1 + (3 << 3), items, sizeof(items) - 1);
+	static const char gbk[] = "\xBB\xA7\xBA\xC5,\xB3\xC2\xD6\xBE\xC3\xF7\r\n";
+	put("sheet", "gbk-file", 3, gbk, sizeof(gbk) - 1);
+	static const char excel[] = "=\"0595-22345678\"";
+	put("sheet", "excel-text", 3 + (4 << 3), excel, sizeof(excel) - 1);
+
 	static const char hub[] = "# the hub\nrole = hub\nowner = 350582006\nname = 凌云街道\n"
 	                          "listen = tcp://0.0.0.0:7400\nstate_dir = /var/lib/linli\n"
 	                          "heartbeat_ms = 1000\nwindow = 64\nbatch_max = 256\n"
@@ -268,6 +295,12 @@ static void text_seeds(void)
 	static const char bad_allow[] = "role = hub\nowner = 350582006\nlisten = tcp://[::]:7400\n"
 	                                "allow_from = 10.0.6.1/24 ::ffff:10.0.0.0/104\n";
 	put("config", "bad-allow", -1, bad_allow, sizeof(bad_allow) - 1);
+	static const char quotas[] = "role = hub\nowner = 350582006\nlisten = tcp://[::]:7400\n"
+	                             "quota_records = 900\nquota_bytes = 64M\n"
+	                             "quota_bytes.350582006007 = 1G\n"
+	                             "quota_records.350582006007 = 2000000\n"
+	                             "quota_log_bytes.350582006001 = 524288K\n";
+	put("config", "quotas", -1, quotas, sizeof(quotas) - 1);
 
 	static const char trust[] =
 	    "# linli trust list: owner code, Ed25519 public key, name\n"

@@ -63,7 +63,7 @@ def check_render():
 
 def check_settings():
     with open(os.path.join(TOP, "daemon", "config.c")) as f:
-        table = re.findall(r'\{"(\w+)", (T_\w+), \w+\(\w+\), (-?\d+), (-?\d+), '
+        table = re.findall(r'\{"(\w+)", (T_\w+), \w+\(\w+\), ([^,]+), ([^,]+), '
                            r'(NULL|"[^"]*"), ([\w |]+)\}', f.read())
     assert len(table) > 15, table
     page = source("linlid.conf.5")

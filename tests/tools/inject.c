@@ -27,6 +27,9 @@
  *   trimmed SEQ CKPT [N [MS]]  N HELLOs (1), MS ms apart (300), each saying OWNER's
  *                   public log is at SEQ and starts after checkpoint CKPT (a
  *                   snapshot offered); the hub's SNAPGETs are not answered
+ *   fill N BYTES    N change sets of OWNER's public log from seq 1, chained, each
+ *                   about BYTES signed bytes: one service put again and again (the
+ *                   live records stay one, the log grows by BYTES each)
  *
  * The catalogue's scenarios (test_catalogue) build on a held change set:
  * FILE holds the last one of OWNER's public log the hub acknowledged (its
@@ -107,6 +110,7 @@ static const char *scenario;
 static long unsent;       /* messages the hub never took: no link (a refused key) */
 static uint64_t acked;    /* the highest ACK of OWNER's public log seen */
 static const char *owner; /* OWNER */
+static int errs;          /* ERR replies printed */
 
 static void send_parts(size_t n, const void *const *data, const size_t *lens)
 {
@@ -241,6 +245,7 @@ static int drain(int ms)
 		}
 		if (strcmp(type, "ERR") == 0) {
 			printf("%s ERR %s\n", scenario, text);
+			errs++;
 		} else if (strcmp(type, "ACK") == 0 || strcmp(type, "WANT") == 0 ||
 		           strcmp(type, "GIVE") == 0) {
 			Linli__Cursors *c = linli__cursors__unpack(NULL, tlen, (uint8_t *)text);
@@ -356,6 +361,7 @@ typedef struct {
 	const char *name;
 	int category;
 	size_t items;
+	uint64_t time; /* 0: now */
 } craft_t;
 
 /* The signed bytes: the magic, then the ChangeSet as protobuf-c packs it. */
@@ -415,7 +421,7 @@ static uint8_t *craft_frame(const craft_t *c, size_t *len)
 		cs.prev.data = (uint8_t *)c->prev;
 		cs.prev.len = LINLI_HASH_LEN;
 	}
-	cs.time = (uint64_t)time(NULL);
+	cs.time = c->time ? c->time : (uint64_t)time(NULL);
 	cs.n_ops = c->nops;
 	cs.ops = ops;
 	*len = LINLI_CS_MAGIC_LEN + linli__change_set__get_packed_size(&cs);
@@ -450,6 +456,7 @@ static void scenario_cs(linli_key_t *key, const char *defect, const char *file, 
 	             id,
 	             "catalogue",
 	             LINLI__CATEGORY__ELDERLY,
+	             0,
 	             0};
 	const char *as = owner; /* the message's owner part */
 	size_t cut = 0, sig_len = LINLI_SIG_LEN, len;
@@ -876,6 +883,45 @@ static void scenario_storm(linli_key_t *key, const char *kind, double seconds)
 	free(frame);
 }
 
+/* fill N BYTES: valid change sets at the size a hostile community picks,
+ * each after the answer to the one before; then the replies until the hub
+ * has refused one and gone quiet (or 30 s). */
+static void scenario_fill(linli_key_t *key, long n, size_t bytes)
+{
+	char *name = malloc(LINLI_TEXT_MAX + 1);
+	uint8_t prev[LINLI_HASH_LEN], sig[LINLI_SIG_LEN];
+	size_t one, two, len;
+	memset(name, 'x', LINLI_TEXT_MAX);
+	name[LINLI_TEXT_MAX] = '\0';
+	/* A fixed time: the same command sends the same bytes again. */
+	craft_t c = {owner, LINLI_STREAM_PUBLIC,      1, NULL,      1, LINLI_KIND_SERVICE, "fill",
+	             name,  LINLI__CATEGORY__ELDERLY, 0, 1767225600};
+	free(craft_frame(&c, &one));
+	c.nops = 2;
+	free(craft_frame(&c, &two));
+	c.nops = bytes > one ? 1 + (bytes - one) / (two - one) : 1;
+	if (c.nops > LINLI_CS_MAX_OPS)
+		die("fill", "BYTES needs more ops than a change set may hold");
+	for (long i = 1; i <= n; i++) {
+		c.seq = (uint64_t)i;
+		c.prev = i > 1 ? prev : NULL;
+		uint8_t *frame = craft_frame(&c, &len);
+		linli_cs_sign(key, frame, len, sig);
+		send_cs(owner, frame, len, sig);
+		linli_cs_hash(frame, len, prev);
+		free(frame);
+		/* Its answer before the next, as a node's window would: the hub
+		 * holds few of a community's large change sets at once, and one
+		 * it could not hold is answered by a WANT, not refused. */
+		drain(1000);
+	}
+	print_sent("fill", (uint64_t)n, len);
+	for (int waited = 0; waited < 30000; waited += 2000)
+		if (drain(2000) == 0 && errs > 0)
+			break;
+	free(name);
+}
+
 static bool catalogue_scenario(const char *name)
 {
 	static const char *const names[] = {
@@ -1044,6 +1090,10 @@ int main(int argc, char **argv)
 			           own ? strtoull(argv[7], NULL, 10) : 0);
 			drain(ms);
 		}
+	} else if (strcmp(scenario, "fill") == 0) {
+		if (argc < 8)
+			die("usage", "fill N BYTES");
+		scenario_fill(key, strtol(arg, NULL, 10), strtoul(argv[7], NULL, 10));
 	} else if (strcmp(scenario, "flood") == 0) {
 		long n = strtol(arg, NULL, 10);
 		const char *as = argc > 7 ? argv[7] : owner;

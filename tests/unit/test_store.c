@@ -976,6 +976,93 @@ static void test_log_trim_and_reset(void **state)
 	assert_int_equal(store_commit(&t), STORE_OK);
 }
 
+/* ---- what each owner holds ---- */
+
+static void assert_usage_at(linli_txn_t *t, const char *owner, uint64_t records, uint64_t bytes,
+                            uint64_t log, int line)
+{
+	store_owner_usage_t u;
+	assert_int_equal(store_owner_usage(t, owner, &u), STORE_OK);
+	if (u.records != records || u.record_bytes != bytes || u.log_bytes != log)
+		fail_msg("line %d: usage of %s: %llu records, %llu bytes, log %llu; want %llu, "
+		         "%llu, %llu",
+		         line, owner, (unsigned long long)u.records,
+		         (unsigned long long)u.record_bytes, (unsigned long long)u.log_bytes,
+		         (unsigned long long)records, (unsigned long long)bytes,
+		         (unsigned long long)log);
+}
+
+#define assert_usage(t, o, r, b, l) assert_usage_at(t, o, r, b, l, __LINE__)
+
+static void test_owner_usage(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL, *child = NULL;
+	uint8_t h[STORE_HASH_LEN];
+
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	assert_usage(t, "35", 0, 0, 0);
+	put_rec(t, "35", 1, "a", "12345");
+	put_rec(t, "35", 1, "b", "123");
+	put_rec(t, "35", 1, "a", "12"); /* replaced: its bytes change, not the count */
+	put_rec(t, "350", 1, "a", "1234567");
+	assert_int_equal(store_base_put(t, "35", 1, "z", "base!", 5), STORE_OK); /* no count */
+	append_n(t, "35", 1, 1, 3); /* "cs1" ... "cs3" */
+	assert_usage(t, "35", 2, 5, 9);
+	assert_usage(t, "350", 1, 7, 0);
+	/* A child's changes count in it, then in its parent, unless aborted. */
+	assert_int_equal(store_write_begin(f->s, t, &child), STORE_OK);
+	assert_int_equal(store_rec_del(child, "35", 1, "b"), STORE_OK);
+	assert_usage(child, "35", 1, 2, 9);
+	store_abort(&child);
+	assert_usage(t, "35", 2, 5, 9);
+	assert_int_equal(store_write_begin(f->s, t, &child), STORE_OK);
+	assert_int_equal(store_rec_del(child, "35", 1, "b"), STORE_OK);
+	assert_int_equal(store_rec_del(child, "35", 1, "nothing"), STORE_NOTFOUND);
+	assert_int_equal(store_commit(&child), STORE_OK);
+	assert_usage(t, "35", 1, 2, 9);
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	reopen(f);
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	assert_usage(t, "35", 1, 2, 9);
+	assert_int_equal(store_log_trim(t, "35", 1, 2), STORE_OK);
+	assert_usage(t, "35", 1, 2, 3);
+	store_head_t snap = {.seq = 9};
+	assert_int_equal(store_log_reset(t, "35", 1, &snap), STORE_OK);
+	assert_usage(t, "35", 1, 2, 0);
+	hash_of(h, 10);
+	assert_int_equal(store_log_append(t, "35", 2, 1, h, "abcd", 4, "ef", 2), STORE_OK);
+	assert_usage(t, "35", 1, 2, 6);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	assert_usage(t, "35", 1, 2, 6);
+	assert_usage(t, "350", 1, 7, 0);
+	assert_int_equal(store_owner_usage(t, "", &(store_owner_usage_t){0}), STORE_INVAL);
+	store_abort(&t);
+
+	/* Another writer (a linli from before the counts, here LMDB itself)
+	 * changes the database: the next open counts again. */
+	store_close(&f->s);
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi rec;
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, 8), 0);
+	assert_int_equal(mdb_env_open(env, f->dir, 0, 0600), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "rec", 0, &rec), 0);
+	MDB_val k = {6, "350\0\1a"};
+	assert_int_equal(mdb_del(txn, rec, &k, NULL), 0);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+	assert_int_equal(store_open(&f->s, f->dir, key1), STORE_OK);
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	assert_usage(t, "350", 0, 0, 0);
+	assert_usage(t, "35", 1, 2, 6);
+	store_abort(&t);
+}
+
 static int collect_ids(const char *owner, int kind, const char *id, const void *val, size_t len,
                        void *arg)
 {
@@ -1495,6 +1582,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_median_random, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_log_trim_and_reset, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_base_area, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_owner_usage, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rec_owners, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sealed_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_sealed_damage, setup, teardown),

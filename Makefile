@@ -131,7 +131,7 @@ $(BUILD)/locale/%/LC_MESSAGES/linli.mo: po/%.po | deps
 # po/zh_CN.po).
 POT ?= po/linli.pot
 POT_SRC := $(sort $(wildcard ctl/*.c)) daemon/control.c daemon/write.c daemon/node.c daemon/hub.c \
-	daemon/import.c \
+	daemon/refs.c daemon/history.c daemon/import.c \
 	tests/demo.py
 pot:
 	$(Q)xgettext --from-code=UTF-8 -k_ -kN_ -kC_:1c,2 -kNC_:1c,2 -kpgettext:1c,2 \

@@ -778,12 +778,21 @@ static int check_rows(import_t *im, linli_csv_t *csv, packed_t *out)
 
 /* Records first..last-1 as repeated field 7 (CtlRequest.records) of an
  * import request, copied from their wire form as is. */
+/* The file's name, which the change sets carry as their source (the
+ * daemon writes them at COMMIT): "" if it is not text one may carry. */
+static const char *import_source(const import_t *im)
+{
+	const char *base = strrchr(im->file, '/') ? strrchr(im->file, '/') + 1 : im->file;
+	return linli_text_valid(base, LINLI_SOURCE_MAX) ? base : "";
+}
+
 static uint8_t *batch_request(const import_t *im, const packed_t *p, size_t first, size_t last,
                               int step, uint64_t id, size_t *len)
 {
 	Linli__CtlRequest req = LINLI__CTL_REQUEST__INIT;
 	req.verb = (char *)"import";
 	req.kind = (char *)linli_kind_name(im->kind);
+	req.source = (char *)import_source(im);
 	req.import_step = step;
 	req.import_id = id;
 	req.lang = (char *)i18n_lang(); /* the daemon's refusals in the operator's language */
@@ -987,6 +996,7 @@ static int send_rows(const ctl_t *ctl, import_t *im, const packed_t *p, result_t
 		req.kind = (char *)linli_kind_name(im->kind);
 		req.import_step = LINLI__CTL_REQUEST__IMPORT_STEP__COMMIT;
 		req.import_id = id;
+		req.source = (char *)import_source(im);
 		progress_phase(im, COMMITTING);
 		client_set_timeout(c, COMMIT_TIMEOUT_MS);
 		if (client_call(c, &req, &reply) != 0) {

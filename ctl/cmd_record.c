@@ -147,22 +147,60 @@ static Linli__CtlRequest request(const ctl_t *ctl, const char *verb)
 	return req;
 }
 
-/* Sends a request that changes something (req->verb) and says it was done. */
+/* Sends a request that changes something (req->verb) and says it was
+ * done, and what it left naming nothing (--force), as the daemon says it
+ * in the operator's language. */
 static int call_done(const ctl_t *ctl, const Linli__CtlRequest *req, const char *id)
 {
 	Linli__CtlReply *reply;
 	if (client_call_once(ctl->socket, req, &reply) != 0)
 		return CTL_FAIL;
+	if (ctl->json) {
+		fputs("{\"ok\":true", stdout);
+		if (reply->n_dangling > 0) {
+			fputs(",\"dangling\":[", stdout);
+			for (size_t i = 0; i < reply->n_dangling; i++) {
+				fputs(i ? "," : "", stdout);
+				linli_json_string(stdout, reply->dangling[i]);
+			}
+			fputc(']', stdout);
+		}
+		puts("}");
+	} else {
+		if (strcmp(req->verb, "add") == 0)
+			printf(_("added %s %s\n"), names_kind(ctl->kind), id);
+		else if (strcmp(req->verb, "set") == 0)
+			printf(_("updated %s %s\n"), names_kind(ctl->kind), id);
+		else
+			printf(_("removed %s %s\n"), names_kind(ctl->kind), id);
+		for (size_t i = 0; i < reply->n_dangling; i++) {
+			char *line = out_clean(reply->dangling[i], 0, NULL);
+			printf(_("left dangling: %s\n"), line ? line : "?");
+			free(line);
+		}
+	}
 	client_reply_free(&reply);
-	if (ctl->json)
-		puts("{\"ok\":true}");
-	else if (strcmp(req->verb, "add") == 0)
-		printf(_("added %s %s\n"), names_kind(ctl->kind), id);
-	else if (strcmp(req->verb, "set") == 0)
-		printf(_("updated %s %s\n"), names_kind(ctl->kind), id);
-	else
-		printf(_("removed %s %s\n"), names_kind(ctl->kind), id);
 	return CTL_OK;
+}
+
+/* Takes "--force" out of argv (before a "--"): whether it was there. */
+static bool take_force(int *argc, char **argv)
+{
+	bool force = false;
+	int n = 0;
+	for (int i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < *argc)
+				argv[n++] = argv[i++];
+			break;
+		}
+		if (strcmp(argv[i], "--force") == 0)
+			force = true;
+		else
+			argv[n++] = argv[i];
+	}
+	*argc = n;
+	return force;
 }
 
 int cmd_add(ctl_t *ctl, int argc, char **argv)
@@ -193,6 +231,7 @@ int cmd_set(ctl_t *ctl, int argc, char **argv)
 	bool given[64] = {false};
 	char *names[64];
 	linli_record_t *rec = NULL;
+	bool force = take_force(&argc, argv);
 	if (argc < 1)
 		return ctl_usage(ctl, "set needs an id");
 	if (argc < 2)
@@ -209,6 +248,7 @@ int cmd_set(ctl_t *ctl, int argc, char **argv)
 	Linli__CtlRequest req = request(ctl, "set");
 	req.record = rec;
 	req.fields = names;
+	req.force = force;
 	for (size_t i = 0; i < nf; i++)
 		if (given[i])
 			names[req.n_fields++] = (char *)linli_field_name(ctl->kind, i);
@@ -220,6 +260,7 @@ int cmd_set(ctl_t *ctl, int argc, char **argv)
 int cmd_remove(ctl_t *ctl, int argc, char **argv)
 {
 	const char *id;
+	bool force = take_force(&argc, argv);
 	if (argc != 1 && !(argc == 2 && strcmp(argv[0], "--") == 0))
 		return ctl_usage(ctl, "remove takes exactly one id");
 	int rc = old_or_new_id(ctl, argc, argv, &id);
@@ -230,6 +271,7 @@ int cmd_remove(ctl_t *ctl, int argc, char **argv)
 		return ctl_fail("out of memory");
 	Linli__CtlRequest req = request(ctl, "remove");
 	req.record = rec;
+	req.force = force;
 	rc = call_done(ctl, &req, id);
 	linli_record_destroy(&rec);
 	return rc;

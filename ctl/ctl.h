@@ -76,6 +76,7 @@ int cmd_remove(ctl_t *ctl, int argc, char **argv);
 int cmd_show(ctl_t *ctl, int argc, char **argv);
 int cmd_list(ctl_t *ctl, int argc, char **argv);
 int cmd_import(ctl_t *ctl, int argc, char **argv);
+int cmd_history(ctl_t *ctl, int argc, char **argv);
 int cmd_status(ctl_t *ctl, int argc, char **argv);
 int cmd_reload(ctl_t *ctl, int argc, char **argv);
 int cmd_verify(ctl_t *ctl, int argc, char **argv);

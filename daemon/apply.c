@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "daemon/linlid.h"
+#include "daemon/refs.h"
 
 #define MEDIAN_TOTAL "total"
 
@@ -111,38 +112,47 @@ int apply_record(linli_txn_t *txn, const char *owner, bool remove, const linli_r
 	const char *id = linli_record_id(rec);
 	const void *val;
 	size_t len;
+	linli_record_t *old = NULL;
 	int rc = store_rec_get(txn, owner, (int)kind, id, &val, &len);
 	if (rc == 0) {
-		linli_record_t *old = linli_record_unpack(val, len);
-		if (old == NULL)
+		if ((old = linli_record_unpack(val, len)) == NULL)
 			return STORE_IO;
 		linli_counts_apply(counts, old, -1);
 		rc = median_update(txn, owner, old, -1);
-		linli_record_destroy(&old);
-		if (rc != 0)
-			return rc;
-	} else if (rc != STORE_NOTFOUND) {
-		return rc;
+	} else if (rc == STORE_NOTFOUND) {
+		rc = 0;
 	}
-	if (remove)
-		return rc == STORE_NOTFOUND ? 0 : store_rec_del(txn, owner, (int)kind, id);
-
+	if (rc != 0)
+		goto out;
+	if (remove) {
+		if (old != NULL && (rc = store_rec_del(txn, owner, (int)kind, id)) == 0)
+			rc = refs_apply(txn, owner, old, NULL, counts);
+		goto out;
+	}
 	if (wire != NULL) {
 		rc = store_rec_put(txn, owner, (int)kind, id, wire, wire_len);
 	} else {
 		size_t size = linli_record_packed_size(rec);
 		uint8_t stackbuf[1024], *buf = size <= sizeof(stackbuf) ? stackbuf : malloc(size);
-		if (buf == NULL)
-			return STORE_NOMEM;
+		if (buf == NULL) {
+			rc = STORE_NOMEM;
+			goto out;
+		}
 		linli_record_pack(rec, buf);
 		rc = store_rec_put(txn, owner, (int)kind, id, buf, size);
 		if (buf != stackbuf)
 			free(buf);
 	}
 	if (rc != 0)
-		return rc;
+		goto out;
 	linli_counts_apply(counts, rec, +1);
-	return median_update(txn, owner, rec, +1);
+	rc = median_update(txn, owner, rec, +1);
+	/* Links that hold: what the record names, and what names it. */
+	if (rc == 0)
+		rc = refs_apply(txn, owner, old, rec, counts);
+out:
+	linli_record_destroy(&old);
+	return rc;
 }
 
 int apply_change(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
@@ -160,6 +170,8 @@ int apply_change(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
 		wire = NULL;
 	}
 	int rc = apply_log(txn, owner, stream, seq, hash, frame, frame_len, sig);
+	if (rc == 0)
+		rc = refs_mark(txn);
 	if (rc == 0)
 		rc = counts_load(txn, owner, &counts);
 	for (size_t i = 0; rc == 0 && i < nops; i++) {

@@ -38,6 +38,7 @@
 #include "daemon/claims.h"
 #include "daemon/compact.h"
 #include "daemon/ctlreq.h"
+#include "daemon/history.h"
 #include "daemon/import.h"
 #include "daemon/linkgate.h"
 #include "daemon/i18n.h"
@@ -48,6 +49,7 @@
 #include "daemon/readers.h"
 #include "daemon/verify.h"
 #include "daemon/versions.h"
+#include "daemon/write.h"
 #include "daemon/zmsg.h"
 #include "proto/arena.h"
 #include "proto/files.h"
@@ -72,7 +74,7 @@ typedef enum { LEVEL_NONE, LEVEL_READ, LEVEL_ADMIN } level_t;
 /* The requests read_group may make: they change neither data nor trust.
  * Every other verb (one added later too) needs control_group. */
 static const char *const read_verbs[] = {
-    "status", "stats", "list", "show", "logs", "digest", "verify", "trust-list",
+    "status", "stats", "list", "show", "logs", "digest", "verify", "trust-list", "history",
     "quota", /* what an import would leave: asked before the import itself */
 };
 
@@ -99,7 +101,9 @@ typedef struct {
 	Linli__Cursor *logs;
 	Linli__Cursor **logsp;
 	char **status;
-	char problems[1024];                  /* status: every problem, "; " between them */
+	char problems[1024]; /* status: every problem, "; " between them */
+	history_t history;   /* history: the entries' authors and sources */
+	char **dangling;
 	char next_owner[LINLI_OWNER_MAX + 1]; /* list: where the next page starts */
 	char next_id[LINLI_ID_MAX + 1];
 } reply_t;
@@ -142,6 +146,10 @@ static void reply_free(reply_t *r)
 	for (size_t i = 0; r->status && i < r->reply.n_status; i++)
 		free(r->status[i]);
 	free(r->status);
+	history_free(&r->history);
+	for (size_t i = 0; r->dangling && i < r->reply.n_dangling; i++)
+		free(r->dangling[i]);
+	free(r->dangling);
 }
 
 /* Appends an entry holding rec.  Takes rec in every case: on failure it
@@ -209,6 +217,18 @@ static void add_problem(reply_t *r, const char *fmt, ...)
 
 /* --- writes --- */
 
+/* The user name of uid as the user database says, else "uid N". */
+static void caller_name(uid_t uid, char *buf, size_t len)
+{
+	struct passwd pw, *found = NULL;
+	char pwbuf[4096];
+	if (getpwuid_r(uid, &pw, pwbuf, sizeof(pwbuf), &found) == 0 && found != NULL &&
+	    linli_text_valid(pw.pw_name, len - 1))
+		snprintf(buf, len, "%s", pw.pw_name);
+	else
+		snprintf(buf, len, "uid %lu", (unsigned long)uid);
+}
+
 static int record_exists(linlid_t *d, linli_kind_t kind, const char *id, linli_record_t **out)
 {
 	linli_txn_t *txn;
@@ -221,6 +241,29 @@ static int record_exists(linlid_t *d, linli_kind_t kind, const char *id, linli_r
 		*out = linli_record_unpack(val, len);
 	store_abort(&txn);
 	return rc == 0 ? 1 : rc == STORE_NOTFOUND ? 0 : -1;
+}
+
+/* What a forced write left dangling: a sentence each in the reply, in
+ * the operator's language, and in the log, in English (ids and codes
+ * only, no field's value). */
+static void say_left(linlid_t *d, reply_t *r, const char *what, const refs_left_t *left)
+{
+	char line[512];
+	size_t n = left->n + (left->more > 0);
+	if (n == 0 || (r->dangling = calloc(n, sizeof(char *))) == NULL)
+		return;
+	for (size_t i = 0; i < left->n; i++) {
+		refs_left_text(&left->item[i], false, line, sizeof(line));
+		log_info("%s with --force: left %s", what, line);
+		refs_left_text(&left->item[i], true, line, sizeof(line));
+		if ((r->dangling[r->reply.n_dangling] = strdup(line)) != NULL)
+			r->reply.n_dangling++;
+	}
+	if (left->more > 0 && asprintf(&r->dangling[r->reply.n_dangling],
+	                               _("and %zu more records like these"), left->more) > 0)
+		r->reply.n_dangling++;
+	r->reply.dangling = r->dangling;
+	(void)d;
 }
 
 /* Commits one op; rec stays the caller's. */
@@ -317,6 +360,35 @@ static int do_import(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t
 }
 
 /* --- reads --- */
+
+/* Every change of a record the logs here hold (history.h): one entry
+ * each, the record after it, with when and who. */
+static int do_history(linlid_t *d, Linli__CtlRequest *q, reply_t *r, linli_kind_t kind)
+{
+	history_t *h = &r->history;
+	if (history_read(d, q->owner, kind, q->record->id, h, r->err, sizeof(r->err)) != 0)
+		return -1;
+	for (size_t i = 0; i < h->n; i++) {
+		history_entry_t *x = &h->v[i];
+		if (add_entry(r, h->owner, x->record) != 0) {
+			x->record = NULL;
+			return fail(r, "out of memory");
+		}
+		x->record = NULL; /* the entry's now */
+		Linli__Entry *e = r->entries[r->nentries - 1];
+		e->stream = (Linli__Stream)linli_kind_stream(kind);
+		e->seq = x->seq;
+		e->remove = x->remove;
+		e->compacted = x->base;
+		e->time = x->time;
+		e->author = x->author;
+		e->source = x->source;
+	}
+	r->reply.log_from = h->log_from;
+	r->reply.n_entries = r->nentries;
+	r->reply.entries = r->entries;
+	return 0;
+}
 
 typedef struct {
 	reply_t *r;
@@ -1028,10 +1100,26 @@ static bool dispatch(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const uint8_
 		case CTL_ADD:
 		case CTL_SET:
 		case CTL_REMOVE:
-			rc = do_write(d, q, r, req.kind);
+		case CTL_IMPORT: {
+			/* The change sets say who made them: the caller, by name. */
+			char author[LINLI_AUTHOR_MAX + 1];
+			write_as_t as = {.author = author, .source = q->source, .force = q->force};
+			caller_name(who->uid, author, sizeof(author));
+			write_as(&as);
+			rc = req.verb == CTL_IMPORT ? do_import(d, q, r, req.kind, raw, raw_len)
+			                            : do_write(d, q, r, req.kind);
+			write_as(NULL);
+			if (rc == 0) {
+				char what[LINLI_ID_MAX + 64];
+				snprintf(what, sizeof(what), "%s %s %s", q->verb,
+				         linli_kind_name(req.kind),
+				         req.verb == CTL_IMPORT ? "records" : q->record->id);
+				say_left(d, r, what, &as.left);
+			}
 			break;
-		case CTL_IMPORT:
-			rc = do_import(d, q, r, req.kind, raw, raw_len);
+		}
+		case CTL_HISTORY:
+			rc = do_history(d, q, r, req.kind);
 			break;
 		case CTL_SHOW:
 		case CTL_LIST:

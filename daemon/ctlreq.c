@@ -36,6 +36,7 @@ static const struct {
     {"diverged", CTL_DIVERGED, false},
     {"backup", CTL_BACKUP, false},
     {"backup-status", CTL_BACKUP_STATUS, false},
+    {"history", CTL_HISTORY, true},
     {"quota", CTL_QUOTA, true},
 };
 
@@ -188,7 +189,21 @@ int ctlreq_check(const Linli__CtlRequest *q, const config_t *cfg, ctlreq_t *out,
 			            q->record->id, why);
 		return 0;
 	case CTL_IMPORT:
+		/* The file's name goes into every change set (ChangeSet.source). */
+		if (!linli_text_valid(q->source, LINLI_SOURCE_MAX))
+			return fail(err, errlen,
+			            "import: the file's name is not text of at most %d "
+			            "bytes",
+			            LINLI_SOURCE_MAX);
 		return check_import(q, out->kind, err, errlen);
+	case CTL_HISTORY:
+		if (q->owner[0] && !linli_owner_valid(q->owner))
+			return fail(err, errlen, "'%.20s' is not an owner code", q->owner);
+		if (q->record == NULL || linli_record_kind(q->record) != out->kind ||
+		    !linli_id_valid(q->record->id))
+			return fail(err, errlen, "history: a %s with a valid id is required",
+			            linli_kind_name(out->kind));
+		return 0;
 	case CTL_QUOTA:
 		return check_quota(q, out->kind, err, errlen);
 	case CTL_SHOW:

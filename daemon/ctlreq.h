@@ -38,6 +38,7 @@ typedef enum {
 	CTL_DIVERGED,
 	CTL_BACKUP,
 	CTL_BACKUP_STATUS,
+	CTL_HISTORY,
 	CTL_QUOTA,
 } ctl_verb_t;
 

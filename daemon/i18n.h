@@ -33,4 +33,9 @@ void i18n_bind(void);
 void i18n_begin(const char *lang);
 void i18n_end(void);
 
+/* msgid in context ctx (the kinds and fields linlictl shows: "kind",
+ * "household"), translated as _() would; msgid itself when there is none.
+ * Static, or the catalogue's. */
+const char *i18n_pgettext(const char *ctx, const char *msgid);
+
 #endif

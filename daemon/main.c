@@ -28,6 +28,7 @@
 #include "daemon/log.h"
 #include "daemon/quota.h"
 #include "daemon/readers.h"
+#include "daemon/refs.h"
 #include "daemon/service.h"
 #include "daemon/verifier.h"
 #include "daemon/verify.h"
@@ -400,7 +401,7 @@ static int start(linlid_t *d)
 		log_err("out of memory");
 		return -1;
 	}
-	if (check_after_crash(d) != 0)
+	if (check_after_crash(d) != 0 || refs_open(d) != 0)
 		return -1;
 	int rc = set_running(d, true);
 	if (rc != 0)

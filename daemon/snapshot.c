@@ -21,6 +21,7 @@
 #include "daemon/checkpoint.h"
 #include "daemon/linkmsg.h"
 #include "daemon/log.h"
+#include "daemon/refs.h"
 #include "daemon/verify.h"
 #include "daemon/versions.h"
 #include "proto/linli.pb-c.h"
@@ -335,6 +336,8 @@ static void snap_finish(linlid_t *d, const ckpt_t *c)
 		rc = store_base_each(txn, stage, 0, NULL, clear_base, &cl);
 	if (rc == 0)
 		rc = store_log_reset(txn, s->owner, s->stream, &head);
+	if (rc == 0)
+		rc = refs_mark_heads(txn); /* the records' references went in with them */
 	if (rc == 0)
 		rc = ckpt_save(txn, "ckpt", c);
 	uint64_t epoch = 0;

@@ -23,6 +23,7 @@
 #include "daemon/compact.h"
 #include "daemon/linlid.h"
 #include "daemon/verify.h"
+#include "proto/linli.pb-c.h"
 
 /* Records read between two releases of the store's mapped pages: a check
  * of a million records must not hold the whole file in its memory. */
@@ -147,19 +148,63 @@ static int collect(const char *owner, int stream, const store_head_t *head, void
 }
 
 typedef struct {
+	char (*ids)[LINLI_ID_MAX + 1];
+	size_t n, cap;
+} ids_t;
+
+typedef struct {
 	linlid_t *d;
 	replay_t *replay;
 	verify_result_t *res;
 	char owner[LINLI_OWNER_MAX + 1]; /* counts of this owner so far */
 	linli_counts_t counts;
 	linli_txn_t *txn;
+	/* Its central households and the ids households are linked to: the
+	 * links that hold are counted once all are seen. */
+	ids_t central, links;
 } records_t;
+
+static int ids_add(ids_t *v, const char *id)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 256;
+		char(*ids)[LINLI_ID_MAX + 1] = realloc(v->ids, cap * sizeof(*ids));
+		if (ids == NULL)
+			return -1;
+		v->ids = ids;
+		v->cap = cap;
+	}
+	snprintf(v->ids[v->n++], sizeof(v->ids[0]), "%s", id);
+	return 0;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/* Households linked to a central household of the same owner. */
+static uint64_t links_that_hold(records_t *rs)
+{
+	uint64_t n = 0;
+	if (rs->central.n == 0 || rs->links.n == 0) {
+		rs->central.n = rs->links.n = 0;
+		return 0;
+	}
+	qsort(rs->central.ids, rs->central.n, sizeof(rs->central.ids[0]), id_cmp);
+	for (size_t i = 0; i < rs->links.n; i++)
+		n += bsearch(rs->links.ids[i], rs->central.ids, rs->central.n,
+		             sizeof(rs->central.ids[0]), id_cmp) != NULL;
+	rs->central.n = rs->links.n = 0;
+	return n;
+}
 
 static int counts_match(records_t *rs)
 {
 	linli_counts_t stored;
 	if (rs->owner[0] == '\0')
 		return 0;
+	rs->counts.linked = links_that_hold(rs);
 	if (counts_load(rs->txn, rs->owner, &stored) != 0 ||
 	    memcmp(&stored, &rs->counts, sizeof(stored)) != 0) {
 		snprintf(rs->res->error, sizeof(rs->res->error),
@@ -250,6 +295,14 @@ static int check_record(const char *owner, int kind, const char *id, const void 
 	}
 	if (same)
 		linli_counts_apply(&rs->counts, stored, +1);
+	if (same && kind == LINLI_KIND_HOUSEHOLD &&
+	    ((stored->household->central && ids_add(&rs->central, id) != 0) ||
+	     (stored->household->linked_to[0] &&
+	      ids_add(&rs->links, stored->household->linked_to) != 0))) {
+		linli_record_destroy(&stored);
+		snprintf(rs->res->error, sizeof(rs->res->error), "out of memory");
+		return -1;
+	}
 	linli_record_destroy(&stored);
 	if (!same) {
 		snprintf(rs->res->error, sizeof(rs->res->error),
@@ -482,6 +535,8 @@ static int check_owner(linlid_t *d, linli_txn_t *txn, const logs_t *logs, const 
 			say_damage(txn, res);
 		if (rc == 0)
 			rc = counts_match(&rs);
+		free(rs.central.ids);
+		free(rs.links.ids);
 	}
 	/* A record the logs say exists but the store lacks. */
 	for (size_t i = 0; rc == 0 && i < replay.cap; i++) {

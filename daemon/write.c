@@ -6,11 +6,20 @@
 #include <string.h>
 #include <time.h>
 
+#include "daemon/write.h"
+
 #include "daemon/i18n.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
 #include "daemon/quota.h"
 #include "daemon/versions.h"
+
+static write_as_t *as; /* of the request being answered */
+
+void write_as(write_as_t *w)
+{
+	as = w;
+}
 
 static const linli_record_t *csb_op_at(const void *b, size_t i, bool *remove)
 {
@@ -31,8 +40,14 @@ static int seal_and_apply(linlid_t *d, linli_txn_t *txn, linli_csb_t *b, int str
 	int rc = store_head_get(txn, owner, stream, &head);
 	if (rc != 0)
 		return rc;
-	linli_cs_head_t h = {owner,   stream, head.seq + 1, head.hash, (uint64_t)time(NULL),
-	                     d->epoch};
+	linli_cs_head_t h = {owner,
+	                     stream,
+	                     head.seq + 1,
+	                     head.hash,
+	                     (uint64_t)time(NULL),
+	                     d->epoch,
+	                     as ? as->author : NULL,
+	                     as ? as->source : NULL};
 	if (linli_csb_seal(b, d->key, &h, &frame, &frame_len, sig, hash) != 0)
 		return STORE_INVAL;
 	rc = apply_change(txn, owner, stream, head.seq + 1, hash, frame, frame_len, sig, b,
@@ -90,6 +105,8 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 	}
 	/* A full map is grown and the whole write retried; nothing was committed. */
 	bool over = false;
+	refs_left_t left;
+	refs_track_begin();
 	for (int attempt = 0;; attempt++) {
 		linli_txn_t *txn = NULL;
 		store_owner_usage_t before, after;
@@ -100,6 +117,10 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 			rc = seal_and_apply(d, txn, pub, LINLI_STREAM_PUBLIC, NULL);
 		if (rc == 0)
 			rc = seal_and_apply(d, txn, pers, LINLI_STREAM_PERSONAL, NULL);
+		/* The store with the write in it: what one op names, another
+		 * may have made. */
+		if (rc == 0)
+			rc = refs_check(txn, d->cfg.owner, as && as->force, &left, err, errlen);
 		/* What the hub would refuse stops here, before the commit: a
 		 * refused change set would hold up the log behind it. */
 		if (rc == 0)
@@ -115,13 +136,16 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 		if ((rc = store_grow(d->store)) != 0)
 			break;
 	}
+	refs_track_end();
 	linli_csb_reset(pub);
 	linli_csb_reset(pers);
-	if (over) {
+	if (over || rc == REFS_REFUSED) {
 		size_t len = strlen(err);
-		snprintf(err + len, errlen - len, "; nothing was written");
+		snprintf(err + len, errlen - len, "%s", _("; nothing was written"));
 		return -1;
 	}
+	if (rc == 0 && as != NULL)
+		as->left = left;
 	return finish(d, rc, err, errlen);
 }
 
@@ -152,6 +176,8 @@ int write_commit_many(linlid_t *d, int stream, const write_many_t *w, uint64_t r
 			goto out;
 		}
 	bool over = false;
+	refs_left_t left;
+	refs_track_begin();
 	for (int attempt = 0;; attempt++) {
 		linli_txn_t *txn = NULL;
 		store_owner_usage_t before, after;
@@ -172,6 +198,10 @@ int write_commit_many(linlid_t *d, int stream, const write_many_t *w, uint64_t r
 			rc = seal_and_apply(d, txn, b, stream, last_seq);
 			linli_csb_reset(b);
 		}
+		/* What the whole file names must exist once it is in: a row
+		 * may name a record defined further down. */
+		if (rc == 0)
+			rc = refs_check(txn, d->cfg.owner, as && as->force, &left, err, errlen);
 		/* The whole of it against the quota, before the commit. */
 		if (rc == 0)
 			rc = store_owner_usage(txn, d->cfg.owner, &after);
@@ -188,14 +218,17 @@ int write_commit_many(linlid_t *d, int stream, const write_many_t *w, uint64_t r
 			break;
 	}
 	linli_csb_reset(b);
-	if (over) {
+	if (over || rc == REFS_REFUSED) {
 		size_t len = strlen(err);
-		snprintf(err + len, errlen - len, "; nothing was written");
+		snprintf(err + len, errlen - len, "%s", _("; nothing was written"));
 		rc = -1;
 		goto out;
 	}
+	if (rc == 0 && as != NULL)
+		as->left = left;
 	rc = finish(d, rc, err, errlen);
 out:
+	refs_track_end();
 	if (rc != 0)
 		*last_seq = 0;
 	linli_csb_destroy(&b);

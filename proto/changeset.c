@@ -218,6 +218,11 @@ int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const linli_cs_head_t
 	}
 	cs.time = head->time;
 	cs.epoch = head->epoch;
+	cs.author = (char *)(head->author ? head->author : "");
+	cs.source = (char *)(head->source ? head->source : "");
+	if (!linli_text_valid(cs.author, LINLI_AUTHOR_MAX) ||
+	    !linli_text_valid(cs.source, LINLI_SOURCE_MAX))
+		return -1;
 	/* Records that came encoded go in as they are; else encode them all. */
 	size_t body = b->n ? encoded_body_size(b, &cs) : 0;
 	bool encoded = body > 0;
@@ -411,6 +416,14 @@ int linli_cs_open_keys(const uint8_t *frame, size_t frame_len, const uint8_t *si
 		snprintf(err, errlen, "malformed: bad owner, stream, sequence or prev hash");
 		goto fail;
 	}
+	/* They go into history and onto operators' terminals. */
+	if (!linli_text_valid(cs->author, LINLI_AUTHOR_MAX) ||
+	    !linli_text_valid(cs->source, LINLI_SOURCE_MAX)) {
+		snprintf(err, errlen,
+		         "malformed: author or source is not text of at most %d and %d bytes",
+		         LINLI_AUTHOR_MAX, LINLI_SOURCE_MAX);
+		goto fail;
+	}
 	if (check_ops(cs, err, errlen) != 0 ||
 	    check_record_bytes(frame, frame_len, cs, err, errlen) != 0)
 		goto fail;
@@ -455,6 +468,16 @@ uint64_t linli_cs_time(const linli_cs_t *cs)
 uint64_t linli_cs_epoch(const linli_cs_t *cs)
 {
 	return cs->msg->epoch;
+}
+
+const char *linli_cs_author(const linli_cs_t *cs)
+{
+	return cs->msg->author;
+}
+
+const char *linli_cs_source(const linli_cs_t *cs)
+{
+	return cs->msg->source;
 }
 
 const uint8_t *linli_cs_prev(const linli_cs_t *cs)

@@ -55,10 +55,17 @@ typedef struct {
 	const uint8_t *prev; /* LINLI_HASH_LEN bytes; ignored for seq 1 */
 	uint64_t time;       /* unix seconds */
 	uint64_t epoch;      /* generation of the owner's database */
+	const char *author;  /* who made it (NULL or "": not said) */
+	const char *source;  /* the file an import came from (NULL or "": none) */
 } linli_cs_head_t;
 
+/* Bytes of a change set's author and source: text (linli_text_valid). */
+#define LINLI_AUTHOR_MAX 64
+#define LINLI_SOURCE_MAX 255
+
 /* Encodes and signs.  *frame is malloc'd (caller frees); sig and hash are
- * filled.  Returns 0, or -1 if the result would exceed the limits. */
+ * filled.  Returns 0, or -1 if the result would exceed the limits (an
+ * author or source past its bound or not text too). */
 int linli_csb_seal(linli_csb_t *b, const linli_key_t *key, const linli_cs_head_t *head,
                    uint8_t **frame, size_t *frame_len, uint8_t sig[LINLI_SIG_LEN],
                    uint8_t hash[LINLI_HASH_LEN]);
@@ -113,6 +120,11 @@ int linli_cs_stream(const linli_cs_t *cs);
 uint64_t linli_cs_seq(const linli_cs_t *cs);
 uint64_t linli_cs_time(const linli_cs_t *cs);
 uint64_t linli_cs_epoch(const linli_cs_t *cs);
+/* Who made it and from which file: "" when not said (a change set from
+ * before linli recorded it).  Checked text at most LINLI_AUTHOR_MAX and
+ * LINLI_SOURCE_MAX bytes. */
+const char *linli_cs_author(const linli_cs_t *cs);
+const char *linli_cs_source(const linli_cs_t *cs);
 /* prev hash; NULL when the change set carries none (seq 1). */
 const uint8_t *linli_cs_prev(const linli_cs_t *cs);
 size_t linli_cs_nops(const linli_cs_t *cs);

@@ -122,6 +122,40 @@ const char *linli_record_id(const linli_record_t *rec)
 	return rec->id;
 }
 
+/* A household's grid and the central household it is linked to, an
+ * event's partner (shared/DOMAIN.md: the chain ends at central households,
+ * which link 10-20 ordinary ones). */
+static const linli_ref_t refs[] = {
+    {LINLI_KIND_HOUSEHOLD, "grid", LINLI_KIND_GRID, false},
+    {LINLI_KIND_HOUSEHOLD, "linked_to", LINLI_KIND_HOUSEHOLD, true},
+    {LINLI_KIND_EVENT, "partner", LINLI_KIND_PARTNER, false},
+};
+
+const linli_ref_t *linli_refs(size_t *n)
+{
+	*n = sizeof(refs) / sizeof(refs[0]);
+	return refs;
+}
+
+const char *linli_ref_target(const linli_ref_t *r, const linli_record_t *rec)
+{
+	if (linli_record_kind(rec) != r->from)
+		return "";
+	switch (r->from) {
+	case LINLI_KIND_HOUSEHOLD:
+		return r->to == LINLI_KIND_GRID ? rec->household->grid : rec->household->linked_to;
+	case LINLI_KIND_EVENT:
+		return rec->event->partner;
+	default:
+		return "";
+	}
+}
+
+bool linli_ref_fits(const linli_ref_t *r, const linli_record_t *target)
+{
+	return linli_record_kind(target) == r->to && (!r->central || target->household->central);
+}
+
 linli_record_t *linli_record_new(linli_kind_t kind, const char *id)
 {
 	const ProtobufCFieldDescriptor *f = body_field(kind);

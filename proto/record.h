@@ -117,6 +117,24 @@ int linli_record_validate(const linli_record_t *rec, char *err, size_t errlen);
  * for records built field by field with it. */
 int linli_record_check(const linli_record_t *rec, char *err, size_t errlen);
 
+/* References between records of one owner that must hold: text field
+ * `field` of kind `from` holds the id of a record of kind `to` (empty:
+ * none); with central, one that is a central household.  The daemon
+ * refuses writes that break them and counts only links that hold
+ * (daemon/refs.c). */
+typedef struct {
+	linli_kind_t from;
+	const char *field;
+	linli_kind_t to;
+	bool central;
+} linli_ref_t;
+/* Every reference, in a fixed order (*n of them; static). */
+const linli_ref_t *linli_refs(size_t *n);
+/* The id rec (of kind r->from) names through r: "" for none. */
+const char *linli_ref_target(const linli_ref_t *r, const linli_record_t *rec);
+/* Whether target (a record of kind r->to) is one r may name. */
+bool linli_ref_fits(const linli_ref_t *r, const linli_record_t *target);
+
 /* Wire form of one record (the value the store keeps). */
 size_t linli_record_packed_size(const linli_record_t *rec);
 size_t linli_record_pack(const linli_record_t *rec, uint8_t *out);

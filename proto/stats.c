@@ -29,7 +29,8 @@ void linli_counts_apply(linli_counts_t *c, const linli_record_t *rec, int sign)
 		BUMP(c->households, 1);
 		BUMP(c->rented, rec->household->rented ? 1 : 0);
 		BUMP(c->central, rec->household->central ? 1 : 0);
-		BUMP(c->linked, rec->household->linked_to[0] ? 1 : 0);
+		/* linked: only links that hold, which takes the household it
+		 * names (daemon/refs.c). */
 		break;
 	case LINLI_KIND_REQUEST:
 		if (rec->request->status == LINLI__REQUEST__STATUS__RESOLVED)

@@ -21,12 +21,14 @@ typedef struct {
 	uint64_t services[LINLI_CATEGORY_COUNT];
 	uint64_t partners, items;
 	uint64_t grids_l1, grids_l2;
-	uint64_t households, rented, central, linked;
+	uint64_t households, rented, central, linked; /* linked: links that hold */
 	uint64_t requests_open, requests_resolved;
 	uint64_t events, participants;
 } linli_counts_t;
 
-/* Adds (sign = +1) or takes away (sign = -1) what rec contributes. */
+/* Adds (sign = +1) or takes away (sign = -1) what rec contributes, but
+ * to linked: a household counts there while the household it is linked to
+ * exists and is central, which the caller (daemon/refs.c) knows. */
 void linli_counts_apply(linli_counts_t *c, const linli_record_t *rec, int sign);
 void linli_counts_add(linli_counts_t *sum, const linli_counts_t *c);
 /* For a resolved request: seconds from opened to resolved. */

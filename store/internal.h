@@ -50,7 +50,8 @@ typedef struct {
 
 struct linli_store {
 	MDB_env *env;
-	MDB_dbi log, head, rec, meta, med, base;
+	MDB_dbi log, head, rec, meta, med, base, refs;
+	bool has_refs; /* a copy of a database from before it had refs may not */
 	size_t psize;
 	size_t maxkey;
 	/* Top-level transactions open.  The map may only be resized at zero:

@@ -7,6 +7,7 @@
  *   rec   owner \0 kind(1) id                   -> value
  *   meta  name                                  -> value
  *   med   median sets (median.c)
+ *   refs  owner \0 to_kind(1) to_id \0 from_kind(1) from_id -> empty
  * and in meta, what each owner holds (store_owner_usage): "usage/OWNER" ->
  * records(8) record_bytes(8) log_bytes(8), and "usage_txn" -> txnid(8), the
  * last commit that kept them (see usage_open).
@@ -714,18 +715,23 @@ out:
 
 static int open_dbs(linli_store_t *s)
 {
-	const char *names[] = {"log", "head", "rec", "meta", "med", "base"};
-	MDB_dbi *dbis[] = {&s->log, &s->head, &s->rec, &s->meta, &s->med, &s->base};
+	const char *names[] = {"log", "head", "rec", "meta", "med", "base", "refs"};
+	MDB_dbi *dbis[] = {&s->log, &s->head, &s->rec, &s->meta, &s->med, &s->base, &s->refs};
 	MDB_txn *txn = NULL;
 	int rc = mdb_txn_begin(s->env, NULL, s->readonly ? MDB_RDONLY : 0, &txn);
 	if (rc != 0)
 		return rc;
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if ((rc = mdb_dbi_open(txn, names[i], s->readonly ? 0 : MDB_CREATE, dbis[i])) !=
-		    0) {
+		rc = mdb_dbi_open(txn, names[i], s->readonly ? 0 : MDB_CREATE, dbis[i]);
+		/* A copy of a database from before refs: read as having none. */
+		if (rc == MDB_NOTFOUND && dbis[i] == &s->refs && s->readonly)
+			continue;
+		if (rc != 0) {
 			mdb_txn_abort(txn);
 			return rc;
 		}
+		if (dbis[i] == &s->refs)
+			s->has_refs = true;
 	}
 	return mdb_txn_commit(txn);
 }
@@ -1627,4 +1633,101 @@ int store_meta_put(linli_txn_t *txn, const char *name, const void *val, size_t l
 	if (!may_change(txn) || (val == NULL && len != 0) || meta_key(txn, name, &k) != 0)
 		return STORE_INVAL;
 	return store_lmdb_err(mdb_put(txn->txn, txn->store->meta, &k, &v, 0));
+}
+
+/* ---- refs ----
+ *
+ * Which record names which: keys alone, in clear as record keys are (ids
+ * hold no personal data).  What a name means is the caller's. */
+
+#define REF_KEY_MAX (REC_KEY_MAX + 1 + 1 + STORE_ID_MAX)
+
+/* owner \0 to_kind to_id \0 [from_kind from_id]: with from_id NULL the
+ * prefix of every record naming (to_kind, to_id). */
+static int ref_key(uint8_t key[REF_KEY_MAX], const char *owner, int to_kind, const char *to_id,
+                   int from_kind, const char *from_id, size_t *len)
+{
+	if (rec_key(key, owner, to_kind, to_id, len) != 0)
+		return STORE_INVAL;
+	key[(*len)++] = '\0';
+	if (from_id == NULL)
+		return STORE_OK;
+	size_t ilen = name_len(from_id, STORE_ID_MAX);
+	if (ilen == 0 || from_kind < 1 || from_kind > 255)
+		return STORE_INVAL;
+	key[(*len)++] = (uint8_t)from_kind;
+	memcpy(key + *len, from_id, ilen);
+	*len += ilen;
+	return STORE_OK;
+}
+
+int store_ref_put(linli_txn_t *txn, const char *owner, int to_kind, const char *to_id,
+                  int from_kind, const char *from_id)
+{
+	uint8_t key[REF_KEY_MAX];
+	size_t klen;
+	if (!can_write(txn) || !txn->store->has_refs ||
+	    ref_key(key, owner, to_kind, to_id, from_kind, from_id, &klen) != 0)
+		return STORE_INVAL;
+	MDB_val k = {klen, key}, v = {0, ""};
+	return store_lmdb_err(mdb_put(txn->txn, txn->store->refs, &k, &v, 0));
+}
+
+int store_ref_del(linli_txn_t *txn, const char *owner, int to_kind, const char *to_id,
+                  int from_kind, const char *from_id)
+{
+	uint8_t key[REF_KEY_MAX];
+	size_t klen;
+	if (!can_write(txn) || !txn->store->has_refs ||
+	    ref_key(key, owner, to_kind, to_id, from_kind, from_id, &klen) != 0)
+		return STORE_INVAL;
+	MDB_val k = {klen, key};
+	return store_lmdb_err(mdb_del(txn->txn, txn->store->refs, &k, NULL));
+}
+
+int store_ref_each(linli_txn_t *txn, const char *owner, int to_kind, const char *to_id,
+                   store_ref_fn fn, void *arg)
+{
+	uint8_t pre[REF_KEY_MAX];
+	char from[STORE_ID_MAX + 1];
+	size_t plen;
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	if (!can_read(txn) || fn == NULL ||
+	    ref_key(pre, owner, to_kind, to_id, 0, NULL, &plen) != 0)
+		return STORE_INVAL;
+	if (!txn->store->has_refs)
+		return STORE_OK;
+	int rc = mdb_cursor_open(txn->txn, txn->store->refs, &c);
+	if (rc != 0)
+		return store_lmdb_err(rc);
+	k.mv_size = plen;
+	k.mv_data = pre;
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < plen || memcmp(k.mv_data, pre, plen) != 0)
+			break;
+		size_t ilen = k.mv_size - plen - 1;
+		const uint8_t *p = (const uint8_t *)k.mv_data + plen;
+		if (k.mv_size < plen + 2 || ilen > STORE_ID_MAX || p[0] == 0) {
+			rc = STORE_IO;
+			goto out;
+		}
+		memcpy(from, p + 1, ilen);
+		from[ilen] = '\0';
+		/* fn only reads: the cursor stays where it is. */
+		if ((rc = fn(p[0], from, arg)) != 0)
+			goto out;
+	}
+	rc = rc == MDB_NOTFOUND || rc == 0 ? STORE_OK : store_lmdb_err(rc);
+out:
+	mdb_cursor_close(c);
+	return rc;
+}
+
+int store_ref_clear(linli_txn_t *txn)
+{
+	if (!can_write(txn) || !txn->store->has_refs)
+		return STORE_INVAL;
+	return store_lmdb_err(mdb_drop(txn->txn, txn->store->refs, 0));
 }

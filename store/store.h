@@ -5,7 +5,8 @@
  * (owner, kind, id), logs are the exact signed bytes of each change set under
  * (owner, stream, seq) with the log head (seq, hash) kept beside them, "meta"
  * holds small named values (statistics, cursors), "base" holds the records
- * of compacted logs as of their checkpoint, and "median sets" keep an
+ * of compacted logs as of their checkpoint, "refs" which record names
+ * which (an index the caller keeps with the records), and "median sets" keep an
  * ordered multiset with a pointer at its median so reading a median never
  * scans.  Everything that must change together goes in one write transaction.
  *
@@ -232,6 +233,22 @@ int store_base_put(linli_txn_t *txn, const char *owner, int kind, const char *id
 int store_base_del(linli_txn_t *txn, const char *owner, int kind, const char *id);
 int store_base_each(linli_txn_t *txn, const char *owner, int after_kind, const char *after_id,
                     store_rec_fn fn, void *arg);
+
+/* References: record (owner, from_kind, from_id) names record (owner,
+ * to_kind, to_id) of the same owner; the store keeps the pairs, what a
+ * name means is the caller's.  put of a pair already there and del of one
+ * that is not (STORE_NOTFOUND) change nothing.  each calls fn(from_kind,
+ * from_id, arg) for every record naming (to_kind, to_id), in key order;
+ * fn must not write through txn; a non-zero return stops and is returned.
+ * clear deletes every pair (before they are made again). */
+int store_ref_put(linli_txn_t *txn, const char *owner, int to_kind, const char *to_id,
+                  int from_kind, const char *from_id);
+int store_ref_del(linli_txn_t *txn, const char *owner, int to_kind, const char *to_id,
+                  int from_kind, const char *from_id);
+typedef int (*store_ref_fn)(int from_kind, const char *from_id, void *arg);
+int store_ref_each(linli_txn_t *txn, const char *owner, int to_kind, const char *to_id,
+                   store_ref_fn fn, void *arg);
+int store_ref_clear(linli_txn_t *txn);
 
 /* Small named values (at most 511 bytes of name). */
 int store_meta_get(linli_txn_t *txn, const char *name, const void **val, size_t *len);

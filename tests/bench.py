@@ -157,6 +157,7 @@ def main():
             path = os.path.join(data, f"{n.owner}.csv")
             households(path, k * R, R)
             files.append((n, path))
+            n.ctl("grid", "add", "g1-2", "name=第二网格", "level=1")  # the households' grid
         print(f"workload W: {len(c.nodes)} nodes x {R} households, imported in batches of 1000",
               flush=True)
         secs = load(c, files, total)

@@ -90,8 +90,9 @@ static void check_round_trip(const linli_cs_t *cs)
 		const linli_record_t *rec = linli_cs_op(cs, i, &remove);
 		FUZZ_CHECK(linli_csb_add_borrowed(b, remove, rec) == 0);
 	}
-	linli_cs_head_t head = {linli_cs_owner(cs), linli_cs_stream(cs), linli_cs_seq(cs),
-	                        linli_cs_prev(cs),  linli_cs_time(cs),   linli_cs_epoch(cs)};
+	linli_cs_head_t head = {linli_cs_owner(cs),  linli_cs_stream(cs), linli_cs_seq(cs),
+	                        linli_cs_prev(cs),   linli_cs_time(cs),   linli_cs_epoch(cs),
+	                        linli_cs_author(cs), linli_cs_source(cs)};
 	uint8_t *frame, sig[LINLI_SIG_LEN], hash[LINLI_HASH_LEN], hash2[LINLI_HASH_LEN];
 	size_t len;
 	char err[LINLI_ERR_MAX] = "";
@@ -106,6 +107,8 @@ static void check_round_trip(const linli_cs_t *cs)
 	FUZZ_CHECK(linli_cs_seq(again) == linli_cs_seq(cs));
 	FUZZ_CHECK(linli_cs_time(again) == linli_cs_time(cs));
 	FUZZ_CHECK(linli_cs_epoch(again) == linli_cs_epoch(cs));
+	FUZZ_CHECK(strcmp(linli_cs_author(again), linli_cs_author(cs)) == 0);
+	FUZZ_CHECK(strcmp(linli_cs_source(again), linli_cs_source(cs)) == 0);
 	FUZZ_CHECK(linli_cs_nops(again) == linli_cs_nops(cs));
 	for (size_t i = 0; i < linli_cs_nops(cs); i++) {
 		bool r1, r2;

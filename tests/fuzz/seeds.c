@@ -108,8 +108,8 @@ static void changesets(void)
 			linli_record_t *r = rec(sets[i].kind[k], "x01", sets[i].kv[k]);
 			linli_csb_add(b, sets[i].remove[k], &r);
 		}
-		linli_cs_head_t head = {"350582006006", sets[i].stream, sets[i].seq,
-		                        prev,           1762160000,     1};
+		linli_cs_head_t head = {
+		    "350582006006", sets[i].stream, sets[i].seq, prev, 1762160000, 1, NULL, NULL};
 		if (linli_csb_seal(b, key, &head, &frame, &len, sig, hash) != 0)
 			exit(1);
 		char name[64];

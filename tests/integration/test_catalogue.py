@@ -434,6 +434,7 @@ def main():
         z, lk = c.node("Zenglin"), c.node("Linkou")
         z.ctl("service", "add", "s1", "name=老年食堂", "category=elderly")
         lk.ctl("service", "add", "s1", "name=托育点", "category=childcare")
+        lk.ctl("grid", "add", "g1", "name=一级网格", "level=1")
         lk.ctl("household", "add", "h1", "grid=g1", "size=3", "phone=13800000001")
         c.wait_converged()
         h = Hub(c, tester_key, stranger_key)

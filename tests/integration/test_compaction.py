@@ -53,7 +53,8 @@ def main():
             d.write_config("checkpoint_every = 5\n")
         c.start()
         z, b = c.node("Zenglin"), c.node("Linkou")
-        z.ctl("grid", "add", "g1", "name=一级网格", "level=1")
+        for n in (z, b):
+            n.ctl("grid", "add", "g1", "name=一级网格", "level=1")
         write(z, "a", 14)
         write(b, "b", 3)
         c.wait_converged(timeout=30)

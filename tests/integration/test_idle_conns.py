@@ -330,6 +330,8 @@ def main():
     with cluster.Cluster() as c:
         c.hub.start(wrap=["prlimit", f"--nofile={LIMIT}:{LIMIT}", "--"])
         start_nodes(c, c.nodes)
+        for n in c.nodes:  # the grid of the households write_round adds
+            n.ctl("grid", "add", "g1", "name=一级网格", "level=1")
         quiet = [write_round(c, f"quiet{r}") for r in range(2)]
         print(f"# quiet: ten writes at the hub in {max(quiet):.2f} s at most")
         handshake_ends(c)

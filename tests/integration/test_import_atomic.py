@@ -52,6 +52,7 @@ def main():
     with cluster.Cluster(communities) as c:
         c.start()
         z = c.node("Zenglin")
+        z.ctl("grid", "add", "g1", "name=一级网格", "level=1")  # the households' grid
 
         # 1. Counts, and the same file again.
         path = households(os.path.join(c.dir, "households.csv"), 1000)

@@ -124,6 +124,7 @@ def main():
         c.start()
 
         # What crosses the link: none of a household's fields in clear.
+        z.ctl("grid", "add", "g1", "name=一级网格", "level=1")
         z.ctl("household", "add", "h1", "grid=g1", "size=4", f"phone={PHONE}",
               f"head_name={NAME}", "address=曾林村12号")
         c.wait_converged()

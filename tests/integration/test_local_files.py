@@ -224,6 +224,7 @@ def daemon_cases(c, z, nobody):
 
     def starts_again():
         z.start()
+        z.ctl("grid", "add", "g1", "name=一级网格", "level=1")
         z.ctl("household", "add", "hh-1", "grid=g1", "size=3", f"phone={PHONE}")
     case("the same node starts in its 0700 directory under /tmp (sticky) once all is put "
          "back", starts_again)

@@ -38,6 +38,7 @@ def main():
         c.start()
         z, lk = c.node("Zenglin"), c.node("Linkou")
         z.ctl("service", "add", "s1", "name=老年食堂", "category=elderly")
+        lk.ctl("grid", "add", "g1", "name=一级网格", "level=1")
         lk.ctl("household", "add", "h1", "grid=g1", "size=3", "phone=13800000001")
         c.wait_converged()
         before = c.hub.stats()

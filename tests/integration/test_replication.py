@@ -113,8 +113,10 @@ def main():
             write_everything(c, n, models)
         # The subdistrict owns records too; its public ones reach every node.
         c.hub.ctl("service", "add", "sd1", "name=街道党群服务中心", "category=party-mass")
+        c.hub.ctl("grid", "add", "g0", "name=街道网格", "level=1")
         c.hub.ctl("household", "add", "sdh1", "grid=g0", "size=1", "phone=13900000000")
         models[c.hub.owner] = {("service", "sd1"): {"category": "party-mass"},
+                               ("grid", "g0"): {"level": "1"},
                                ("household", "sdh1"): {"rented": "no", "central": "no",
                                                        "linked_to": ""}}
         c.wait_converged(timeout=60)

@@ -51,6 +51,10 @@ def main():
     with cluster.Cluster(communities) as c:
         c.start()
         z = c.node("Zenglin")
+        # The grid the households name (section 4 imports grids themselves).
+        z.ctl("grid", "add", "g1", "name=曾林一级网格", "level=1")
+        z.ctl("grid", "add", "g1-1", "name=第一网格", "level=2", "parent=g1")
+        z.ctl("grid", "add", "g1-2", "name=第二网格", "level=2", "parent=g1")
 
         # 1. GBK, Chinese headers and values, phones in the forms people write.
         rows = ["户号,所属网格,住址,户主姓名,联系电话,人数,是否出租,是否中心户,所联中心户",

@@ -288,7 +288,7 @@ static int seal(linli_key_t *key, const char *as, linli_kind_t kind, int stream,
 		linli_record_set(rec, "size", "1", err, sizeof(err));
 	}
 	linli_csb_add(b, false, &rec);
-	linli_cs_head_t head = {as, stream, seq, prev, (uint64_t)time(NULL), 0};
+	linli_cs_head_t head = {as, stream, seq, prev, (uint64_t)time(NULL), 0, NULL, NULL};
 	int rc = linli_csb_seal(b, key, &head, frame, len, sig, hash);
 	linli_csb_destroy(&b);
 	return rc;
@@ -786,7 +786,8 @@ static uint8_t *storm_import_cs(linli_key_t *key, uint64_t seq, const uint8_t *p
 		linli_csb_add(b, false, &r);
 	}
 	uint8_t *frame = NULL;
-	linli_cs_head_t head = {owner, LINLI_STREAM_PERSONAL, seq, prev, (uint64_t)time(NULL), 0};
+	linli_cs_head_t head = {
+	    owner, LINLI_STREAM_PERSONAL, seq, prev, (uint64_t)time(NULL), 0, NULL, NULL};
 	if (linli_csb_seal(b, key, &head, &frame, len, sig, hash) != 0)
 		die("storm import", "cannot seal a change set");
 	linli_csb_destroy(&b);
@@ -1070,7 +1071,8 @@ int main(int argc, char **argv)
 		linli_csb_t *b = linli_csb_new();
 		uint8_t prev[LINLI_HASH_LEN] = {0}, hash[LINLI_HASH_LEN];
 		int stream = linli_kind_stream(linli_record_kind(rec));
-		linli_cs_head_t head = {owner, stream, 1, prev, (uint64_t)time(NULL), 0};
+		linli_cs_head_t head = {owner, stream, 1,   prev, (uint64_t)time(NULL),
+		                        0,     NULL,   NULL};
 		if (linli_csb_add(b, rm, &rec) != 0 ||
 		    linli_csb_seal(b, key, &head, &frame, &len, sig, hash) != 0)
 			die("record", "cannot seal the change set");

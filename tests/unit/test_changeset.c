@@ -309,7 +309,7 @@ static void seal_small(const fixture_t *fx, uint64_t seq, const uint8_t *prev, s
 	add(b, true, linli_record_new(LINLI_KIND_EVENT, "e9"));
 	assert_int_equal(linli_csb_seal(b, fx->key,
 	                                &(linli_cs_head_t){OWNER, LINLI_STREAM_PUBLIC, seq, prev,
-	                                                   1761985800 + seq, 0},
+	                                                   1761985800 + seq, 0, NULL, NULL},
 	                                &out->frame, &out->len, out->sig, out->hash),
 	                 0);
 	linli_csb_destroy(&b);
@@ -405,11 +405,11 @@ static void test_seal_open(void **state)
 	           "2025-11-01 08:00", NULL));
 	add(b, true, linli_record_new(LINLI_KIND_HOUSEHOLD, "h0"));
 	sealed_t p;
-	assert_int_equal(
-	    linli_csb_seal(b, fx->key,
-	                   &(linli_cs_head_t){"350582006", LINLI_STREAM_PERSONAL, 7, s2.hash, 5, 0},
-	                   &p.frame, &p.len, p.sig, p.hash),
-	    0);
+	assert_int_equal(linli_csb_seal(b, fx->key,
+	                                &(linli_cs_head_t){"350582006", LINLI_STREAM_PERSONAL, 7,
+	                                                   s2.hash, 5, 0, NULL, NULL},
+	                                &p.frame, &p.len, p.sig, p.hash),
+	                 0);
 	linli_csb_destroy(&b);
 	cs = open_ok(fx, &p, h2);
 	assert_string_equal(linli_cs_owner(cs), "350582006");
@@ -775,6 +775,84 @@ static void test_open_raw_bodies(void **state)
 	linli_cs_free(&cs);
 }
 
+/* Who made a change set and from which file: sealed into the signed
+ * bytes, read back, checked as text; and a ChangeSet field a build does
+ * not know (as author is to an older linli) is kept under the signature
+ * and does not stop the change set from opening. */
+static void test_author(void **state)
+{
+	fixture_t *fx = *state;
+	uint8_t *frame = NULL, sig[LINLI_SIG_LEN], hash[LINLI_HASH_LEN], hash2[LINLI_HASH_LEN];
+	size_t len = 0;
+	linli_cs_t *cs = NULL;
+	linli_csb_t *b = linli_csb_new();
+	assert_non_null(b);
+	add(b, false, service("s1"));
+	linli_cs_head_t h = {OWNER,  LINLI_STREAM_PUBLIC, 1, NULL, 1761985800, 0,
+	                     "wang", "户籍.csv"};
+	assert_int_equal(linli_csb_seal(b, fx->key, &h, &frame, &len, sig, hash), 0);
+	assert_int_equal(linli_cs_open(frame, len, sig, LINLI_SIG_LEN, linli_key_pub(fx->key), &cs,
+	                               hash2, err, sizeof(err)),
+	                 0);
+	assert_string_equal(linli_cs_author(cs), "wang");
+	assert_string_equal(linli_cs_source(cs), "户籍.csv");
+	assert_memory_equal(hash, hash2, LINLI_HASH_LEN);
+	linli_cs_free(&cs);
+	/* Changed on the way: the signature no longer holds. */
+	uint8_t *w = memmem(frame, len, "wang", 4);
+	assert_non_null(w);
+	w[0] = 'x';
+	open_refused(frame, len, sig, LINLI_SIG_LEN, linli_key_pub(fx->key), "signature",
+	             "an author changed after signing");
+	free(frame);
+
+	/* An unknown field 30 after the body, signed with it: it opens, and
+	 * the hash (what the chain and the signature cover) includes it. */
+	h.author = h.source = NULL;
+	assert_int_equal(linli_csb_seal(b, fx->key, &h, &frame, &len, sig, hash), 0);
+	uint8_t *more = malloc(len + 3);
+	assert_non_null(more);
+	memcpy(more, frame, len);
+	memcpy(more + len, "\xf0\x01\x01", 3); /* field 30, varint 1 */
+	assert_int_equal(linli_cs_sign(fx->key, more, len + 3, sig), 0);
+	assert_int_equal(linli_cs_open(more, len + 3, sig, LINLI_SIG_LEN, linli_key_pub(fx->key),
+	                               &cs, hash2, err, sizeof(err)),
+	                 0);
+	assert_string_equal(linli_cs_author(cs), "");
+	assert_memory_not_equal(hash, hash2, LINLI_HASH_LEN);
+	linli_cs_free(&cs);
+	free(more);
+	free(frame);
+
+	/* Not text, or too long: not sealed, and refused when crafted. */
+	static const char *const bad[] = {"a\nb", "\x1b[2J"};
+	char long_author[LINLI_AUTHOR_MAX + 2];
+	memset(long_author, 'a', sizeof(long_author) - 1);
+	long_author[sizeof(long_author) - 1] = '\0';
+	char long_source[LINLI_SOURCE_MAX + 2];
+	memset(long_source, 's', sizeof(long_source) - 1);
+	long_source[sizeof(long_source) - 1] = '\0';
+	frame = (uint8_t *)1;
+	for (size_t i = 0; i < 3; i++) {
+		h.author = i < 2 ? bad[i] : long_author;
+		assert_int_equal(linli_csb_seal(b, fx->key, &h, &frame, &len, sig, hash), -1);
+		assert_ptr_equal(frame, (uint8_t *)1);
+		craft_t c;
+		craft_init(&c);
+		c.cs.author = (char *)h.author;
+		craft_refused(fx, &c, "author", "a bad author");
+		craft_init(&c);
+		c.cs.source = (char *)(i < 2 ? h.author : long_source);
+		craft_refused(fx, &c, "source", "a bad source");
+	}
+	long_author[LINLI_AUTHOR_MAX] = '\0';
+	craft_t c;
+	craft_init(&c);
+	c.cs.author = long_author;
+	craft_accepted(fx, &c, "an author of LINLI_AUTHOR_MAX bytes");
+	linli_csb_destroy(&b);
+}
+
 static void test_builder(void **state)
 {
 	fixture_t *fx = *state;
@@ -786,11 +864,11 @@ static void test_builder(void **state)
 	linli_csb_t *b = linli_csb_new();
 	assert_non_null(b);
 	assert_int_equal(linli_csb_count(b), 0);
-	assert_int_equal(
-	    linli_csb_seal(b, fx->key,
-	                   &(linli_cs_head_t){OWNER, LINLI_STREAM_PUBLIC, 1, NULL, 1, 0}, &frame,
-	                   &len, sig, hash),
-	    -1);
+	assert_int_equal(linli_csb_seal(b, fx->key,
+	                                &(linli_cs_head_t){OWNER, LINLI_STREAM_PUBLIC, 1, NULL, 1,
+	                                                   0, NULL, NULL},
+	                                &frame, &len, sig, hash),
+	                 -1);
 	assert_ptr_equal(frame, (uint8_t *)1);
 	linli_record_t *none = NULL;
 	assert_int_equal(linli_csb_add(b, false, &none), -1);
@@ -806,19 +884,19 @@ static void test_builder(void **state)
 	assert_true(remove);
 	linli_csb_reset(b);
 	assert_int_equal(linli_csb_count(b), 0);
-	assert_int_equal(
-	    linli_csb_seal(b, fx->key,
-	                   &(linli_cs_head_t){OWNER, LINLI_STREAM_PUBLIC, 1, NULL, 1, 0}, &frame,
-	                   &len, sig, hash),
-	    -1);
+	assert_int_equal(linli_csb_seal(b, fx->key,
+	                                &(linli_cs_head_t){OWNER, LINLI_STREAM_PUBLIC, 1, NULL, 1,
+	                                                   0, NULL, NULL},
+	                                &frame, &len, sig, hash),
+	                 -1);
 	/* Usable after a reset: the new set holds only what came after. */
 	add(b, false, service("c"));
 	frame = NULL;
-	assert_int_equal(
-	    linli_csb_seal(b, fx->key,
-	                   &(linli_cs_head_t){OWNER, LINLI_STREAM_PUBLIC, 1, NULL, 1, 0}, &frame,
-	                   &len, sig, hash),
-	    0);
+	assert_int_equal(linli_csb_seal(b, fx->key,
+	                                &(linli_cs_head_t){OWNER, LINLI_STREAM_PUBLIC, 1, NULL, 1,
+	                                                   0, NULL, NULL},
+	                                &frame, &len, sig, hash),
+	                 0);
 	sealed_t s = {frame, len, {0}, {0}};
 	memcpy(s.sig, sig, sizeof(sig));
 	uint8_t h[LINLI_HASH_LEN];
@@ -843,11 +921,11 @@ static void test_builder(void **state)
 	linli_record_destroy(&extra);
 	assert_int_equal(linli_csb_count(b), LINLI_CS_MAX_OPS);
 	frame = NULL;
-	assert_int_equal(
-	    linli_csb_seal(b, fx->key,
-	                   &(linli_cs_head_t){OWNER, LINLI_STREAM_PERSONAL, 1, NULL, 1, 0}, &frame,
-	                   &len, sig, hash),
-	    0);
+	assert_int_equal(linli_csb_seal(b, fx->key,
+	                                &(linli_cs_head_t){OWNER, LINLI_STREAM_PERSONAL, 1, NULL, 1,
+	                                                   0, NULL, NULL},
+	                                &frame, &len, sig, hash),
+	                 0);
 	s.frame = frame;
 	s.len = len;
 	memcpy(s.sig, sig, sizeof(sig));
@@ -876,11 +954,11 @@ static void test_max_removals_open(void **state)
 		snprintf(id, sizeof(id), "%04d", i);
 		add(b, true, linli_record_new(LINLI_KIND_HOUSEHOLD, id));
 	}
-	assert_int_equal(
-	    linli_csb_seal(b, fx->key,
-	                   &(linli_cs_head_t){OWNER, LINLI_STREAM_PERSONAL, 1, NULL, 1, 0}, &frame,
-	                   &len, s.sig, s.hash),
-	    0);
+	assert_int_equal(linli_csb_seal(b, fx->key,
+	                                &(linli_cs_head_t){OWNER, LINLI_STREAM_PERSONAL, 1, NULL, 1,
+	                                                   0, NULL, NULL},
+	                                &frame, &len, s.sig, s.hash),
+	                 0);
 	linli_csb_destroy(&b);
 	s.frame = frame;
 	s.len = len;
@@ -950,11 +1028,11 @@ static void test_seal_encoded(void **state)
 	}
 	sealed_t s;
 	uint8_t prev[LINLI_HASH_LEN] = {0}, hash[LINLI_HASH_LEN];
-	assert_int_equal(
-	    linli_csb_seal(b, fx->key,
-	                   &(linli_cs_head_t){OWNER, LINLI_STREAM_PERSONAL, 1, prev, 1761985800, 0},
-	                   &s.frame, &s.len, s.sig, s.hash),
-	    0);
+	assert_int_equal(linli_csb_seal(b, fx->key,
+	                                &(linli_cs_head_t){OWNER, LINLI_STREAM_PERSONAL, 1, prev,
+	                                                   1761985800, 0, NULL, NULL},
+	                                &s.frame, &s.len, s.sig, s.hash),
+	                 0);
 	linli_cs_t *cs = open_ok(fx, &s, hash);
 	assert_memory_equal(hash, s.hash, LINLI_HASH_LEN);
 	assert_int_equal(linli_cs_nops(cs), 3);
@@ -979,12 +1057,19 @@ static void test_seal_encoded(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_key_generate),      cmocka_unit_test(test_key_load_refuses),
-	    cmocka_unit_test(test_hex_sign),          cmocka_unit_test(test_seal_open),
-	    cmocka_unit_test(test_open_flipped_bits), cmocka_unit_test(test_open_malformed),
-	    cmocka_unit_test(test_open_crafted),      cmocka_unit_test(test_open_raw_bodies),
-	    cmocka_unit_test(test_builder),           cmocka_unit_test(test_max_removals_open),
-	    cmocka_unit_test(test_record_bytes),      cmocka_unit_test(test_seal_encoded),
+	    cmocka_unit_test(test_key_generate),
+	    cmocka_unit_test(test_key_load_refuses),
+	    cmocka_unit_test(test_hex_sign),
+	    cmocka_unit_test(test_seal_open),
+	    cmocka_unit_test(test_open_flipped_bits),
+	    cmocka_unit_test(test_open_malformed),
+	    cmocka_unit_test(test_open_crafted),
+	    cmocka_unit_test(test_open_raw_bodies),
+	    cmocka_unit_test(test_builder),
+	    cmocka_unit_test(test_max_removals_open),
+	    cmocka_unit_test(test_author),
+	    cmocka_unit_test(test_record_bytes),
+	    cmocka_unit_test(test_seal_encoded),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -938,7 +938,9 @@ static void test_counts(void **state)
 	assert_int_equal(c.households, 1);
 	assert_int_equal(c.rented, 1);
 	assert_int_equal(c.central, 0);
-	assert_int_equal(c.linked, 1);
+	/* Linked to a household it cannot see: only the daemon counts a link
+	 * that holds (daemon/refs.c). */
+	assert_int_equal(c.linked, 0);
 	linli_counts_apply(&c, h, -1);
 	assert_counts_zero(&c);
 
@@ -1129,6 +1131,37 @@ static void test_personal_values_unquoted(void **state)
 	linli_record_destroy(&s);
 }
 
+/* The references that must hold: each names a field of its kind, which
+ * linli_ref_target reads, and the central one takes only a central
+ * household. */
+static void test_refs(void **state)
+{
+	(void)state;
+	size_t n;
+	const linli_ref_t *r = linli_refs(&n);
+	assert_int_equal(n, 3);
+	for (size_t i = 0; i < n; i++) {
+		int idx = linli_field_index(r[i].from, r[i].field);
+		assert_true(idx >= 0);
+		assert_int_equal(linli_field_type(r[i].from, (size_t)idx), LINLI_FIELD_TEXT);
+		linli_record_t *rec = linli_record_new(r[i].from, "x1");
+		assert_string_equal(linli_ref_target(&r[i], rec), "");
+		set_ok(rec, r[i].field, "t9");
+		assert_string_equal(linli_ref_target(&r[i], rec), "t9");
+		linli_record_t *to = linli_record_new(r[i].to, "t9");
+		assert_true(linli_ref_fits(&r[i], to) == !r[i].central);
+		if (r[i].central) {
+			set_ok(to, "central", "yes");
+			assert_true(linli_ref_fits(&r[i], to));
+		}
+		linli_record_destroy(&to);
+		linli_record_destroy(&rec);
+	}
+	linli_record_t *s = linli_record_new(LINLI_KIND_SERVICE, "s1");
+	assert_string_equal(linli_ref_target(&r[0], s), "");
+	linli_record_destroy(&s);
+}
+
 static void test_text_valid_positions(void **state)
 {
 	(void)state;
@@ -1154,6 +1187,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_kinds),
+	    cmocka_unit_test(test_refs),
 	    cmocka_unit_test(test_owner_id),
 	    cmocka_unit_test(test_field_types),
 	    cmocka_unit_test(test_set_get_service),

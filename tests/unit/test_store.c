@@ -99,6 +99,23 @@ static void put_rec(linli_txn_t *t, const char *owner, int kind, const char *id,
 	assert_int_equal(store_rec_put(t, owner, kind, id, val, strlen(val)), STORE_OK);
 }
 
+/* "kind:id kind:id" of the records naming (owner, kind, id). */
+static int collect_ref(int from_kind, const char *from_id, void *arg)
+{
+	char *buf = arg;
+	size_t n = strlen(buf);
+	snprintf(buf + n, 256 - n, "%s%d:%s", n ? " " : "", from_kind, from_id);
+	return 0;
+}
+
+static void assert_refs(linli_txn_t *t, const char *owner, int kind, const char *id,
+                        const char *want)
+{
+	char buf[256] = "";
+	assert_int_equal(store_ref_each(t, owner, kind, id, collect_ref, buf), STORE_OK);
+	assert_string_equal(buf, want);
+}
+
 /* ---- open, commit, abort ---- */
 
 static void test_open_reopen(void **state)
@@ -510,6 +527,47 @@ static void fill(uint8_t *buf, size_t len, unsigned i)
 {
 	for (size_t j = 0; j < len; j++)
 		buf[j] = (uint8_t)(i * 7 + j);
+}
+
+/* Which record names which: per owner and named record, in key order;
+ * "g1" is not a prefix of "g10", nor one owner's of another's. */
+static void test_refs(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL;
+	const char *z = "350582006006", *l = "350582006001";
+
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	assert_int_equal(store_ref_put(t, z, 3, "g1", 4, "h2"), STORE_OK);
+	assert_int_equal(store_ref_put(t, z, 3, "g1", 4, "h1"), STORE_OK);
+	assert_int_equal(store_ref_put(t, z, 3, "g1", 4, "h1"), STORE_OK); /* again: once */
+	assert_int_equal(store_ref_put(t, z, 3, "g10", 4, "h3"), STORE_OK);
+	assert_int_equal(store_ref_put(t, z, 4, "c1", 4, "h1"), STORE_OK);
+	assert_int_equal(store_ref_put(t, l, 3, "g1", 4, "h9"), STORE_OK);
+	assert_int_equal(store_ref_put(t, z, 3, "", 4, "h1"), STORE_INVAL);
+	assert_int_equal(store_ref_put(t, z, 3, "g1", 0, "h1"), STORE_INVAL);
+	assert_int_equal(store_ref_put(t, z, 3, "g1", 4, ""), STORE_INVAL);
+	assert_refs(t, z, 3, "g1", "4:h1 4:h2");
+	assert_int_equal(store_commit(&t), STORE_OK);
+
+	reopen(f);
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	assert_refs(t, z, 3, "g1", "4:h1 4:h2");
+	assert_refs(t, z, 3, "g10", "4:h3");
+	assert_refs(t, z, 3, "g", "");
+	assert_refs(t, z, 4, "c1", "4:h1");
+	assert_refs(t, l, 3, "g1", "4:h9");
+	assert_int_equal(store_ref_del(t, z, 3, "g1", 4, "h1"), STORE_OK);
+	assert_int_equal(store_ref_del(t, z, 3, "g1", 4, "h1"), STORE_NOTFOUND);
+	assert_refs(t, z, 3, "g1", "4:h2");
+	assert_int_equal(store_ref_clear(t), STORE_OK);
+	assert_refs(t, z, 3, "g1", "");
+	assert_refs(t, l, 3, "g1", "");
+	store_abort(&t);
+	assert_int_equal(store_read_begin(f->s, &t), STORE_OK);
+	assert_refs(t, z, 3, "g1", "4:h1 4:h2"); /* the abort undid the rest */
+	assert_int_equal(store_ref_put(t, z, 3, "g1", 4, "h5"), STORE_INVAL); /* read only */
+	store_abort(&t);
 }
 
 static void test_map_growth(void **state)
@@ -1517,6 +1575,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_records, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_nested, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_meta, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_refs, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_map_growth, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_mapfull, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_median_edges, setup, teardown),

@@ -1010,7 +1010,7 @@ static int send_rows(const ctl_t *ctl, import_t *im, const packed_t *p, result_t
 			res->change_sets = reply->change_sets;
 			res->nops = reply->n_ops;
 			res->ops = calloc(reply->n_ops + 1, sizeof(*res->ops));
-			if (res->ops != NULL)
+			if (res->ops != NULL && reply->n_ops > 0) /* none: ops is NULL */
 				memcpy(res->ops, reply->ops, reply->n_ops * sizeof(*res->ops));
 			im->progress.committed = (size_t)(res->added + res->replaced);
 			client_reply_free(&reply);

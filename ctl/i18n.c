@@ -9,32 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef LOCALEDIR
-#define LOCALEDIR "/usr/local/share/locale"
-#endif
-
-/* $LINLI_LOCALEDIR; else a build tree's: "locale" beside the binary
- * (build/linlictl, build/locale), so a binary run where make built it
- * speaks the operator's language before `make install`; else LOCALEDIR. */
-static const char *locale_dir(char *buf, size_t len)
-{
-	const char *dir = getenv("LINLI_LOCALEDIR");
-	if (dir != NULL && dir[0] != '\0')
-		return dir;
-	ssize_t n = readlink("/proc/self/exe", buf, len - sizeof("locale"));
-	char *slash = n > 0 ? memrchr(buf, '/', (size_t)n) : NULL;
-	if (slash != NULL) {
-		memcpy(slash + 1, "locale", sizeof("locale"));
-		if (access(buf, X_OK) == 0)
-			return buf;
-	}
-	return LOCALEDIR;
-}
+#include "proto/textdomain.h"
 
 void i18n_init(void)
 {
-	char buf[4096];
-	const char *dir = locale_dir(buf, sizeof(buf));
 	if (setlocale(LC_ALL, "") == NULL) {
 		/* Asked for Chinese on a machine without the locale: say why
 		 * everything is English, and how to get it. */
@@ -50,9 +28,7 @@ void i18n_init(void)
 			        "/etc/locale.gen; locale-gen)\n",
 			        want, want);
 	}
-	bindtextdomain(LINLI_TEXTDOMAIN, dir);
-	bind_textdomain_codeset(LINLI_TEXTDOMAIN, "UTF-8");
-	textdomain(LINLI_TEXTDOMAIN);
+	linli_textdomain_bind();
 }
 
 const char *i18n_pgettext(const char *ctx, const char *msgid)

@@ -14,19 +14,15 @@
 
 #include <libintl.h>
 
-#define LINLI_TEXTDOMAIN "linli"
-
 #define _(s)        gettext(s)
 #define N_(s)       (s)
 #define C_(ctx, s)  i18n_pgettext(ctx, s)
 #define NC_(ctx, s) (s)
 
 /* Sets the locale from the environment (LANG, LC_ALL, LC_MESSAGES) and
- * binds the "linli" text domain to $LINLI_LOCALEDIR when set, else to
- * "locale" beside the binary when there is one (a build tree: build/),
- * else to the LOCALEDIR the binary was built with.  Says on stderr when a
- * Chinese locale is asked for but not installed.  Nothing to undo;
- * failures leave English. */
+ * binds the "linli" text domain (linli_textdomain_bind, proto/textdomain.h).
+ * Says on stderr when a Chinese locale is asked for but not installed.
+ * Nothing to undo; failures leave English. */
 void i18n_init(void);
 
 /* msgid in context ctx, translated; msgid itself when there is none.

@@ -9,9 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#ifndef LOCALEDIR
-#define LOCALEDIR "/usr/local/share/locale"
-#endif
+#include "proto/textdomain.h"
 
 #define LANG_MAX 64
 
@@ -20,30 +18,9 @@ static char cached_name[LANG_MAX + 1];
 static locale_t cached = (locale_t)0;
 static locale_t previous = (locale_t)0;
 
-/* $LINLI_LOCALEDIR; else a build tree's: "locale" beside the binary
- * (build/linlictl, build/locale), so a binary run where make built it
- * speaks the operator's language before `make install`; else LOCALEDIR. */
-static const char *locale_dir(char *buf, size_t len)
-{
-	const char *dir = getenv("LINLI_LOCALEDIR");
-	if (dir != NULL && dir[0] != '\0')
-		return dir;
-	ssize_t n = readlink("/proc/self/exe", buf, len - sizeof("locale"));
-	char *slash = n > 0 ? memrchr(buf, '/', (size_t)n) : NULL;
-	if (slash != NULL) {
-		memcpy(slash + 1, "locale", sizeof("locale"));
-		if (access(buf, X_OK) == 0)
-			return buf;
-	}
-	return LOCALEDIR;
-}
-
 void i18n_bind(void)
 {
-	char buf[4096];
-	bindtextdomain("linli", locale_dir(buf, sizeof(buf)));
-	bind_textdomain_codeset("linli", "UTF-8");
-	textdomain("linli");
+	linli_textdomain_bind();
 }
 
 /* "zh_CN.UTF-8", "en_US.utf8@euro": no path, nothing glibc would read as

@@ -1,0 +1,37 @@
+/*
+ * textdomain: where the translations are (see textdomain.h).
+ */
+#include "proto/textdomain.h"
+
+#include <libintl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef LOCALEDIR
+#define LOCALEDIR "/usr/local/share/locale"
+#endif
+
+static const char *locale_dir(char *buf, size_t len)
+{
+	const char *dir = getenv("LINLI_LOCALEDIR");
+	if (dir != NULL && dir[0] != '\0')
+		return dir;
+	ssize_t n = readlink("/proc/self/exe", buf, len - sizeof("locale"));
+	char *slash = n > 0 ? memrchr(buf, '/', (size_t)n) : NULL;
+	if (slash != NULL) {
+		memcpy(slash + 1, "locale", sizeof("locale"));
+		if (access(buf, X_OK) == 0)
+			return buf;
+	}
+	return LOCALEDIR;
+}
+
+void linli_textdomain_bind(void)
+{
+	char buf[PATH_MAX];
+	bindtextdomain(LINLI_TEXTDOMAIN, locale_dir(buf, sizeof(buf)));
+	bind_textdomain_codeset(LINLI_TEXTDOMAIN, "UTF-8");
+	textdomain(LINLI_TEXTDOMAIN);
+}

@@ -85,6 +85,38 @@ static int finish(linlid_t *d, int rc, char *err, size_t errlen)
 	return 0;
 }
 
+/* Ends a local write's transaction that rc says went well so far: what
+ * it names must exist (refs_check), and what the hub would refuse for its
+ * quota stops here, before the commit (a refused change set would hold up
+ * the log behind it).  Commits, or aborts.  *refused: a reference or the
+ * quota refused it, the reason in err. */
+static int end_write(linlid_t *d, linli_txn_t **txn, int rc, const store_owner_usage_t *before,
+                     refs_left_t *left, bool *refused, char *err, size_t errlen)
+{
+	store_owner_usage_t after;
+	*refused = false;
+	if (rc == 0)
+		rc = refs_check(*txn, d->cfg.owner, as && as->force, left, err, errlen);
+	if (rc == REFS_REFUSED)
+		*refused = true;
+	if (rc == 0)
+		rc = store_owner_usage(*txn, d->cfg.owner, &after);
+	if (rc == 0 && quota_check(d, d->cfg.owner, before, &after, err, errlen) != 0)
+		*refused = true;
+	if (rc == 0 && !*refused)
+		return store_commit(txn);
+	store_abort(txn);
+	return *refused ? -1 : rc;
+}
+
+/* What follows a refusal: the operator's message, in their language. */
+static int refused_write(char *err, size_t errlen)
+{
+	size_t len = strlen(err);
+	snprintf(err + len, errlen - len, "%s", _("; nothing was written"));
+	return -1;
+}
+
 int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, size_t errlen)
 {
 	int rc;
@@ -104,12 +136,12 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 		return -1;
 	}
 	/* A full map is grown and the whole write retried; nothing was committed. */
-	bool over = false;
+	bool refused = false;
 	refs_left_t left;
 	refs_track_begin();
 	for (int attempt = 0;; attempt++) {
 		linli_txn_t *txn = NULL;
-		store_owner_usage_t before, after;
+		store_owner_usage_t before;
 		rc = store_write_begin(d->store, NULL, &txn);
 		if (rc == 0)
 			rc = store_owner_usage(txn, d->cfg.owner, &before);
@@ -117,20 +149,7 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 			rc = seal_and_apply(d, txn, pub, LINLI_STREAM_PUBLIC, NULL);
 		if (rc == 0)
 			rc = seal_and_apply(d, txn, pers, LINLI_STREAM_PERSONAL, NULL);
-		/* The store with the write in it: what one op names, another
-		 * may have made. */
-		if (rc == 0)
-			rc = refs_check(txn, d->cfg.owner, as && as->force, &left, err, errlen);
-		/* What the hub would refuse stops here, before the commit: a
-		 * refused change set would hold up the log behind it. */
-		if (rc == 0)
-			rc = store_owner_usage(txn, d->cfg.owner, &after);
-		if (rc == 0 && quota_check(d, d->cfg.owner, &before, &after, err, errlen) != 0)
-			over = true;
-		if (rc == 0 && !over)
-			rc = store_commit(&txn);
-		else
-			store_abort(&txn);
+		rc = end_write(d, &txn, rc, &before, &left, &refused, err, errlen);
 		if (rc != STORE_MAPFULL || attempt == 4)
 			break;
 		if ((rc = store_grow(d->store)) != 0)
@@ -139,11 +158,8 @@ int write_commit(linlid_t *d, linli_csb_t *pub, linli_csb_t *pers, char *err, si
 	refs_track_end();
 	linli_csb_reset(pub);
 	linli_csb_reset(pers);
-	if (over || rc == REFS_REFUSED) {
-		size_t len = strlen(err);
-		snprintf(err + len, errlen - len, "%s", _("; nothing was written"));
-		return -1;
-	}
+	if (refused)
+		return refused_write(err, errlen);
 	if (rc == 0 && as != NULL)
 		as->left = left;
 	return finish(d, rc, err, errlen);
@@ -175,12 +191,12 @@ int write_commit_many(linlid_t *d, int stream, const write_many_t *w, uint64_t r
 			rc = finish(d, rc, err, errlen);
 			goto out;
 		}
-	bool over = false;
+	bool refused = false;
 	refs_left_t left;
 	refs_track_begin();
 	for (int attempt = 0;; attempt++) {
 		linli_txn_t *txn = NULL;
-		store_owner_usage_t before, after;
+		store_owner_usage_t before;
 		w->rewind(w->arg);
 		rc = store_write_begin(d->store, NULL, &txn);
 		if (rc == 0)
@@ -198,19 +214,9 @@ int write_commit_many(linlid_t *d, int stream, const write_many_t *w, uint64_t r
 			rc = seal_and_apply(d, txn, b, stream, last_seq);
 			linli_csb_reset(b);
 		}
-		/* What the whole file names must exist once it is in: a row
-		 * may name a record defined further down. */
-		if (rc == 0)
-			rc = refs_check(txn, d->cfg.owner, as && as->force, &left, err, errlen);
-		/* The whole of it against the quota, before the commit. */
-		if (rc == 0)
-			rc = store_owner_usage(txn, d->cfg.owner, &after);
-		if (rc == 0 && quota_check(d, d->cfg.owner, &before, &after, err, errlen) != 0)
-			over = true;
-		if (rc == 0 && !over)
-			rc = store_commit(&txn);
-		else
-			store_abort(&txn);
+		/* The whole file at once: a row may name a record defined
+		 * further down, and the quota counts all of it. */
+		rc = end_write(d, &txn, rc, &before, &left, &refused, err, errlen);
 		if (rc != STORE_MAPFULL || attempt == 4)
 			break;
 		*last_seq = 0;
@@ -218,10 +224,8 @@ int write_commit_many(linlid_t *d, int stream, const write_many_t *w, uint64_t r
 			break;
 	}
 	linli_csb_reset(b);
-	if (over || rc == REFS_REFUSED) {
-		size_t len = strlen(err);
-		snprintf(err + len, errlen - len, "%s", _("; nothing was written"));
-		rc = -1;
+	if (refused) {
+		rc = refused_write(err, errlen);
 		goto out;
 	}
 	if (rc == 0 && as != NULL)

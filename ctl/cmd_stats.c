@@ -124,7 +124,8 @@ static int replication_table(const Linli__CtlReply *r, out_table_t *t)
 	for (size_t i = 0; i < r->n_stats; i++) {
 		const Linli__Stats *s = r->stats[i];
 		cell_t c[7];
-		snprintf(c[0], sizeof(c[0]), "%s", s->owner);
+		/* The total has no code; its name says what it is. */
+		snprintf(c[0], sizeof(c[0]), "%s", is_total(s) ? "-" : s->owner);
 		snprintf(c[1], sizeof(c[0]), "%s", label(s));
 		snprintf(c[2], sizeof(c[0]), "%" PRIu64, s->seq_public);
 		snprintf(c[3], sizeof(c[0]), "%" PRIu64, s->seq_personal);

@@ -31,20 +31,6 @@ void i18n_init(void)
 	linli_textdomain_bind();
 }
 
-const char *i18n_pgettext(const char *ctx, const char *msgid)
-{
-	/* A .mo file keys a message with a context as "ctx\004msgid". */
-	char key[256];
-	size_t c = strlen(ctx), m = strlen(msgid);
-	if (c + m + 2 > sizeof(key))
-		return msgid;
-	memcpy(key, ctx, c);
-	key[c] = '\004';
-	memcpy(key + c + 1, msgid, m + 1);
-	const char *t = gettext(key);
-	return t == key ? msgid : t;
-}
-
 const char *i18n_zh(const char *ctx, const char *msgid)
 {
 	static locale_t zh;
@@ -57,7 +43,7 @@ const char *i18n_zh(const char *ctx, const char *msgid)
 		return NULL;
 	/* Only this thread's messages switch, and only for the look-up. */
 	locale_t old = uselocale(zh);
-	const char *t = i18n_pgettext(ctx, msgid);
+	const char *t = linli_pgettext(ctx, msgid);
 	uselocale(old);
 	return t == msgid ? NULL : t;
 }

@@ -14,9 +14,11 @@
 
 #include <libintl.h>
 
+#include "proto/textdomain.h"
+
 #define _(s)        gettext(s)
 #define N_(s)       (s)
-#define C_(ctx, s)  i18n_pgettext(ctx, s)
+#define C_(ctx, s)  linli_pgettext(ctx, s)
 #define NC_(ctx, s) (s)
 
 /* Sets the locale from the environment (LANG, LC_ALL, LC_MESSAGES) and
@@ -24,10 +26,6 @@
  * Says on stderr when a Chinese locale is asked for but not installed.
  * Nothing to undo; failures leave English. */
 void i18n_init(void);
-
-/* msgid in context ctx, translated; msgid itself when there is none.
- * The result is static (the catalogue's, or msgid). */
-const char *i18n_pgettext(const char *ctx, const char *msgid);
 
 /* The same in Chinese whatever the locale (help shows the Chinese names
  * beside the English ones): NULL when zh_CN.UTF-8 is not installed or has

@@ -247,7 +247,8 @@ void out_table_print_page(const out_table_t *t, FILE *out, size_t *colw)
 		/* The header and this page's rows set the widths. */
 		for (size_t k = 0; k < (t->nrows + 1) * t->ncols; k++) {
 			size_t j = k % t->ncols, w;
-			const char *src = k < t->ncols ? _(t->cols[j].header) : t->cells[k - t->ncols];
+			const char *src =
+			    k < t->ncols ? _(t->cols[j].header) : t->cells[k - t->ncols];
 			char *text = out_clean(src, k < t->ncols ? 0 : t->maxw, &w);
 			free(text);
 			if (w > colw[j])

@@ -14,8 +14,8 @@
 #include "daemon/addrset.h"
 #include "proto/record.h"
 
-#define CONFIG_PATH_MAX 512
-#define CONFIG_FILE_MAX (256 << 10) /* bytes in a config file, comments included */
+#define CONFIG_PATH_MAX   512
+#define CONFIG_FILE_MAX   (256 << 10) /* bytes in a config file, comments included */
 #define CONFIG_PATH_MAX   512
 #define CONFIG_QUOTAS_MAX 64 /* communities with a quota of their own */
 

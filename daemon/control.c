@@ -74,8 +74,9 @@ typedef enum { LEVEL_NONE, LEVEL_READ, LEVEL_ADMIN } level_t;
 /* The requests read_group may make: they change neither data nor trust.
  * Every other verb (one added later too) needs control_group. */
 static const char *const read_verbs[] = {
-    "status", "stats", "list", "show", "logs", "digest", "verify", "trust-list", "history",
-    "quota", /* what an import would leave: asked before the import itself */
+    "status", "stats",      "list",    "show",  "logs", "digest",
+    "verify", "trust-list", "history", "quota", /* what an import would leave: asked before the
+                                                   import itself */
 };
 
 static level_t needs(const char *verb)
@@ -933,20 +934,6 @@ static int do_logs(linlid_t *d, reply_t *r)
 	return 0;
 }
 
-/* A copy of rec the reply owns. */
-static linli_record_t *record_copy(const linli_record_t *rec)
-{
-	size_t len = linli_record_packed_size(rec);
-	uint8_t *buf = malloc(len ? len : 1);
-	linli_record_t *copy = NULL;
-	if (buf != NULL) {
-		linli_record_pack(rec, buf);
-		copy = linli_record_unpack(buf, len);
-	}
-	free(buf);
-	return copy;
-}
-
 /* The ops of our own change sets from where our log diverged from the
  * hub's: what another server's history replaced, to be entered again. */
 static int do_diverged(linlid_t *d, reply_t *r)
@@ -986,7 +973,7 @@ static int do_diverged(linlid_t *d, reply_t *r)
 			}
 			for (size_t k = 0; rc == 0 && k < linli_cs_nops(cs); k++) {
 				bool remove;
-				linli_record_t *rec = record_copy(linli_cs_op(cs, k, &remove));
+				linli_record_t *rec = linli_record_dup(linli_cs_op(cs, k, &remove));
 				if (r->nentries >= LIST_MAX)
 					linli_record_destroy(&rec);
 				if (rec == NULL || add_entry(r, d->cfg.owner, rec) != 0) {

@@ -20,20 +20,6 @@ void history_free(history_t *h)
 	memset(h, 0, sizeof(*h));
 }
 
-/* A copy of rec that outlives the transaction it was read in. */
-static linli_record_t *copy_of(const linli_record_t *rec)
-{
-	size_t len = linli_record_packed_size(rec);
-	uint8_t *buf = malloc(len ? len : 1);
-	linli_record_t *copy = NULL;
-	if (buf != NULL) {
-		linli_record_pack(rec, buf);
-		copy = linli_record_unpack(buf, len);
-	}
-	free(buf);
-	return copy;
-}
-
 /* Takes rec (NULL: out of memory). */
 static int add(history_t *h, linli_record_t *rec, uint64_t seq, uint64_t time, bool remove,
                bool base, const char *author, const char *source)
@@ -94,7 +80,7 @@ static int scan_one(const trust_entry_t *keys, linli_txn_t *txn, const char *own
 		snprintf(err, errlen,
 		         _("change set %" PRIu64 " of the %s log of %s cannot be read "
 		           "(linlictl verify says more)"),
-		         seq, i18n_pgettext("log", linli_stream_name(stream)), owner);
+		         seq, linli_pgettext("log", linli_stream_name(stream)), owner);
 		return -1;
 	}
 	for (size_t i = 0; rc == 0 && i < linli_cs_nops(cs); i++) {
@@ -102,7 +88,7 @@ static int scan_one(const trust_entry_t *keys, linli_txn_t *txn, const char *own
 		const linli_record_t *rec = linli_cs_op(cs, i, &remove);
 		if (linli_record_kind(rec) != kind || strcmp(linli_record_id(rec), id) != 0)
 			continue;
-		if ((rc = add(h, copy_of(rec), seq, linli_cs_time(cs), remove, false,
+		if ((rc = add(h, linli_record_dup(rec), seq, linli_cs_time(cs), remove, false,
 		              linli_cs_author(cs), linli_cs_source(cs))) != 0)
 			snprintf(err, errlen, _("out of memory, or more than %d changes"),
 			         HISTORY_MAX);
@@ -140,7 +126,7 @@ int history_read(linlid_t *d, const char *owner, linli_kind_t kind, const char *
 		rc = -1;
 	} else if (rc != 0 || head.seq == 0 || keys == NULL) {
 		snprintf(err, errlen, _("no %s log of %s here"),
-		         i18n_pgettext("log", linli_stream_name(stream)), owner);
+		         linli_pgettext("log", linli_stream_name(stream)), owner);
 		rc = -1;
 	}
 	uint64_t ckpt = rc == 0 ? log_checkpoint(txn, owner, stream) : 0;
@@ -165,8 +151,8 @@ int history_read(linlid_t *d, const char *owner, linli_kind_t kind, const char *
 		                 "set %" PRIu64 " here (earlier change sets were compacted)")
 		             : _("no history of %s %s in the %s log of %s, which starts at change "
 		                 "set %" PRIu64 " here"),
-		         i18n_pgettext("kind", linli_kind_name(kind)), id,
-		         i18n_pgettext("log", linli_stream_name(stream)), owner, ckpt + 1);
+		         linli_pgettext("kind", linli_kind_name(kind)), id,
+		         linli_pgettext("log", linli_stream_name(stream)), owner, ckpt + 1);
 		rc = -1;
 	}
 	return rc;

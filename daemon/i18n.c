@@ -63,17 +63,3 @@ void i18n_end(void)
 		uselocale(previous);
 	previous = (locale_t)0;
 }
-
-const char *i18n_pgettext(const char *ctx, const char *msgid)
-{
-	/* A .mo file keys a message with a context as "ctx\004msgid". */
-	char key[256];
-	size_t c = strlen(ctx), m = strlen(msgid);
-	if (c + m + 2 > sizeof(key))
-		return msgid;
-	memcpy(key, ctx, c);
-	key[c] = '\004';
-	memcpy(key + c + 1, msgid, m + 1);
-	const char *t = gettext(key);
-	return t == key ? msgid : t;
-}

@@ -19,6 +19,8 @@
 
 #include <libintl.h>
 
+#include "proto/textdomain.h"
+
 #define _(s)  gettext(s)
 #define N_(s) (s)
 
@@ -32,10 +34,5 @@ void i18n_bind(void);
  * a plain locale name is ignored. */
 void i18n_begin(const char *lang);
 void i18n_end(void);
-
-/* msgid in context ctx (the kinds and fields linlictl shows: "kind",
- * "household"), translated as _() would; msgid itself when there is none.
- * Static, or the catalogue's. */
-const char *i18n_pgettext(const char *ctx, const char *msgid);
 
 #endif

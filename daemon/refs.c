@@ -410,12 +410,12 @@ static void first_ids(const char (*first)[LINLI_ID_MAX + 1], size_t n, char *buf
 static const char *kind_word(linli_kind_t kind, bool translate)
 {
 	const char *k = linli_kind_name(kind);
-	return translate ? i18n_pgettext("kind", k) : k;
+	return translate ? linli_pgettext("kind", k) : k;
 }
 
 static const char *field_word(linli_kind_t kind, const char *field)
 {
-	return i18n_pgettext(linli_kind_name(kind), field);
+	return linli_pgettext(linli_kind_name(kind), field);
 }
 
 /* "%zu households" or "%zu events", in the operator's language or in

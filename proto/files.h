@@ -9,11 +9,10 @@
  * only exception is a directory above, never the one holding the file, that
  * has the sticky bit (such as /tmp): there others may make names of their
  * own but cannot rename or remove ours.  (With POSIX ACLs the group bits
- * are the mask: no named user or group can write where they are clear.)  The directory holding the file
- * must be closed even so, or another user could take a name first (the
- * control socket's, a temporary file's).  Group write is refused too, the
- * control group's included: a member who could write the socket's
- * directory could put an impostor's socket in its place and take the other
+ * are the mask: no named user or group can write where they are clear.)  The directory holding the
+ * file must be closed even so, or another user could take a name first (the control socket's, a
+ * temporary file's).  Group write is refused too, the control group's included: a member who could
+ * write the socket's directory could put an impostor's socket in its place and take the other
  * operators' requests; members need only search (x) on the directory.
  * Symbolic links on the way are followed once checked the same way (they
  * must sit in such a directory, owned by root or the user); the file itself

@@ -479,6 +479,19 @@ int linli_record_set_field(linli_record_t *rec, size_t i, const char *value, cha
 	return -1;
 }
 
+linli_record_t *linli_record_dup(const linli_record_t *rec)
+{
+	size_t len = linli_record_packed_size(rec);
+	uint8_t *buf = malloc(len ? len : 1);
+	linli_record_t *copy = NULL;
+	if (buf != NULL) {
+		linli_record_pack(rec, buf);
+		copy = linli_record_unpack(buf, len);
+	}
+	free(buf);
+	return copy;
+}
+
 int linli_record_copy_field(linli_record_t *dst, const linli_record_t *src, size_t i)
 {
 	linli_kind_t kind = linli_record_kind(src);

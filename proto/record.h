@@ -104,6 +104,10 @@ int linli_record_set(linli_record_t *rec, const char *name, const char *value, c
 /* The same for field i of the record's kind (linli_field_index). */
 int linli_record_set_field(linli_record_t *rec, size_t i, const char *value, char *err,
                            size_t errlen);
+/* A copy of rec that outlives what rec was read from (a transaction, a
+ * change set), through its wire form; the caller destroys it.  NULL if
+ * out of memory. */
+linli_record_t *linli_record_dup(const linli_record_t *rec);
 /* Copies the value of field i of src into dst (same kind). */
 int linli_record_copy_field(linli_record_t *dst, const linli_record_t *src, size_t i);
 /* Writes field i as text (the form linli_record_set reads). Returns its length. */

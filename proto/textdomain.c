@@ -35,3 +35,17 @@ void linli_textdomain_bind(void)
 	bind_textdomain_codeset(LINLI_TEXTDOMAIN, "UTF-8");
 	textdomain(LINLI_TEXTDOMAIN);
 }
+
+const char *linli_pgettext(const char *ctx, const char *msgid)
+{
+	/* A .mo file keys a message with a context as "ctx\004msgid". */
+	char key[256];
+	size_t c = strlen(ctx), m = strlen(msgid);
+	if (c + m + 2 > sizeof(key))
+		return msgid;
+	memcpy(key, ctx, c);
+	key[c] = '\004';
+	memcpy(key + c + 1, msgid, m + 1);
+	const char *t = gettext(key);
+	return t == key ? msgid : t;
+}

@@ -14,4 +14,9 @@
  * English. */
 void linli_textdomain_bind(void);
 
+/* msgid in context ctx (gettext's msgctxt), translated in the current
+ * locale; msgid itself when there is none (or ctx and msgid together are
+ * over 254 bytes).  The text is gettext's or msgid: never to be freed. */
+const char *linli_pgettext(const char *ctx, const char *msgid);
+
 #endif

@@ -205,34 +205,6 @@ static int print_tables(const Linli__CtlReply *r)
 	return rc;
 }
 
-/* One Stats as JSON, walking its descriptor so a field added to the
- * schema shows up without touching this file. */
-static void stats_json(const Linli__Stats *s, FILE *out)
-{
-	const ProtobufCMessageDescriptor *d = &linli__stats__descriptor;
-	fputc('{', out);
-	for (unsigned i = 0; i < d->n_fields; i++) {
-		const ProtobufCFieldDescriptor *f = &d->fields[i];
-		const void *member = (const char *)s + f->offset;
-		fprintf(out, "%s\"%s\":", i ? "," : "", f->name);
-		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
-			/* Only services is repeated: counts indexed by category. */
-			fputc('{', out);
-			for (int k = 1; k <= NCAT; k++)
-				fprintf(out, "%s\"%s\":%" PRIu64, k > 1 ? "," : "",
-				        linli_category_name(k), services(s, k));
-			fputc('}', out);
-		} else if (f->type == PROTOBUF_C_TYPE_STRING) {
-			linli_json_string(out, *(char *const *)member);
-		} else if (f->type == PROTOBUF_C_TYPE_UINT64) {
-			fprintf(out, "%" PRIu64, *(const uint64_t *)member);
-		} else {
-			fputs("null", out);
-		}
-	}
-	fputc('}', out);
-}
-
 int cmd_stats(ctl_t *ctl, int argc, char **argv)
 {
 	const char *owner = NULL;
@@ -256,7 +228,7 @@ int cmd_stats(ctl_t *ctl, int argc, char **argv)
 		fputc('[', stdout);
 		for (size_t i = 0; i < reply->n_stats; i++) {
 			fputs(i ? ",\n" : "\n", stdout);
-			stats_json(reply->stats[i], stdout);
+			linli_stats_json(stdout, &reply->stats[i]->base);
 		}
 		fputs(reply->n_stats ? "\n]\n" : "]\n", stdout);
 	} else if (reply->n_stats == 0) {

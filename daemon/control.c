@@ -47,6 +47,7 @@
 #include "daemon/log.h"
 #include "daemon/quota.h"
 #include "daemon/readers.h"
+#include "daemon/statsview.h"
 #include "daemon/verify.h"
 #include "daemon/versions.h"
 #include "daemon/write.h"
@@ -94,8 +95,7 @@ typedef struct {
 	/* Storage the reply points into, freed after it is sent. */
 	Linli__Entry **entries;
 	size_t nentries, cap;
-	Linli__Stats *stats;
-	Linli__Stats **statsp;
+	Linli__Stats **stats; /* statsview_read's */
 	Linli__TrustEntry *trust;
 	Linli__TrustEntry **trustp;
 	char (*hex)[LINLI_PUB_LEN * 2 + 1];
@@ -133,10 +133,7 @@ static void reply_free(reply_t *r)
 		free(r->entries[i]);
 	}
 	free(r->entries);
-	for (size_t i = 0; r->stats && i < r->reply.n_stats; i++)
-		free(r->stats[i].services);
-	free(r->stats);
-	free(r->statsp);
+	statsview_free(r->stats, r->reply.n_stats);
 	free(r->trust);
 	free(r->trustp);
 	free(r->hex);
@@ -509,131 +506,20 @@ static int do_list(linlid_t *d, Linli__CtlRequest *q, reply_t *r, const ctlreq_t
 	return 0;
 }
 
-static uint64_t unix_of(uint64_t mono_ms)
-{
-	if (mono_ms == 0)
-		return 0;
-	return (uint64_t)time(NULL) - (now_ms() - mono_ms) / 1000u;
-}
-
-static int fill_stats(linlid_t *d, linli_txn_t *txn, Linli__Stats *s, const char *owner,
-                      const char *name, linli_counts_t *sum)
-{
-	linli_counts_t c;
-	store_head_t h;
-	uint64_t median = 0, count = 0;
-	if (counts_load(txn, owner, &c) != 0)
-		return -1;
-	linli_counts_add(sum, &c);
-	store_median_get(txn, owner, &median, &count);
-	linli__stats__init(s);
-	s->owner = (char *)owner;
-	s->name = (char *)name;
-	s->services = calloc(LINLI_CATEGORY_COUNT, sizeof(uint64_t));
-	if (s->services == NULL)
-		return -1;
-	memcpy(s->services, c.services, sizeof(c.services));
-	s->n_services = LINLI_CATEGORY_COUNT;
-	s->partners = c.partners;
-	s->items = c.items;
-	s->grids_l1 = c.grids_l1;
-	s->grids_l2 = c.grids_l2;
-	s->households = c.households;
-	s->rented = c.rented;
-	s->central = c.central;
-	s->linked = c.linked;
-	s->requests_open = c.requests_open;
-	s->requests_resolved = c.requests_resolved;
-	s->median_resolve_s = median;
-	s->events = c.events;
-	s->participants = c.participants;
-	store_head_get(txn, owner, LINLI_STREAM_PUBLIC, &h);
-	s->seq_public = h.seq;
-	store_head_get(txn, owner, LINLI_STREAM_PERSONAL, &h);
-	s->seq_personal = h.seq;
-	const peer_t *p = d->cfg.role == ROLE_HUB ? hub_peer(d, owner) : NULL;
-	if (p != NULL) {
-		s->head_public = p->head[LINLI_STREAM_PUBLIC];
-		s->head_personal = p->head[LINLI_STREAM_PERSONAL];
-		s->last_heard = unix_of(p->last_heard_ms);
-		s->refused = p->refused;
-	} else if (strcmp(owner, d->cfg.owner) == 0) {
-		s->head_public = s->seq_public;
-		s->head_personal = s->seq_personal;
-		s->last_heard = (uint64_t)time(NULL);
-	}
-	return 0;
-}
-
 static int do_stats(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
 {
-	/* A node reports its own community; the hub every owner it trusts,
-	 * itself and the total. */
-	const char *owners[TRUST_MAX + 1], *names[TRUST_MAX + 1];
-	size_t n = 0;
-	if (d->cfg.role == ROLE_NODE || (q->owner[0] && strcmp(q->owner, d->cfg.owner) == 0)) {
-		owners[n] = d->cfg.owner, names[n++] = d->cfg.name;
-	} else if (q->owner[0]) {
-		const trust_entry_t *t = trust_find(&d->trust, q->owner);
-		if (t == NULL)
-			return fail(r, "%.20s is not in the trust list", q->owner);
-		owners[n] = t->owner, names[n++] = t->name;
-	} else {
-		for (size_t i = 0; i < d->trust.n; i++)
-			if (strcmp(d->trust.entries[i].owner, d->cfg.owner) != 0)
-				owners[n] = d->trust.entries[i].owner,
-				names[n++] = d->trust.entries[i].name;
-		owners[n] = d->cfg.owner, names[n++] = d->cfg.name;
-	}
-	bool total = n > 1;
-	r->stats = calloc(n + 1, sizeof(*r->stats));
-	r->statsp = calloc(n + 1, sizeof(*r->statsp));
-	linli_txn_t *txn;
-	if (r->stats == NULL || r->statsp == NULL || store_read_begin(d->store, &txn) != 0)
-		return fail(r, "out of memory or store read failed");
-	linli_counts_t sum = {0};
-	int rc = 0;
-	for (size_t i = 0; rc == 0 && i < n; i++) {
-		rc = fill_stats(d, txn, &r->stats[i], owners[i], names[i], &sum);
-		r->statsp[i] = &r->stats[i];
-		r->reply.n_stats = i + 1;
-	}
-	if (rc == 0 && total) {
-		Linli__Stats *t = &r->stats[n];
-		linli_counts_t ignored;
-		rc = fill_stats(d, txn, t, "total", "total", &ignored);
-		if (rc == 0) {
-			/* fill_stats read the "total" median scope; counts are the sum. */
-			uint64_t seq_pub = 0, seq_pers = 0, head_pub = 0, head_pers = 0;
-			for (size_t i = 0; i < n; i++) {
-				seq_pub += r->stats[i].seq_public;
-				seq_pers += r->stats[i].seq_personal;
-				head_pub += r->stats[i].head_public;
-				head_pers += r->stats[i].head_personal;
-			}
-			memcpy(t->services, sum.services, sizeof(sum.services));
-			t->partners = sum.partners, t->items = sum.items;
-			t->grids_l1 = sum.grids_l1, t->grids_l2 = sum.grids_l2;
-			t->households = sum.households, t->rented = sum.rented;
-			t->central = sum.central, t->linked = sum.linked;
-			t->requests_open = sum.requests_open;
-			t->requests_resolved = sum.requests_resolved;
-			t->events = sum.events, t->participants = sum.participants;
-			t->seq_public = seq_pub, t->seq_personal = seq_pers;
-			t->head_public = head_pub, t->head_personal = head_pers;
-			t->last_heard = 0;
-			const refused_t *f = &d->refused;
-			t->refused = f->bad_signature + f->unknown_owner + f->wrong_origin +
-			             f->malformed + f->chain_broken + f->fork + f->revoked +
-			             f->old_key + f->quota;
-			r->statsp[n] = t;
-			r->reply.n_stats = n + 1;
-		}
-	}
-	store_abort(&txn);
+	links_t *l = malloc(sizeof(*l));
+	char err[LINLI_ERR_MAX];
+	size_t n;
+	if (l == NULL)
+		return fail(r, "out of memory");
+	links_take(d, l);
+	int rc = statsview_read(d->store, l, q->owner, &r->stats, &n, err, sizeof(err));
+	free(l);
 	if (rc != 0)
-		return fail(r, "store read failed");
-	r->reply.stats = r->statsp;
+		return fail(r, "%s", err);
+	r->reply.stats = r->stats;
+	r->reply.n_stats = n;
 	return 0;
 }
 

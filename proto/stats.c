@@ -3,7 +3,8 @@
  */
 #include "proto/stats.h"
 
-#include "proto/linli.pb-c.h"
+#include <inttypes.h>
+#include <string.h>
 
 /* Unsigned wrap-around makes -1 a subtraction. */
 #define BUMP(field, by) ((field) += (uint64_t)(int64_t)(sign) * (uint64_t)(by))
@@ -74,4 +75,63 @@ const char *linli_category_name(int category)
 	    "food-safety", "leisure",    "affairs",   "special",
 	};
 	return (category > 0 && category < LINLI_CATEGORY_COUNT) ? names[category] : "none";
+}
+
+static void scalar_json(FILE *out, const ProtobufCFieldDescriptor *f, const void *v)
+{
+	switch (f->type) {
+	case PROTOBUF_C_TYPE_STRING:
+		linli_json_string(out, *(char *const *)v);
+		break;
+	case PROTOBUF_C_TYPE_UINT64:
+		fprintf(out, "%" PRIu64, *(const uint64_t *)v);
+		break;
+	case PROTOBUF_C_TYPE_UINT32:
+		fprintf(out, "%" PRIu32, *(const uint32_t *)v);
+		break;
+	case PROTOBUF_C_TYPE_BOOL:
+		fputs(*(const protobuf_c_boolean *)v ? "true" : "false", out);
+		break;
+	default:
+		fputs("null", out);
+		break;
+	}
+}
+
+void linli_stats_json(FILE *out, const ProtobufCMessage *m)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	fputc('{', out);
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *member = (const char *)m + f->offset;
+		fprintf(out, "%s\"%s\":", i ? "," : "", f->name);
+		if (f->label != PROTOBUF_C_LABEL_REPEATED) {
+			scalar_json(out, f, member);
+			continue;
+		}
+		size_t n = *(const size_t *)((const char *)m + f->quantifier_offset);
+		const char *items = *(char *const *)member;
+		size_t size = f->type == PROTOBUF_C_TYPE_STRING   ? sizeof(char *)
+		              : f->type == PROTOBUF_C_TYPE_UINT32 ? sizeof(uint32_t)
+		              : f->type == PROTOBUF_C_TYPE_BOOL   ? sizeof(protobuf_c_boolean)
+		                                                  : sizeof(uint64_t);
+		if (strcmp(f->name, "services") == 0 && f->type == PROTOBUF_C_TYPE_UINT64) {
+			const uint64_t *c = (const uint64_t *)items;
+			fputc('{', out);
+			for (int k = 1; k < LINLI_CATEGORY_COUNT; k++)
+				fprintf(out, "%s\"%s\":%" PRIu64, k > 1 ? "," : "",
+				        linli_category_name(k), (size_t)k < n ? c[k] : 0);
+			fputc('}', out);
+			continue;
+		}
+		fputc('[', out);
+		for (size_t k = 0; k < n; k++) {
+			if (k)
+				fputc(',', out);
+			scalar_json(out, f, items + k * size);
+		}
+		fputc(']', out);
+	}
+	fputc('}', out);
 }

@@ -11,6 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
+#include "proto/linli.pb-c.h"
 #include "proto/record.h"
 
 #define LINLI_CATEGORY_COUNT 9 /* index 1..8 = party-mass .. special */
@@ -35,5 +38,13 @@ void linli_counts_add(linli_counts_t *sum, const linli_counts_t *c);
 bool linli_record_resolve_time(const linli_record_t *rec, uint64_t *seconds);
 /* Short name of a category ("elderly"), index 1..8. */
 const char *linli_category_name(int category);
+
+/* A Stats or Month message (or any message of scalars, strings and
+ * repeated ones) as one JSON object (RFC 8259) on out, fields by their
+ * proto names in schema order, so a field added to the schema shows up
+ * without touching the writers: `linlictl stats --json` and the HTTP
+ * endpoint's /api/stats.json print the same bytes.  "services" is an
+ * object by category name (linli_category_name) instead of an array. */
+void linli_stats_json(FILE *out, const ProtobufCMessage *m);
 
 #endif

@@ -1,0 +1,74 @@
+/*
+ * statsview: the statistics `linlictl stats` and the HTTP endpoint show.
+ *
+ * Two halves, so that any thread can answer: links_take copies what only
+ * the main loop knows (the links: heads reported, last heard, refusals,
+ * problems) into a links_t, on the main thread; statsview_read reads the
+ * store's counters for those owners in one short read transaction and
+ * joins the two, on any thread (LMDB readers do not wait for the writer).
+ * Counters are kept in the apply transaction (daemon/apply.c), so nothing
+ * here scans records.
+ */
+#ifndef LINLID_STATSVIEW_H
+#define LINLID_STATSVIEW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "daemon/trust.h"
+#include "proto/linli.pb-c.h"
+#include "store/store.h"
+
+struct linlid;
+
+/* Problems a community's link can have, as bits of link_view_t.problems;
+ * statsview_problem_key names them ("two-links"), the key the Stats
+ * message, the pages and the catalogue (NC_("problem", key)) use. */
+enum {
+	PROBLEM_NEVER_HEARD = 1u << 0, /* hub: no link of it was ever authenticated */
+	PROBLEM_SILENT = 1u << 1,      /* hub: not heard for more than STATS_SILENT_S */
+	PROBLEM_BEHIND = 1u << 2,      /* the hub lacks change sets it reported */
+	PROBLEM_TWO_LINKS = 1u << 3,   /* two servers speak as it (a copied server) */
+	PROBLEM_IGNORED = 1u << 4,     /* its messages are ignored for a while (flooding) */
+	PROBLEM_QUEUE_FULL = 1u << 5,  /* change sets of it were dropped: queue full */
+	PROBLEM_REVOKED = 1u << 6,     /* its keys are revoked */
+	PROBLEM_COUNT = 7,
+};
+#define STATS_SILENT_S 3600u
+
+/* What the main loop knows of one owner's link. */
+typedef struct {
+	char owner[LINLI_OWNER_MAX + 1];
+	char name[128];      /* its name from the trust list (or the config) */
+	uint64_t head[3];    /* its heads as it last reported them, by stream (0: never) */
+	uint64_t last_heard; /* unix seconds (0: never) */
+	uint64_t refused;    /* its change sets refused */
+	bool linked_now;     /* an authenticated link of it is up */
+	uint32_t problems;   /* PROBLEM_* bits */
+} link_view_t;
+
+/* The owners a daemon reports, in order, its own last: at a node its own
+ * community alone; at the hub every owner it trusts and then itself. */
+typedef struct {
+	link_view_t v[TRUST_MAX + 1];
+	size_t n;
+	bool hub;
+	uint64_t refused_total; /* hub: change sets refused, every reason */
+} links_t;
+
+/* Fills *out from d.  Main thread only. */
+void links_take(const struct linlid *d, links_t *out);
+
+/* The statistics of l's owners, or of `owner` alone (NULL or "": all;
+ * then, when there are several, a last entry "total"), read in one read
+ * transaction of store.  On 0, *stats holds *n entries the caller frees
+ * with statsview_free.  -1 with the reason in err: owner is not one of
+ * l's, out of memory, or the store read failed. */
+int statsview_read(linli_store_t *store, const links_t *l, const char *owner, Linli__Stats ***stats,
+                   size_t *n, char *err, size_t errlen);
+void statsview_free(Linli__Stats **stats, size_t n);
+
+/* The key of problem bit `bit` (1 << k), or NULL. */
+const char *statsview_problem_key(uint32_t bit);
+
+#endif

@@ -68,6 +68,19 @@ int statsview_read(linli_store_t *store, const links_t *l, const char *owner, Li
                    size_t *n, char *err, size_t errlen);
 void statsview_free(Linli__Stats **stats, size_t n);
 
+/* Monthly statistics (daemon/monthly.c keeps them): for l's owners, or
+ * `owner` alone, and, when there are several, "total" after them, each of
+ * the `count` months (1..MONTHS_MAX) that end with `last` ("YYYY-MM";
+ * NULL: the current month, China time), oldest first, owner by owner.  In
+ * one read transaction of store, on any thread.  On 0, *months holds *n
+ * entries the caller frees with statsview_months_free.  -1 with the
+ * reason in err: a bad month, owner not one of l's, out of memory, or
+ * the store read failed. */
+#define MONTHS_MAX 36
+int statsview_months(linli_store_t *store, const links_t *l, const char *owner, const char *last,
+                     unsigned count, Linli__Month ***months, size_t *n, char *err, size_t errlen);
+void statsview_months_free(Linli__Month **months, size_t n);
+
 /* The key of problem bit `bit` (1 << k), or NULL. */
 const char *statsview_problem_key(uint32_t bit);
 

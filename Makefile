@@ -163,7 +163,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblinli.a | test-deps
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblinli.a $(LIBS) -lcmocka
 
-TOOLS := $(BUILD)/tests/linli-inject $(BUILD)/tests/linli-bench $(BUILD)/tests/linli-ctlraw
+TOOLS := $(BUILD)/tests/linli-inject $(BUILD)/tests/linli-bench $(BUILD)/tests/linli-ctlraw \
+	$(BUILD)/tests/linli-httpload
 
 $(BUILD)/tests/linli-%: tests/tools/%.c $(BUILD)/liblinli.a
 	@mkdir -p $(dir $@)

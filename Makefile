@@ -168,6 +168,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblinli.a | test-deps
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblinli.a $(LIBS) -lcmocka
 
+# test_monthly tests daemon/monthly.c against a store: it links the daemon's modules too.
+$(BUILD)/tests/test_monthly: tests/unit/test_monthly.c $(BUILD)/liblinlid.a $(BUILD)/liblinli.a | test-deps
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblinlid.a $(BUILD)/liblinli.a $(LIBS) -lcmocka
+
 TOOLS := $(BUILD)/tests/linli-inject $(BUILD)/tests/linli-bench $(BUILD)/tests/linli-ctlraw
 
 $(BUILD)/tests/linli-%: tests/tools/%.c $(BUILD)/liblinli.a

@@ -264,8 +264,9 @@ check-faults: test-deps all $(TOOLS)
 bench: test-deps all $(TOOLS)
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/bench.py $(R)
 
+# SERVE=1: the demo keeps running, its dashboard too, until Ctrl-C.
 demo: test-deps all
-	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/demo.py
+	$(Q)BUILD=$(abspath $(BUILD)) SERVE=$(SERVE) python3 tests/demo.py
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/doc/linli \

@@ -392,6 +392,21 @@ out:
 	return rc;
 }
 
+int http_passwords_check(const char *path, char *err, size_t errlen)
+{
+	struct http *h = calloc(1, sizeof(*h));
+	if (h == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc = load_passwords(h, path, err, errlen);
+	if (h->users)
+		sodium_memzero(h->users, USERS_MAX * sizeof(*h->users));
+	free(h->users);
+	free(h);
+	return rc;
+}
+
 /* ---- requests ---- */
 
 /* Bytes of a request's URL and headers, as the client sent them (near

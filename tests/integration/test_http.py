@@ -288,7 +288,8 @@ class Pests(threading.Thread):
             c = self.open(slow)
             if c:
                 self.socks.append(c)
-        req = b"ET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100000
+        # After the "G" sent at connect, the rest of a request, a byte a second.
+        req = b"GET /metrics HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100000
         pos = 0
         while not self.stop_ev.wait(1.0):
             pos += 1

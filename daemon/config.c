@@ -157,9 +157,9 @@ static int set_value(config_t *cfg, const setting_t *s, const char *value, char 
 			snprintf(why, whylen, "%s: longer than %zu bytes", s->name, s->size - 1);
 			return -1;
 		}
-		if (value[0] != '\0' &&
-		    http_listen_parse(value, &sa, &salen, bad, sizeof(bad)) < 0) {
-			snprintf(why, whylen, "%s: %s", s->name, bad);
+		if (value[0] != '\0' && strcmp(value, "off") != 0 &&
+		    addr_port_parse(value, &sa, &salen, bad, sizeof(bad)) != 0) {
+			snprintf(why, whylen, "%s: %s, or off", s->name, bad);
 			return -1;
 		}
 		snprintf(field, s->size, "%s", value);

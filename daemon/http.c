@@ -604,62 +604,13 @@ static void on_log(void *cls, const char *fmt, va_list ap)
 
 /* ---- the component ---- */
 
-int http_listen_parse(const char *text, struct sockaddr_storage *sa, socklen_t *salen, char *err,
-                      size_t errlen)
-{
-	char host[INET6_ADDRSTRLEN + 2];
-	memset(sa, 0, sizeof(*sa));
-	*salen = 0;
-	if (strcmp(text, "off") == 0)
-		return 0;
-	const char *colon = strrchr(text, ':');
-	char *end;
-	errno = 0;
-	unsigned long port = colon ? strtoul(colon + 1, &end, 10) : 0;
-	size_t hlen = colon ? (size_t)(colon - text) : 0;
-	if (colon == NULL || errno || end == colon + 1 || *end || port == 0 || port > 65535 ||
-	    hlen == 0 || hlen >= sizeof(host)) {
-		snprintf(err, errlen,
-		         "'%.80s' is not off, ADDRESS:PORT or [IPV6]:PORT (127.0.0.1:7480, "
-		         "[::1]:7480)",
-		         text);
-		return -1;
-	}
-	memcpy(host, text, hlen);
-	host[hlen] = '\0';
-	struct sockaddr_in *v4 = (struct sockaddr_in *)sa;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)sa;
-	if (host[0] == '[' && host[hlen - 1] == ']') {
-		host[hlen - 1] = '\0';
-		if (inet_pton(AF_INET6, host + 1, &v6->sin6_addr) == 1) {
-			v6->sin6_family = AF_INET6;
-			v6->sin6_port = htons((uint16_t)port);
-			*salen = sizeof(*v6);
-			return 1;
-		}
-	} else if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons((uint16_t)port);
-		*salen = sizeof(*v4);
-		return 1;
-	}
-	snprintf(err, errlen,
-	         "'%.80s': the address is not an IPv4 address or an IPv6 one in brackets "
-	         "(names are not looked up)",
-	         text);
-	return -1;
-}
-
 int http_start(struct http **out, const http_conf_t *c, char *err, size_t errlen)
 {
 	struct sockaddr_storage sa;
 	socklen_t salen;
 	*out = NULL;
-	if (http_listen_parse(c->listen, &sa, &salen, err, errlen) <= 0) {
-		if (salen == 0 && err[0] == '\0')
-			snprintf(err, errlen, "http_listen is off");
+	if (addr_port_parse(c->listen, &sa, &salen, err, errlen) != 0)
 		return -1;
-	}
 	struct http *h = calloc(1, sizeof(*h));
 	if (h == NULL || (h->links = calloc(1, sizeof(*h->links))) == NULL) {
 		free(h);

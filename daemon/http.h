@@ -22,7 +22,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/socket.h>
 
 #include "daemon/addrset.h"
 #include "daemon/statsview.h"
@@ -59,11 +58,6 @@ typedef struct {
 } http_conf_t;
 
 struct http;
-
-/* "off" (0, *salen 0), or "A.B.C.D:PORT" / "[IPV6]:PORT" into *sa (1).
- * -1 with the reason in err. */
-int http_listen_parse(const char *text, struct sockaddr_storage *sa, socklen_t *salen, char *err,
-                      size_t errlen);
 
 /* Reads the password file (when c has one: it must be owned by root or
  * this user and readable by no one else, lines "USER:$argon2id$..."),

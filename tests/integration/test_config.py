@@ -71,9 +71,9 @@ def main():
                  "http_listen: 'localhost:7480': the address is not an IPv4 address or an "
                  "IPv6 one in brackets"),
                 ("http_listen = ::1:7480", "http_listen: '::1:7480': the address is not"),
-                ("http_listen = 127.0.0.1", "http_listen: '127.0.0.1' is not off, "
-                 "ADDRESS:PORT or [IPV6]:PORT"),
-                ("http_listen = 127.0.0.1:70000", "http_listen: '127.0.0.1:70000' is not off"),
+                ("http_listen = 127.0.0.1", "http_listen: '127.0.0.1' is not ADDRESS:PORT or "
+                 "[IPV6]:PORT, or off"),
+                ("http_listen = 127.0.0.1:70000", "http_listen: '127.0.0.1:70000' is not"),
                 ("http_allow = 10.0.6.1/24",
                  "http_allow: '10.0.6.1/24' has host bits set (the network is 10.0.6.0/24)")]:
             refused(good + extra + "\n", at + expect, c.dir)

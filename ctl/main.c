@@ -54,7 +54,7 @@ static const ctl_cmd_t commands[] = {
      N_("per log held: head, records and a hash of them, to compare replicas")},
     {"restore", NULL, cmd_restore, "", "linlictl restore",
      N_("on a node with an empty database and its key: take its logs back from the hub")},
-    {"stats", NULL, cmd_stats, "[--owner CODE]", "linlictl stats",
+    {"stats", NULL, cmd_stats, "[--month YYYY-MM [--months N]] [--owner CODE]", "linlictl stats",
      N_("services, records and replication per community")},
     {"logs", NULL, cmd_logs, "", "linlictl logs",
      N_("the head of every log held (seq per owner and log)")},
@@ -76,6 +76,9 @@ static const ctl_cmd_t commands[] = {
      N_("a checked, compacted copy of the running database; then says what else to keep")},
     {"pubkey", NULL, cmd_pubkey, "FILE", "linlictl pubkey /etc/linli/key",
      N_("print the public key of a signing key file, as keygen did (no daemon needed)")},
+    {"http-password", NULL, cmd_http_password, "USER", "linlictl http-password staff",
+     N_("print a line for linlid's http_password_file: USER and a hash of a password read "
+        "without echo (or from stdin); no daemon needed")},
     {"help", NULL, cmd_help, "[KIND | COMMAND]", "linlictl help household",
      N_("print this, or the fields of a kind of record, or one command's help")},
     {NULL, NULL, NULL, NULL, NULL, NULL},

@@ -39,6 +39,7 @@
 #include "daemon/compact.h"
 #include "daemon/ctlreq.h"
 #include "daemon/history.h"
+#include "daemon/http.h"
 #include "daemon/import.h"
 #include "daemon/linkgate.h"
 #include "daemon/i18n.h"
@@ -95,7 +96,8 @@ typedef struct {
 	/* Storage the reply points into, freed after it is sent. */
 	Linli__Entry **entries;
 	size_t nentries, cap;
-	Linli__Stats **stats; /* statsview_read's */
+	Linli__Stats **stats;  /* statsview_read's */
+	Linli__Month **months; /* statsview_months' */
 	Linli__TrustEntry *trust;
 	Linli__TrustEntry **trustp;
 	char (*hex)[LINLI_PUB_LEN * 2 + 1];
@@ -134,6 +136,7 @@ static void reply_free(reply_t *r)
 	}
 	free(r->entries);
 	statsview_free(r->stats, r->reply.n_stats);
+	statsview_months_free(r->months, r->reply.n_months);
 	free(r->trust);
 	free(r->trustp);
 	free(r->hex);
@@ -514,13 +517,24 @@ static int do_stats(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
 	if (l == NULL)
 		return fail(r, "out of memory");
 	links_take(d, l);
-	int rc = statsview_read(d->store, l, q->owner, &r->stats, &n, err, sizeof(err));
+	int rc;
+	if (q->month != NULL && q->month[0] != '\0') {
+		/* By month: 0 months asked means the one month. */
+		rc = statsview_months(d->store, l, q->owner, q->month, q->months ? q->months : 1,
+		                      &r->months, &n, err, sizeof(err));
+		if (rc == 0) {
+			r->reply.months = r->months;
+			r->reply.n_months = n;
+		}
+	} else {
+		rc = statsview_read(d->store, l, q->owner, &r->stats, &n, err, sizeof(err));
+		if (rc == 0) {
+			r->reply.stats = r->stats;
+			r->reply.n_stats = n;
+		}
+	}
 	free(l);
-	if (rc != 0)
-		return fail(r, "%s", err);
-	r->reply.stats = r->stats;
-	r->reply.n_stats = n;
-	return 0;
+	return rc != 0 ? fail(r, "%s", err) : 0;
 }
 
 /* Other processes' LMDB readers (readers.c). */
@@ -587,6 +601,23 @@ static void add_gate_status(linlid_t *d, reply_t *r)
 		add_problem(r, "%s", problem);
 }
 
+/* The HTTP endpoint's counts (http.h). */
+static void add_http_status(linlid_t *d, reply_t *r)
+{
+	http_counts_t c;
+	char name[64];
+	add_status(r, "http_listen", "%s", d->cfg.http_listen);
+	if (d->http == NULL)
+		return;
+	http_counts(d->http, &c);
+	add_status(r, "http_conns", "%" PRIu64, c.conns);
+	add_status(r, "http_requests", "%" PRIu64, c.requests);
+	for (int k = 0; k < HTTP_REFUSED_COUNT; k++) {
+		snprintf(name, sizeof(name), "http_refused_%s", http_refused_key(k));
+		add_status(r, name, "%" PRIu64, c.refused[k]);
+	}
+}
+
 static void do_status(linlid_t *d, reply_t *r)
 {
 	uint64_t used = 0, mapsize = 0, now = now_ms();
@@ -611,6 +642,7 @@ static void do_status(linlid_t *d, reply_t *r)
 	add_status(r, "snapshots_taken", "%" PRIu64, d->snapshots_taken);
 	add_status(r, "snapshots_refused", "%" PRIu64, d->snapshots_refused);
 	add_status(r, "refused_control", "%" PRIu64, d->refused.control);
+	add_http_status(d, r);
 	uint64_t staged;
 	size_t imports;
 	import_staged(d, &staged, &imports);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "daemon/linlid.h"
+#include "daemon/monthly.h"
 #include "proto/stats.h"
 
 static uint64_t unix_of(uint64_t mono_ms)
@@ -42,6 +43,31 @@ static void take_peer(const linlid_t *d, link_view_t *v, const peer_t *p, uint64
 	(void)d;
 }
 
+static void take_refusals(const refused_t *f, links_t *out)
+{
+	const links_refusal_t r[] = {
+	    {"bad_signature", f->bad_signature},
+	    {"unknown_owner", f->unknown_owner},
+	    {"wrong_origin", f->wrong_origin},
+	    {"malformed", f->malformed},
+	    {"replayed", f->replayed},
+	    {"gap", f->gap},
+	    {"chain_broken", f->chain_broken},
+	    {"fork", f->fork},
+	    {"fenced", f->fenced},
+	    {"unknown_key", f->unknown_key},
+	    {"revoked", f->revoked},
+	    {"old_key", f->old_key},
+	    {"oversize", f->oversize},
+	    {"queue_full", f->queue_full},
+	    {"control", f->control},
+	    {"quota", f->quota},
+	};
+	_Static_assert(sizeof(r) / sizeof(r[0]) == LINKS_REASONS, "every reason of refused_t");
+	memcpy(out->refusals, r, sizeof(r));
+	out->nrefusals = LINKS_REASONS;
+}
+
 void links_take(const linlid_t *d, links_t *out)
 {
 	uint64_t now = now_ms();
@@ -64,6 +90,7 @@ void links_take(const linlid_t *d, links_t *out)
 		                     f->malformed + f->chain_broken + f->fork + f->revoked +
 		                     f->old_key + f->quota;
 	}
+	take_refusals(&d->refused, out);
 	/* Ourselves: heads are what we hold, heard now. */
 	link_view_t *v = &out->v[out->n++];
 	snprintf(v->owner, sizeof(v->owner), "%s", d->cfg.owner);
@@ -113,11 +140,14 @@ static Linli__Stats *stats_new(const char *owner, const char *name)
 	s->name = strdup(name);
 	s->services = calloc(LINLI_CATEGORY_COUNT, sizeof(uint64_t));
 	s->problems = calloc(PROBLEM_COUNT, sizeof(char *));
-	if (s->owner == NULL || s->name == NULL || s->services == NULL || s->problems == NULL) {
+	s->resolve_buckets = calloc(LINLI_RESOLVE_NBOUNDS + 1, sizeof(uint64_t));
+	if (s->owner == NULL || s->name == NULL || s->services == NULL || s->problems == NULL ||
+	    s->resolve_buckets == NULL) {
 		stats_free(s);
 		return NULL;
 	}
 	s->n_services = LINLI_CATEGORY_COUNT;
+	s->n_resolve_buckets = LINLI_RESOLVE_NBOUNDS + 1;
 	return s;
 }
 
@@ -157,6 +187,8 @@ static int read_one(linli_txn_t *txn, const link_view_t *v, Linli__Stats *s, lin
 	linli_counts_add(sum, &c);
 	put_counts(s, &c);
 	store_median_get(txn, v->owner, &s->median_resolve_s, &count);
+	if (monthly_histogram(txn, v->owner, s->resolve_buckets, &s->resolve_sum_s) != 0)
+		return -1;
 	store_head_get(txn, v->owner, LINLI_STREAM_PUBLIC, &h);
 	s->seq_public = h.seq;
 	store_head_get(txn, v->owner, LINLI_STREAM_PERSONAL, &h);
@@ -221,6 +253,9 @@ int statsview_read(linli_store_t *store, const links_t *l, const char *owner, Li
 				t->seq_personal += out[i]->seq_personal;
 				t->head_public += out[i]->head_public;
 				t->head_personal += out[i]->head_personal;
+				for (size_t b = 0; b < t->n_resolve_buckets; b++)
+					t->resolve_buckets[b] += out[i]->resolve_buckets[b];
+				t->resolve_sum_s += out[i]->resolve_sum_s;
 			}
 			t->refused = l->refused_total;
 		}

@@ -130,7 +130,7 @@ $(BUILD)/locale/%/LC_MESSAGES/linli.mo: po/%.po | deps
 # add_problem, which translate them (i18n.h).  POT=FILE writes it elsewhere (test_zh compares it with
 # po/zh_CN.po).
 POT ?= po/linli.pot
-POT_SRC := $(sort $(wildcard ctl/*.c)) proto/names.c daemon/control.c daemon/write.c daemon/node.c daemon/hub.c \
+POT_SRC := $(sort $(wildcard ctl/*.c)) proto/names.c daemon/web.c daemon/control.c daemon/write.c daemon/node.c daemon/hub.c \
 	daemon/refs.c daemon/history.c daemon/import.c \
 	tests/demo.py
 pot:

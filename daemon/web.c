@@ -21,6 +21,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <sodium.h>
+
 #include "daemon/chart.h"
 #include "daemon/html.h"
 #include "daemon/log.h"
@@ -39,6 +41,7 @@
 #define CATS         (LINLI_CATEGORY_COUNT - 1) /* 1..8 */
 
 static locale_t loc_zh = (locale_t)0, loc_en = (locale_t)0;
+static char csp[256];
 
 typedef enum { LANG_ZH, LANG_EN } lang_t;
 
@@ -50,8 +53,41 @@ typedef struct {
 	const web_req_t *q;
 } page_t;
 
+/* The pages' one style sheet, inline (its hash goes in the CSP). */
+static const char style[] =
+    "body{font-family:\"Noto Sans CJK SC\",\"Source Han Sans SC\",\"WenQuanYi Micro "
+    "Hei\",\"Microsoft YaHei\",\"PingFang SC\",sans-serif;margin:0;color:#1a202c;"
+    "background:#f7fafc}"
+    "header{background:#9b2c2c;color:#fff;padding:.6em 1.2em;display:flex;flex-wrap:wrap;"
+    "align-items:baseline;gap:1.5em}header h1{font-size:1.3em;margin:0}"
+    "header a{color:#fff}nav a{margin-right:1em}"
+    "main{padding:.5em 1.2em}section{background:#fff;border:1px solid #e2e8f0;"
+    "border-radius:4px;padding:.4em .9em;margin:.8em 0}h2{font-size:1.1em}"
+    "table{border-collapse:collapse;font-size:.9em}th,td{border-bottom:1px solid #e2e8f0;"
+    "padding:.2em .6em;text-align:right}th:first-child,td.l{text-align:left}"
+    "tr.total td{font-weight:bold;border-top:2px solid #718096}"
+    "td.miss{background:#fed7d7;color:#9b2c2c;text-align:center}"
+    ".up{color:#276749}.down{color:#9b2c2c;font-weight:bold}.prob{color:#9b2c2c}"
+    ".row{display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start}"
+    ".wide{overflow-x:auto}.note{color:#4a5568;font-size:.85em}"
+    "svg text{font-size:11px;fill:#2d3748}svg .lg{font-size:11px}"
+    "svg .ax{stroke:#a0aec0}svg .ring{fill:none;stroke:#cbd5e0}"
+    "svg .ring.r15{stroke:#2b6cb0;stroke-width:2;fill:#ebf8ff}"
+    "svg .sec{stroke:#e2e8f0}svg .rl{font-size:10px;fill:#4a5568}"
+    "footer{color:#718096;font-size:.8em;padding:1em 1.2em}";
+
 int web_init(char *err, size_t errlen)
 {
+	/* The one inline style, allowed by its hash and nothing else. */
+	unsigned char h[crypto_hash_sha256_BYTES];
+	char b64[sodium_base64_ENCODED_LEN(crypto_hash_sha256_BYTES,
+	                                   sodium_base64_VARIANT_ORIGINAL)];
+	crypto_hash_sha256(h, (const unsigned char *)style, strlen(style));
+	sodium_bin2base64(b64, sizeof(b64), h, sizeof(h), sodium_base64_VARIANT_ORIGINAL);
+	snprintf(csp, sizeof(csp),
+	         "default-src 'none'; style-src 'sha256-%s'; form-action 'self'; "
+	         "frame-ancestors 'none'; base-uri 'none'",
+	         b64);
 	linli_textdomain_bind();
 	loc_en = newlocale(LC_ALL_MASK, "C", (locale_t)0);
 	if (loc_en == (locale_t)0) {
@@ -164,28 +200,6 @@ static void href(page_t *p, const char *path, const char *extra)
 		fprintf(p->out, "%s%s", sep, p->lang_q);
 	fputs("\"", p->out);
 }
-
-static const char style[] =
-    "body{font-family:\"Noto Sans CJK SC\",\"Source Han Sans SC\",\"WenQuanYi Micro "
-    "Hei\",\"Microsoft YaHei\",\"PingFang SC\",sans-serif;margin:0;color:#1a202c;"
-    "background:#f7fafc}"
-    "header{background:#9b2c2c;color:#fff;padding:.6em 1.2em;display:flex;flex-wrap:wrap;"
-    "align-items:baseline;gap:1.5em}header h1{font-size:1.3em;margin:0}"
-    "header a{color:#fff}nav a{margin-right:1em}"
-    "main{padding:.5em 1.2em}section{background:#fff;border:1px solid #e2e8f0;"
-    "border-radius:4px;padding:.4em .9em;margin:.8em 0}h2{font-size:1.1em}"
-    "table{border-collapse:collapse;font-size:.9em}th,td{border-bottom:1px solid #e2e8f0;"
-    "padding:.2em .6em;text-align:right}th:first-child,td.l{text-align:left}"
-    "tr.total td{font-weight:bold;border-top:2px solid #718096}"
-    "td.miss{background:#fed7d7;color:#9b2c2c;text-align:center}"
-    ".up{color:#276749}.down{color:#9b2c2c;font-weight:bold}.prob{color:#9b2c2c}"
-    ".row{display:flex;flex-wrap:wrap;gap:1.5em;align-items:flex-start}"
-    ".wide{overflow-x:auto}.note{color:#4a5568;font-size:.85em}"
-    "svg text{font-size:11px;fill:#2d3748}svg .lg{font-size:11px}"
-    "svg .ax{stroke:#a0aec0}svg .ring{fill:none;stroke:#cbd5e0}"
-    "svg .ring.r15{stroke:#2b6cb0;stroke-width:2;fill:#ebf8ff}"
-    "svg .sec{stroke:#e2e8f0}svg .rl{font-size:10px;fill:#4a5568}"
-    "footer{color:#718096;font-size:.8em;padding:1em 1.2em}";
 
 static void page_head(page_t *p, const char *title, bool refresh)
 {
@@ -314,6 +328,25 @@ static void th(page_t *p, const char *words)
 	fputs("</th>", p->out);
 }
 
+/* At the hub, its own owner (the subdistrict) is no community: it has no
+ * link to show, and a row of figures only when it holds records. */
+static bool is_hub_self(const page_t *p, const Linli__Stats *s)
+{
+	const links_t *l = p->q->links;
+	return l->hub && l->n > 0 && strcmp(s->owner, l->v[l->n - 1].owner) == 0;
+}
+
+static bool shown(const page_t *p, const Linli__Stats *s)
+{
+	if (!is_hub_self(p, s))
+		return true;
+	uint64_t any =
+	    s->partners + s->households + s->requests_open + s->requests_resolved + s->events;
+	for (size_t k = 0; k < s->n_services; k++)
+		any += s->services[k];
+	return any > 0;
+}
+
 /* The first cell of a row: the community, a link to its page. */
 static void owner_cell(page_t *p, const Linli__Stats *s)
 {
@@ -355,13 +388,13 @@ static void links_table(page_t *p, Linli__Stats **st, size_t n)
 	fputs("</tr>", o);
 	for (size_t i = 0; i < n; i++) {
 		const Linli__Stats *s = st[i];
-		if (is_total(s))
+		if (is_total(s) || is_hub_self(p, s))
 			continue;
 		row_open(p, s);
 		fprintf(o,
 		        "<td data-owner=\"%s\" data-k=\"linked_now\" data-v=\"%d\" class=\"%s\">",
 		        s->owner, s->linked_now ? 1 : 0, s->linked_now ? "up" : "down");
-		html_text(o, s->linked_now ? _("linked") : _("not linked"));
+		html_text(o, s->linked_now ? C_("link", "up") : C_("link", "down"));
 		fputs("</td>", o);
 		time_cell(p, s->owner, s->last_heard);
 		if (s->last_heard == 0)
@@ -399,6 +432,8 @@ static void coverage_table(page_t *p, Linli__Stats **st, size_t n)
 	fputs("</tr>", o);
 	for (size_t i = 0; i < n; i++) {
 		const Linli__Stats *s = st[i];
+		if (!shown(p, s))
+			continue;
 		row_open(p, s);
 		for (int k = 1; k <= CATS; k++) {
 			uint64_t v = (size_t)k < s->n_services ? s->services[k] : 0;
@@ -453,6 +488,8 @@ static void figure_section(page_t *p, Linli__Stats **st, size_t n, const char *t
 	fputs("</tr>", o);
 	for (size_t i = 0; i < n; i++) {
 		const Linli__Stats *s = st[i];
+		if (!shown(p, s))
+			continue;
 		row_open(p, s);
 		for (size_t c = 0; c < ncols; c++)
 			cell_u(p, s->owner, cols[c].k, field_u(s, cols[c].k));
@@ -485,7 +522,7 @@ static void figure_section(page_t *p, Linli__Stats **st, size_t n, const char *t
 	chart_bar_t bars[TRUST_MAX + 1];
 	size_t nb = 0;
 	for (size_t i = 0; i < n && nb < TRUST_MAX + 1; i++) {
-		if (is_total(st[i]))
+		if (is_total(st[i]) || !shown(p, st[i]))
 			continue;
 		bars[nb].label = owner_shown(st[i]->owner, st[i]->name);
 		for (size_t c = 0; c < n_chart; c++)
@@ -1015,5 +1052,6 @@ int web_serve(const web_req_t *q, web_reply_t *r)
 	r->len = len;
 	r->content_type = "text/html; charset=utf-8";
 	r->language = p.lang == LANG_ZH ? "zh-CN" : "en";
+	r->csp = csp;
 	return 0;
 }

@@ -1,10 +1,12 @@
 /*
- * cmd_stats: stats [--owner CODE].
+ * cmd_stats: stats [--month YYYY-MM [--months N]] [--owner CODE].
  *
  * Three tables for people, one row per community (and a "total" row when
  * the daemon reports several): how the "1+6+X" services are covered, what
  * records there are, and how far replication has got.  JSON carries every
  * Stats field by its proto name instead, for scripts to compute their own.
+ * With --month, one table of what happened in each month (China time) up
+ * to it instead, a row per community and month; JSON: Month objects.
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -205,11 +207,95 @@ static int print_tables(const Linli__CtlReply *r)
 	return rc;
 }
 
+/* A month row's name: a Month carries the owner's code alone, so the
+ * name comes from the stats reply (the trust list's), as in the other
+ * tables. */
+static const char *month_label(const Linli__Month *m, const Linli__CtlReply *names)
+{
+	if (strcmp(m->owner, "total") == 0)
+		return _("total");
+	for (size_t i = 0; names != NULL && i < names->n_stats; i++)
+		if (strcmp(names->stats[i]->owner, m->owner) == 0)
+			return label(names->stats[i]);
+	return names_owner(m->owner, NULL);
+}
+
+/* One row per community and month: what was opened, resolved and held. */
+static int print_months(const Linli__CtlReply *r, const Linli__CtlReply *names)
+{
+	static const out_col_t cols[] = {
+	    {"name", N_("name"), OUT_TEXT},
+	    {"month", N_("month"), OUT_TEXT},
+	    {"requests_opened", N_("req opened"), OUT_NUMBER},
+	    {"requests_resolved", N_("req resolved"), OUT_NUMBER},
+	    {"median_resolve", N_("median resolve"), OUT_NUMBER},
+	    {"events", N_("events"), OUT_NUMBER},
+	    {"participants", N_("participants"), OUT_NUMBER},
+	};
+	out_table_t *t =
+	    out_table_new(_("Months (China time)"), cols, sizeof(cols) / sizeof(cols[0]), 0);
+	int rc = t == NULL ? -1 : 0;
+	for (size_t i = 0; rc == 0 && i < r->n_months; i++) {
+		const Linli__Month *m = r->months[i];
+		cell_t c[7];
+		snprintf(c[0], sizeof(c[0]), "%s", month_label(m, names));
+		snprintf(c[1], sizeof(c[0]), "%s", m->month);
+		snprintf(c[2], sizeof(c[0]), "%" PRIu64, m->requests_opened);
+		snprintf(c[3], sizeof(c[0]), "%" PRIu64, m->requests_resolved);
+		if (m->requests_resolved == 0)
+			snprintf(c[4], sizeof(c[0]), "-");
+		else
+			duration(m->median_resolve_s, c[4], sizeof(c[0]));
+		snprintf(c[5], sizeof(c[0]), "%" PRIu64, m->events);
+		snprintf(c[6], sizeof(c[0]), "%" PRIu64, m->participants);
+		rc = add_row(t, c, 7);
+	}
+	if (rc != 0) {
+		out_table_destroy(&t);
+		return ctl_fail("out of memory");
+	}
+	out_table_print(t, stdout, false);
+	out_table_destroy(&t);
+	return CTL_OK;
+}
+
+/* The JSON array of the reply's months (or stats), one object a line. */
+static void print_json(const Linli__CtlReply *r, bool months)
+{
+	size_t n = months ? r->n_months : r->n_stats;
+	fputc('[', stdout);
+	for (size_t i = 0; i < n; i++) {
+		fputs(i ? ",\n" : "\n", stdout);
+		linli_stats_json(stdout, months ? &r->months[i]->base : &r->stats[i]->base);
+	}
+	fputs(n ? "\n]\n" : "]\n", stdout);
+}
+
+/* The months' table, with the owners' names from a stats request without
+ * a month (if that fails, codes are shown). */
+static int print_months_named(const ctl_t *ctl, const Linli__CtlRequest *q,
+                              const Linli__CtlReply *r)
+{
+	Linli__CtlRequest req = *q;
+	Linli__CtlReply *names = NULL;
+	req.month = (char *)"";
+	req.months = 0;
+	if (client_call_once(ctl->socket, &req, &names) != 0)
+		names = NULL;
+	int rc = print_months(r, names);
+	client_reply_free(&names);
+	return rc;
+}
+
 int cmd_stats(ctl_t *ctl, int argc, char **argv)
 {
-	const char *owner = NULL;
+	const char *owner = NULL, *month = NULL, *months = NULL;
 	for (int i = 0; i < argc; i++) {
 		int m = ctl_option(ctl, argc, argv, &i, "--owner", &owner);
+		if (m == 0)
+			m = ctl_option(ctl, argc, argv, &i, "--months", &months);
+		if (m == 0)
+			m = ctl_option(ctl, argc, argv, &i, "--month", &month);
 		if (m < 0)
 			return CTL_USAGE;
 		if (m == 0)
@@ -217,20 +303,37 @@ int cmd_stats(ctl_t *ctl, int argc, char **argv)
 	}
 	if (ctl_check_owner(owner) != CTL_OK)
 		return CTL_FAIL;
+	uint32_t mon;
+	unsigned count = 1;
+	if (month != NULL && linli_month_parse(month, &mon) != 0)
+		return ctl_fail("'%s' is not a month: expected YYYY-MM, like 2025-04", month);
+	if (months != NULL) {
+		char *end;
+		unsigned long v = strtoul(months, &end, 10);
+		if (month == NULL)
+			return ctl_usage(ctl, "--months needs --month");
+		if (months[0] < '0' || months[0] > '9' || *end != '\0' || v < 1 || v > 36)
+			return ctl_fail("'%s' months: expected a number from 1 to 36", months);
+		count = (unsigned)v;
+	}
 	Linli__CtlRequest req = LINLI__CTL_REQUEST__INIT;
 	Linli__CtlReply *reply;
 	req.verb = (char *)"stats";
 	req.owner = (char *)(owner ? owner : "");
+	req.month = (char *)(month ? month : "");
+	req.months = month ? count : 0;
 	if (client_call_once(ctl->socket, &req, &reply) != 0)
 		return CTL_FAIL;
 	int rc = CTL_OK;
-	if (ctl->json) {
-		fputc('[', stdout);
-		for (size_t i = 0; i < reply->n_stats; i++) {
-			fputs(i ? ",\n" : "\n", stdout);
-			linli_stats_json(stdout, &reply->stats[i]->base);
-		}
-		fputs(reply->n_stats ? "\n]\n" : "]\n", stdout);
+	if (month != NULL) {
+		if (ctl->json)
+			print_json(reply, true);
+		else if (reply->n_months == 0)
+			rc = ctl_fail("linlid reported no statistics");
+		else
+			rc = print_months_named(ctl, &req, reply);
+	} else if (ctl->json) {
+		print_json(reply, false);
 	} else if (reply->n_stats == 0) {
 		rc = owner ? ctl_fail("linlid reported no statistics for %s", owner)
 		           : ctl_fail("linlid reported no statistics");

@@ -54,7 +54,7 @@ static const ctl_cmd_t commands[] = {
      N_("per log held: head, records and a hash of them, to compare replicas")},
     {"restore", NULL, cmd_restore, "", "linlictl restore",
      N_("on a node with an empty database and its key: take its logs back from the hub")},
-    {"stats", NULL, cmd_stats, "[--owner CODE]", "linlictl stats",
+    {"stats", NULL, cmd_stats, "[--month YYYY-MM [--months N]] [--owner CODE]", "linlictl stats",
      N_("services, records and replication per community")},
     {"logs", NULL, cmd_logs, "", "linlictl logs",
      N_("the head of every log held (seq per owner and log)")},

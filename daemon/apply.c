@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "daemon/linlid.h"
+#include "daemon/monthly.h"
 #include "daemon/refs.h"
 
 #define MEDIAN_TOTAL "total"
@@ -119,6 +120,8 @@ int apply_record(linli_txn_t *txn, const char *owner, bool remove, const linli_r
 			return STORE_IO;
 		linli_counts_apply(counts, old, -1);
 		rc = median_update(txn, owner, old, -1);
+		if (rc == 0)
+			rc = monthly_apply(txn, owner, old, -1);
 	} else if (rc == STORE_NOTFOUND) {
 		rc = 0;
 	}
@@ -147,6 +150,8 @@ int apply_record(linli_txn_t *txn, const char *owner, bool remove, const linli_r
 		goto out;
 	linli_counts_apply(counts, rec, +1);
 	rc = median_update(txn, owner, rec, +1);
+	if (rc == 0)
+		rc = monthly_apply(txn, owner, rec, +1);
 	/* Links that hold: what the record names, and what names it. */
 	if (rc == 0)
 		rc = refs_apply(txn, owner, old, rec, counts);

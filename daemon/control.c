@@ -95,7 +95,8 @@ typedef struct {
 	/* Storage the reply points into, freed after it is sent. */
 	Linli__Entry **entries;
 	size_t nentries, cap;
-	Linli__Stats **stats; /* statsview_read's */
+	Linli__Stats **stats;  /* statsview_read's */
+	Linli__Month **months; /* statsview_months' */
 	Linli__TrustEntry *trust;
 	Linli__TrustEntry **trustp;
 	char (*hex)[LINLI_PUB_LEN * 2 + 1];
@@ -134,6 +135,7 @@ static void reply_free(reply_t *r)
 	}
 	free(r->entries);
 	statsview_free(r->stats, r->reply.n_stats);
+	statsview_months_free(r->months, r->reply.n_months);
 	free(r->trust);
 	free(r->trustp);
 	free(r->hex);
@@ -514,13 +516,24 @@ static int do_stats(linlid_t *d, Linli__CtlRequest *q, reply_t *r)
 	if (l == NULL)
 		return fail(r, "out of memory");
 	links_take(d, l);
-	int rc = statsview_read(d->store, l, q->owner, &r->stats, &n, err, sizeof(err));
+	int rc;
+	if (q->month != NULL && q->month[0] != '\0') {
+		/* By month: 0 months asked means the one month. */
+		rc = statsview_months(d->store, l, q->owner, q->month, q->months ? q->months : 1,
+		                      &r->months, &n, err, sizeof(err));
+		if (rc == 0) {
+			r->reply.months = r->months;
+			r->reply.n_months = n;
+		}
+	} else {
+		rc = statsview_read(d->store, l, q->owner, &r->stats, &n, err, sizeof(err));
+		if (rc == 0) {
+			r->reply.stats = r->stats;
+			r->reply.n_stats = n;
+		}
+	}
 	free(l);
-	if (rc != 0)
-		return fail(r, "%s", err);
-	r->reply.stats = r->stats;
-	r->reply.n_stats = n;
-	return 0;
+	return rc != 0 ? fail(r, "%s", err) : 0;
 }
 
 /* Other processes' LMDB readers (readers.c). */

@@ -26,6 +26,7 @@
 #include "daemon/linkmon.h"
 #include "daemon/linlid.h"
 #include "daemon/log.h"
+#include "daemon/monthly.h"
 #include "daemon/quota.h"
 #include "daemon/readers.h"
 #include "daemon/refs.h"
@@ -401,7 +402,8 @@ static int start(linlid_t *d)
 		log_err("out of memory");
 		return -1;
 	}
-	if (check_after_crash(d) != 0 || refs_open(d) != 0)
+	if (check_after_crash(d) != 0 || refs_open(d) != 0 ||
+	    monthly_open(d->store, d->cfg.state_dir) != 0)
 		return -1;
 	int rc = set_running(d, true);
 	if (rc != 0)

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "daemon/linlid.h"
+#include "daemon/monthly.h"
 #include "proto/stats.h"
 
 static uint64_t unix_of(uint64_t mono_ms)
@@ -113,11 +114,14 @@ static Linli__Stats *stats_new(const char *owner, const char *name)
 	s->name = strdup(name);
 	s->services = calloc(LINLI_CATEGORY_COUNT, sizeof(uint64_t));
 	s->problems = calloc(PROBLEM_COUNT, sizeof(char *));
-	if (s->owner == NULL || s->name == NULL || s->services == NULL || s->problems == NULL) {
+	s->resolve_buckets = calloc(LINLI_RESOLVE_NBOUNDS + 1, sizeof(uint64_t));
+	if (s->owner == NULL || s->name == NULL || s->services == NULL || s->problems == NULL ||
+	    s->resolve_buckets == NULL) {
 		stats_free(s);
 		return NULL;
 	}
 	s->n_services = LINLI_CATEGORY_COUNT;
+	s->n_resolve_buckets = LINLI_RESOLVE_NBOUNDS + 1;
 	return s;
 }
 
@@ -157,6 +161,8 @@ static int read_one(linli_txn_t *txn, const link_view_t *v, Linli__Stats *s, lin
 	linli_counts_add(sum, &c);
 	put_counts(s, &c);
 	store_median_get(txn, v->owner, &s->median_resolve_s, &count);
+	if (monthly_histogram(txn, v->owner, s->resolve_buckets, &s->resolve_sum_s) != 0)
+		return -1;
 	store_head_get(txn, v->owner, LINLI_STREAM_PUBLIC, &h);
 	s->seq_public = h.seq;
 	store_head_get(txn, v->owner, LINLI_STREAM_PERSONAL, &h);
@@ -221,6 +227,9 @@ int statsview_read(linli_store_t *store, const links_t *l, const char *owner, Li
 				t->seq_personal += out[i]->seq_personal;
 				t->head_public += out[i]->head_public;
 				t->head_personal += out[i]->head_personal;
+				for (size_t b = 0; b < t->n_resolve_buckets; b++)
+					t->resolve_buckets[b] += out[i]->resolve_buckets[b];
+				t->resolve_sum_s += out[i]->resolve_sum_s;
 			}
 			t->refused = l->refused_total;
 		}

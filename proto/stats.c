@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <string.h>
+#include <time.h>
 
 /* Unsigned wrap-around makes -1 a subtraction. */
 #define BUMP(field, by) ((field) += (uint64_t)(int64_t)(sign) * (uint64_t)(by))
@@ -75,6 +76,88 @@ const char *linli_category_name(int category)
 	    "food-safety", "leisure",    "affairs",   "special",
 	};
 	return (category > 0 && category < LINLI_CATEGORY_COUNT) ? names[category] : "none";
+}
+
+unsigned linli_resolve_bucket(uint64_t seconds)
+{
+	static const uint64_t bounds[LINLI_RESOLVE_NBOUNDS] = LINLI_RESOLVE_BOUNDS;
+	unsigned i = 0;
+	while (i < LINLI_RESOLVE_NBOUNDS && seconds > bounds[i])
+		i++;
+	return i;
+}
+
+#define YEAR_MIN 1970
+#define YEAR_MAX 9999
+
+uint32_t linli_month_of_time(uint64_t t)
+{
+	/* A fixed offset: China has had no daylight saving time since 1991. */
+	time_t at = (time_t)(t + LINLI_CHINA_UTC_OFFSET_S);
+	struct tm tm;
+	if (t > (uint64_t)INT64_MAX - LINLI_CHINA_UTC_OFFSET_S || gmtime_r(&at, &tm) == NULL ||
+	    tm.tm_year + 1900 > YEAR_MAX)
+		return 0;
+	return (uint32_t)(tm.tm_year + 1900) * 12u + (uint32_t)tm.tm_mon;
+}
+
+static bool digits(const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+	return true;
+}
+
+/* "YYYY-MM" at the start of text, whatever follows. */
+static int month_prefix(const char *text, uint32_t *month)
+{
+	if (strnlen(text, 7) < 7 || !digits(text, 4) || text[4] != '-' || !digits(text + 5, 2))
+		return -1;
+	uint32_t year = (uint32_t)((text[0] - '0') * 1000 + (text[1] - '0') * 100 +
+	                           (text[2] - '0') * 10 + (text[3] - '0'));
+	uint32_t mon = (uint32_t)((text[5] - '0') * 10 + (text[6] - '0'));
+	if (year < YEAR_MIN || mon < 1 || mon > 12)
+		return -1;
+	*month = year * 12u + mon - 1u;
+	return 0;
+}
+
+int linli_month_parse(const char *text, uint32_t *month)
+{
+	if (text == NULL || strlen(text) != 7)
+		return -1;
+	return month_prefix(text, month);
+}
+
+void linli_month_format(uint32_t month, char buf[LINLI_MONTH_LEN])
+{
+	snprintf(buf, LINLI_MONTH_LEN, "%04u-%02u", (month / 12u) % 10000u, month % 12u + 1u);
+}
+
+void linli_month_part(const linli_record_t *rec, linli_month_part_t *out)
+{
+	memset(out, 0, sizeof(*out));
+	switch (linli_record_kind(rec)) {
+	case LINLI_KIND_REQUEST: {
+		const Linli__Request *r = rec->request;
+		if (r->opened_at != 0)
+			out->opened = linli_month_of_time(r->opened_at);
+		if (r->status != LINLI__REQUEST__STATUS__RESOLVED || r->resolved_at == 0)
+			break;
+		out->resolved = linli_month_of_time(r->resolved_at);
+		out->timed = linli_record_resolve_time(rec, &out->took);
+		break;
+	}
+	case LINLI_KIND_EVENT:
+		/* The date is validated "YYYY-MM-DD" (record.c); its month as written. */
+		if (month_prefix(rec->event->date, &out->event) != 0)
+			out->event = 0;
+		out->participants = rec->event->participants;
+		break;
+	default:
+		break;
+	}
 }
 
 static void scalar_json(FILE *out, const ProtobufCFieldDescriptor *f, const void *v)

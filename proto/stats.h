@@ -36,6 +36,47 @@ void linli_counts_apply(linli_counts_t *c, const linli_record_t *rec, int sign);
 void linli_counts_add(linli_counts_t *sum, const linli_counts_t *c);
 /* For a resolved request: seconds from opened to resolved. */
 bool linli_record_resolve_time(const linli_record_t *rec, uint64_t *seconds);
+
+/* Time to resolve as a Prometheus histogram (cumulative buckets, "le" in
+ * seconds): LINLI_RESOLVE_NBOUNDS upper bounds, then +Inf.  A resolved
+ * request whose resolved_at is before its opened_at (a clock gone back at
+ * an older writer; validation refuses it now) counts as 0 seconds, so the
+ * +Inf bucket is every resolved request.  Use as
+ * `static const uint64_t b[] = LINLI_RESOLVE_BOUNDS;`. */
+#define LINLI_RESOLVE_NBOUNDS 6
+#define LINLI_RESOLVE_BOUNDS                                                                       \
+	{                                                                                          \
+		3600u, 4u * 3600u, 86400u, 3u * 86400u, 7u * 86400u, 30u * 86400u                  \
+	}
+/* The bucket a time to resolve falls in, not cumulative: the first bound
+ * it does not exceed, LINLI_RESOLVE_NBOUNDS for +Inf alone. */
+unsigned linli_resolve_bucket(uint64_t seconds);
+
+/* Months, counted as year * 12 + (month - 1); 0 is no month.  Calendar
+ * months are China's (UTC+8, fixed: China has had no daylight saving time
+ * since 1991), so a request opened at 2025-01-31 16:00:00 UTC is one of
+ * February.  Years 1970..9999. */
+#define LINLI_CHINA_UTC_OFFSET_S (8 * 3600)
+/* The month, China time, of unix seconds t. */
+uint32_t linli_month_of_time(uint64_t t);
+/* The month "YYYY-MM" (exactly that, 01..12), into *month: 0, or -1. */
+int linli_month_parse(const char *text, uint32_t *month);
+/* "YYYY-MM" of a month, NUL-terminated. */
+#define LINLI_MONTH_LEN 8
+void linli_month_format(uint32_t month, char buf[LINLI_MONTH_LEN]);
+
+/* What one record adds to its owner's monthly statistics: a request to the
+ * month it was opened in and, resolved, to the month it was resolved in
+ * (with its time to resolve), an event to its date's month.  Months 0:
+ * nothing (another kind, or a field without a valid time). */
+typedef struct {
+	uint32_t opened, resolved, event;
+	bool timed;    /* resolved, and resolved_at >= opened_at: took is its time */
+	uint64_t took; /* seconds from opened to resolved (0 if not timed) */
+	uint64_t participants;
+} linli_month_part_t;
+void linli_month_part(const linli_record_t *rec, linli_month_part_t *out);
+
 /* Short name of a category ("elderly"), index 1..8. */
 const char *linli_category_name(int category);
 

@@ -107,6 +107,10 @@ class Daemon:
         # The build its linlid and linlictl come from (None: BUILD); a test
         # sets it to run another release (test_upgrade: BUILD/next).
         self.bin_dir = None
+        # Its http_listen ("127.0.0.1:PORT", "off"), or None for the role's
+        # default; http_port the port in it, for the tests that fetch pages.
+        self.http_listen = None
+        self.http_port = None
         os.makedirs(self.dir, exist_ok=True)
 
     def write_config(self, extra=""):
@@ -125,6 +129,10 @@ class Daemon:
             lines.append(f"listen = {self.cluster.endpoint}")
         else:
             lines.append(f"hub = {self.hub_endpoint or self.cluster.endpoint}")
+        if self.http_listen is not None:
+            lines.append(f"http_listen = {self.http_listen}")
+            m = re.search(r":(\d+)$", self.http_listen)
+            self.http_port = int(m.group(1)) if m else None
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n" + extra)
 

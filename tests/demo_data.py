@@ -181,3 +181,16 @@ def community(outdir, code, name, pilot=False, seed=0, today=None):
 
 FILES = ["grids.csv", "services.csv", "partners.csv", "households.csv", "requests.csv",
          "events.csv"]
+
+
+def load(c, today=None):
+    """Loads every node of cluster c with its demo records through
+    `linlictl import`, as `make demo` does; returns {owner: expect}."""
+    expect = {}
+    for n in c.nodes:
+        data = os.path.join(c.dir, "data", n.owner)
+        expect[n.owner] = community(data, n.owner, n.name, pilot=(n.name == "Zenglin"),
+                                    today=today)
+        for f in FILES:
+            n.ctl("import", os.path.join(data, f), json_out=True)
+    return expect

@@ -5,6 +5,7 @@
 
 #include <inttypes.h>
 #include <math.h>
+#include <stdbool.h>
 
 #include "daemon/html.h"
 
@@ -111,7 +112,13 @@ void chart_columns(FILE *out, const char *title, const char *const *labels,
 		        base + 13);
 		html_text(out, l[0] && l[1] && l[2] && l[3] && l[4] ? l + 5 : l);
 		fputs("</text>", out);
-		if (i == 0 || (l[0] && l[4] == '-' && l[5] == '0' && l[6] == '1')) {
+		bool january =
+		    l[0] && l[1] && l[2] && l[3] && l[4] == '-' && l[5] == '0' && l[6] == '1';
+		bool december =
+		    l[0] && l[1] && l[2] && l[3] && l[4] == '-' && l[5] == '1' && l[6] == '2';
+		/* the year at the first column (unless January follows at once) and at each January
+		 */
+		if ((i == 0 && !(december && n > 1)) || january) {
 			fprintf(out, "<text x=\"%u\" y=\"%u\" text-anchor=\"middle\">%.4s</text>",
 			        x + (col - 6) / 2, base + 27, l);
 		}

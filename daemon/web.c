@@ -64,7 +64,8 @@ static const char style[] =
     "main{padding:.5em 1.2em}section{background:#fff;border:1px solid #e2e8f0;"
     "border-radius:4px;padding:.4em .9em;margin:.8em 0}h2{font-size:1.1em}"
     "table{border-collapse:collapse;font-size:.9em}th,td{border-bottom:1px solid #e2e8f0;"
-    "padding:.2em .6em;text-align:right}th:first-child,td.l{text-align:left}"
+    "padding:.2em "
+    ".6em;text-align:right}th:first-child,td.l{text-align:left}td.l,th{white-space:nowrap}"
     "tr.total td{font-weight:bold;border-top:2px solid #718096}"
     "td.miss{background:#fed7d7;color:#9b2c2c;text-align:center}"
     ".up{color:#276749}.down{color:#9b2c2c;font-weight:bold}.prob{color:#9b2c2c}"
@@ -437,8 +438,11 @@ static void coverage_table(page_t *p, Linli__Stats **st, size_t n)
 		row_open(p, s);
 		for (int k = 1; k <= CATS; k++) {
 			uint64_t v = (size_t)k < s->n_services ? s->services[k] : 0;
-			fprintf(o, "<td data-owner=\"%s\" data-k=\"services.%s\"%s>", s->owner,
-			        linli_category_name(k), v == 0 ? " class=\"miss\"" : "");
+			fprintf(o,
+			        "<td data-owner=\"%s\" data-k=\"services.%s\" data-v=\"%" PRIu64
+			        "\"%s>",
+			        s->owner, linli_category_name(k), v,
+			        v == 0 ? " class=\"miss\"" : "");
 			if (v == 0) {
 				fputs("<span title=\"", o);
 				html_text(o, _("missing"));
@@ -937,7 +941,18 @@ static void trend_section(page_t *p, Linli__Month **m, size_t n, size_t per, con
 				html_text(o, row[i]->owner);
 				fputs("\" data-month=\"", o);
 				html_text(o, row[i]->month);
-				fprintf(o, "\" data-k=\"%s\">%" PRIu64 "</td>", ks[k], spark[i]);
+				if (strcmp(ks[k], "median_resolve_s") != 0) {
+					fprintf(o, "\" data-k=\"%s\">%" PRIu64 "</td>", ks[k],
+					        spark[i]);
+					continue;
+				}
+				fprintf(o, "\" data-k=\"%s\" data-v=\"%" PRIu64 "\">", ks[k],
+				        spark[i]);
+				if (month_u(row[i], "requests_resolved") > 0)
+					duration(o, spark[i]);
+				else
+					fputs("-", o);
+				fputs("</td>", o);
 			}
 			fputs("</tr>", o);
 		}
@@ -987,7 +1002,7 @@ static int trends(page_t *p, web_reply_t *r)
 	trend_section(p, m, n, TREND_MONTHS, _("Residents' requests opened and resolved"), rq_k,
 	              rq_s, 2);
 	const char *md_k[] = {"median_resolve_s"};
-	const char *md_s[] = {_("median seconds to resolve")};
+	const char *md_s[] = {_("median time to resolve")};
 	trend_section(p, m, n, TREND_MONTHS, _("Median time to resolve"), md_k, md_s, 1);
 	const char *ev_k[] = {"events", "participants"};
 	const char *ev_s[] = {_("events"), _("participants")};

@@ -151,20 +151,25 @@ def check_trends(marks, c, label):
     assert nonzero > 100, f"{label}: the trends show almost nothing ({nonzero} figures)"
 
 
-def check_names(page, lang, label, tr):
-    if lang == "zh":
-        for code, name, _ in cluster.COMMUNITIES:
-            zh = tr.pgettext("community", name)
-            assert zh != name, f"no Chinese name for {name} in the catalogue"
-            assert zh in page, (label, zh)
-        for cat, zh in CAT_ZH.items():
-            assert zh in page, (label, zh)
-        assert "Zenglin" not in page, label
-    else:
-        for _, name, _ in cluster.COMMUNITIES:
-            assert name in page, (label, name)
-        assert "elderly" in page, label
-        assert "曾林" not in page and "老有所养" not in page, label
+def check_names(page, lang, label, tr, what):
+    """The communities' and categories' names in the page's language.  A
+    community's page names its own community (in its heading: its records
+    may hold either name, as "秀美曾林展厅"); the others all ten."""
+    communities = [x for x in cluster.COMMUNITIES if what != "community" or x[0] == ZENGLIN]
+    for code, name, _ in communities:
+        zh = tr.pgettext("community", name)
+        assert zh != name, f"no Chinese name for {name} in the catalogue"
+        shown = zh if lang == "zh" else name
+        other = name if lang == "zh" else zh
+        if what == "community":
+            assert f"<h2>{shown} ({code})</h2>" in page, (label, shown)
+        else:
+            assert f">{shown}<" in page and f">{other}<" not in page, (label, shown)
+    for cat, zh in CAT_ZH.items() if what != "trends" else ():  # no categories there
+        if lang == "zh":
+            assert zh in page and f">{cat}<" not in page, (label, zh)
+        else:
+            assert f">{cat}<" in page and zh not in page, (label, cat)
 
 
 def main():
@@ -214,7 +219,7 @@ def main():
                 shot = os.path.join(SHOTS, label + ".png")
                 page, m = browse(base + path + query, shot, accept)
                 assert m.lang == ("zh-CN" if lang == "zh" else "en"), (label, m.lang)
-                check_names(page, lang, label, tr)
+                check_names(page, lang, label, tr, what)
                 if query:  # the links keep the language chosen by a link
                     assert f'href="/trends{query}"' in page, label
                 stats = c.hub.stats()

@@ -11,11 +11,15 @@ SANITIZE ?=
 PROTO ?= proto/linli.proto
 
 PKGS := libzmq libprotobuf-c lmdb libsodium
+# linlid alone: its HTTP endpoint (daemon/http.c) is libmicrohttpd's; a
+# library for it, rather than our own HTTP parser, because requests come
+# from the office LAN (GET and HEAD only keep it clear of its POST parser).
+DAEMON_PKGS := libmicrohttpd
 # Debian packages that provide the build dependencies (`make`, `make
 # install`: what a package build needs) and, for `make check` and the other
 # test targets, the test tools.
 BUILD_DEBS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
-	liblmdb-dev libsodium-dev gettext
+	liblmdb-dev libsodium-dev gettext libmicrohttpd-dev
 TEST_DEBS := libcmocka-dev lmdb-utils python3 iproute2 nftables strace faketime valgrind tcpdump \
 	man-db mandoc
 # The release, as --version prints it.
@@ -25,8 +29,9 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) -MMD -MP -I. -I$(BUILD) \
-	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	$(shell pkg-config --cflags $(PKGS) $(DAEMON_PKGS) 2>/dev/null)
 LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+DAEMON_LIBS = $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null)
 ifneq ($(SANITIZE),)
 # A finding stops the process (UBSan would print and go on), so the test
 # that met it fails.
@@ -153,7 +158,7 @@ $(BUILD)/liblinli.a: $(LIB_OBJ)
 
 $(BUILD)/linlid: $(DAEMON_OBJ) $(BUILD)/liblinli.a
 	@[ "$(V)" = 1 ] || echo "  LD $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(DAEMON_LIBS)
 
 $(BUILD)/linlictl: $(CTL_OBJ) $(BUILD)/liblinli.a
 	@[ "$(V)" = 1 ] || echo "  LD $@"
@@ -179,7 +184,7 @@ $(BUILD)/liblinlid.a: $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJ))
 FUZZ_SRC := $(filter-out tests/fuzz/replay.c tests/fuzz/seeds.c,$(wildcard tests/fuzz/*.c))
 FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
 FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz_%)
-FUZZ_LIBS = $(BUILD)/liblinlid.a $(BUILD)/liblinli.a $(LIBS)
+FUZZ_LIBS = $(BUILD)/liblinlid.a $(BUILD)/liblinli.a $(LIBS) $(DAEMON_LIBS)
 
 $(BUILD)/tests/fuzz_%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/liblinlid.a $(BUILD)/liblinli.a
 	@mkdir -p $(dir $@)

@@ -185,6 +185,18 @@ static const char *const status_names[] = {
     NC_("status", "open_files"),
     NC_("status", "open_files_limit"),
     NC_("status", "fd_reserve"),
+    /* the HTTP endpoint (daemon/http.c) */
+    NC_("status", "http_listen"),
+    NC_("status", "http_conns"),
+    NC_("status", "http_requests"),
+    NC_("status", "http_refused_not_allowed"),
+    NC_("status", "http_refused_password"),
+    NC_("status", "http_refused_attempts"),
+    NC_("status", "http_refused_method"),
+    NC_("status", "http_refused_body"),
+    NC_("status", "http_refused_too_large"),
+    NC_("status", "http_refused_conns"),
+    NC_("status", "http_refused_busy"),
     /* one community's flood */
     NC_("status", "refused_oversize"),
     NC_("status", "refused_queue_full"),

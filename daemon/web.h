@@ -34,10 +34,6 @@ typedef struct {
 	unsigned status;          /* 200, 400, 404, 500 */
 	const char *content_type; /* a static string: "text/html; charset=utf-8" */
 	const char *language;     /* Content-Language: "zh-CN" or "en" (static), or NULL */
-	/* Content-Security-Policy the page needs (static): "default-src
-	 * 'none'" but for its own inline style, by hash, and a form that
-	 * submits to this server (trends' month).  Send it with the page. */
-	const char *csp;
 	char *body;               /* malloc'd; the caller frees it */
 	size_t len;
 } web_reply_t;

@@ -109,7 +109,9 @@ class Daemon:
         self.bin_dir = None
         # Its http_listen ("127.0.0.1:PORT", "off"), or None for the role's
         # default; http_port the port in it, for the tests that fetch pages.
-        self.http_listen = None
+        # A hub's default (127.0.0.1:7480) would be one port for every test
+        # running at once: each hub gets a free one.
+        self.http_listen = f"127.0.0.1:{free_port()}" if role == "hub" else None
         self.http_port = None
         os.makedirs(self.dir, exist_ok=True)
 

@@ -21,7 +21,7 @@ DAEMON_PKGS := libmicrohttpd
 BUILD_DEBS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
 	liblmdb-dev libsodium-dev gettext libmicrohttpd-dev
 TEST_DEBS := libcmocka-dev lmdb-utils python3 iproute2 nftables strace faketime valgrind tcpdump \
-	man-db mandoc
+	man-db mandoc chromium fonts-noto-cjk
 # The release, as --version prints it.
 VERSION := $(shell cat VERSION)
 

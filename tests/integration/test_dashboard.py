@@ -11,6 +11,7 @@ data-owner/data-k) equal `linlictl stats --json` and `linlictl stats
 and the categories' Chinese names (from the catalogue), the English ones
 the English names.  SKIP (77) only when chromium is missing."""
 
+import concurrent.futures
 import gettext
 import html.parser
 import os
@@ -206,6 +207,19 @@ def main():
             raise AssertionError("/nope answered 200")
         except urllib.error.HTTPError as e:
             assert e.code == 404 and '<html lang="en">' in e.read().decode(), e.code
+
+        # The server's threads answer in both languages at once, each page
+        # wholly in its own (the language is per thread, not per process).
+        def one(i):
+            lang = ("zh", "en")[i % 2]
+            _, h, page = fetch(base + ("/", "/trends")[i // 2 % 2] + f"?lang={lang}")
+            want, other = (("曾林", "Zenglin") if lang == "zh" else ("Zenglin", "曾林"))
+            ok = (h.get("Content-Language") == ("zh-CN" if lang == "zh" else "en") and
+                  f">{want}<" in page and f">{other}<" not in page)
+            return ok or (i, lang, h.get("Content-Language"))
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            mixed = [r for r in pool.map(one, range(48)) if r is not True]
+        assert not mixed, f"pages in the wrong language under concurrency: {mixed[:5]}"
 
         pages = [
             ("overview", "/"), ("community", f"/community/{ZENGLIN}"), ("trends", "/trends")]

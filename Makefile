@@ -21,7 +21,7 @@ DAEMON_PKGS := libmicrohttpd
 BUILD_DEBS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
 	liblmdb-dev libsodium-dev gettext libmicrohttpd-dev
 TEST_DEBS := libcmocka-dev lmdb-utils python3 iproute2 nftables strace faketime valgrind tcpdump \
-	man-db mandoc chromium fonts-noto-cjk
+	man-db mandoc prometheus chromium fonts-noto-cjk
 # The release, as --version prints it.
 VERSION := $(shell cat VERSION)
 
@@ -168,6 +168,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblinli.a | test-deps
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblinli.a $(LIBS) -lcmocka
 
+# test_monthly tests daemon/monthly.c against a store: it links the daemon's modules too.
+$(BUILD)/tests/test_monthly: tests/unit/test_monthly.c $(BUILD)/liblinlid.a $(BUILD)/liblinli.a | test-deps
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblinlid.a $(BUILD)/liblinli.a $(LIBS) -lcmocka
+
 TOOLS := $(BUILD)/tests/linli-inject $(BUILD)/tests/linli-bench $(BUILD)/tests/linli-ctlraw
 
 $(BUILD)/tests/linli-%: tests/tools/%.c $(BUILD)/liblinli.a
@@ -259,8 +264,9 @@ check-faults: test-deps all $(TOOLS)
 bench: test-deps all $(TOOLS)
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/bench.py $(R)
 
+# SERVE=1: the demo keeps running, its dashboard too, until Ctrl-C.
 demo: test-deps all
-	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/demo.py
+	$(Q)BUILD=$(abspath $(BUILD)) SERVE=$(SERVE) python3 tests/demo.py
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/doc/linli \

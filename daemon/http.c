@@ -392,6 +392,21 @@ out:
 	return rc;
 }
 
+int http_passwords_check(const char *path, char *err, size_t errlen)
+{
+	struct http *h = calloc(1, sizeof(*h));
+	if (h == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc = load_passwords(h, path, err, errlen);
+	if (h->users)
+		sodium_memzero(h->users, USERS_MAX * sizeof(*h->users));
+	free(h->users);
+	free(h);
+	return rc;
+}
+
 /* ---- requests ---- */
 
 /* Bytes of a request's URL and headers, as the client sent them (near
@@ -449,25 +464,22 @@ static int stats_json(struct http *h, const links_t *l, char **body, size_t *len
 
 static enum MHD_Result serve(struct http *h, struct MHD_Connection *conn, const char *url)
 {
-	links_t *l = links_copy(h);
-	char *body = NULL;
-	size_t len = 0;
 	static const char starting[] = "503 Service Unavailable: starting\n";
+	static const char failed[] = "500 Internal Server Error: see linlid's log\n";
+	links_t *l = links_copy(h);
 	if (l == NULL)
 		return answer(h, conn, 503, "text/plain; charset=utf-8", NULL, (void *)starting,
 		              sizeof(starting) - 1, false);
-	enum MHD_Result rc;
+	web_reply_t r = {.status = 200};
+	int rc;
 	if (strcmp(url, "/api/stats.json") == 0) {
-		rc = stats_json(h, l, &body, &len) == 0
-		         ? answer(h, conn, 200, "application/json", NULL, body, len, true)
-		         : MHD_NO;
+		r.content_type = "application/json";
+		rc = stats_json(h, l, &r.body, &r.len);
 	} else if (strcmp(url, "/metrics") == 0) {
 		http_counts_t c;
 		http_counts(h, &c);
-		rc = metrics_write(h->store, h->state_dir, l, &c, h->version, &body, &len) == 0
-		         ? answer(h, conn, 200, "text/plain; version=0.0.4; charset=utf-8", NULL,
-		                  body, len, true)
-		         : MHD_NO;
+		r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+		rc = metrics_write(h->store, h->state_dir, l, &c, h->version, &r.body, &r.len);
 	} else {
 		web_req_t q = {
 		    .path = url,
@@ -479,13 +491,15 @@ static enum MHD_Result serve(struct http *h, struct MHD_Connection *conn, const 
 		    .store = h->store,
 		    .links = l,
 		};
-		web_reply_t r = {0};
-		rc = web_serve(&q, &r) == 0 ? answer(h, conn, r.status, r.content_type, r.language,
-		                                     r.body, r.len, true)
-		                            : MHD_NO;
+		rc = web_serve(&q, &r);
 	}
 	free(l);
-	return rc;
+	if (rc != 0) {
+		free(r.body);
+		return answer(h, conn, 500, "text/plain; charset=utf-8", NULL, (void *)failed,
+		              sizeof(failed) - 1, false);
+	}
+	return answer(h, conn, r.status, r.content_type, r.language, r.body, r.len, true);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,

@@ -71,6 +71,9 @@ int http_listen_parse(const char *text, struct sockaddr_storage *sa, socklen_t *
  * after the store is open.  0 with *out the server (http_destroy ends
  * it), -1 with the reason in err (naming the setting and the file). */
 int http_start(struct http **out, const http_conf_t *c, char *err, size_t errlen);
+/* Whether the password file at path is one http_start takes (linlid
+ * -n).  0, or -1 with the reason in err. */
+int http_passwords_check(const char *path, char *err, size_t errlen);
 /* Stops accepting, ends every connection and the threads; safe with *h
  * NULL; sets it NULL.  Before the store closes. */
 void http_destroy(struct http **h);

@@ -240,6 +240,8 @@ static int check_config(linlid_t *d, const char *config, bool verbose)
 		linli_secret_free(&key);
 	}
 	linli_key_destroy(&d->key);
+	if (rc == 0 && d->cfg.http_password_file[0] != '\0')
+		rc = http_passwords_check(d->cfg.http_password_file, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "linlid: %s: %s\n", config, err);
 		return 1;

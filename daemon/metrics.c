@@ -70,6 +70,34 @@ FIELD(events, s->events)
 FIELD(participants, s->participants)
 FIELD(median_resolve, s->median_resolve_s)
 
+/* Time to resolve: a histogram, not a summary, so that communities add up
+ * (sum by (le)) and any quantile can be asked of the total. */
+static void resolve_histogram(FILE *f, Linli__Stats **st, size_t n)
+{
+	static const uint64_t bounds[LINLI_RESOLVE_NBOUNDS] = LINLI_RESOLVE_BOUNDS;
+	family(f, "linli_request_resolve_seconds", "histogram",
+	       "Time from a request's opening to its resolution, of the resolved requests.");
+	for (size_t i = 0; i < n; i++) {
+		const Linli__Stats *s = st[i];
+		if (is_total(s) || s->n_resolve_buckets != LINLI_RESOLVE_NBOUNDS + 1)
+			continue;
+		for (size_t b = 0; b < LINLI_RESOLVE_NBOUNDS; b++)
+			fprintf(
+			    f,
+			    "linli_request_resolve_seconds_bucket{community=\"%s\",le=\"%" PRIu64
+			    "\"} %" PRIu64 "\n",
+			    s->owner, bounds[b], s->resolve_buckets[b]);
+		uint64_t all = s->resolve_buckets[LINLI_RESOLVE_NBOUNDS];
+		fprintf(
+		    f,
+		    "linli_request_resolve_seconds_bucket{community=\"%s\",le=\"+Inf\"} %" PRIu64
+		    "\n"
+		    "linli_request_resolve_seconds_sum{community=\"%s\"} %" PRIu64 "\n"
+		    "linli_request_resolve_seconds_count{community=\"%s\"} %" PRIu64 "\n",
+		    s->owner, all, s->owner, s->resolve_sum_s, s->owner, all);
+	}
+}
+
 static void communities(FILE *f, Linli__Stats **st, size_t n)
 {
 	per_community(f, st, n, "linli_last_heard_timestamp_seconds", "gauge",
@@ -118,6 +146,7 @@ static void communities(FILE *f, Linli__Stats **st, size_t n)
 			        st[i]->requests_resolved);
 	per_community(f, st, n, "linli_request_resolve_median_seconds", "gauge",
 	              "Median time from a request's opening to its resolution.", median_resolve);
+	resolve_histogram(f, st, n);
 	per_community(f, st, n, "linli_events", "gauge", "Events held.", events);
 	per_community(f, st, n, "linli_event_participants", "gauge", "Participants of the events.",
 	              participants);

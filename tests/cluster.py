@@ -153,7 +153,8 @@ class Daemon:
         cmd = [*wrap, *VALGRIND, self.linlid, "-c", self.conf]
         if self.ns is not None:
             cmd = ["ip", "netns", "exec", self.ns] + cmd  # it execs: the same PID
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+                                     start_new_session=self.cluster.own_session)
         log.close()
         if wait:
             wait_until(f"{self.name} control socket", lambda: self.alive_and_ready(), 10 * SLOW)
@@ -228,10 +229,14 @@ class Daemon:
 
 
 class Cluster:
-    def __init__(self, communities=COMMUNITIES, keep=False, netns=None, host="127.0.0.1"):
+    def __init__(self, communities=COMMUNITIES, keep=False, netns=None, host="127.0.0.1",
+                 own_session=False):
         """netns: a netns.Netns with at least len(communities) node namespaces;
         host: the loopback address the hub listens on without one ("::1", or
-        "::" for every address: then give each node its hub_endpoint)."""
+        "::" for every address: then give each node its hub_endpoint);
+        own_session: each daemon in a session of its own (a terminal's
+        Ctrl-C does not reach it)."""
+        self.own_session = own_session
         self.dir = tempfile.mkdtemp(prefix="linli-")
         self.keep = keep or os.environ.get("LINLI_KEEP") == "1"
         if netns is None:

@@ -147,6 +147,33 @@ def check_basics(c):
     print("ok: methods, bodies, header bounds, headers, /api/stats.json, counted")
 
 
+def check_conns(c):
+    """Over 512 connections at once, the next are closed as accepted and
+    counted; once they go, requests are answered again."""
+    port = c.hub.http_port
+    before = status_counts(c.hub)["http_refused_conns"]
+    socks = []
+    try:
+        for _ in range(530):
+            s = socket.socket()
+            socks.append(s)
+            s.settimeout(5)
+            s.connect(("127.0.0.1", port))
+        cluster.wait_until("connections over the bound refused", lambda: status_counts(
+            c.hub)["http_refused_conns"] - before >= 10, BOUND_S)
+    finally:
+        for s in socks:
+            s.close()
+    cluster.wait_until("the closed connections are gone",
+                       lambda: int(c.hub.status()["http_conns"]) < 10, BOUND_S)
+    st, _, text = get(port, "/metrics")
+    assert st == 200, st
+    n = status_counts(c.hub)["http_refused_conns"]
+    assert metric(text.decode(), "linli_http_refused_total", {"reason": "conns"}) == n
+    assert re.search(r"http: .*too many connections", c.hub.log_text())
+    print(f"ok: connections over 512 closed as accepted ({n - before} counted)")
+
+
 def restart_hub(c, extra):
     c.hub.stop()
     c.hub.write_config(extra)
@@ -200,20 +227,33 @@ def check_password(c):
         assert st == 200, (st, body[:200])
     after = status_counts(c.hub)
     assert after["http_refused_password"] - before["http_refused_password"] == 3, after
+    refused = after["http_refused_password"] + 8  # with the eight below
+    # Ten wrong passwords from one address in a minute: the next is not
+    # even checked (429); a password already verified still opens (cached).
+    for _ in range(8):
+        st, _, _ = get(port, "/api/stats.json", extra=basic("staff", "guess"))
+        assert st == 401, st
+    st, h, _ = get(port, "/api/stats.json", extra=basic("staff", "guess"))
+    assert st == 429 and h.get("retry-after") == "60", (st, h)
+    st, _, _ = get(port, "/api/stats.json", extra=basic("staff", "s3cret-pass"))
+    assert st == 200, st
+    assert status_counts(c.hub)["http_refused_attempts"] == 1
     st, _, text = get(port, "/metrics", extra=basic("staff", "s3cret-pass"))
-    assert metric(text.decode(), "linli_http_refused_total", {"reason": "password"}) == after[
-        "http_refused_password"]
+    assert metric(text.decode(), "linli_http_refused_total", {"reason": "password"}) == refused
+    assert metric(text.decode(), "linli_http_refused_total", {"reason": "attempts"}) == 1
     log = c.hub.log_text()
     assert "s3cret" not in log, "a password in the log"
     assert re.search(r"http: .*127\.0\.0\.1.*password", log), log[-2000:]
 
-    # Readable by the group: linlid refuses to start, and says why.
+    # Readable by the group: linlid refuses to start, and says why; so
+    # does linlid -n.
     c.hub.stop()
     os.chmod(pwfile, 0o640)
-    p = subprocess.run([c.hub.linlid, "-c", c.hub.conf], capture_output=True, text=True,
-                       timeout=30 * cluster.SLOW)
-    assert p.returncode != 0, "linlid started with a group-readable password file"
-    assert pwfile in p.stderr and re.search(r"0640|group or others", p.stderr), p.stderr
+    for args in (["-c", c.hub.conf], ["-n", "-c", c.hub.conf]):
+        p = subprocess.run([c.hub.linlid] + args, capture_output=True, text=True,
+                           timeout=30 * cluster.SLOW)
+        assert p.returncode != 0, f"linlid {args} took a group-readable password file"
+        assert pwfile in p.stderr and "0640" in p.stderr and "chmod 600" in p.stderr, p.stderr
     os.chmod(pwfile, 0o600)
     c.hub.write_config()
     c.hub.start()
@@ -273,7 +313,9 @@ def check_load(c):
     pests = Pests(port, stop)
     pests.start()
     try:
-        time.sleep(3)  # the connections are open, the slow ones sending
+        # The connections are open (the slow ones sending) before the writes.
+        cluster.wait_until("the idle and slow connections are open",
+                           lambda: int(c.hub.status()["http_conns"]) >= 200, BOUND_S)
         t0 = time.monotonic()
         for i in range(10):
             node.ctl("service", "add", f"h{i}", f"name=Hall {i}", "category=elderly",
@@ -286,11 +328,46 @@ def check_load(c):
             st, _, _ = get(port, path, timeout=BOUND_S)
             assert st in (200, 404), (path, st)
             assert time.monotonic() - t < BOUND_S
-        print(f"ok: under 200 idle and 20 slow connections, replication and pages go on "
+        held = int(c.hub.status()["http_conns"])
+        assert held >= 200, held
+        print(f"ok: under {held} idle and slow connections, replication and pages go on "
               f"({time.monotonic() - t0:.1f} s)")
     finally:
         stop.set()
         pests.join(30)
+
+
+def check_listen(c):
+    """IPv6 ([::1]:PORT, let in by the default http_allow), and a port
+    already taken: linlid does not start, and says where."""
+    port = cluster.free_port("::1")
+    c.hub.http_listen = f"[::1]:{port}"
+    restart_hub(c, "")
+    s = socket.socket(socket.AF_INET6)
+    try:
+        s.settimeout(BOUND_S)
+        s.connect(("::1", port))
+        s.sendall(b"GET /api/stats.json HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    finally:
+        s.close()
+    assert data.startswith(b"HTTP/1.1 200"), data[:100]
+    c.hub.stop()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        c.hub.http_listen = f"127.0.0.1:{taken.getsockname()[1]}"
+        c.hub.write_config()
+        p = subprocess.run([c.hub.linlid, "-c", c.hub.conf], capture_output=True, text=True,
+                           timeout=30 * cluster.SLOW)
+        assert p.returncode != 0 and c.hub.http_listen in p.stderr, p.stderr
+    c.hub.http_listen = f"127.0.0.1:{cluster.free_port()}"
+    c.hub.write_config()
+    c.hub.start()
+    print("ok: http_listen on [::1]; a port taken stops the start: " +
+          p.stderr.strip().splitlines()[-1])
 
 
 def main():
@@ -301,8 +378,10 @@ def main():
         c.wait_converged(60)
         check_basics(c)
         check_load(c)
+        check_conns(c)
         check_allow(c)
         check_password(c)
+        check_listen(c)
     print("ok")
 
 

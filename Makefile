@@ -21,7 +21,7 @@ DAEMON_PKGS := libmicrohttpd
 BUILD_DEBS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
 	liblmdb-dev libsodium-dev gettext libmicrohttpd-dev
 TEST_DEBS := libcmocka-dev lmdb-utils python3 iproute2 nftables strace faketime valgrind tcpdump \
-	man-db mandoc prometheus
+	man-db mandoc prometheus chromium fonts-noto-cjk
 # The release, as --version prints it.
 VERSION := $(shell cat VERSION)
 
@@ -135,7 +135,7 @@ $(BUILD)/locale/%/LC_MESSAGES/linli.mo: po/%.po | deps
 # add_problem, which translate them (i18n.h).  POT=FILE writes it elsewhere (test_zh compares it with
 # po/zh_CN.po).
 POT ?= po/linli.pot
-POT_SRC := $(sort $(wildcard ctl/*.c)) daemon/control.c daemon/write.c daemon/node.c daemon/hub.c \
+POT_SRC := $(sort $(wildcard ctl/*.c)) proto/names.c daemon/web.c daemon/control.c daemon/write.c daemon/node.c daemon/hub.c \
 	daemon/refs.c daemon/history.c daemon/import.c \
 	tests/demo.py
 pot:

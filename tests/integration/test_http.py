@@ -30,6 +30,7 @@ import subprocess
 import sys
 import threading
 import time
+from http.client import HTTPConnection
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import cluster  # noqa: E402
@@ -114,6 +115,18 @@ def check_basics(c):
         raise AssertionError(f"/api/stats.json differs from linlictl stats --json: {diff}")
     st, h, body = get(port, "/api/stats.json", "HEAD")
     assert st == 200 and body == b"" and int(h["content-length"]) == len(want), (st, h, body)
+
+    # Pages over one connection (HTTP/1.1 keep-alive): a browser's next
+    # refresh, or a proxy's next request, needs no new connection.
+    conn = HTTPConnection("127.0.0.1", port, timeout=BOUND_S)
+    for path in ("/", "/api/stats.json", "/metrics", "/"):
+        conn.request("GET", path)
+        r = conn.getresponse()
+        r.read()
+        assert r.status == 200 and r.getheader("connection", "").lower() != "close", (
+            path, r.status, r.getheaders())
+    assert r.getheader("vary") == "Accept-Language", r.getheaders()
+    conn.close()
 
     st, h, body = get(port, "/no/such/page")
     assert st == 404, st

@@ -210,8 +210,10 @@ static enum MHD_Result answer(struct http *h, struct MHD_Connection *conn, unsig
 	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
 	MHD_add_response_header(resp, "Content-Security-Policy", CSP);
 	MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
-	if (lang != NULL)
+	if (lang != NULL) { /* a page: its language follows Accept-Language */
 		MHD_add_response_header(resp, "Content-Language", lang);
+		MHD_add_response_header(resp, "Vary", "Accept-Language");
+	}
 	if (status == 405)
 		MHD_add_response_header(resp, "Allow", "GET, HEAD");
 	if (status == 401)
@@ -507,13 +509,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
                                   size_t *upload_data_size, void **con_cls)
 {
 	struct http *h = cls;
-	static int answered;
+	static int checked, answered;
 	uint8_t ip[ADDR_LEN] = {0};
 	uint16_t port;
 	(void)version, (void)upload_data;
 	if (*con_cls == &answered) { /* a body after the answer: dropped */
 		*upload_data_size = 0;
 		return MHD_YES;
+	}
+	/* A page is answered on the second call, once libmicrohttpd has the
+	 * whole request: answered on the first, it closes the connection
+	 * after the answer (it cannot know no body follows), and every page
+	 * would cost a new connection. */
+	if (*con_cls == &checked) {
+		*con_cls = &answered;
+		if (*upload_data_size > 0)
+			return MHD_NO;
+		return serve(h, conn, url);
 	}
 	*con_cls = &answered;
 	const union MHD_ConnectionInfo *ci =
@@ -540,7 +552,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		if (r >= 0)
 			return refuse(h, conn, r, ip);
 	}
-	return serve(h, conn, url);
+	*con_cls = &checked;
+	return MHD_YES;
 }
 
 /* Before libmicrohttpd takes a connection: within the bounds? */

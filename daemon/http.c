@@ -16,12 +16,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sched.h>
 #include <time.h>
 
 #include "daemon/backoff.h"
 #include "daemon/config.h"
 #include "daemon/log.h"
 #include "daemon/metrics.h"
+#include "daemon/pagecache.h"
 #include "daemon/web.h"
 #include "proto/files.h"
 #include "proto/stats.h"
@@ -79,6 +81,7 @@ typedef struct {
 struct http {
 	struct MHD_Daemon *mhd;
 	linli_store_t *store;
+	pagecache_t *pages; /* the pages of the last second (not /metrics, not the API) */
 	char version[64];
 	char state_dir[CONFIG_PATH_MAX];
 	addrset_t allow;
@@ -464,6 +467,24 @@ static int stats_json(struct http *h, const links_t *l, char **body, size_t *len
 	return 0;
 }
 
+/* The server's threads yield the processor to replication: under
+ * SCHED_IDLE (sched(7)) a thread runs only when no other wants the
+ * processor, so however many pages are asked for, the store, the link and
+ * the verifier are not slowed; pages wait instead.  (A thread holding a
+ * read transaction that the map's growth waits for still gets its small
+ * share: SCHED_IDLE is a low weight, not a ban.)  libmicrohttpd makes
+ * its threads itself: each moves on its first request.  Failing is
+ * harmless (the thread keeps the daemon's policy). */
+static void yield_to_replication(void)
+{
+	static _Thread_local bool done;
+	if (!done) {
+		struct sched_param p = {.sched_priority = 0};
+		done = true;
+		(void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &p);
+	}
+}
+
 static enum MHD_Result serve(struct http *h, struct MHD_Connection *conn, const char *url)
 {
 	static const char starting[] = "503 Service Unavailable: starting\n";
@@ -493,7 +514,21 @@ static enum MHD_Result serve(struct http *h, struct MHD_Connection *conn, const 
 		    .store = h->store,
 		    .links = l,
 		};
-		rc = web_serve(&q, &r);
+		/* What the page depends on, each part ended by a byte no
+		 * header or decoded query holds. */
+		char key[PAGECACHE_KEY + 1];
+		int klen = snprintf(
+		    key, sizeof(key), "%s\x01%s\x01%s\x01%s", url, q.query_lang ? q.query_lang : "",
+		    q.query_month ? q.query_month : "", q.accept_language ? q.accept_language : "");
+		bool cacheable = klen > 0 && (size_t)klen < sizeof(key);
+		uint64_t now = mono_ms();
+		if (cacheable && pagecache_get(h->pages, key, now, &r)) {
+			rc = 0;
+		} else {
+			rc = web_serve(&q, &r);
+			if (rc == 0 && cacheable && r.status == 200)
+				pagecache_put(h->pages, key, now, &r);
+		}
 	}
 	free(l);
 	if (rc != 0) {
@@ -510,6 +545,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
 	struct http *h = cls;
 	static int checked, answered;
+	yield_to_replication();
 	uint8_t ip[ADDR_LEN] = {0};
 	uint16_t port;
 	(void)version, (void)upload_data;
@@ -625,7 +661,10 @@ int http_start(struct http **out, const http_conf_t *c, char *err, size_t errlen
 	if (addr_port_parse(c->listen, &sa, &salen, err, errlen) != 0)
 		return -1;
 	struct http *h = calloc(1, sizeof(*h));
-	if (h == NULL || (h->links = calloc(1, sizeof(*h->links))) == NULL) {
+	if (h == NULL || (h->links = calloc(1, sizeof(*h->links))) == NULL ||
+	    (h->pages = pagecache_new()) == NULL) {
+		if (h != NULL)
+			free(h->links);
 		free(h);
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -669,6 +708,7 @@ fail:
 	pthread_mutex_destroy(&h->verify_lock);
 	free(h->users);
 	free(h->links);
+	pagecache_free(&h->pages);
 	free(h);
 	return -1;
 }
@@ -687,6 +727,7 @@ void http_destroy(struct http **hp)
 	free(h->users);
 	sodium_memzero(h->cache_key, sizeof(h->cache_key));
 	free(h->links);
+	pagecache_free(&h->pages);
 	free(h);
 	*hp = NULL;
 }

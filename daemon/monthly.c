@@ -49,24 +49,22 @@ static void median_scope(char *buf, size_t len, const char *owner, uint32_t mont
 	snprintf(buf, len, "m/%s/%s", owner, m);
 }
 
-/* A raw value of `size` bytes, or zeros (with the version) if there is
- * none; a value of an older version reads as none, so a rebuild starts
- * it again. */
+/* A raw value of `size` bytes that starts with its version, or zeros
+ * (with the version) if there is none.  Another size or version is
+ * damage: monthly_open made every value again when the version changed. */
 static int raw_load(linli_txn_t *txn, const char *name, void *out, size_t size)
 {
 	const void *val;
 	size_t len;
-	memset(out, 0, size);
 	uint64_t version = MONTHLY_VERSION;
+	memset(out, 0, size);
+	memcpy(out, &version, sizeof(version));
 	int rc = store_meta_get(txn, name, &val, &len);
-	if (rc == STORE_NOTFOUND ||
-	    (rc == 0 && len >= sizeof(version) && memcmp(val, &version, sizeof(version)) != 0)) {
-		memcpy(out, &version, sizeof(version));
+	if (rc == STORE_NOTFOUND)
 		return 0;
-	}
 	if (rc != 0)
 		return rc;
-	if (len != size)
+	if (len != size || memcmp(val, &version, sizeof(version)) != 0)
 		return STORE_IO;
 	memcpy(out, val, size);
 	return 0;

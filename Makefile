@@ -11,13 +11,17 @@ SANITIZE ?=
 PROTO ?= proto/linli.proto
 
 PKGS := libzmq libprotobuf-c lmdb libsodium
+# linlid alone: its HTTP endpoint (daemon/http.c) is libmicrohttpd's; a
+# library for it, rather than our own HTTP parser, because requests come
+# from the office LAN (GET and HEAD only keep it clear of its POST parser).
+DAEMON_PKGS := libmicrohttpd
 # Debian packages that provide the build dependencies (`make`, `make
 # install`: what a package build needs) and, for `make check` and the other
 # test targets, the test tools.
 BUILD_DEBS := build-essential pkg-config libzmq3-dev libprotobuf-c-dev protobuf-c-compiler \
-	liblmdb-dev libsodium-dev gettext
+	liblmdb-dev libsodium-dev gettext libmicrohttpd-dev
 TEST_DEBS := libcmocka-dev lmdb-utils python3 iproute2 nftables strace faketime valgrind tcpdump \
-	man-db mandoc
+	man-db mandoc prometheus chromium fonts-noto-cjk
 # The release, as --version prints it.
 VERSION := $(shell cat VERSION)
 
@@ -25,8 +29,9 @@ CC ?= cc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Werror
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(CPPFLAGS) $(CFLAGS) -MMD -MP -I. -I$(BUILD) \
-	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	$(shell pkg-config --cflags $(PKGS) $(DAEMON_PKGS) 2>/dev/null)
 LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -lpthread
+DAEMON_LIBS = $(shell pkg-config --libs $(DAEMON_PKGS) 2>/dev/null)
 ifneq ($(SANITIZE),)
 # A finding stops the process (UBSan would print and go on), so the test
 # that met it fails.
@@ -130,7 +135,7 @@ $(BUILD)/locale/%/LC_MESSAGES/linli.mo: po/%.po | deps
 # add_problem, which translate them (i18n.h).  POT=FILE writes it elsewhere (test_zh compares it with
 # po/zh_CN.po).
 POT ?= po/linli.pot
-POT_SRC := $(sort $(wildcard ctl/*.c)) daemon/control.c daemon/write.c daemon/node.c daemon/hub.c \
+POT_SRC := $(sort $(wildcard ctl/*.c)) proto/names.c daemon/web.c daemon/control.c daemon/write.c daemon/node.c daemon/hub.c \
 	daemon/refs.c daemon/history.c daemon/import.c \
 	tests/demo.py
 pot:
@@ -153,7 +158,7 @@ $(BUILD)/liblinli.a: $(LIB_OBJ)
 
 $(BUILD)/linlid: $(DAEMON_OBJ) $(BUILD)/liblinli.a
 	@[ "$(V)" = 1 ] || echo "  LD $@"
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS) $(DAEMON_LIBS)
 
 $(BUILD)/linlictl: $(CTL_OBJ) $(BUILD)/liblinli.a
 	@[ "$(V)" = 1 ] || echo "  LD $@"
@@ -166,9 +171,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/liblinli.a | test-deps
 # test_monthly tests daemon/monthly.c against a store: it links the daemon's modules too.
 $(BUILD)/tests/test_monthly: tests/unit/test_monthly.c $(BUILD)/liblinlid.a $(BUILD)/liblinli.a | test-deps
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblinlid.a $(BUILD)/liblinli.a $(LIBS) -lcmocka
+	$(Q)$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/liblinlid.a $(BUILD)/liblinli.a $(LIBS) \
+		$(DAEMON_LIBS) -lcmocka
 
-TOOLS := $(BUILD)/tests/linli-inject $(BUILD)/tests/linli-bench $(BUILD)/tests/linli-ctlraw
+TOOLS := $(BUILD)/tests/linli-inject $(BUILD)/tests/linli-bench $(BUILD)/tests/linli-ctlraw \
+	$(BUILD)/tests/linli-httpload
 
 $(BUILD)/tests/linli-%: tests/tools/%.c $(BUILD)/liblinli.a
 	@mkdir -p $(dir $@)
@@ -184,7 +191,7 @@ $(BUILD)/liblinlid.a: $(filter-out $(BUILD)/daemon/main.o,$(DAEMON_OBJ))
 FUZZ_SRC := $(filter-out tests/fuzz/replay.c tests/fuzz/seeds.c,$(wildcard tests/fuzz/*.c))
 FUZZ_NAMES := $(FUZZ_SRC:tests/fuzz/%.c=%)
 FUZZ_REPLAY := $(FUZZ_NAMES:%=$(BUILD)/tests/fuzz_%)
-FUZZ_LIBS = $(BUILD)/liblinlid.a $(BUILD)/liblinli.a $(LIBS)
+FUZZ_LIBS = $(BUILD)/liblinlid.a $(BUILD)/liblinli.a $(LIBS) $(DAEMON_LIBS)
 
 $(BUILD)/tests/fuzz_%: tests/fuzz/%.c tests/fuzz/replay.c $(BUILD)/liblinlid.a $(BUILD)/liblinli.a
 	@mkdir -p $(dir $@)
@@ -259,8 +266,9 @@ check-faults: test-deps all $(TOOLS)
 bench: test-deps all $(TOOLS)
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/bench.py $(R)
 
+# SERVE=1: the demo keeps running, its dashboard too, until Ctrl-C.
 demo: test-deps all
-	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/demo.py
+	$(Q)BUILD=$(abspath $(BUILD)) SERVE=$(SERVE) python3 tests/demo.py
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(UNITDIR) $(DESTDIR)$(PREFIX)/share/doc/linli \

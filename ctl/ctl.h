@@ -90,6 +90,7 @@ int cmd_trust_list(ctl_t *ctl, int argc, char **argv);
 int cmd_trust_revoke(ctl_t *ctl, int argc, char **argv);
 int cmd_keygen(ctl_t *ctl, int argc, char **argv);
 int cmd_pubkey(ctl_t *ctl, int argc, char **argv);
+int cmd_http_password(ctl_t *ctl, int argc, char **argv);
 int cmd_backup(ctl_t *ctl, int argc, char **argv);
 int cmd_export(ctl_t *ctl, int argc, char **argv);
 

@@ -76,6 +76,9 @@ static const ctl_cmd_t commands[] = {
      N_("a checked, compacted copy of the running database; then says what else to keep")},
     {"pubkey", NULL, cmd_pubkey, "FILE", "linlictl pubkey /etc/linli/key",
      N_("print the public key of a signing key file, as keygen did (no daemon needed)")},
+    {"http-password", NULL, cmd_http_password, "USER", "linlictl http-password staff",
+     N_("print a line for linlid's http_password_file: USER and a hash of a password read "
+        "without echo (or from stdin); no daemon needed")},
     {"help", NULL, cmd_help, "[KIND | COMMAND]", "linlictl help household",
      N_("print this, or the fields of a kind of record, or one command's help")},
     {NULL, NULL, NULL, NULL, NULL, NULL},

@@ -7,24 +7,7 @@
 #include <string.h>
 
 #include "ctl/i18n.h"
-
-/* The subdistrict and its ten communities (shared/DOMAIN.md): the English
- * name is the msgid, the Chinese one its translation. */
-static const struct {
-	const char *code, *name;
-} owners[] = {
-    {"350582006", NC_("community", "Lingyuan")},
-    {"350582006001", NC_("community", "Linkou")},
-    {"350582006002", NC_("community", "Zhangqian")},
-    {"350582006003", NC_("community", "Linge")},
-    {"350582006004", NC_("community", "Yingtang")},
-    {"350582006005", NC_("community", "Xiaowutang")},
-    {"350582006006", NC_("community", "Zenglin")},
-    {"350582006007", NC_("community", "Lingshui")},
-    {"350582006008", NC_("community", "Dashanhou")},
-    {"350582006009", NC_("community", "Dabulin")},
-    {"350582006010", NC_("community", "Xiaobulin")},
-};
+#include "proto/names.h"
 
 /* Record kinds, and each field by the kind it belongs to, with what help
  * says of it beyond its type. */
@@ -202,6 +185,18 @@ static const char *const status_names[] = {
     NC_("status", "open_files"),
     NC_("status", "open_files_limit"),
     NC_("status", "fd_reserve"),
+    /* the HTTP endpoint (daemon/http.c) */
+    NC_("status", "http_listen"),
+    NC_("status", "http_conns"),
+    NC_("status", "http_requests"),
+    NC_("status", "http_refused_not_allowed"),
+    NC_("status", "http_refused_password"),
+    NC_("status", "http_refused_attempts"),
+    NC_("status", "http_refused_method"),
+    NC_("status", "http_refused_body"),
+    NC_("status", "http_refused_too_large"),
+    NC_("status", "http_refused_conns"),
+    NC_("status", "http_refused_busy"),
     /* one community's flood */
     NC_("status", "refused_oversize"),
     NC_("status", "refused_queue_full"),
@@ -256,13 +251,11 @@ static const char *const status_values[] = {
 
 const char *names_owner(const char *code, const char *name)
 {
-	for (size_t i = 0; i < COUNT(owners); i++) {
-		if (strcmp(owners[i].code, code) != 0)
-			continue;
-		const char *t = C_("community", owners[i].name);
-		if (t != owners[i].name)
+	const char *msgid = linli_owner_msgid(code);
+	if (msgid != NULL) {
+		const char *t = C_("community", msgid);
+		if (t != msgid)
 			return t;
-		break;
 	}
 	return name != NULL && name[0] ? name : code;
 }

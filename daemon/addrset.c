@@ -145,3 +145,44 @@ void addr_text(const uint8_t ip[ADDR_LEN], char out[ADDR_TEXT])
 	              : inet_ntop(AF_INET6, ip, out, ADDR_TEXT) == NULL)
 		snprintf(out, ADDR_TEXT, "?");
 }
+
+int addr_port_parse(const char *text, struct sockaddr_storage *sa, socklen_t *salen, char *err,
+                    size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + 2];
+	memset(sa, 0, sizeof(*sa));
+	*salen = 0;
+	const char *colon = strrchr(text, ':');
+	char *end;
+	errno = 0;
+	unsigned long port = colon ? strtoul(colon + 1, &end, 10) : 0;
+	size_t hlen = colon ? (size_t)(colon - text) : 0;
+	if (colon == NULL || errno || end == colon + 1 || *end || port == 0 || port > 65535 ||
+	    hlen == 0 || hlen >= sizeof(host)) {
+		snprintf(err, errlen, "'%.80s' is not ADDRESS:PORT or [IPV6]:PORT", text);
+		return -1;
+	}
+	memcpy(host, text, hlen);
+	host[hlen] = '\0';
+	struct sockaddr_in *v4 = (struct sockaddr_in *)sa;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)sa;
+	if (host[0] == '[' && host[hlen - 1] == ']') {
+		host[hlen - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &v6->sin6_addr) == 1) {
+			v6->sin6_family = AF_INET6;
+			v6->sin6_port = htons((uint16_t)port);
+			*salen = sizeof(*v6);
+			return 0;
+		}
+	} else if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		*salen = sizeof(*v4);
+		return 0;
+	}
+	snprintf(err, errlen,
+	         "'%.80s': the address is not an IPv4 address or an IPv6 one in brackets "
+	         "(names are not looked up)",
+	         text);
+	return -1;
+}

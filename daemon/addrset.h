@@ -40,5 +40,10 @@ bool addrset_has(const addrset_t *s, const uint8_t ip[ADDR_LEN]);
 int addr_of(const struct sockaddr *sa, uint8_t ip[ADDR_LEN], uint16_t *port);
 /* ip as text: IPv4 (mapped ones too) dotted, IPv6 as inet_ntop gives it. */
 void addr_text(const uint8_t ip[ADDR_LEN], char out[ADDR_TEXT]);
+/* "A.B.C.D:PORT" or "[IPV6]:PORT" (an address, never a name: what a
+ * daemon listens on must not depend on a resolver) into *sa, *salen.  -1
+ * with the reason in err. */
+int addr_port_parse(const char *text, struct sockaddr_storage *sa, socklen_t *salen, char *err,
+                    size_t errlen);
 
 #endif

@@ -10,10 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "daemon/http.h"
 #include "daemon/log.h"
 #include "proto/files.h"
 
-typedef enum { T_STR, T_INT, T_ROLE, T_OWNER, T_LEVEL, T_NETS, T_COUNT, T_SIZE } type_t;
+typedef enum { T_STR, T_INT, T_ROLE, T_OWNER, T_LEVEL, T_NETS, T_COUNT, T_SIZE, T_LISTEN } type_t;
 
 typedef struct {
 	const char *name;
@@ -56,6 +57,13 @@ static const setting_t settings[] = {
     {"unauth_per_address", T_INT, INT(unauth_per_address), 1, 16384, "16", 0},
     {"fd_reserve", T_INT, INT(fd_reserve), 16, 65536, "128", 0},
     {"allow_from", T_NETS, STR(allow_from_text), 0, 0, "", 0},
+    /* "": the role's (config_read); an address, never a name: what is
+     * reachable must not depend on what a resolver says at start. */
+    {"http_listen", T_LISTEN, STR(http_listen), 0, 0, "", 0},
+    /* Loopback: the pages show a subdistrict's figures; the office LAN is
+     * let in by the operator, best through a TLS proxy (linlid.conf(5)). */
+    {"http_allow", T_NETS, STR(http_allow_text), 0, 0, "127.0.0.0/8 ::1", 0},
+    {"http_password_file", T_STR, STR(http_password_file), 0, 0, "", 0},
     {"claim_expiry_s", T_INT, INT(claim_expiry_s), 1, 86400, "120", 0},
     /* Defaults (README "Quotas"): a community of tens of thousands of
      * households, with years of requests and events, holds about 100,000
@@ -141,13 +149,32 @@ static int set_value(config_t *cfg, const setting_t *s, const char *value, char 
 			return -1;
 		}
 		return 0;
-	case T_NETS: { /* the one list of networks: allow_from */
+	case T_LISTEN: {
+		char bad[192];
+		struct sockaddr_storage sa;
+		socklen_t salen;
+		if (strlen(value) >= s->size) {
+			snprintf(why, whylen, "%s: longer than %zu bytes", s->name, s->size - 1);
+			return -1;
+		}
+		if (value[0] != '\0' && strcmp(value, "off") != 0 &&
+		    addr_port_parse(value, &sa, &salen, bad, sizeof(bad)) != 0) {
+			snprintf(why, whylen, "%s: %s, or off", s->name, bad);
+			return -1;
+		}
+		snprintf(field, s->size, "%s", value);
+		return 0;
+	}
+	case T_NETS: {
 		char bad[192];
 		if (strlen(value) >= s->size) {
 			snprintf(why, whylen, "%s: longer than %zu bytes", s->name, s->size - 1);
 			return -1;
 		}
-		if (addrset_parse(&cfg->allow_from, value, bad, sizeof(bad)) != 0) {
+		addrset_t *nets = s->offset == offsetof(config_t, http_allow_text)
+		                      ? &cfg->http_allow
+		                      : &cfg->allow_from;
+		if (addrset_parse(nets, value, bad, sizeof(bad)) != 0) {
 			snprintf(why, whylen, "%s: %s", s->name, bad);
 			return -1;
 		}
@@ -288,6 +315,9 @@ int config_read(config_t *cfg, FILE *f, const char *path, char *err, size_t errl
 			         settings[i].name, cfg->role == ROLE_HUB ? "hub" : "node");
 			return -1;
 		}
+	if (cfg->http_listen[0] == '\0')
+		snprintf(cfg->http_listen, sizeof(cfg->http_listen), "%s",
+		         cfg->role == ROLE_HUB ? HTTP_HUB_DEFAULT : "off");
 	if (cfg->role == ROLE_HUB && strlen(cfg->owner) != 9) {
 		snprintf(err, errlen, "%s: a hub's owner is the 9-digit subdistrict code", path);
 		return -1;
@@ -329,6 +359,7 @@ void config_print(const config_t *cfg, FILE *out)
 		case T_STR:
 		case T_OWNER:
 		case T_NETS:
+		case T_LISTEN:
 			fprintf(out, "%s = %s\n", s->name, (const char *)field);
 			break;
 		case T_INT:

@@ -54,6 +54,14 @@ typedef struct {
 	int fd_reserve;             /* descriptors link connections may not take */
 	char allow_from_text[1000]; /* allow_from as written ("": any address) */
 	addrset_t allow_from;       /* the same, read */
+	/* The HTTP endpoint (http.h): "HOST:PORT", "[IPV6]:PORT" or "off"
+	 * (the role's default when not set: hub 127.0.0.1:7480, node off); the
+	 * networks it answers; the file of its users' password hashes ("":
+	 * none asked). */
+	char http_listen[CONFIG_PATH_MAX];
+	char http_allow_text[1000];
+	addrset_t http_allow;
+	char http_password_file[CONFIG_PATH_MAX];
 	/* hub: a node's claim about the hub's own log, unproven this long, is dropped */
 	int claim_expiry_s;
 	/* Hub: what each community may hold (quota.h), and communities'

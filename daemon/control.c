@@ -39,6 +39,7 @@
 #include "daemon/compact.h"
 #include "daemon/ctlreq.h"
 #include "daemon/history.h"
+#include "daemon/http.h"
 #include "daemon/import.h"
 #include "daemon/linkgate.h"
 #include "daemon/i18n.h"
@@ -600,6 +601,23 @@ static void add_gate_status(linlid_t *d, reply_t *r)
 		add_problem(r, "%s", problem);
 }
 
+/* The HTTP endpoint's counts (http.h). */
+static void add_http_status(linlid_t *d, reply_t *r)
+{
+	http_counts_t c;
+	char name[64];
+	add_status(r, "http_listen", "%s", d->cfg.http_listen);
+	if (d->http == NULL)
+		return;
+	http_counts(d->http, &c);
+	add_status(r, "http_conns", "%" PRIu64, c.conns);
+	add_status(r, "http_requests", "%" PRIu64, c.requests);
+	for (int k = 0; k < HTTP_REFUSED_COUNT; k++) {
+		snprintf(name, sizeof(name), "http_refused_%s", http_refused_key(k));
+		add_status(r, name, "%" PRIu64, c.refused[k]);
+	}
+}
+
 static void do_status(linlid_t *d, reply_t *r)
 {
 	uint64_t used = 0, mapsize = 0, now = now_ms();
@@ -624,6 +642,7 @@ static void do_status(linlid_t *d, reply_t *r)
 	add_status(r, "snapshots_taken", "%" PRIu64, d->snapshots_taken);
 	add_status(r, "snapshots_refused", "%" PRIu64, d->snapshots_refused);
 	add_status(r, "refused_control", "%" PRIu64, d->refused.control);
+	add_http_status(d, r);
 	uint64_t staged;
 	size_t imports;
 	import_staged(d, &staged, &imports);

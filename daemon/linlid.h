@@ -210,6 +210,7 @@ typedef struct linlid {
 	struct imports *imports; /* staged linlictl imports (import.c); NULL until the first */
 	/* both: what each community may hold at the hub (quota.c) */
 	struct quota *quota;
+	struct http *http; /* the HTTP endpoint (http.h); NULL: http_listen off */
 } linlid_t;
 
 uint64_t now_ms(void);

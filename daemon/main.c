@@ -22,6 +22,7 @@
 #include "daemon/claims.h"
 #include "daemon/compact.h"
 #include "daemon/fdlimit.h"
+#include "daemon/http.h"
 #include "daemon/linkgate.h"
 #include "daemon/linkmon.h"
 #include "daemon/linlid.h"
@@ -36,6 +37,8 @@
 #include "daemon/versions.h"
 #include "daemon/zmsg.h"
 #include "proto/files.h"
+
+#define HTTP_PUBLISH_MS 500
 
 static volatile sig_atomic_t stop_signal, reload_signal;
 static service_t *service; /* what systemd is told (service.h) */
@@ -237,6 +240,8 @@ static int check_config(linlid_t *d, const char *config, bool verbose)
 		linli_secret_free(&key);
 	}
 	linli_key_destroy(&d->key);
+	if (rc == 0 && d->cfg.http_password_file[0] != '\0')
+		rc = http_passwords_check(d->cfg.http_password_file, err, sizeof(err));
 	if (rc != 0) {
 		fprintf(stderr, "linlid: %s: %s\n", config, err);
 		return 1;
@@ -360,6 +365,25 @@ static int open_store(linlid_t *d)
 	return rc == 0 ? 0 : -1;
 }
 
+/* The HTTP endpoint, on threads of its own (http.h), unless it is off. */
+static int start_http(linlid_t *d)
+{
+	char err[START_ERR_MAX];
+	if (strcmp(d->cfg.http_listen, "off") == 0)
+		return 0;
+	http_conf_t hc = {.listen = d->cfg.http_listen,
+	                  .allow = &d->cfg.http_allow,
+	                  .password_file = d->cfg.http_password_file,
+	                  .version = LINLI_VERSION,
+	                  .store = d->store,
+	                  .state_dir = d->cfg.state_dir};
+	if (http_start(&d->http, &hc, err, sizeof(err)) != 0) {
+		log_err("%s; not starting", err);
+		return -1;
+	}
+	return 0;
+}
+
 static int start(linlid_t *d)
 {
 	char err[START_ERR_MAX];
@@ -414,12 +438,15 @@ static int start(linlid_t *d)
 	d->zctx = zmq_ctx_new();
 	if (d->zctx == NULL || control_start(d) != 0)
 		return -1;
-	return d->cfg.role == ROLE_HUB ? hub_start(d) : node_start(d);
+	if ((d->cfg.role == ROLE_HUB ? hub_start(d) : node_start(d)) != 0)
+		return -1;
+	return start_http(d);
 }
 
 /* served: start succeeded, so the store is as good as it was found. */
 static void stop(linlid_t *d, bool served)
 {
+	http_destroy(&d->http); /* its threads read the store */
 	hub_stop(d);
 	backup_destroy(&d->backup); /* it reads the store */
 	import_destroy(&d->imports);
@@ -449,7 +476,8 @@ static void stop(linlid_t *d, bool served)
 
 static void run(linlid_t *d)
 {
-	uint64_t next_tick = 0, verifier_moved = now_ms();
+	static links_t links; /* large: not on the stack */
+	uint64_t next_tick = 0, next_publish = 0, verifier_moved = now_ms();
 	while (!stop_signal) {
 		bool link = d->cfg.role == ROLE_NODE || hub_wants_link(d);
 		zmq_pollitem_t items[] = {
@@ -497,6 +525,13 @@ static void run(linlid_t *d)
 			linkmon_tick(d->linkmon, now);
 			import_expire(d, now);
 			next_tick = now + 100;
+		}
+		/* What the pages and /metrics show of the links: a copy, so their
+		 * threads never wait for this loop nor it for them. */
+		if (d->http != NULL && now >= next_publish) {
+			links_take(d, &links);
+			http_publish(d->http, &links);
+			next_publish = now + HTTP_PUBLISH_MS;
 		}
 		/* Healthy: this loop went round, and the verifier thread has
 		 * nothing to do or gave work back within the watchdog interval

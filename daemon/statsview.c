@@ -43,6 +43,31 @@ static void take_peer(const linlid_t *d, link_view_t *v, const peer_t *p, uint64
 	(void)d;
 }
 
+static void take_refusals(const refused_t *f, links_t *out)
+{
+	const links_refusal_t r[] = {
+	    {"bad_signature", f->bad_signature},
+	    {"unknown_owner", f->unknown_owner},
+	    {"wrong_origin", f->wrong_origin},
+	    {"malformed", f->malformed},
+	    {"replayed", f->replayed},
+	    {"gap", f->gap},
+	    {"chain_broken", f->chain_broken},
+	    {"fork", f->fork},
+	    {"fenced", f->fenced},
+	    {"unknown_key", f->unknown_key},
+	    {"revoked", f->revoked},
+	    {"old_key", f->old_key},
+	    {"oversize", f->oversize},
+	    {"queue_full", f->queue_full},
+	    {"control", f->control},
+	    {"quota", f->quota},
+	};
+	_Static_assert(sizeof(r) / sizeof(r[0]) == LINKS_REASONS, "every reason of refused_t");
+	memcpy(out->refusals, r, sizeof(r));
+	out->nrefusals = LINKS_REASONS;
+}
+
 void links_take(const linlid_t *d, links_t *out)
 {
 	uint64_t now = now_ms();
@@ -65,6 +90,7 @@ void links_take(const linlid_t *d, links_t *out)
 		                     f->malformed + f->chain_broken + f->fork + f->revoked +
 		                     f->old_key + f->quota;
 	}
+	take_refusals(&d->refused, out);
 	/* Ourselves: heads are what we hold, heard now. */
 	link_view_t *v = &out->v[out->n++];
 	snprintf(v->owner, sizeof(v->owner), "%s", d->cfg.owner);

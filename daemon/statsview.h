@@ -47,6 +47,14 @@ typedef struct {
 	uint32_t problems;   /* PROBLEM_* bits */
 } link_view_t;
 
+/* Refusals by reason (refused_t's fields, by their status names less
+ * "refused_"), for /metrics. */
+#define LINKS_REASONS 16
+typedef struct {
+	const char *reason; /* static: "bad_signature" */
+	uint64_t count;
+} links_refusal_t;
+
 /* The owners a daemon reports, in order, its own last: at a node its own
  * community alone; at the hub every owner it trusts and then itself. */
 typedef struct {
@@ -54,6 +62,8 @@ typedef struct {
 	size_t n;
 	bool hub;
 	uint64_t refused_total; /* hub: change sets refused, every reason */
+	links_refusal_t refusals[LINKS_REASONS];
+	size_t nrefusals;
 } links_t;
 
 /* Fills *out from d.  Main thread only. */

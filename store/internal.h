@@ -54,8 +54,9 @@ struct linli_store {
 	bool has_refs; /* a copy of a database from before it had refs may not */
 	size_t psize;
 	size_t maxkey;
-	/* Top-level transactions open.  The map may only be resized at zero:
-	 * remapping under a live reader would pull its pages away. */
+	/* Top-level transactions the owner thread has open.  The map may
+	 * only be resized at zero: remapping under a live reader would pull
+	 * its pages away. */
 	int nopen;
 	unsigned commits;             /* top-level write commits, for release_pages */
 	uint64_t grown_since_release; /* bytes the file grew, for release_pages */
@@ -74,9 +75,20 @@ struct linli_store {
 	size_t nslots, nprev, maxslots;
 	int pid; /* this process, whose readers are never reported */
 	store_cleared_t cleared;
-	/* Held by store_copy (on its own thread) while it reads the map: a
-	 * resize waits for it, an early growth is skipped. */
-	pthread_mutex_t copy_lock;
+	/* The map may only be resized while no transaction of the process is
+	 * open (LMDB remaps it).  The thread that opened the store (owner) is
+	 * the only one that writes or resizes, and counts its own transactions
+	 * in nopen; a read transaction on another thread, and store_copy, hold
+	 * map_lock shared for their whole life, and a resize takes it
+	 * exclusive.  It prefers the writer, so a stream of readers cannot
+	 * starve a resize; a thread other than the owner therefore holds at
+	 * most one store's read transactions at a time (nested ones of the same
+	 * store share the one hold: read_depth in store.c). */
+	pthread_t owner;
+	pthread_rwlock_t map_lock;
+	/* Guards the owners' key cache (keys->cache, nkeys), which readers on
+	 * other threads use too. */
+	pthread_mutex_t keys_lock;
 	bool readonly; /* a copy opened by store_open_copy */
 };
 
@@ -99,7 +111,8 @@ struct linli_txn {
 	linli_store_t *store;
 	linli_txn_t *parent, *child;
 	bool write;
-	bool dirty; /* a write asked of it (or of a child it took in) */
+	bool shared; /* holds map_lock shared (a read on another thread than the owner) */
+	bool dirty;  /* a write asked of it (or of a child it took in) */
 	block_t *arena;
 	bool damaged;
 	store_damage_t damage; /* the last value that failed its check */

@@ -257,6 +257,12 @@ static owner_key_t *owner_secret(linli_store_t *s, const MDB_val *k)
 	return ok;
 }
 
+/* The subkey and nonce tail that open or seal a value of key k with
+ * nonce, copied out of the owners' key cache under its lock (readers on
+ * other threads share the cache).  -1 if k has no owner. */
+static int key_for(linli_store_t *s, const MDB_val *k, const uint8_t *nonce,
+                   uint8_t sub[crypto_core_hchacha20_OUTPUTBYTES], uint8_t npub[12]);
+
 /* XChaCha20-Poly1305-IETF is ChaCha20-Poly1305-IETF under the subkey
  * HChaCha20(key, first 16 bytes of the nonce), with the nonce's last 8
  * bytes behind 4 zero bytes (draft-irtf-cfrg-xchacha; libsodium's
@@ -277,6 +283,17 @@ static const uint8_t *subkey(owner_key_t *ok, const uint8_t *nonce, uint8_t npub
 	return ok->sub;
 }
 
+static int key_for(linli_store_t *s, const MDB_val *k, const uint8_t *nonce,
+                   uint8_t sub[crypto_core_hchacha20_OUTPUTBYTES], uint8_t npub[12])
+{
+	pthread_mutex_lock(&s->keys_lock);
+	owner_key_t *ok = owner_secret(s, k);
+	if (ok != NULL)
+		memcpy(sub, subkey(ok, nonce, npub), crypto_core_hchacha20_OUTPUTBYTES);
+	pthread_mutex_unlock(&s->keys_lock);
+	return ok != NULL ? 0 : -1;
+}
+
 /* Associated data: the area and the key, so that a sealed value opens
  * only where it was put. */
 static size_t seal_ad(uint8_t ad[1 + KEY_MAX], int area, const MDB_val *k)
@@ -292,15 +309,17 @@ static int seal(linli_store_t *s, int area, const MDB_val *k, const void *plain,
                 uint8_t *out)
 {
 	uint8_t ad[1 + KEY_MAX], npub[crypto_aead_chacha20poly1305_ietf_NPUBBYTES];
-	owner_key_t *ok = owner_secret(s, k);
-	if (ok == NULL || k->mv_size > KEY_MAX)
+	uint8_t sub[crypto_core_hchacha20_OUTPUTBYTES];
+	if (k->mv_size > KEY_MAX)
 		return STORE_INVAL;
 	memcpy(out, s->nonce, NONCE_RANDOM);
 	put_le64(out + NONCE_RANDOM, s->sealed++);
-	const uint8_t *sub = subkey(ok, out, npub);
+	if (key_for(s, k, out, sub, npub) != 0)
+		return STORE_INVAL;
 	crypto_aead_chacha20poly1305_ietf_encrypt_detached(out + NONCE_LEN, out + NONCE_LEN + len,
 	                                                   NULL, plain, len, ad,
 	                                                   seal_ad(ad, area, k), NULL, npub, sub);
+	sodium_memzero(sub, sizeof(sub));
 	return STORE_OK;
 }
 
@@ -329,12 +348,15 @@ static void note_damage(linli_txn_t *t, int area, const MDB_val *k)
 static int unseal(linli_txn_t *t, int area, const MDB_val *k, const MDB_val *v, uint8_t *out)
 {
 	uint8_t ad[1 + KEY_MAX], npub[crypto_aead_chacha20poly1305_ietf_NPUBBYTES];
+	uint8_t sub[crypto_core_hchacha20_OUTPUTBYTES];
 	const uint8_t *c = v->mv_data;
-	owner_key_t *ok = owner_secret(t->store, k);
-	if (ok == NULL || k->mv_size > KEY_MAX || v->mv_size < SEAL_LEN ||
-	    crypto_aead_chacha20poly1305_ietf_decrypt_detached(
-	        out, NULL, c + NONCE_LEN, v->mv_size - SEAL_LEN, c + v->mv_size - TAG_LEN, ad,
-	        seal_ad(ad, area, k), npub, subkey(ok, c, npub)) != 0) {
+	int bad = k->mv_size > KEY_MAX || v->mv_size < SEAL_LEN ||
+	          key_for(t->store, k, c, sub, npub) != 0 ||
+	          crypto_aead_chacha20poly1305_ietf_decrypt_detached(
+	              out, NULL, c + NONCE_LEN, v->mv_size - SEAL_LEN, c + v->mv_size - TAG_LEN, ad,
+	              seal_ad(ad, area, k), npub, sub) != 0;
+	sodium_memzero(sub, sizeof(sub));
+	if (bad) {
 		note_damage(t, area, k);
 		return STORE_CORRUPT;
 	}
@@ -713,6 +735,11 @@ out:
 
 /* ---- environment ---- */
 
+static bool on_owner(const linli_store_t *s)
+{
+	return pthread_equal(pthread_self(), s->owner) != 0;
+}
+
 static int open_dbs(linli_store_t *s)
 {
 	const char *names[] = {"log", "head", "rec", "meta", "med", "base", "refs"};
@@ -783,7 +810,13 @@ static int open_env(linli_store_t **out, const char *dir, const uint8_t key[STOR
 	}
 	memcpy(s->keys->master, key, STORE_KEY_LEN);
 	s->readonly = copy;
-	pthread_mutex_init(&s->copy_lock, NULL);
+	pthread_rwlockattr_t ra;
+	pthread_rwlockattr_init(&ra);
+	pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&s->map_lock, &ra);
+	pthread_rwlockattr_destroy(&ra);
+	pthread_mutex_init(&s->keys_lock, NULL);
+	s->owner = pthread_self();
 	randombytes_buf(s->nonce, sizeof(s->nonce));
 	rc = mdb_env_create(&s->env);
 	if (rc != 0) {
@@ -836,7 +869,8 @@ fail_store:
 	if (s->env != NULL)
 		mdb_env_close(s->env);
 	readers_free(s);
-	pthread_mutex_destroy(&s->copy_lock);
+	pthread_rwlock_destroy(&s->map_lock);
+	pthread_mutex_destroy(&s->keys_lock);
 	sodium_free(s->keys); /* wipes before freeing */
 	free(s);
 	return err;
@@ -861,9 +895,9 @@ int store_copy(linli_store_t *store, int fd)
 {
 	if (store == NULL || fd < 0)
 		return STORE_INVAL;
-	pthread_mutex_lock(&store->copy_lock);
+	pthread_rwlock_rdlock(&store->map_lock);
 	int rc = mdb_env_copyfd2(store->env, fd, MDB_CP_COMPACT);
-	pthread_mutex_unlock(&store->copy_lock);
+	pthread_rwlock_unlock(&store->map_lock);
 	return store_lmdb_err(rc);
 }
 
@@ -873,7 +907,8 @@ void store_close(linli_store_t **store)
 		return;
 	mdb_env_close((*store)->env);
 	readers_free(*store);
-	pthread_mutex_destroy(&(*store)->copy_lock);
+	pthread_rwlock_destroy(&(*store)->map_lock);
+	pthread_mutex_destroy(&(*store)->keys_lock);
 	sodium_free((*store)->keys);
 	free(*store);
 	*store = NULL;
@@ -914,13 +949,13 @@ static int grow(linli_store_t *s)
 
 int store_grow(linli_store_t *store)
 {
-	if (store == NULL || store->nopen != 0)
+	if (store == NULL || store->nopen != 0 || !on_owner(store))
 		return STORE_INVAL;
-	/* A copy on another thread reads the map: resizing would pull it away
-	 * (LMDB remaps); wait for it to end. */
-	pthread_mutex_lock(&store->copy_lock);
+	/* Readers on other threads and a copy read the map: resizing would
+	 * pull it away (LMDB remaps); wait for them to end. */
+	pthread_rwlock_wrlock(&store->map_lock);
 	int rc = grow(store);
-	pthread_mutex_unlock(&store->copy_lock);
+	pthread_rwlock_unlock(&store->map_lock);
 	return store_lmdb_err(rc);
 }
 
@@ -969,6 +1004,23 @@ static int commit_err(linli_store_t *s, int rc)
 	return rc;
 }
 
+/* Read transactions of the store this thread holds map_lock for (one
+ * store at a time: internal.h), so that nested ones take it once: a
+ * second rdlock while a resize waits would wait behind it for good. */
+static _Thread_local unsigned read_depth;
+
+static void shared_take(linli_store_t *s)
+{
+	if (read_depth++ == 0)
+		pthread_rwlock_rdlock(&s->map_lock);
+}
+
+static void shared_drop(linli_store_t *s)
+{
+	if (--read_depth == 0)
+		pthread_rwlock_unlock(&s->map_lock);
+}
+
 int store_read_begin(linli_store_t *store, linli_txn_t **out)
 {
 	*out = NULL;
@@ -977,13 +1029,20 @@ int store_read_begin(linli_store_t *store, linli_txn_t **out)
 	linli_txn_t *t = calloc(1, sizeof(*t));
 	if (t == NULL)
 		return STORE_NOMEM;
+	/* A copy (read-only) never resizes: no lock needed. */
+	t->shared = !on_owner(store) && !store->readonly;
+	if (t->shared)
+		shared_take(store);
 	int rc = mdb_txn_begin(store->env, NULL, MDB_RDONLY, &t->txn);
 	if (rc != 0) {
+		if (t->shared)
+			shared_drop(store);
 		free(t);
 		return store_lmdb_err(rc);
 	}
 	t->store = store;
-	store->nopen++;
+	if (!t->shared)
+		store->nopen++;
 	*out = t;
 	return STORE_OK;
 }
@@ -993,19 +1052,20 @@ int store_write_begin(linli_store_t *store, linli_txn_t *parent, linli_txn_t **o
 	MDB_txn *ptxn = NULL;
 	int rc;
 	*out = NULL;
-	if (store == NULL)
+	/* One writer: the owner thread. */
+	if (store == NULL || !on_owner(store))
 		return STORE_INVAL;
 	if (parent != NULL) {
 		if (parent->store != store || !parent->write || parent->txn == NULL ||
 		    parent->child != NULL)
 			return STORE_INVAL;
 		ptxn = parent->txn;
-	} else if (store->nopen == 0 && pthread_mutex_trylock(&store->copy_lock) == 0) {
+	} else if (store->nopen == 0 && pthread_rwlock_trywrlock(&store->map_lock) == 0) {
 		/* Grow early rather than fail late with MAP_FULL halfway through a
 		 * batch.  Safe here only because nothing else in this process has a
-		 * transaction open (one process, one thread owns the store), which
-		 * nopen proves, and no copy runs (store_copy holds copy_lock); with
-		 * a reader or a copy open we skip and let MAP_FULL speak. */
+		 * transaction open: this thread has none (nopen), and no other
+		 * thread reads or copies (they hold map_lock shared); with one
+		 * open we skip and let MAP_FULL speak. */
 		uint64_t used, mapsize;
 		rc = usage(store, &used, &mapsize);
 		/* Keep a fifth of the map free, and at least twice what the
@@ -1015,7 +1075,7 @@ int store_write_begin(linli_store_t *store, linli_txn_t *parent, linli_txn_t **o
 			if ((rc = grow(store)) == 0)
 				rc = usage(store, &used, &mapsize);
 		}
-		pthread_mutex_unlock(&store->copy_lock);
+		pthread_rwlock_unlock(&store->map_lock);
 		if (rc != 0)
 			return store_lmdb_err(rc);
 	}
@@ -1025,10 +1085,10 @@ int store_write_begin(linli_store_t *store, linli_txn_t *parent, linli_txn_t **o
 	rc = mdb_txn_begin(store->env, ptxn, 0, &t->txn);
 	if (rc == MDB_MAP_RESIZED && ptxn == NULL && store->nopen == 0) {
 		/* Another process grew the map (not expected: adopt and go on). */
-		pthread_mutex_lock(&store->copy_lock);
+		pthread_rwlock_wrlock(&store->map_lock);
 		if ((rc = mdb_env_set_mapsize(store->env, 0)) == 0)
 			rc = mdb_txn_begin(store->env, NULL, 0, &t->txn);
-		pthread_mutex_unlock(&store->copy_lock);
+		pthread_rwlock_unlock(&store->map_lock);
 	}
 	if (rc != 0) {
 		free(t);
@@ -1064,6 +1124,8 @@ static void txn_release(linli_txn_t *t)
 	}
 	if (t->parent != NULL)
 		t->parent->child = NULL;
+	else if (t->txn != NULL && t->shared)
+		shared_drop(t->store);
 	else if (t->txn != NULL)
 		t->store->nopen--;
 	store_forget(t);

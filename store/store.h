@@ -25,9 +25,13 @@
  * the map more than 80% used, or after an MDB_MAP_FULL (the caller aborts,
  * calls store_grow and retries); dead readers' slots are cleared first.
  *
- * Threads: one process opens the store once; one writer at a time; read
- * transactions are short.  One thread at a time uses a store, reads too
- * (they share its cache of owners' keys, which is not locked).
+ * Threads: one process opens the store once.  The thread that opened it
+ * (the owner) is the one that writes and grows the map; other threads may
+ * read (store_read_begin: the HTTP server's, a backup's store_copy), each
+ * holding one read transaction at a time, kept short: a growth of the map
+ * waits for them to end (a read-write lock the readers hold shared; it
+ * prefers the growth, so new readers wait behind it).  A transaction ends
+ * on the thread that began it.
  *
  * Memory: a value from *_get is opened into memory of its transaction:
  * valid until the transaction ends (or store_forget), never a pointer into
@@ -90,7 +94,9 @@ int store_open_copy(linli_store_t *store, const char *path, linli_store_t **out)
 /* Closes and wipes the keys; safe with *store == NULL; sets *store to NULL. */
 void store_close(linli_store_t **store);
 /* Doubles the map size, after clearing the reader slots of processes that
- * died (see store_readers_check).  No transaction may be open. */
+ * died (see store_readers_check).  On the owner thread, with no
+ * transaction of it open (else STORE_INVAL); waits for the read
+ * transactions of other threads to end. */
 int store_grow(linli_store_t *store);
 /* Drops the map's pages from this process (they stay in the page cache)
  * during or after work that reads much of it; write commits do it by

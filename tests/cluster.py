@@ -107,6 +107,12 @@ class Daemon:
         # The build its linlid and linlictl come from (None: BUILD); a test
         # sets it to run another release (test_upgrade: BUILD/next).
         self.bin_dir = None
+        # Its http_listen ("127.0.0.1:PORT", "off"), or None for the role's
+        # default; http_port the port in it, for the tests that fetch pages.
+        # A hub's default (127.0.0.1:7480) would be one port for every test
+        # running at once: each hub gets a free one.
+        self.http_listen = f"127.0.0.1:{free_port()}" if role == "hub" else None
+        self.http_port = None
         os.makedirs(self.dir, exist_ok=True)
 
     def write_config(self, extra=""):
@@ -125,6 +131,10 @@ class Daemon:
             lines.append(f"listen = {self.cluster.endpoint}")
         else:
             lines.append(f"hub = {self.hub_endpoint or self.cluster.endpoint}")
+        if self.http_listen is not None:
+            lines.append(f"http_listen = {self.http_listen}")
+            m = re.search(r":(\d+)$", self.http_listen)
+            self.http_port = int(m.group(1)) if m else None
         with open(self.conf, "w") as f:
             f.write("\n".join(lines) + "\n" + extra)
 
@@ -143,7 +153,8 @@ class Daemon:
         cmd = [*wrap, *VALGRIND, self.linlid, "-c", self.conf]
         if self.ns is not None:
             cmd = ["ip", "netns", "exec", self.ns] + cmd  # it execs: the same PID
-        self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(cmd, stdout=log, stderr=log, stdin=subprocess.DEVNULL,
+                                     start_new_session=self.cluster.own_session)
         log.close()
         if wait:
             wait_until(f"{self.name} control socket", lambda: self.alive_and_ready(), 10 * SLOW)
@@ -218,10 +229,14 @@ class Daemon:
 
 
 class Cluster:
-    def __init__(self, communities=COMMUNITIES, keep=False, netns=None, host="127.0.0.1"):
+    def __init__(self, communities=COMMUNITIES, keep=False, netns=None, host="127.0.0.1",
+                 own_session=False):
         """netns: a netns.Netns with at least len(communities) node namespaces;
         host: the loopback address the hub listens on without one ("::1", or
-        "::" for every address: then give each node its hub_endpoint)."""
+        "::" for every address: then give each node its hub_endpoint);
+        own_session: each daemon in a session of its own (a terminal's
+        Ctrl-C does not reach it)."""
+        self.own_session = own_session
         self.dir = tempfile.mkdtemp(prefix="linli-")
         self.keep = keep or os.environ.get("LINLI_KEEP") == "1"
         if netns is None:

@@ -4,10 +4,14 @@ machine, each a real linlid with its own key and database, loaded with demo
 records through linlictl; prints the subdistrict's statistics and stops.
 
 LINLI_KEEP=1 keeps the temporary directory (keys, configs, logs, databases).
+SERVE=1 (`make demo SERVE=1`) keeps everything running, the dashboard too,
+until Ctrl-C, which ends the daemons by their PIDs.
 """
 
 import gettext
 import os
+import signal
+import socket
 import sys
 import time
 
@@ -25,9 +29,24 @@ def named(d):
     return _tr.pgettext("community", d.name)
 
 
+def dashboard_port():
+    """The hub's usual port (7480) if it is free here, else another."""
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", 7480))
+            return 7480
+        except OSError:
+            return cluster.free_port()
+
+
 def main():
     t0 = time.monotonic()
-    with cluster.Cluster() as c:
+    serve = os.environ.get("SERVE", "") not in ("", "0")
+    # Serving, the daemons get a session of their own: Ctrl-C reaches this
+    # script alone, which ends them one by one, by PID.
+    with cluster.Cluster(own_session=serve) as c:
+        c.hub.http_listen = f"127.0.0.1:{dashboard_port()}"
+        c.hub.write_config()
         print(_("linli demo in {dir}").format(dir=c.dir))
         print(_("  hub {owner} {name} listening on {endpoint}").format(
             owner=c.hub.owner, name=named(c.hub), endpoint=c.endpoint))
@@ -62,6 +81,20 @@ def main():
         sys.stdout.flush()
         os.system(f"'{cluster.LINLICTL}' -s '{c.node('Linkou').sock}' service show s900 "
                   f"--owner {z.owner}")
+        url = f"http://127.0.0.1:{c.hub.http_port}/"
+        print("\n" + _("dashboard: {url}").format(url=url))
+        if serve:
+            # Ctrl-C stops the wait (even where SIGINT came ignored, as in a
+            # shell's background job).
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            print(_("serving the dashboard at {url} until Ctrl-C").format(url=url))
+            sys.stdout.flush()
+            try:
+                while all(d.proc.poll() is None for d in [c.hub] + c.nodes):
+                    time.sleep(1)
+                print(_("a daemon stopped; stopping the others"))
+            except KeyboardInterrupt:
+                print()
     print("\n" + _("stopped the hub and the ten nodes"))
 
 

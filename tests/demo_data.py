@@ -4,7 +4,9 @@ newspaper report (shared/DOMAIN.md); the others get smaller sets.  The
 output is deterministic: the same seed gives the same files.
 """
 
+import calendar
 import csv
+import datetime
 import os
 import random
 
@@ -41,6 +43,22 @@ ZENGLIN_PARTNERS = [
 ]
 
 
+def window(today=None):
+    """The 18 months before today's month (UTC), where the demo's requests
+    and events fall, so the dashboard's trends show them: (first day as
+    unix seconds, days up to two days before today, the 15th of last
+    month as YYYY-MM-DD for the neighbourhood festival).  The files are the
+    same for the same seed and month."""
+    today = today or datetime.datetime.now(datetime.timezone.utc).date()
+    y, m = today.year, today.month - 18
+    while m < 1:
+        y, m = y - 1, m + 12
+    first = datetime.date(y, m, 1)
+    ly, lm = (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    start = calendar.timegm(first.timetuple())
+    return start, (today - first).days - 2, f"{ly:04d}-{lm:02d}-15"
+
+
 def person(rng):
     return rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
 
@@ -52,7 +70,7 @@ def write(path, header, rows):
         w.writerows(rows)
 
 
-def community(outdir, code, name, pilot=False, seed=0):
+def community(outdir, code, name, pilot=False, seed=0, today=None):
     """Writes services.csv ... events.csv for one community; returns the
     counts the hub's statistics must show."""
     rng = random.Random(f"{code}-{seed}")
@@ -125,9 +143,9 @@ def community(outdir, code, name, pilot=False, seed=0):
 
     # Requests: most resolved within the day (the street lamp fixed the same day).
     rows = []
-    base = 1761955200  # 2025-11-01 00:00 UTC
+    base, days, festival_day = window(today)
     for i in range(1, (40 if pilot else rng.randint(5, 15)) + 1):
-        opened = base + rng.randint(0, 60) * 86400 + rng.randint(8, 18) * 3600
+        opened = base + rng.randint(0, days - 1) * 86400 + rng.randint(8, 18) * 3600
         if rng.random() < 0.8:
             took = rng.randint(1, 48) * 1800
             rows.append([f"r{i:03d}", rng.choice(CHANNELS), "路灯维修" if i == 1 else "邻里诉求",
@@ -148,7 +166,9 @@ def community(outdir, code, name, pilot=False, seed=0):
     nevents = 82 if pilot else rng.randint(5, 12)
     for i in range(1, nevents + 1):
         festival = pilot and i <= 12
-        date = "2025-11-15" if festival else f"2025-{rng.randint(1, 10):02d}-{rng.randint(1, 28):02d}"
+        day = datetime.datetime.fromtimestamp(base + rng.randint(0, days) * 86400,
+                                              datetime.timezone.utc)
+        date = festival_day if festival else day.strftime("%Y-%m-%d")
         people = rng.randint(30, 70) if pilot else rng.randint(10, 40)
         rows.append([f"e{i:03d}", ("邻里节" if festival else "邻里活动") + f"{i}",
                      rng.choice(CATEGORIES), date, "p01", people])
@@ -161,3 +181,16 @@ def community(outdir, code, name, pilot=False, seed=0):
 
 FILES = ["grids.csv", "services.csv", "partners.csv", "households.csv", "requests.csv",
          "events.csv"]
+
+
+def load(c, today=None):
+    """Loads every node of cluster c with its demo records through
+    `linlictl import`, as `make demo` does; returns {owner: expect}."""
+    expect = {}
+    for n in c.nodes:
+        data = os.path.join(c.dir, "data", n.owner)
+        expect[n.owner] = community(data, n.owner, n.name, pilot=(n.name == "Zenglin"),
+                                    today=today)
+        for f in FILES:
+            n.ctl("import", os.path.join(data, f), json_out=True)
+    return expect

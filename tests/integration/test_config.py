@@ -36,6 +36,9 @@ def main():
         p = linlid("-n", "-v", "-c", z.conf)
         assert "window = 64" in p.stdout and "role = node" in p.stdout, p.stdout
         assert "handshake_ms = 5000" in p.stdout and "allow_from = \n" in p.stdout, p.stdout
+        # A node's HTTP endpoint is off unless set; loopback only when on.
+        assert "http_listen = off\n" in p.stdout, p.stdout
+        assert "http_allow = 127.0.0.0/8 ::1\n" in p.stdout, p.stdout
 
         refused(good + "colour = blue\n", "unknown setting 'colour'", c.dir)
         refused(good + "window = 0\n", "window: '0' is not a number from 1 to 1024", c.dir)
@@ -63,7 +66,16 @@ def main():
                 ("allow_from = 10.0.6.0/24 2001:db8::/129",
                  "allow_from: '2001:db8::/129': the prefix length is not a number from 0 to 128"),
                 ("allow_from = 10.0.6.0/24, example.org",
-                 "allow_from: 'example.org' is not an IPv4 or IPv6 address or network")]:
+                 "allow_from: 'example.org' is not an IPv4 or IPv6 address or network"),
+                ("http_listen = localhost:7480",
+                 "http_listen: 'localhost:7480': the address is not an IPv4 address or an "
+                 "IPv6 one in brackets"),
+                ("http_listen = ::1:7480", "http_listen: '::1:7480': the address is not"),
+                ("http_listen = 127.0.0.1", "http_listen: '127.0.0.1' is not ADDRESS:PORT or "
+                 "[IPV6]:PORT, or off"),
+                ("http_listen = 127.0.0.1:70000", "http_listen: '127.0.0.1:70000' is not"),
+                ("http_allow = 10.0.6.1/24",
+                 "http_allow: '10.0.6.1/24' has host bits set (the network is 10.0.6.0/24)")]:
             refused(good + extra + "\n", at + expect, c.dir)
         refused(good.replace("name = Zenglin", "name = Zeng\xff").encode("latin-1"),
                 "bad.conf:3: name: not valid UTF-8 text", c.dir)

@@ -9,7 +9,9 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <sys/wait.h>
 #include <lmdb.h> /* to damage and move sealed values as a disk or an intruder would */
 #include <sodium.h>
@@ -1601,6 +1603,60 @@ static void test_readers(void **state)
 	assert_int_equal(o.pid, 0);
 }
 
+/* A reader on another thread: it reads sealed values (the owners' key
+ * cache is shared), may not write, and a growth of the map waits until
+ * its read transaction ends (LMDB would remap its pages away). */
+typedef struct {
+	linli_store_t *s;
+	atomic_int phase; /* 1: reading, 2: may end, 3: ended */
+	int read_rc, write_rc;
+} reader_arg_t;
+
+static void *reader_thread(void *arg)
+{
+	reader_arg_t *a = arg;
+	linli_txn_t *t, *w;
+	const void *val;
+	size_t len;
+	a->write_rc = store_write_begin(a->s, NULL, &w);
+	if (store_read_begin(a->s, &t) != STORE_OK)
+		return NULL;
+	a->read_rc = store_rec_get(t, "35", 1, "r1", &val, &len);
+	if (a->read_rc == STORE_OK && (len != 5 || memcmp(val, "hello", 5) != 0))
+		a->read_rc = -100;
+	atomic_store(&a->phase, 1);
+	while (atomic_load(&a->phase) != 2)
+		usleep(1000);
+	usleep(100000); /* the growth must wait this long at least */
+	atomic_store(&a->phase, 3);
+	store_abort(&t);
+	return NULL;
+}
+
+static void test_reader_thread(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t;
+	uint64_t used, before, after;
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	assert_int_equal(store_rec_put(t, "35", 1, "r1", "hello", 5), STORE_OK);
+	assert_int_equal(store_commit(&t), STORE_OK);
+	reader_arg_t a = {.s = f->s};
+	pthread_t th;
+	assert_int_equal(pthread_create(&th, NULL, reader_thread, &a), 0);
+	while (atomic_load(&a.phase) != 1)
+		usleep(1000);
+	assert_int_equal(a.write_rc, STORE_INVAL);
+	assert_int_equal(a.read_rc, STORE_OK);
+	assert_int_equal(store_usage(f->s, &used, &before), STORE_OK);
+	atomic_store(&a.phase, 2);
+	assert_int_equal(store_grow(f->s), STORE_OK);
+	assert_int_equal(atomic_load(&a.phase), 3); /* it waited for the reader */
+	assert_int_equal(store_usage(f->s, &used, &after), STORE_OK);
+	assert_int_equal(after, 2 * before);
+	pthread_join(th, NULL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1625,6 +1681,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_sealed_moved, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_data_key, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_readers, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reader_thread, setup, teardown),
 	    cmocka_unit_test(test_strerror),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -178,6 +178,8 @@ int apply_change(linli_txn_t *txn, const char *owner, int stream, uint64_t seq,
 	if (rc == 0)
 		rc = refs_mark(txn);
 	if (rc == 0)
+		rc = monthly_mark(txn);
+	if (rc == 0)
 		rc = counts_load(txn, owner, &counts);
 	for (size_t i = 0; rc == 0 && i < nops; i++) {
 		bool remove;

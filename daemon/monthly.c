@@ -12,8 +12,16 @@
 #include "daemon/log.h"
 #include "daemon/statsview.h"
 
-#define META_MARK "monthly_version"
+#define META_MARK "monthly_mark"
 #define TOTAL     "total"
+
+/* What the statistics are kept to: made by this version, with every
+ * change set applied since (the sum of the log heads, as refs.c keeps
+ * its own): a release without them that wrote to the database moved the
+ * heads but not this. */
+typedef struct {
+	uint64_t version, heads;
+} mark_t;
 
 /* Raw values in meta; bump MONTHLY_VERSION when one changes. */
 typedef struct {
@@ -41,24 +49,22 @@ static void median_scope(char *buf, size_t len, const char *owner, uint32_t mont
 	snprintf(buf, len, "m/%s/%s", owner, m);
 }
 
-/* A raw value of `size` bytes, or zeros (with the version) if there is
- * none; a value of an older version reads as none, so a rebuild starts
- * it again. */
+/* A raw value of `size` bytes that starts with its version, or zeros
+ * (with the version) if there is none.  Another size or version is
+ * damage: monthly_open made every value again when the version changed. */
 static int raw_load(linli_txn_t *txn, const char *name, void *out, size_t size)
 {
 	const void *val;
 	size_t len;
-	memset(out, 0, size);
 	uint64_t version = MONTHLY_VERSION;
+	memset(out, 0, size);
+	memcpy(out, &version, sizeof(version));
 	int rc = store_meta_get(txn, name, &val, &len);
-	if (rc == STORE_NOTFOUND ||
-	    (rc == 0 && len >= sizeof(version) && memcmp(val, &version, sizeof(version)) != 0)) {
-		memcpy(out, &version, sizeof(version));
+	if (rc == STORE_NOTFOUND)
 		return 0;
-	}
 	if (rc != 0)
 		return rc;
-	if (len != size)
+	if (len != size || memcmp(val, &version, sizeof(version)) != 0)
 		return STORE_IO;
 	memcpy(out, val, size);
 	return 0;
@@ -207,20 +213,90 @@ static int build_one(const char *owner, int kind, const char *id, const void *va
 	return rc;
 }
 
-static int mark_get(linli_store_t *store, uint64_t *mark)
+static int heads_sum(const char *owner, int stream, const store_head_t *head, void *arg)
 {
-	linli_txn_t *txn;
+	(void)owner, (void)stream;
+	*(uint64_t *)arg += head->seq;
+	return 0;
+}
+
+/* The mark in txn: 0, STORE_NOTFOUND (none, or not one this code wrote),
+ * or a store error. */
+static int mark_get(linli_txn_t *txn, mark_t *mark)
+{
 	const void *val;
 	size_t len;
-	*mark = 0;
+	int rc = store_meta_get(txn, META_MARK, &val, &len);
+	if (rc == 0 && len != sizeof(*mark))
+		return STORE_NOTFOUND;
+	if (rc == 0)
+		memcpy(mark, val, sizeof(*mark));
+	return rc;
+}
+
+int monthly_mark(linli_txn_t *txn)
+{
+	mark_t m;
+	int rc = mark_get(txn, &m);
+	if (rc == STORE_NOTFOUND)
+		return 0; /* none yet: monthly_open builds them */
+	if (rc != 0)
+		return rc;
+	m.heads++;
+	return store_meta_put(txn, META_MARK, &m, sizeof(m));
+}
+
+int monthly_mark_heads(linli_txn_t *txn)
+{
+	mark_t m;
+	int rc = mark_get(txn, &m);
+	if (rc == STORE_NOTFOUND)
+		return 0;
+	m.heads = 0;
+	if (rc == 0)
+		rc = store_heads_each(txn, heads_sum, &m.heads);
+	return rc == 0 ? store_meta_put(txn, META_MARK, &m, sizeof(m)) : rc;
+}
+
+/* 1 if the statistics are in step with the records, 0 if not (*why says
+ * how), or a store error. */
+static int current(linli_store_t *store, const char **why)
+{
+	linli_txn_t *txn;
+	mark_t m = {0};
+	uint64_t sum = 0;
 	int rc = store_read_begin(store, &txn);
 	if (rc != 0)
 		return rc;
-	rc = store_meta_get(txn, META_MARK, &val, &len);
-	if (rc == 0 && len == sizeof(*mark))
-		memcpy(mark, val, sizeof(*mark));
+	int got = mark_get(txn, &m);
+	rc = store_heads_each(txn, heads_sum, &sum);
 	store_abort(&txn);
-	return rc == STORE_NOTFOUND ? 0 : rc;
+	if (rc != 0 || (got != 0 && got != STORE_NOTFOUND))
+		return rc != 0 ? rc : got;
+	*why = got == STORE_NOTFOUND          ? "a database of an older release"
+	       : m.version != MONTHLY_VERSION ? "kept by another version"
+	                                      : "an older release wrote to the database since";
+	return got == 0 && m.version == MONTHLY_VERSION && m.heads == sum ? 1 : 0;
+}
+
+/* Everything made again in txn: what was there is cleared first. */
+static int build(linli_txn_t *txn, build_t *b)
+{
+	mark_t m = {MONTHLY_VERSION, 0};
+	int rc = store_meta_clear(txn, "mon/");
+	if (rc == 0)
+		rc = store_meta_clear(txn, "hist/");
+	if (rc == 0)
+		rc = store_median_clear(txn, "m/");
+	if (rc == 0)
+		rc = store_rec_each(txn, NULL, LINLI_KIND_REQUEST, build_one, b);
+	if (rc == 0)
+		rc = store_rec_each(txn, NULL, LINLI_KIND_EVENT, build_one, b);
+	if (rc == 0)
+		rc = store_heads_each(txn, heads_sum, &m.heads);
+	if (rc == 0)
+		rc = store_meta_put(txn, META_MARK, &m, sizeof(m));
+	return rc;
 }
 
 static uint64_t mono_ms(void)
@@ -232,9 +308,10 @@ static uint64_t mono_ms(void)
 
 int monthly_open(linli_store_t *store, const char *where)
 {
-	uint64_t mark, version = MONTHLY_VERSION, t0 = mono_ms();
-	int rc = mark_get(store, &mark);
-	if (rc == 0 && mark == MONTHLY_VERSION)
+	const char *why = NULL;
+	uint64_t t0 = mono_ms();
+	int rc = current(store, &why);
+	if (rc == 1)
 		return 0;
 	build_t b = {0};
 	for (int attempt = 0; rc == 0; attempt++) {
@@ -243,11 +320,7 @@ int monthly_open(linli_store_t *store, const char *where)
 		rc = store_write_begin(store, NULL, &txn);
 		b.txn = txn;
 		if (rc == 0)
-			rc = store_rec_each(txn, NULL, LINLI_KIND_REQUEST, build_one, &b);
-		if (rc == 0)
-			rc = store_rec_each(txn, NULL, LINLI_KIND_EVENT, build_one, &b);
-		if (rc == 0)
-			rc = store_meta_put(txn, META_MARK, &version, sizeof(version));
+			rc = build(txn, &b);
 		if (rc == 0)
 			rc = store_commit(&txn);
 		else
@@ -263,9 +336,8 @@ int monthly_open(linli_store_t *store, const char *where)
 	}
 	if (b.records > 0)
 		log_info("store: monthly statistics and the time-to-resolve histogram built from "
-		         "%" PRIu64
-		         " requests and events in %.2f s (a database of an older release)",
-		         b.records, (double)(mono_ms() - t0) / 1000.0);
+		         "%" PRIu64 " requests and events in %.2f s (%s)",
+		         b.records, (double)(mono_ms() - t0) / 1000.0, why);
 	return 0;
 }
 

@@ -15,7 +15,9 @@
  * In the store (meta values hold no personal data): "mon/OWNER/YYYY-MM"
  * and "hist/OWNER" as fixed-size raw values that carry MONTHLY_VERSION;
  * the month's median set "m/OWNER/YYYY-MM" and "m/total/YYYY-MM" (members
- * tagged OWNER/ID); the mark "monthly_version".
+ * tagged OWNER/ID); the mark "monthly_mark": the version and the sum of
+ * log heads they are kept to, so that a start after a release without
+ * them wrote to the database (a downgrade and back) builds them again.
  */
 #ifndef LINLID_MONTHLY_H
 #define LINLID_MONTHLY_H
@@ -52,11 +54,19 @@ int monthly_get(linli_txn_t *txn, const char *owner, uint32_t month, monthly_t *
 int monthly_histogram(linli_txn_t *txn, const char *owner,
                       uint64_t buckets[LINLI_RESOLVE_NBOUNDS + 1], uint64_t *sum_s);
 
-/* At start, before anything is applied or served: if the database lacks
- * the mark of MONTHLY_VERSION (new, or written by an older release), the
- * statistics are built from the records in one write transaction (logged
- * with how many records and how long when there were any), and the mark
- * set.  where names the store in messages.  0, or -1 (logged). */
+/* The mark follows the log heads: monthly_mark with every change set
+ * applied (one more head), monthly_mark_heads after a snapshot moved a
+ * head (summed again).  0 or a store error. */
+int monthly_mark(linli_txn_t *txn);
+int monthly_mark_heads(linli_txn_t *txn);
+
+/* At start, before anything is applied or served: unless the mark says
+ * the statistics are this version's and in step with the logs (a new
+ * database, one an older release made, or one it wrote to since), they
+ * are made again from the records in one write transaction (what was
+ * there cleared first; logged with how many records, how long and why
+ * when there were any), and the mark set.  where names the store in
+ * messages.  0, or -1 (logged). */
 int monthly_open(linli_store_t *store, const char *where);
 
 #endif

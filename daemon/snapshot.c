@@ -21,6 +21,7 @@
 #include "daemon/checkpoint.h"
 #include "daemon/linkmsg.h"
 #include "daemon/log.h"
+#include "daemon/monthly.h"
 #include "daemon/refs.h"
 #include "daemon/verify.h"
 #include "daemon/versions.h"
@@ -338,6 +339,8 @@ static void snap_finish(linlid_t *d, const ckpt_t *c)
 		rc = store_log_reset(txn, s->owner, s->stream, &head);
 	if (rc == 0)
 		rc = refs_mark_heads(txn); /* the records' references went in with them */
+	if (rc == 0)
+		rc = monthly_mark_heads(txn); /* and their monthly statistics */
 	if (rc == 0)
 		rc = ckpt_save(txn, "ckpt", c);
 	uint64_t epoch = 0;

@@ -126,6 +126,10 @@ struct linli_txn {
 /* An LMDB (or errno) code as a STORE_* code. */
 int store_lmdb_err(int rc);
 
+/* Deletes every key of dbi that starts with the plen bytes at prefix; an
+ * LMDB code. */
+int store_del_prefix(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen);
+
 /* readers.c.  Allocates the reader tables for an open environment (an
  * LMDB code). */
 int readers_init(linli_store_t *s);

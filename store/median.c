@@ -199,6 +199,23 @@ int store_median_del(linli_txn_t *txn, const char *scope, uint64_t value, const 
 	return store_lmdb_err(med_save(txn, &st));
 }
 
+int store_median_clear(linli_txn_t *txn, const char *prefix)
+{
+	uint8_t key[KEY_MAX];
+	size_t max = txn != NULL && txn->store != NULL ? txn->store->maxkey : 0;
+	size_t plen = name_len(prefix, max);
+	if (!may_change(txn) || plen == 0 || 1 + plen > max)
+		return STORE_INVAL;
+	memcpy(key + 1, prefix, plen);
+	/* Members ('m' scope \0 ...) and the scopes' states ('s' scope). */
+	key[0] = MED_MEMBER;
+	int rc = store_del_prefix(txn->txn, txn->store->med, key, 1 + plen);
+	key[0] = MED_STATE;
+	if (rc == 0)
+		rc = store_del_prefix(txn->txn, txn->store->med, key, 1 + plen);
+	return store_lmdb_err(rc);
+}
+
 int store_median_get(linli_txn_t *txn, const char *scope, uint64_t *median, uint64_t *count)
 {
 	med_state_t st;

@@ -1697,6 +1697,36 @@ int store_meta_put(linli_txn_t *txn, const char *name, const void *val, size_t l
 	return store_lmdb_err(mdb_put(txn->txn, txn->store->meta, &k, &v, 0));
 }
 
+int store_del_prefix(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen)
+{
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc = mdb_cursor_open(txn, dbi, &c);
+	if (rc != 0)
+		return rc;
+	/* Sought again after each delete: where a cursor stands after one is
+	 * LMDB's detail; this is for rare rebuilds. */
+	for (;;) {
+		k.mv_size = plen;
+		k.mv_data = (void *)prefix;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		if (rc != 0 || k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)
+			break;
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int store_meta_clear(linli_txn_t *txn, const char *prefix)
+{
+	MDB_val k;
+	if (!may_change(txn) || meta_key(txn, prefix, &k) != 0)
+		return STORE_INVAL;
+	return store_lmdb_err(store_del_prefix(txn->txn, txn->store->meta, k.mv_data, k.mv_size));
+}
+
 /* ---- refs ----
  *
  * Which record names which: keys alone, in clear as record keys are (ids

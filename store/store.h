@@ -259,6 +259,9 @@ int store_ref_clear(linli_txn_t *txn);
 /* Small named values (at most 511 bytes of name). */
 int store_meta_get(linli_txn_t *txn, const char *name, const void **val, size_t *len);
 int store_meta_put(linli_txn_t *txn, const char *name, const void *val, size_t len);
+/* Deletes every value whose name starts with prefix (not empty): for an
+ * index made again from the records. */
+int store_meta_clear(linli_txn_t *txn, const char *prefix);
 
 /* Median sets: an ordered multiset of (value, tag) per scope; tag makes
  * members unique (e.g. owner/id).  add and del keep the median pointer in
@@ -267,5 +270,7 @@ int store_meta_put(linli_txn_t *txn, const char *name, const void *val, size_t l
 int store_median_add(linli_txn_t *txn, const char *scope, uint64_t value, const char *tag);
 int store_median_del(linli_txn_t *txn, const char *scope, uint64_t value, const char *tag);
 int store_median_get(linli_txn_t *txn, const char *scope, uint64_t *median, uint64_t *count);
+/* Deletes every median set whose scope starts with prefix (not empty). */
+int store_median_clear(linli_txn_t *txn, const char *prefix);
 
 #endif

@@ -865,6 +865,41 @@ static void random_op(linli_txn_t *t, model_t *md, unsigned *next_tag)
 	}
 }
 
+/* Clearing by prefix takes what starts with it and nothing else. */
+static void test_clear_prefix(void **state)
+{
+	fixture_t *f = *state;
+	linli_txn_t *t = NULL;
+	const void *v;
+	size_t len;
+	assert_int_equal(store_write_begin(f->s, NULL, &t), STORE_OK);
+	const char *names[] = {"mon/", "mon/a", "mon/b/c", "mo", "mon", "moo/a", "hist/a"};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		assert_int_equal(store_meta_put(t, names[i], "x", 1), STORE_OK);
+	const char *scopes[] = {"m/a/2025-01", "m/total/2025-01", "m/", "m", "ma", "total"};
+	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
+		assert_int_equal(store_median_add(t, scopes[i], 5, "t1"), STORE_OK);
+		assert_int_equal(store_median_add(t, scopes[i], 9, "t2"), STORE_OK);
+	}
+	assert_int_equal(store_meta_clear(t, "mon/"), STORE_OK);
+	assert_int_equal(store_median_clear(t, "m/"), STORE_OK);
+	assert_int_equal(store_meta_clear(t, "none/"), STORE_OK); /* nothing there */
+	assert_int_equal(store_meta_clear(t, ""), STORE_INVAL);
+	assert_int_equal(store_median_clear(t, ""), STORE_INVAL);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		assert_int_equal(store_meta_get(t, names[i], &v, &len),
+		                 strncmp(names[i], "mon/", 4) == 0 ? STORE_NOTFOUND : STORE_OK);
+	for (size_t i = 0; i < sizeof(scopes) / sizeof(scopes[0]); i++) {
+		bool gone = strncmp(scopes[i], "m/", 2) == 0;
+		expect_median(t, scopes[i], gone ? 0 : 7, gone ? 0 : 2);
+	}
+	/* A cleared set takes members again from nothing. */
+	assert_int_equal(store_median_add(t, "m/a/2025-01", 3, "t1"), STORE_OK);
+	expect_median(t, "m/a/2025-01", 3, 1);
+	assert_int_equal(store_median_del(t, "m/total/2025-01", 5, "t1"), STORE_NOTFOUND);
+	assert_int_equal(store_commit(&t), STORE_OK);
+}
+
 static void test_median_random(void **state)
 {
 	fixture_t *f = *state;
@@ -1636,6 +1671,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_mapfull, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_median_edges, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_median_random, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_clear_prefix, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_log_trim_and_reset, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_base_area, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_owner_usage, setup, teardown),

@@ -18,7 +18,8 @@ for row in ["end-to-end throughput", "write->hub latency p50", "write->hub laten
             "end-to-end / floor+verify", "nine writing, quiet: write->ack p50",
             "flooded: imports, 8 MiB messages: write->ack p50",
             "flooded: + bad signatures: write->ack p50", "flooded: the nine's write->ack p99",
-            "flooded: hub peak RSS"]:
+            "flooded: hub peak RSS", "dashboard overview p50",
+            "replication while 50 clients fetch pages"]:
     line = next((ln for ln in p.stdout.splitlines() if ln.startswith(row)), None)
     assert line is not None, f"bench printed no '{row}' row"
     assert re.search(r"\d", line), f"'{row}' has no figure: {line}"

@@ -10,6 +10,7 @@ are stopped by the PIDs this module started, never by name.
 
 import json
 import os
+import random
 import re
 import shlex
 import shutil
@@ -63,15 +64,33 @@ class CtlError(Exception):
         self.rc, self.out, self.err = rc, out, err
 
 
+def ephemeral_low():
+    """The lowest port the kernel gives outgoing connections."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port(host="127.0.0.1"):
     """A TCP port free on host (an IPv6 address has a ':'; "::" is every
-    address of both families, as a dual-stack listener takes them)."""
+    address of both families, as a dual-stack listener takes them).  Below
+    the ephemeral range: a port the kernel gave us there may be given to a
+    node's outgoing connection before the daemon that is to listen on it
+    starts."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        if host == "::":
-            s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    low, high = 20000, ephemeral_low() - 1
+    for port in random.sample(range(low, high), min(200, max(high - low, 0))) + [0]:
+        with socket.socket(family, socket.SOCK_STREAM) as s:
+            if host == "::":
+                s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+            return s.getsockname()[1]
+    raise RuntimeError(f"no free TCP port on {host}")
 
 
 def wait_until(what, fn, timeout=30.0, step=0.05):

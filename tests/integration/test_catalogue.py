@@ -301,7 +301,8 @@ class Hub:
         """The hub's records and logs as far as a reader can tell: every
         log's head, record count and records digest, and the statistics
         (without what the owners last reported and the refusal counts)."""
-        volatile = ("last_heard", "head_public", "head_personal", "refused")
+        volatile = ("last_heard", "head_public", "head_personal", "refused", "linked_now",
+                    "problems")
         stats = {o: {k: v for k, v in row.items() if k not in volatile}
                  for o, row in self.hub.stats().items()}
         logs = sorted((r["owner"], r["stream"], r["seq"])

@@ -191,6 +191,7 @@ def check_first_start(c):
     text = text.replace(f"state_dir = {c.hub.state}", f"state_dir = {first}/state")
     text = text.replace(f"control = {c.hub.sock}", f"control = {first}/control.sock")
     text = text.replace(c.endpoint, f"tcp://127.0.0.1:{cluster.free_port()}")
+    text = text.replace(c.hub.http_listen, f"127.0.0.1:{cluster.free_port()}")
     put(conf, text)
     log = open(os.path.join(first, "linlid.log"), "w")
     proc = subprocess.Popen(cluster.VALGRIND + [cluster.LINLID, "-c", conf], stdout=log,

@@ -86,7 +86,8 @@ def main():
         after = c.hub.stats()
         for owner in (z.owner, lk.owner):
             # What the hub holds, not what the nodes last reported of themselves.
-            reported = ("last_heard", "head_public", "head_personal", "refused")
+            reported = ("last_heard", "head_public", "head_personal", "refused", "linked_now",
+                        "problems")
             a = {k: v for k, v in after[owner].items() if k not in reported}
             b = {k: v for k, v in before[owner].items() if k not in reported}
             assert a == b, f"{owner} changed:\n{b}\n{a}"

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef LOCALEDIR
@@ -21,8 +22,11 @@ static const char *locale_dir(char *buf, size_t len)
 	ssize_t n = readlink("/proc/self/exe", buf, len - sizeof("locale"));
 	char *slash = n > 0 ? memrchr(buf, '/', (size_t)n) : NULL;
 	if (slash != NULL) {
+		/* A directory: beside an installed binary, /usr/bin/locale is
+		 * the locale(1) program, and binding to it loses every word. */
+		struct stat st;
 		memcpy(slash + 1, "locale", sizeof("locale"));
-		if (access(buf, X_OK) == 0)
+		if (stat(buf, &st) == 0 && S_ISDIR(st.st_mode))
 			return buf;
 	}
 	return LOCALEDIR;

@@ -65,14 +65,16 @@ MO := $(PO:po/%.po=$(BUILD)/locale/%/LC_MESSAGES/linli.mo)
 
 all: deps locale-zh $(BUILD)/linlid $(BUILD)/linlictl $(MAN) $(MO)
 
-.PHONY: all deps test-deps locale-zh check check-valgrind check-faults demo bench install uninstall \
+.PHONY: all deps test-deps demo-deps locale-zh check check-valgrind check-faults demo bench install uninstall \
 	clean fuzz fuzz-run fuzz-seeds next pot deb check-system
 
 # Installs what is missing (as root) or prints the exact command: the
-# build packages (deps), or the test tools (test-deps).
+# build packages (deps), the test tools (test-deps), or what the demo runs
+# on (demo-deps: python3, not the tests' browser).
 deps: DEBS = $(BUILD_DEBS)
 test-deps: DEBS = $(TEST_DEBS)
-deps test-deps:
+demo-deps: DEBS = python3
+deps test-deps demo-deps:
 	$(Q)missing=""; for p in $(DEBS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
@@ -267,7 +269,7 @@ bench: test-deps all $(TOOLS)
 	$(Q)BUILD=$(abspath $(BUILD)) python3 tests/bench.py $(R)
 
 # SERVE=1: the demo keeps running, its dashboard too, until Ctrl-C.
-demo: test-deps all
+demo: demo-deps all
 	$(Q)BUILD=$(abspath $(BUILD)) SERVE=$(SERVE) python3 tests/demo.py
 
 install: all

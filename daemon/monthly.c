@@ -396,16 +396,9 @@ int statsview_months(linli_store_t *store, const links_t *l, const char *owner, 
 		         last);
 		return -1;
 	}
-	size_t from = 0, to = l->n;
-	if (owner != NULL && owner[0] != '\0') {
-		while (from < l->n && strcmp(l->v[from].owner, owner) != 0)
-			from++;
-		if (from == l->n) {
-			snprintf(err, errlen, "%.20s is not in the trust list", owner);
-			return -1;
-		}
-		to = from + 1;
-	}
+	size_t from, to;
+	if (links_range(l, owner, &from, &to, err, errlen) != 0)
+		return -1;
 	bool total = to - from > 1;
 	size_t rows = (to - from + (total ? 1 : 0)) * count;
 	Linli__Month **out = calloc(rows, sizeof(*out));

@@ -69,6 +69,12 @@ typedef struct {
 /* Fills *out from d.  Main thread only. */
 void links_take(const struct linlid *d, links_t *out);
 
+/* The entries of l to report: [*from, *to) is every owner, or the one
+ * whose code is owner (NULL or "": all).  -1 with the reason in err when
+ * owner is not one of l's. */
+int links_range(const links_t *l, const char *owner, size_t *from, size_t *to, char *err,
+                size_t errlen);
+
 /* The statistics of l's owners, or of `owner` alone (NULL or "": all;
  * then, when there are several, a last entry "total"), read in one read
  * transaction of store.  On 0, *stats holds *n entries the caller frees

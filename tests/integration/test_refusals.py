@@ -3,8 +3,10 @@
 logged reason and a counter, and nothing of them is applied."""
 
 import os
+import re
 import subprocess
 import sys
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import cluster  # noqa: E402
@@ -94,9 +96,19 @@ def main():
         # Bad signature, other origin in the body, on Zenglin's link, malformed,
         # personal in public: counted against Zenglin in the statistics too.
         assert after[z.owner]["refused"] == 5, after[z.owner]
+        # /metrics says which: one bad signature among them, the reasons
+        # summing to the five.
+        with urllib.request.urlopen(f"http://127.0.0.1:{c.hub.http_port}/metrics",
+                                    timeout=10 * cluster.SLOW) as r:
+            text = r.read().decode()
+        by = {m.group(1): int(m.group(2)) for m in re.finditer(
+            r'^linli_community_refused_total\{community="' + z.owner +
+            r'",reason="(\w+)"\} (\d+)$', text, re.M)}
+        assert sum(by.values()) == 5 and by.get("bad_signature", 0) >= 1, by
         ids = {r["id"] for r in c.hub.ctl("service", "list", json_out=True)}
         assert ids == {"s1", "inj-1"}, ids
-        print("ok - counters and logged reasons at the hub; nothing refused was applied")
+        print("ok - counters and logged reasons at the hub, by reason per community in "
+              f"/metrics ({by}); nothing refused was applied")
 
         # Zenglin still works after its link was impersonated.
         z.ctl("service", "add", "s2", "name=日间照料", "category=elderly")

@@ -549,8 +549,10 @@ static void refuse(linlid_t *d, const uint8_t *rid, size_t rid_len, const char *
 	va_end(ap);
 	(*counter)++;
 	peer_t *p = owner && trust_find(&d->trust, owner) ? peer_get(d, owner) : NULL;
-	if (p != NULL)
+	if (p != NULL) {
 		p->refused++;
+		p->refused_by[counter - (uint64_t *)&d->refused]++;
+	}
 	/* The sender is the link's owner; a refusal that names no owner is
 	 * still that sender's. */
 	const char *from = owner ? owner : d->msg_from;

@@ -45,7 +45,8 @@ typedef struct {
 	uint64_t head[3];     /* heads the owner last reported, by stream */
 	uint64_t want_seq[3]; /* last WANT sent, to send it once per gap */
 	uint64_t want_ms[3];
-	uint64_t refused; /* change sets of this owner refused */
+	uint64_t refused;        /* change sets of this owner refused */
+	uint64_t refused_by[16]; /* of them, by reason: refused_t's fields in order */
 	/* Replies owed once the current batch is committed. */
 	bool need_ack, need_head;
 	void *pull; /* Linli__Cursors of a PULL to serve, or NULL */
@@ -85,6 +86,8 @@ typedef struct {
 	uint64_t control; /* control requests: malformed, not allowed, or failing ctlreq_check */
 	uint64_t quota;   /* change sets that would put their community over its quota */
 } refused_t;
+/* A peer counts its refusals by reason, refused_t's fields in order. */
+_Static_assert(sizeof(refused_t) == sizeof(((peer_t *)0)->refused_by), "refused_by: refused_t");
 
 /* A node taking its own logs back from the hub (linlictl restore). */
 typedef enum {

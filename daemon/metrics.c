@@ -158,6 +158,23 @@ static void communities(FILE *f, Linli__Stats **st, size_t n)
 			        st[i]->owner, st[i]->problems[k]);
 }
 
+/* The hub's refusals of each community's change sets, by reason: what
+ * linli_change_sets_refused_total sums. */
+static void community_refusals(FILE *f, const links_t *l)
+{
+	if (!l->hub)
+		return;
+	family(f, "linli_community_refused_total", "counter",
+	       "Change sets of the community refused here, by reason.");
+	for (size_t i = 0; i + 1 < l->n; i++) /* the last is the hub itself */
+		for (size_t k = 0; k < LINKS_REASONS; k++)
+			fprintf(
+			    f,
+			    "linli_community_refused_total{community=\"%s\",reason=\"%s\"} %" PRIu64
+			    "\n",
+			    l->v[i].owner, statsview_reason(k), l->v[i].refused_by[k]);
+}
+
 int metrics_write(linli_store_t *store, const char *state_dir, const links_t *l,
                   const http_counts_t *c, const char *version, char **body, size_t *len)
 {
@@ -181,6 +198,7 @@ int metrics_write(linli_store_t *store, const char *state_dir, const links_t *l,
 	fprintf(f, "\",role=\"%s\"} 1\n", l->hub ? "hub" : "node");
 	communities(f, st, n);
 	statsview_free(st, n);
+	community_refusals(f, l);
 
 	family(f, "linli_refused_total", "counter",
 	       "Change sets, links and requests refused here, by reason (linlictl status).");

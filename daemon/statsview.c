@@ -27,6 +27,7 @@ static void take_peer(const linlid_t *d, link_view_t *v, const peer_t *p, uint64
 	memcpy(v->head, p->head, sizeof(v->head));
 	v->last_heard = unix_of(p->last_heard_ms);
 	v->refused = p->refused;
+	memcpy(v->refused_by, p->refused_by, sizeof(v->refused_by));
 	for (size_t c = 0; c < PEER_CONNS; c++)
 		v->linked_now |= p->conns[c].rid_len > 0;
 	if (p->last_heard_ms == 0)
@@ -43,28 +44,25 @@ static void take_peer(const linlid_t *d, link_view_t *v, const peer_t *p, uint64
 	(void)d;
 }
 
+/* refused_t's fields, in order (linlid.h), by their status names. */
+static const char *const reasons[] = {
+    "bad_signature", "unknown_owner", "wrong_origin", "malformed",   "replayed", "gap",
+    "chain_broken",  "fork",          "fenced",       "unknown_key", "revoked",  "old_key",
+    "oversize",      "queue_full",    "control",      "quota",
+};
+_Static_assert(sizeof(reasons) / sizeof(reasons[0]) == LINKS_REASONS, "a name per reason");
+_Static_assert(sizeof(refused_t) == LINKS_REASONS * sizeof(uint64_t), "every reason named");
+
+const char *statsview_reason(size_t k)
+{
+	return k < LINKS_REASONS ? reasons[k] : NULL;
+}
+
 static void take_refusals(const refused_t *f, links_t *out)
 {
-	const links_refusal_t r[] = {
-	    {"bad_signature", f->bad_signature},
-	    {"unknown_owner", f->unknown_owner},
-	    {"wrong_origin", f->wrong_origin},
-	    {"malformed", f->malformed},
-	    {"replayed", f->replayed},
-	    {"gap", f->gap},
-	    {"chain_broken", f->chain_broken},
-	    {"fork", f->fork},
-	    {"fenced", f->fenced},
-	    {"unknown_key", f->unknown_key},
-	    {"revoked", f->revoked},
-	    {"old_key", f->old_key},
-	    {"oversize", f->oversize},
-	    {"queue_full", f->queue_full},
-	    {"control", f->control},
-	    {"quota", f->quota},
-	};
-	_Static_assert(sizeof(r) / sizeof(r[0]) == LINKS_REASONS, "every reason of refused_t");
-	memcpy(out->refusals, r, sizeof(r));
+	const uint64_t *count = (const uint64_t *)f;
+	for (size_t k = 0; k < LINKS_REASONS; k++)
+		out->refusals[k] = (links_refusal_t){reasons[k], count[k]};
 	out->nrefusals = LINKS_REASONS;
 }
 

@@ -39,12 +39,13 @@ enum {
 /* What the main loop knows of one owner's link. */
 typedef struct {
 	char owner[LINLI_OWNER_MAX + 1];
-	char name[128];      /* its name from the trust list (or the config) */
-	uint64_t head[3];    /* its heads as it last reported them, by stream (0: never) */
-	uint64_t last_heard; /* unix seconds (0: never) */
-	uint64_t refused;    /* its change sets refused */
-	bool linked_now;     /* an authenticated link of it is up */
-	uint32_t problems;   /* PROBLEM_* bits */
+	char name[128];          /* its name from the trust list (or the config) */
+	uint64_t head[3];        /* its heads as it last reported them, by stream (0: never) */
+	uint64_t last_heard;     /* unix seconds (0: never) */
+	uint64_t refused;        /* its change sets refused */
+	uint64_t refused_by[16]; /* of them, by reason (statsview_reason names index k) */
+	bool linked_now;         /* an authenticated link of it is up */
+	uint32_t problems;       /* PROBLEM_* bits */
 } link_view_t;
 
 /* Refusals by reason (refused_t's fields, by their status names less
@@ -96,6 +97,11 @@ void statsview_free(Linli__Stats **stats, size_t n);
 int statsview_months(linli_store_t *store, const links_t *l, const char *owner, const char *last,
                      unsigned count, Linli__Month ***months, size_t *n, char *err, size_t errlen);
 void statsview_months_free(Linli__Month **months, size_t n);
+
+/* The name of refusal reason k (0 .. LINKS_REASONS-1, refused_t's fields
+ * in order): "bad_signature", as linlictl status names it less
+ * "refused_"; NULL beyond. */
+const char *statsview_reason(size_t k);
 
 /* The key of problem bit `bit` (1 << k), or NULL. */
 const char *statsview_problem_key(uint32_t bit);

@@ -208,22 +208,6 @@ static int read_one(linli_txn_t *txn, const link_view_t *v, Linli__Stats *s, lin
 	return 0;
 }
 
-int links_range(const links_t *l, const char *owner, size_t *from, size_t *to, char *err,
-                size_t errlen)
-{
-	*from = 0, *to = l->n;
-	if (owner == NULL || owner[0] == '\0')
-		return 0;
-	while (*from < l->n && strcmp(l->v[*from].owner, owner) != 0)
-		(*from)++;
-	if (*from == l->n) {
-		snprintf(err, errlen, "%.20s is not in the trust list", owner);
-		return -1;
-	}
-	*to = *from + 1;
-	return 0;
-}
-
 int statsview_read(linli_store_t *store, const links_t *l, const char *owner, Linli__Stats ***stats,
                    size_t *n, char *err, size_t errlen)
 {

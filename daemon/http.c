@@ -31,13 +31,14 @@
 /* Bounds.  A few threads are plenty for a subdistrict's staff and a
  * scraper; each runs its own epoll loop over its share of the connections,
  * so one slow answer holds up only that share. */
-#define THREADS      4
-#define CONNS_MAX    512         /* open connections in all */
-#define PER_ADDRESS  32          /* of them from one address (loopback: no bound, a proxy's) */
-#define IDLE_S       15          /* a connection that sends nothing this long is closed */
-#define MEMORY_BYTES (64u << 10) /* libmicrohttpd's pool per connection: its own bound */
-#define HEAD_MAX     8192        /* bytes of URL and headers we answer (431 beyond) */
-#define ADDR_SLOTS   1024        /* addresses with connections or wrong passwords, tracked */
+#define THREADS        4
+#define CONNS_MAX      512         /* open connections in all */
+#define PER_ADDRESS    32          /* of them from one address (loopback: no bound, a proxy's) */
+#define IDLE_S         15          /* a connection that sends nothing this long is closed */
+#define MEMORY_BYTES   (64u << 10) /* libmicrohttpd's pool per connection: its own bound */
+#define HEAD_MAX       8192        /* bytes of URL and headers we answer (431 beyond) */
+#define ADDR_SLOTS     1024        /* addresses with connections or wrong passwords, tracked */
+#define PUBLISH_MISSES 8           /* http_publish: skips in a row before it waits */
 
 /* Passwords.  crypto_pwhash is slow on purpose (tens of milliseconds and
  * 64 MiB each): one check runs at a time, a request that cannot get its
@@ -89,11 +90,17 @@ struct http {
 	size_t nusers;
 	uint8_t cache_key[crypto_generichash_KEYBYTES];
 	pthread_mutex_t verify_lock; /* one crypto_pwhash check at a time */
-	pthread_mutex_t lock;        /* what follows */
-	links_t *links;              /* as last published */
+	/* The links as last published.  A lock of their own, which the main
+	 * loop only tries (http_publish): a server thread holding it may be
+	 * waiting for the processor (SCHED_IDLE), and replication must not
+	 * wait for it. */
+	pthread_mutex_t links_lock;
+	links_t *links;
 	bool have_links;
+	unsigned publish_missed; /* publishes skipped in a row (main thread only) */
+	pthread_mutex_t lock;    /* what follows */
 	addr_slot_t addrs[ADDR_SLOTS];
-	uint64_t conns;
+	atomic_uint_fast64_t conns; /* changed under lock; read without it by http_counts */
 	cached_t cache[CACHE_SLOTS];
 	backoff_set_t said; /* refusal lines, once a minute per reason */
 	atomic_uint_fast64_t refused[HTTP_REFUSED_COUNT];
@@ -429,11 +436,11 @@ static links_t *links_copy(struct http *h)
 	links_t *l = malloc(sizeof(*l));
 	if (l == NULL)
 		return NULL;
-	pthread_mutex_lock(&h->lock);
+	pthread_mutex_lock(&h->links_lock);
 	bool have = h->have_links;
 	if (have)
 		memcpy(l, h->links, sizeof(*l));
-	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&h->links_lock);
 	if (!have) {
 		free(l);
 		return NULL;
@@ -489,46 +496,45 @@ static enum MHD_Result serve(struct http *h, struct MHD_Connection *conn, const 
 {
 	static const char starting[] = "503 Service Unavailable: starting\n";
 	static const char failed[] = "500 Internal Server Error: see linlid's log\n";
+	bool page = strcmp(url, "/api/stats.json") != 0 && strcmp(url, "/metrics") != 0;
+	web_req_t q = {
+	    .path = url,
+	    .query_lang = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "lang"),
+	    .accept_language =
+	        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language"),
+	    .query_month = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "month"),
+	    .store = h->store,
+	};
+	/* A page: what it depends on, each part ended by a byte no header or
+	 * decoded query holds; one made in the last second is answered as
+	 * it is, before anything else is read. */
+	char key[PAGECACHE_KEY + 1];
+	int klen = snprintf(key, sizeof(key), "%s\x01%s\x01%s\x01%s", url,
+	                    q.query_lang ? q.query_lang : "", q.query_month ? q.query_month : "",
+	                    q.accept_language ? q.accept_language : "");
+	bool cacheable = page && klen > 0 && (size_t)klen < sizeof(key);
+	uint64_t now = mono_ms();
+	web_reply_t r = {.status = 200};
+	if (cacheable && pagecache_get(h->pages, key, now, &r))
+		return answer(h, conn, r.status, r.content_type, r.language, r.body, r.len, true);
 	links_t *l = links_copy(h);
 	if (l == NULL)
 		return answer(h, conn, 503, "text/plain; charset=utf-8", NULL, (void *)starting,
 		              sizeof(starting) - 1, false);
-	web_reply_t r = {.status = 200};
 	int rc;
-	if (strcmp(url, "/api/stats.json") == 0) {
+	if (!page && strcmp(url, "/api/stats.json") == 0) {
 		r.content_type = "application/json";
 		rc = stats_json(h, l, &r.body, &r.len);
-	} else if (strcmp(url, "/metrics") == 0) {
+	} else if (!page) {
 		http_counts_t c;
 		http_counts(h, &c);
 		r.content_type = "text/plain; version=0.0.4; charset=utf-8";
 		rc = metrics_write(h->store, h->state_dir, l, &c, h->version, &r.body, &r.len);
 	} else {
-		web_req_t q = {
-		    .path = url,
-		    .query_lang = MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "lang"),
-		    .accept_language =
-		        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Accept-Language"),
-		    .query_month =
-		        MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "month"),
-		    .store = h->store,
-		    .links = l,
-		};
-		/* What the page depends on, each part ended by a byte no
-		 * header or decoded query holds. */
-		char key[PAGECACHE_KEY + 1];
-		int klen = snprintf(
-		    key, sizeof(key), "%s\x01%s\x01%s\x01%s", url, q.query_lang ? q.query_lang : "",
-		    q.query_month ? q.query_month : "", q.accept_language ? q.accept_language : "");
-		bool cacheable = klen > 0 && (size_t)klen < sizeof(key);
-		uint64_t now = mono_ms();
-		if (cacheable && pagecache_get(h->pages, key, now, &r)) {
-			rc = 0;
-		} else {
-			rc = web_serve(&q, &r);
-			if (rc == 0 && cacheable && r.status == 200)
-				pagecache_put(h->pages, key, now, &r);
-		}
+		q.links = l;
+		rc = web_serve(&q, &r);
+		if (rc == 0 && cacheable && r.status == 200)
+			pagecache_put(h->pages, key, now, &r);
 	}
 	free(l);
 	if (rc != 0) {
@@ -674,6 +680,7 @@ int http_start(struct http **out, const http_conf_t *c, char *err, size_t errlen
 	snprintf(h->version, sizeof(h->version), "%s", c->version);
 	snprintf(h->state_dir, sizeof(h->state_dir), "%s", c->state_dir);
 	pthread_mutex_init(&h->lock, NULL);
+	pthread_mutex_init(&h->links_lock, NULL);
 	pthread_mutex_init(&h->verify_lock, NULL);
 	if (c->password_file != NULL && c->password_file[0] != '\0' &&
 	    load_passwords(h, c->password_file, err, errlen) != 0)
@@ -705,6 +712,7 @@ int http_start(struct http **out, const http_conf_t *c, char *err, size_t errlen
 	return 0;
 fail:
 	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->links_lock);
 	pthread_mutex_destroy(&h->verify_lock);
 	free(h->users);
 	free(h->links);
@@ -721,6 +729,7 @@ void http_destroy(struct http **hp)
 	MHD_stop_daemon(h->mhd);
 	web_fini();
 	pthread_mutex_destroy(&h->lock);
+	pthread_mutex_destroy(&h->links_lock);
 	pthread_mutex_destroy(&h->verify_lock);
 	if (h->users)
 		sodium_memzero(h->users, USERS_MAX * sizeof(*h->users));
@@ -736,10 +745,17 @@ void http_publish(struct http *h, const links_t *l)
 {
 	if (h == NULL)
 		return;
-	pthread_mutex_lock(&h->lock);
+	/* Busy: the next publish (half a second on) brings them; after
+	 * PUBLISH_MISSES in a row, wait, so the pages never fall far behind. */
+	if (pthread_mutex_trylock(&h->links_lock) != 0) {
+		if (++h->publish_missed < PUBLISH_MISSES)
+			return;
+		pthread_mutex_lock(&h->links_lock);
+	}
+	h->publish_missed = 0;
 	memcpy(h->links, l, sizeof(*l));
 	h->have_links = true;
-	pthread_mutex_unlock(&h->lock);
+	pthread_mutex_unlock(&h->links_lock);
 }
 
 void http_counts(struct http *h, http_counts_t *out)
@@ -750,7 +766,5 @@ void http_counts(struct http *h, http_counts_t *out)
 	for (int r = 0; r < HTTP_REFUSED_COUNT; r++)
 		out->refused[r] = atomic_load(&h->refused[r]);
 	out->requests = atomic_load(&h->requests);
-	pthread_mutex_lock(&h->lock);
-	out->conns = h->conns;
-	pthread_mutex_unlock(&h->lock);
+	out->conns = atomic_load(&h->conns);
 }

@@ -213,13 +213,6 @@ static int build_one(const char *owner, int kind, const char *id, const void *va
 	return rc;
 }
 
-static int heads_sum(const char *owner, int stream, const store_head_t *head, void *arg)
-{
-	(void)owner, (void)stream;
-	*(uint64_t *)arg += head->seq;
-	return 0;
-}
-
 /* The mark in txn: 0, STORE_NOTFOUND (none, or not one this code wrote),
  * or a store error. */
 static int mark_get(linli_txn_t *txn, mark_t *mark)
@@ -252,9 +245,8 @@ int monthly_mark_heads(linli_txn_t *txn)
 	int rc = mark_get(txn, &m);
 	if (rc == STORE_NOTFOUND)
 		return 0;
-	m.heads = 0;
 	if (rc == 0)
-		rc = store_heads_each(txn, heads_sum, &m.heads);
+		rc = store_heads_sum(txn, &m.heads);
 	return rc == 0 ? store_meta_put(txn, META_MARK, &m, sizeof(m)) : rc;
 }
 
@@ -269,7 +261,7 @@ static int current(linli_store_t *store, const char **why)
 	if (rc != 0)
 		return rc;
 	int got = mark_get(txn, &m);
-	rc = store_heads_each(txn, heads_sum, &sum);
+	rc = store_heads_sum(txn, &sum);
 	store_abort(&txn);
 	if (rc != 0 || (got != 0 && got != STORE_NOTFOUND))
 		return rc != 0 ? rc : got;
@@ -293,7 +285,7 @@ static int build(linli_txn_t *txn, build_t *b)
 	if (rc == 0)
 		rc = store_rec_each(txn, NULL, LINLI_KIND_EVENT, build_one, b);
 	if (rc == 0)
-		rc = store_heads_each(txn, heads_sum, &m.heads);
+		rc = store_heads_sum(txn, &m.heads);
 	if (rc == 0)
 		rc = store_meta_put(txn, META_MARK, &m, sizeof(m));
 	return rc;

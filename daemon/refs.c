@@ -191,13 +191,6 @@ int refs_apply(linli_txn_t *txn, const char *owner, const linli_record_t *old,
 
 /* --- the sum of heads the index is kept to --- */
 
-static int heads_sum(const char *owner, int stream, const store_head_t *head, void *arg)
-{
-	(void)owner, (void)stream;
-	*(uint64_t *)arg += head->seq;
-	return 0;
-}
-
 static int mark_get(linli_txn_t *txn, uint64_t *out)
 {
 	const void *val;
@@ -229,7 +222,7 @@ int refs_mark_heads(linli_txn_t *txn)
 	if (rc == STORE_NOTFOUND)
 		return 0;
 	if (rc == 0)
-		rc = store_heads_each(txn, heads_sum, &sum);
+		rc = store_heads_sum(txn, &sum);
 	return rc == 0 ? store_meta_put(txn, META_HEADS, &sum, sizeof(sum)) : rc;
 }
 
@@ -291,7 +284,7 @@ static int rebuild(linli_txn_t *txn, rebuild_t *b)
 	if (rc == 0)
 		rc = store_rec_owners(txn, index_owner, b);
 	if (rc == 0)
-		rc = store_heads_each(txn, heads_sum, &sum);
+		rc = store_heads_sum(txn, &sum);
 	if (rc == 0)
 		rc = store_meta_put(txn, META_HEADS, &sum, sizeof(sum));
 	if (rc == 0)
@@ -312,7 +305,7 @@ static int current(linlid_t *d, const char **why)
 		return rc;
 	if (store_meta_get(txn, META_VERSION, &val, &len) == 0 && len == sizeof(version))
 		memcpy(&version, val, sizeof(version));
-	rc = store_heads_each(txn, heads_sum, &sum);
+	rc = store_heads_sum(txn, &sum);
 	int got = rc == 0 ? mark_get(txn, &mark) : rc;
 	store_abort(&txn);
 	if (rc != 0 || (got != 0 && got != STORE_NOTFOUND))

@@ -1387,6 +1387,19 @@ out:
 	return rc;
 }
 
+static int add_seq(const char *owner, int stream, const store_head_t *head, void *arg)
+{
+	(void)owner, (void)stream;
+	*(uint64_t *)arg += head->seq;
+	return 0;
+}
+
+int store_heads_sum(linli_txn_t *txn, uint64_t *sum)
+{
+	*sum = 0;
+	return store_heads_each(txn, add_seq, sum);
+}
+
 /* ---- records ----
  *
  * Two areas with the same keys: the records ("rec") and the base of

@@ -205,6 +205,10 @@ int store_log_reset(linli_txn_t *txn, const char *owner, int stream, const store
 /* Calls fn for every log head; a non-zero return from fn stops and is returned. */
 typedef int (*store_head_fn)(const char *owner, int stream, const store_head_t *head, void *arg);
 int store_heads_each(linli_txn_t *txn, store_head_fn fn, void *arg);
+/* The seqs of every log head added up in *sum: it moves whenever any
+ * change set is applied, so an index kept with the records can mark what
+ * it was kept to (refs, monthly statistics). */
+int store_heads_sum(linli_txn_t *txn, uint64_t *sum);
 
 /* Records under (owner, kind, id). */
 int store_rec_get(linli_txn_t *txn, const char *owner, int kind, const char *id, const void **val,

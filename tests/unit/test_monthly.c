@@ -10,16 +10,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "daemon/monthly.h"
 #include "proto/record.h"
 #include "proto/stats.h"
 #include "store/store.h"
+#include "tests/unit/store_fixture.h"
 
 static const uint8_t key[STORE_KEY_LEN] = "0123456789abcdef0123456789abcde";
 
@@ -131,43 +130,14 @@ static void test_parts(void **state)
 	linli_record_destroy(&r);
 }
 
-typedef struct {
-	char dir[64];
-	linli_store_t *s;
-} fixture_t;
-
 static int setup(void **state)
 {
-	fixture_t *f = calloc(1, sizeof(*f));
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/linli-monthly-XXXXXX");
-	if (mkdtemp(f->dir) == NULL || store_open(&f->s, f->dir, key) != STORE_OK) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
+	return fixture_setup(state, "/tmp/linli-monthly-XXXXXX", key);
 }
 
 static int teardown(void **state)
 {
-	fixture_t *f = *state;
-	char path[400];
-	struct dirent *e;
-	store_close(&f->s);
-	DIR *d = opendir(f->dir);
-	while (d != NULL && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", f->dir, e->d_name);
-		unlink(path);
-	}
-	if (d != NULL)
-		closedir(d);
-	rmdir(f->dir);
-	free(f);
-	return 0;
+	return fixture_teardown(state);
 }
 
 static void apply(linli_store_t *s, const linli_record_t *rec, int sign)

@@ -8,7 +8,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -22,6 +21,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "tests/unit/store_fixture.h"
 
 #define MIB ((uint64_t)1 << 20)
 
@@ -29,44 +29,14 @@
 static const uint8_t key1[STORE_KEY_LEN] = "0123456789abcdef0123456789abcde";
 static const uint8_t key2[STORE_KEY_LEN] = "0123456789abcdef0123456789abcdX";
 
-typedef struct {
-	char dir[64];
-	linli_store_t *s;
-} fixture_t;
-
 static int setup(void **state)
 {
-	fixture_t *f = calloc(1, sizeof(*f));
-	if (f == NULL)
-		return -1;
-	snprintf(f->dir, sizeof(f->dir), "/tmp/linli-store-XXXXXX");
-	if (mkdtemp(f->dir) == NULL || store_open(&f->s, f->dir, key1) != STORE_OK) {
-		free(f);
-		return -1;
-	}
-	*state = f;
-	return 0;
+	return fixture_setup(state, "/tmp/linli-store-XXXXXX", key1);
 }
 
 static int teardown(void **state)
 {
-	fixture_t *f = *state;
-	struct dirent *e;
-	char path[400];
-	store_close(&f->s);
-	DIR *d = opendir(f->dir);
-	if (d != NULL) {
-		while ((e = readdir(d)) != NULL) {
-			if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-				continue;
-			snprintf(path, sizeof(path), "%s/%s", f->dir, e->d_name);
-			unlink(path);
-		}
-		closedir(d);
-	}
-	rmdir(f->dir);
-	free(f);
-	return 0;
+	return fixture_teardown(state);
 }
 
 static void reopen(fixture_t *f)

@@ -18,7 +18,7 @@ static uint64_t unix_of(uint64_t mono_ms)
 	return (uint64_t)time(NULL) - (now_ms() - mono_ms) / 1000u;
 }
 
-static void take_peer(const linlid_t *d, link_view_t *v, const peer_t *p, uint64_t now)
+static void take_peer(link_view_t *v, const peer_t *p, uint64_t now)
 {
 	if (p == NULL) {
 		v->problems |= PROBLEM_NEVER_HEARD;
@@ -41,7 +41,6 @@ static void take_peer(const linlid_t *d, link_view_t *v, const peer_t *p, uint64
 		v->problems |= PROBLEM_IGNORED;
 	if (p->q_dropped > 0)
 		v->problems |= PROBLEM_QUEUE_FULL;
-	(void)d;
 }
 
 /* refused_t's fields, in order (linlid.h), by their status names. */
@@ -79,7 +78,7 @@ void links_take(const linlid_t *d, links_t *out)
 			link_view_t *v = &out->v[out->n++];
 			snprintf(v->owner, sizeof(v->owner), "%s", t->owner);
 			snprintf(v->name, sizeof(v->name), "%s", t->name);
-			take_peer(d, v, hub_peer(d, t->owner), now);
+			take_peer(v, hub_peer(d, t->owner), now);
 			if (t->revoked)
 				v->problems = PROBLEM_REVOKED;
 		}
